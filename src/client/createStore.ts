@@ -1,0 +1,100 @@
+/**
+ * createStore(): opens the engine in-process or in the given worker and resolves once
+ * every projection's current state is ready (it never waits on the network).
+ */
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { InvalidEventError, reviveError } from '../core/errors/index.ts';
+import type { EventInput } from '../core/event.ts';
+import { Engine } from '../worker/engine.ts';
+import type { Change, EngineApi, OpenOptions, WorkerApi } from '../worker/contract.ts';
+import { Mirror } from './mirror.ts';
+import { StoreImpl } from './store.ts';
+import type { CreateStoreOptions, Store } from './types.ts';
+
+export async function createStore(options: CreateStoreOptions): Promise<Store> {
+  if (typeof options !== 'object' || options === null || typeof options.name !== 'string' || options.name.length === 0) {
+    throw new TypeError('createStore: options.name (the IndexedDB database name) must be a non-empty string');
+  }
+  const openOptions: OpenOptions = { name: options.name };
+  if (options.snapshotEvery !== undefined) openOptions.snapshotEvery = options.snapshotEvery;
+  if (options.clientId !== undefined) openOptions.clientId = options.clientId;
+
+  let mirror: Mirror | undefined;
+  const early: Change[] = [];
+  const onChange = (change: Change) => (mirror ? mirror.apply(change) : early.push(change));
+
+  if (options.worker) {
+    const remote = wrap<WorkerApi>(options.worker);
+    const opened = await remoteCall(() => remote.open(openOptions, proxy(onChange)));
+    mirror = new Mirror(opened);
+    for (const change of early) mirror.apply(change);
+    if (options.projections) {
+      for (const name of Object.keys(options.projections)) {
+        if (!mirror.states.has(name)) {
+          await remote.close();
+          throw new TypeError(`createStore: the worker's serveStore() has no projection "${name}"`);
+        }
+      }
+    }
+    return new StoreImpl(opened.clientId, remoteApi(remote), mirror, () => remote[releaseProxy]());
+  }
+
+  const engine = await Engine.open(
+    { ...openOptions, projections: options.projections ?? {}, indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange },
+    onChange,
+  );
+  const opened = engine.opened();
+  mirror = new Mirror(opened);
+  for (const change of early) mirror.apply(change);
+  return new StoreImpl(opened.clientId, localApi(engine), mirror, () => undefined);
+}
+
+/** In-process: the engine keeps its own copy of appended data, as a worker would. */
+function localApi(engine: Engine): EngineApi {
+  return {
+    append: (events, options) => {
+      let copy: EventInput | EventInput[];
+      try {
+        copy = structuredClone(events);
+      } catch {
+        copy = events; // not cloneable: the engine's validation says precisely why
+      }
+      return engine.append(copy, options);
+    },
+    undo: () => engine.undo(),
+    redo: () => engine.redo(),
+    revert: (commit) => engine.revert(commit),
+    flush: () => engine.flush(),
+    stateAt: (projection, at) => engine.stateAt(projection, at),
+    events: (query) => engine.events(query),
+    close: () => engine.close(),
+  };
+}
+
+function remoteApi(remote: Remote<WorkerApi>): EngineApi {
+  return {
+    append: (events, options) => remoteCall(() => remote.append(events, options)),
+    undo: () => remoteCall(() => remote.undo()),
+    redo: () => remoteCall(() => remote.redo()),
+    revert: (commit) => remoteCall(() => remote.revert(commit)),
+    flush: () => remoteCall(() => remote.flush()),
+    stateAt: (projection, at) => remoteCall(() => remote.stateAt(projection, at)),
+    events: (query) => remoteCall(() => remote.events(query)),
+    close: () => remoteCall(() => remote.close()),
+  };
+}
+
+/** Rebuilds typed errors from the worker; data that cannot be posted is bad input. */
+async function remoteCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name === 'DataCloneError') {
+      throw new InvalidEventError(
+        `An argument cannot be sent to the store's worker (${(error as Error).message}): payload and meta must be plain JSON data`,
+        { cause: error },
+      );
+    }
+    throw reviveError(error);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The main thread's copy of what the engine announced: the head state of every projection
+ * and the status, so get() and status are synchronous. Calls resolve once the mirror has
+ * reached the seq their result names (engine invariant 3).
+ */
+import type { Change, StoreStatus } from '../worker/contract.ts';
+
+export class Mirror {
+  seq: number;
+  status: StoreStatus;
+  readonly states: Map<string, unknown>;
+  readonly #subscribers = new Map<string, Set<(state: unknown) => void>>();
+  readonly #statusListeners = new Set<(status: StoreStatus) => void>();
+  #waiters: { seq: number; resolve: () => void }[] = [];
+
+  constructor(opened: { seq: number; states: Record<string, unknown>; status: StoreStatus }) {
+    this.seq = opened.seq;
+    this.status = opened.status;
+    this.states = new Map(Object.entries(opened.states));
+  }
+
+  apply(change: Change): void {
+    if (change.seq <= this.seq) return;
+    this.seq = change.seq;
+    for (const [name, state] of Object.entries(change.states)) this.states.set(name, state);
+    const statusChanged = !sameStatus(this.status, change.status);
+    this.status = change.status;
+    for (const [name, state] of Object.entries(change.states)) {
+      for (const listener of [...(this.#subscribers.get(name) ?? [])]) call(listener, state);
+    }
+    if (statusChanged) for (const listener of [...this.#statusListeners]) call(listener, change.status);
+    const ready = this.#waiters.filter((w) => w.seq <= this.seq);
+    this.#waiters = this.#waiters.filter((w) => w.seq > this.seq);
+    for (const w of ready) w.resolve();
+  }
+
+  /** Resolves once the mirror includes change `seq`. */
+  reach(seq: number): Promise<void> {
+    if (seq <= this.seq) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
+  }
+
+  subscribe(name: string, listener: (state: unknown) => void): () => void {
+    let set = this.#subscribers.get(name);
+    if (!set) this.#subscribers.set(name, (set = new Set()));
+    set.add(listener);
+    return () => void set.delete(listener);
+  }
+
+  onStatus(listener: (status: StoreStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => void this.#statusListeners.delete(listener);
+  }
+
+  clear(): void {
+    this.#subscribers.clear();
+    this.#statusListeners.clear();
+    for (const w of this.#waiters) w.resolve();
+    this.#waiters = [];
+  }
+}
+
+function sameStatus(a: StoreStatus, b: StoreStatus): boolean {
+  return (
+    a.head === b.head &&
+    a.pending === b.pending &&
+    a.canUndo === b.canUndo &&
+    a.canRedo === b.canRedo &&
+    a.sync === b.sync &&
+    a.lastSyncedAt === b.lastSyncedAt &&
+    a.lastError?.name === b.lastError?.name &&
+    a.lastError?.message === b.lastError?.message
+  );
+}
+
+function call<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    // A subscriber's exception must not stop the others; report it where it can be seen.
+    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+    if (report) report(error);
+    else console.error('eventloom: a listener threw', error);
+  }
+}

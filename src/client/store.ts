@@ -1,0 +1,124 @@
+/**
+ * The Store the app holds, over an EngineApi that is either the engine itself
+ * (in-process) or a Comlink proxy to it (worker mode). The mirror makes get() and
+ * status synchronous.
+ */
+import { StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
+import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
+import type { EventQuery } from '../storage/query.ts';
+import type { EngineApi, StateAt, StoreStatus } from '../worker/contract.ts';
+import type { Mirror } from './mirror.ts';
+import type { RejectedCommit, Store } from './types.ts';
+
+export class StoreImpl implements Store {
+  #closed = false;
+
+  constructor(
+    readonly clientId: string,
+    private readonly api: EngineApi,
+    private readonly mirror: Mirror,
+    private readonly release: () => void,
+  ) {}
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError('The store is closed; create a new one with createStore() to go on');
+  }
+
+  #assertProjection(name: string): void {
+    this.#assertOpen();
+    if (!this.mirror.states.has(name)) {
+      const known = [...this.mirror.states.keys()].join(', ') || 'none';
+      throw new UnknownProjectionError(`No projection named "${name}"; this store has: ${known}`, { details: { projection: name } });
+    }
+  }
+
+  async append(events: EventInput | EventInput[], options?: { expectedVersion?: ExpectedVersion }): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    const result = await this.api.append(events, options);
+    await this.mirror.reach(result.seq);
+    return result.events;
+  }
+
+  get<S>(projection: string): S {
+    this.#assertProjection(projection);
+    return this.mirror.states.get(projection) as S;
+  }
+
+  async state<S>(projection: string): Promise<S> {
+    this.#assertProjection(projection);
+    await this.mirror.reach(await this.api.flush());
+    return this.get<S>(projection);
+  }
+
+  subscribe<S>(projection: string, listener: (state: S) => void): () => void {
+    this.#assertProjection(projection);
+    return this.mirror.subscribe(projection, listener as (state: unknown) => void);
+  }
+
+  async stateAt<S>(projection: string, at: StateAt): Promise<S> {
+    this.#assertProjection(projection);
+    return (await this.api.stateAt(projection, at)) as S;
+  }
+
+  async events(query?: EventQuery): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    return this.api.events(query);
+  }
+
+  async undo(): Promise<boolean> {
+    this.#assertOpen();
+    const { done, seq } = await this.api.undo();
+    await this.mirror.reach(seq);
+    return done;
+  }
+
+  async redo(): Promise<boolean> {
+    this.#assertOpen();
+    const { done, seq } = await this.api.redo();
+    await this.mirror.reach(seq);
+    return done;
+  }
+
+  async revert(commit: string): Promise<void> {
+    this.#assertOpen();
+    const { seq } = await this.api.revert(commit);
+    await this.mirror.reach(seq);
+  }
+
+  get status(): StoreStatus {
+    return { ...this.mirror.status };
+  }
+
+  onStatus(listener: (status: StoreStatus) => void): () => void {
+    this.#assertOpen();
+    return this.mirror.onStatus(listener);
+  }
+
+  readonly sync = {
+    now: async (): Promise<void> => {
+      this.#assertOpen();
+      throw new SyncError('This store has no sync: pass createStore({ sync: { url, logId } }) to sync with a server');
+    },
+    pause: (): void => {
+      this.#assertOpen();
+    },
+    resume: (): void => {
+      this.#assertOpen();
+    },
+    rejected: async (): Promise<RejectedCommit[]> => {
+      this.#assertOpen();
+      return [];
+    },
+  };
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.api.close();
+    } finally {
+      this.mirror.clear();
+      this.release();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
+import type { Projection } from '../core/projection.ts';
+import type { EventQuery } from '../storage/query.ts';
+import type { StateAt, StoreStatus } from '../worker/contract.ts';
+
+export interface SyncOptions {
+  url: string;
+  logId: string;
+  token?: string;
+  fetch?: typeof fetch;
+  live?: boolean;
+}
+
+export interface CreateStoreOptions {
+  /** IndexedDB database name. */
+  name: string;
+  /** In-process mode; in worker mode the worker's serveStore() has them. */
+  projections?: Record<string, Projection<any>>;
+  /** A Worker running a module that calls serveStore(); default false (in-process). */
+  worker?: Worker | false;
+  /** Snapshot every N events per projection; default 1000; 0 turns snapshots off. */
+  snapshotEvery?: number;
+  /** Default: made once per database and persisted. */
+  clientId?: string;
+  sync?: SyncOptions;
+  indexedDB?: IDBFactory;
+  IDBKeyRange?: typeof IDBKeyRange;
+}
+
+export interface RejectedCommit {
+  commit: string;
+  events: StoredEvent[];
+  reason: { name: string; message: string };
+  streamVersion?: number;
+}
+
+export interface Store {
+  readonly clientId: string;
+  append(events: EventInput | EventInput[], options?: { expectedVersion?: ExpectedVersion }): Promise<StoredEvent[]>;
+  get<S>(projection: string): S;
+  state<S>(projection: string): Promise<S>;
+  subscribe<S>(projection: string, listener: (state: S) => void): () => void;
+  stateAt<S>(projection: string, at: StateAt): Promise<S>;
+  events(query?: EventQuery): Promise<StoredEvent[]>;
+  undo(): Promise<boolean>;
+  redo(): Promise<boolean>;
+  revert(commit: string): Promise<void>;
+  readonly status: StoreStatus;
+  onStatus(listener: (status: StoreStatus) => void): () => void;
+  readonly sync: { now(): Promise<void>; pause(): void; resume(): void; rejected(): Promise<RejectedCommit[]> };
+  close(): Promise<void>;
+}

@@ -1,0 +1,165 @@
+/**
+ * The event envelope and the validation of what an app appends.
+ *
+ * Invariants:
+ * 1. A `type` is 1..256 characters; types starting with `$` are reserved for markers.
+ * 2. A `stream` is 1..256 characters, `"default"` when omitted.
+ * 3. `payload` and `meta` are plain JSON data (so they survive structured clone, IndexedDB
+ *    and the wire unchanged): objects with Object/null prototype, arrays, strings, finite
+ *    numbers, booleans, null. `undefined` object members are allowed (JSON drops them).
+ */
+import * as v from 'valibot';
+import { InvalidEventError } from './errors/index.ts';
+
+export interface EventInput {
+  type: string;
+  payload?: unknown;
+  stream?: string;
+  meta?: Record<string, unknown>;
+}
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  payload: unknown;
+  stream: string;
+  position: number;
+  pending: boolean;
+  clientId: string;
+  commit: string;
+  time: number;
+  meta?: Record<string, unknown>;
+}
+
+export type ExpectedVersion = number | 'none' | 'any';
+
+export const DEFAULT_STREAM = 'default';
+export const MAX_NAME_LENGTH = 256;
+export const UNDO = '$undo';
+export const REDO = '$redo';
+
+export type MarkerType = typeof UNDO | typeof REDO;
+
+export function isMarkerType(type: string): type is MarkerType {
+  return type === UNDO || type === REDO;
+}
+
+const Name = (what: string) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.minLength(1, `${what} must not be empty`),
+    v.maxLength(MAX_NAME_LENGTH, `${what} must be at most ${MAX_NAME_LENGTH} characters`),
+  );
+
+const EventInputSchema = v.object({
+  type: v.pipe(
+    Name('type'),
+    v.check((type) => !type.startsWith('$'), 'types starting with "$" are reserved for markers ($undo, $redo)'),
+  ),
+  payload: v.optional(v.unknown()),
+  stream: v.optional(Name('stream')),
+  meta: v.optional(v.record(v.string(), v.unknown(), 'meta must be an object')),
+});
+
+const ExpectedVersionSchema = v.union(
+  [v.literal('none'), v.literal('any'), v.pipe(v.number(), v.integer(), v.minValue(0))],
+  'expectedVersion must be "none", "any" or a non-negative integer',
+);
+
+/** An appended event after validation: its stream filled in. */
+export interface ValidInput {
+  type: string;
+  payload: unknown;
+  stream: string;
+  meta?: Record<string, unknown>;
+}
+
+/** The appended events, checked and normalised. Throws InvalidEventError. */
+export function validateInputs(
+  input: EventInput | readonly EventInput[],
+  expectedVersion: unknown,
+): { events: ValidInput[]; expectedVersion: ExpectedVersion } {
+  const list = Array.isArray(input) ? input : [input];
+  if (list.length === 0) throw new InvalidEventError('append() needs at least one event');
+  const events = list.map((item, index): ValidInput => {
+    const result = v.safeParse(EventInputSchema, item);
+    const at = list.length > 1 ? ` (event ${index})` : '';
+    if (!result.success) {
+      const issue = result.issues[0];
+      const field = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+      const what = issue.kind === 'schema' && field === '' ? 'an event must be an object { type, payload?, stream?, meta? }' : issue.message;
+      throw new InvalidEventError(`Invalid event${at}: ${field && !what.startsWith(field) ? `${field}: ` : ''}${what}`, {
+        details: { index, field },
+      });
+    }
+    const event = item as EventInput;
+    assertJsonData(event.payload, `payload${at}`);
+    if (event.meta !== undefined) assertJsonData(event.meta, `meta${at}`);
+    const normalised: ValidInput = { type: event.type, payload: event.payload, stream: event.stream ?? DEFAULT_STREAM };
+    if (event.meta !== undefined) normalised.meta = event.meta;
+    return normalised;
+  });
+
+  const parsed = v.safeParse(ExpectedVersionSchema, expectedVersion ?? 'any');
+  if (!parsed.success) throw new InvalidEventError(`Invalid append options: ${parsed.issues[0].message}`);
+  const ev = parsed.output;
+  if (ev !== 'any') {
+    const streams = new Set(events.map((e) => e.stream));
+    if (streams.size > 1) {
+      throw new InvalidEventError(
+        `expectedVersion applies to one stream, but the events name ${streams.size}: ${[...streams].join(', ')}`,
+        { details: { streams: [...streams] } },
+      );
+    }
+  }
+  return { events, expectedVersion: ev };
+}
+
+/** Throws InvalidEventError unless `value` is plain JSON data (see invariant 3). */
+export function assertJsonData(value: unknown, where: string): void {
+  const problem = findNonJson(value, new Set(), where);
+  if (problem !== undefined) {
+    throw new InvalidEventError(`${problem}: payload and meta must be plain JSON data (objects, arrays, strings, finite numbers, booleans, null)`);
+  }
+}
+
+function findNonJson(value: unknown, seen: Set<object>, path: string): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'undefined':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON cannot carry`;
+    case 'object': {
+      if (value === null) return undefined;
+      if (seen.has(value)) return `${path} is a circular reference`;
+      seen.add(value);
+      try {
+        if (Array.isArray(value)) {
+          for (let i = 0; i < value.length; i++) {
+            if (value[i] === undefined) return `${path}[${i}] is undefined`;
+            const p = findNonJson(value[i], seen, `${path}[${i}]`);
+            if (p !== undefined) return p;
+          }
+          return undefined;
+        }
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+          return `${path} is a ${kind}, not a plain object`;
+        }
+        for (const key of Object.keys(value)) {
+          const p = findNonJson((value as Record<string, unknown>)[key], seen, `${path}.${key}`);
+          if (p !== undefined) return p;
+        }
+        return undefined;
+      } finally {
+        seen.delete(value);
+      }
+    }
+    default:
+      return `${path} is a ${typeof value}`;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * "eventloom": the main-thread entry. Explicit exports only; nothing runs at import.
+ */
+export { createStore } from './client/createStore.ts';
+export { defineProjection, type Projection } from './core/projection.ts';
+export type { CreateStoreOptions, RejectedCommit, Store, SyncOptions } from './client/types.ts';
+export type { EventInput, ExpectedVersion, StoredEvent } from './core/event.ts';
+export type { EventQuery } from './storage/query.ts';
+export type { StateAt, StoreStatus } from './worker/contract.ts';
+export {
+  EventloomError,
+  InvalidEventError,
+  ConcurrencyError,
+  ProjectionError,
+  StorageFullError,
+  StoreClosedError,
+  UnknownProjectionError,
+  SyncError,
+  ProtocolError,
+  isEventloomError,
+  isInvalidEventError,
+  isConcurrencyError,
+  isProjectionError,
+  isStorageFullError,
+  isStoreClosedError,
+  isUnknownProjectionError,
+  isSyncError,
+  isProtocolError,
+  type EventloomErrorName,
+} from './core/errors/index.ts';

@@ -1,0 +1,123 @@
+/**
+ * Reads of the packed log. All functions take the db and only await Dexie promises, so
+ * they run inside a caller's transaction as well as on their own.
+ */
+import { REDO, UNDO, isMarkerType, type StoredEvent } from '../core/event.ts';
+import { eventAt, eventsOf, type LogDb, type LogRecord } from './schema.ts';
+
+const PAGE = 64;
+
+type Index = ':id' | 'sk' | 'tk' | 'cl';
+type Bound = number | [string, number];
+
+/** Visits records of an index between two keys (inclusive), page by page, until `visit` returns false. */
+export async function scanRecords(
+  db: LogDb,
+  index: Index,
+  low: Bound,
+  high: Bound,
+  reverse: boolean,
+  visit: (record: LogRecord) => boolean | void,
+): Promise<void> {
+  let lo = low;
+  let hi = high;
+  let loOpen = false;
+  let hiOpen = false;
+  for (;;) {
+    let collection = db.records.where(index).between(lo, hi, !loOpen, !hiOpen);
+    if (reverse) collection = collection.reverse();
+    const page = await collection.limit(PAGE).toArray();
+    for (const record of page) if (visit(record) === false) return;
+    if (page.length < PAGE) return;
+    const last = page[page.length - 1]!.first;
+    const key: Bound = typeof lo === 'number' ? last : [(lo as [string, number])[0], last];
+    if (reverse) {
+      hi = key;
+      hiOpen = true;
+    } else {
+      lo = key;
+      loOpen = true;
+    }
+  }
+}
+
+export async function readHead(db: LogDb): Promise<number> {
+  const last = await db.records.orderBy(':id').last();
+  return last?.last ?? 0;
+}
+
+export async function recordContaining(db: LogDb, position: number): Promise<LogRecord | undefined> {
+  const record = await db.records.where(':id').belowOrEqual(position).last();
+  return record && record.last >= position ? record : undefined;
+}
+
+/** Calls `visit` with the events at positions from..to in order, one record at a time. */
+export async function forEachEvents(
+  db: LogDb,
+  from: number,
+  to: number,
+  visit: (events: StoredEvent[]) => void,
+): Promise<void> {
+  if (from > to) return;
+  const start = (await recordContaining(db, from))?.first ?? from;
+  await scanRecords(db, ':id', start, to, false, (record) => {
+    visit([...eventsOf(record, from, to)]);
+  });
+}
+
+export async function readEvents(db: LogDb, from: number, to: number): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  await forEachEvents(db, from, to, (events) => {
+    for (const e of events) out.push(e);
+  });
+  return out;
+}
+
+/** All marker events ($undo/$redo) in the log, in log order. */
+export async function readMarkers(db: LogDb): Promise<StoredEvent[]> {
+  const records = new Map<number, LogRecord>();
+  for (const type of [UNDO, REDO]) {
+    await scanRecords(db, 'tk', [type, -Infinity], [type, Infinity], false, (r) => {
+      records.set(r.first, r);
+    });
+  }
+  const out: StoredEvent[] = [];
+  for (const record of [...records.values()].sort((a, b) => a.first - b.first)) {
+    record.events.forEach((e, i) => {
+      if (isMarkerType(e.type)) out.push(eventAt(record, i));
+    });
+  }
+  return out;
+}
+
+/** The events of one commit (empty if the log has none). */
+export async function readCommit(db: LogDb, commit: string): Promise<StoredEvent[]> {
+  const records = await db.records.where('ck').equals(commit).sortBy('first');
+  return records.flatMap((record) => [...eventsOf(record)].filter((e) => e.commit === commit));
+}
+
+/** The number of non-marker events of a stream in the log (its version). */
+export async function countStream(db: LogDb, stream: string): Promise<number> {
+  let count = 0;
+  await scanRecords(db, 'sk', [stream, -Infinity], [stream, Infinity], false, (record) => {
+    for (const e of record.events) if (e.stream === stream && !isMarkerType(e.type)) count++;
+  });
+  return count;
+}
+
+/** Visits one client's events newest first, from position `atOrBefore` down, until `visit` returns false. */
+export async function walkClient(
+  db: LogDb,
+  clientId: string,
+  atOrBefore: number,
+  visit: (event: StoredEvent) => boolean,
+): Promise<void> {
+  await scanRecords(db, 'cl', [clientId, -Infinity], [clientId, atOrBefore], true, (record) => {
+    for (let i = record.events.length - 1; i >= 0; i--) {
+      const e = record.events[i]!;
+      if (e.clientId !== clientId || record.first + i > atOrBefore) continue;
+      if (!visit(eventAt(record, i))) return false;
+    }
+    return true;
+  });
+}

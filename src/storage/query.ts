@@ -1,0 +1,71 @@
+/**
+ * events(query): served by the stream, type or primary index, paged by record, so a
+ * query reads only the records that can hold its answer (never the whole log).
+ */
+import * as v from 'valibot';
+import { InvalidEventError } from '../core/errors/index.ts';
+import type { StoredEvent } from '../core/event.ts';
+import { recordContaining, scanRecords } from './log.ts';
+import { eventsOf, type LogDb } from './schema.ts';
+
+export interface EventQuery {
+  stream?: string;
+  type?: string | string[];
+  after?: number;
+  limit?: number;
+  reverse?: boolean;
+}
+
+const Name = v.pipe(v.string(), v.minLength(1));
+const QuerySchema = v.object({
+  stream: v.optional(Name),
+  type: v.optional(v.union([Name, v.array(Name)])),
+  after: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  reverse: v.optional(v.boolean()),
+});
+
+export function validateQuery(query: unknown): EventQuery {
+  const result = v.safeParse(QuerySchema, query ?? {});
+  if (!result.success) {
+    const issue = result.issues[0];
+    const field = issue.path?.map((p) => String(p.key)).join('.') ?? 'query';
+    throw new InvalidEventError(`Invalid events() query: ${field}: ${issue.message}`);
+  }
+  return result.output as EventQuery;
+}
+
+export async function queryEvents(db: LogDb, query: EventQuery): Promise<StoredEvent[]> {
+  const { stream, after = 0, limit = Infinity, reverse = false } = query;
+  const types = query.type === undefined ? undefined : Array.isArray(query.type) ? query.type : [query.type];
+  if (types?.length === 0) return [];
+  // The lowest record key that can hold a position > after.
+  const low = after === 0 ? -Infinity : ((await recordContaining(db, after + 1))?.first ?? after + 1);
+  const typeSet = types && new Set(types);
+  const keep = (e: StoredEvent) =>
+    e.position > after && (stream === undefined || e.stream === stream) && (typeSet === undefined || typeSet.has(e.type));
+
+  const scan = async (index: ':id' | 'sk' | 'tk', key: string | undefined): Promise<StoredEvent[]> => {
+    const out: StoredEvent[] = [];
+    const lo = key === undefined ? low : ([key, low] as [string, number]);
+    const hi = key === undefined ? Infinity : ([key, Infinity] as [string, number]);
+    await scanRecords(db, index, lo, hi, reverse, (record) => {
+      const events = [...eventsOf(record)].filter(keep);
+      if (reverse) events.reverse();
+      for (const e of events) {
+        out.push(e);
+        if (out.length >= limit) return false;
+      }
+      return true;
+    });
+    return out;
+  };
+
+  if (stream !== undefined) return scan('sk', stream);
+  if (types === undefined) return scan(':id', undefined);
+  if (types.length === 1) return scan('tk', types[0]);
+  const merged = new Map<number, StoredEvent>();
+  for (const type of new Set(types)) for (const e of await scan('tk', type)) merged.set(e.position, e);
+  const sorted = [...merged.values()].sort((a, b) => (reverse ? b.position - a.position : a.position - b.position));
+  return sorted.slice(0, limit);
+}

@@ -1,0 +1,59 @@
+/**
+ * The worker contract: the API the engine exposes, in the worker (through Comlink) or on
+ * the calling thread (in-process mode). Both sides import this file. Everything that
+ * crosses it is structured-cloneable; errors cross as ErrorData (see core/errors/wire.ts).
+ */
+import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
+import type { EventQuery } from '../storage/query.ts';
+
+export interface StoreStatus {
+  head: number;
+  pending: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  sync: 'off' | 'idle' | 'syncing' | 'offline' | 'paused' | 'error';
+  lastSyncedAt?: number;
+  lastError?: { name: string; message: string };
+}
+
+export type StateAt = { position: number } | { time: number };
+
+/** What createStore() hands to the engine; functions cannot cross to a worker. */
+export interface OpenOptions {
+  name: string;
+  snapshotEvery?: number;
+  clientId?: string;
+}
+
+/** Sent after every change, before the call that caused it resolves. */
+export interface Change {
+  /** Increases by one per change; calls resolve with the seq that includes their effect. */
+  seq: number;
+  /** The projections whose state changed, with their new state. */
+  states: Record<string, unknown>;
+  status: StoreStatus;
+}
+
+export interface Opened {
+  clientId: string;
+  seq: number;
+  states: Record<string, unknown>;
+  status: StoreStatus;
+}
+
+export interface EngineApi {
+  append(events: EventInput | EventInput[], options?: { expectedVersion?: ExpectedVersion }): Promise<{ events: StoredEvent[]; seq: number }>;
+  undo(): Promise<{ done: boolean; seq: number }>;
+  redo(): Promise<{ done: boolean; seq: number }>;
+  revert(commit: string): Promise<{ seq: number }>;
+  /** Resolves with the seq once every call made before it has been applied. */
+  flush(): Promise<number>;
+  stateAt(projection: string, at: StateAt): Promise<unknown>;
+  events(query?: EventQuery): Promise<StoredEvent[]>;
+  close(): Promise<void>;
+}
+
+/** What a store worker exposes: open() once, then the engine's API. */
+export interface WorkerApi extends EngineApi {
+  open(options: OpenOptions, onChange: (change: Change) => void): Promise<Opened>;
+}

@@ -1,0 +1,468 @@
+/**
+ * The engine: owns the database, serialises every change through one writer, keeps the
+ * head state of every projection in memory and announces each change. The same class runs
+ * in a worker (behind Comlink, see ./index.ts) and in-process (see client/createStore.ts).
+ *
+ * Invariants:
+ * 1. One writer: changes run one batch at a time (`#chain`); each batch is one IndexedDB
+ *    transaction holding many queued appends (group commit). In-memory state is replaced
+ *    only after that transaction committed, so a failed batch changes nothing.
+ * 2. Another store on the same database (another tab) may write between our batches: every
+ *    batch first applies records past our head ("catch-up"), inside its own transaction.
+ * 3. A call resolves only after the change that includes its effect was announced.
+ */
+import { uuidv7 } from 'uuidv7';
+import {
+  ConcurrencyError,
+  InvalidEventError,
+  StorageFullError,
+  StoreClosedError,
+  UnknownProjectionError,
+} from '../core/errors/index.ts';
+import { REDO, UNDO, isMarkerType, validateInputs, type EventInput, type ValidInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
+import { HistoryWalk, MarkerLog, markerOf } from '../core/markers.ts';
+import type { Projection } from '../core/projection.ts';
+import { fold, initialState, type States } from '../core/replay.ts';
+import { forEachEvents, readCommit, readHead, readMarkers, walkClient } from '../storage/log.ts';
+import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
+import { eventsOf, makeRecord, openLogDb, type LogDb, type RecordEvent, type SnapshotRecord } from '../storage/schema.ts';
+import { findSnapshot } from '../storage/snapshots.ts';
+import type { Change, EngineApi, OpenOptions, Opened, StateAt, StoreStatus } from './contract.ts';
+import { stateAtView } from './timeTravel.ts';
+import { Working, type LogContext } from './working.ts';
+
+export interface EngineConfig extends OpenOptions {
+  projections: Record<string, Projection<any>>;
+  indexedDB?: IDBFactory | undefined;
+  IDBKeyRange?: typeof IDBKeyRange | undefined;
+}
+
+type Normalised = ReturnType<typeof validateInputs>;
+
+type OpBody =
+  | { kind: 'append'; input: Normalised }
+  | { kind: 'undo' }
+  | { kind: 'redo' }
+  | { kind: 'revert'; commit: string };
+type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+const MAX_BATCH = 1000;
+export const DEFAULT_SNAPSHOT_EVERY = 1000;
+
+export class Engine implements EngineApi {
+  readonly clientId: string;
+  readonly #ctx: LogContext;
+  readonly #db: LogDb;
+  readonly #byName: ReadonlyMap<string, Projection<unknown>>;
+  readonly #onChange: (change: Change) => void;
+  #head = 0;
+  #maxTime = -Infinity;
+  #states: States;
+  #markers: MarkerLog;
+  #versions = new Map<string, number>();
+  #canUndo = false;
+  #canRedo = false;
+  #seq = 0;
+  #closed = false;
+  #chain: Promise<void> = Promise.resolve();
+  #ops: Op[] = [];
+  #draining = false;
+  #catchUpWanted = false;
+  readonly #channel: BroadcastChannel | undefined;
+
+  private constructor(init: {
+    db: LogDb;
+    config: EngineConfig;
+    clientId: string;
+    onChange: (change: Change) => void;
+    projections: Projection<unknown>[];
+  }) {
+    this.#db = init.db;
+    this.clientId = init.clientId;
+    this.#onChange = init.onChange;
+    const every = init.config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    this.#ctx = { db: init.db, projections: init.projections, every: Number.isFinite(every) && every > 0 ? Math.floor(every) : 0 };
+    this.#byName = new Map(init.projections.map((p) => [p.name, p]));
+    this.#states = {};
+    this.#markers = new MarkerLog();
+    this.#channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`eventloom:${init.config.name}`) : undefined;
+    if (this.#channel) this.#channel.onmessage = (m: MessageEvent<{ head?: number }>) => this.#onPeerChange(m.data);
+  }
+
+  static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
+    if (typeof config.name !== 'string' || config.name.length === 0) throw new TypeError('createStore: name must be a non-empty string');
+    const projections = Object.entries(config.projections ?? {}).map(([key, p]) => {
+      if (p.name !== key) throw new TypeError(`createStore: projection "${p.name}" is registered under the key "${key}"; use its name as key`);
+      return p as Projection<unknown>;
+    });
+    const db = openLogDb(config);
+    await db.open();
+    const clientId = await db.transaction('rw', db.meta, async () => {
+      if (config.clientId !== undefined) return config.clientId;
+      const stored = await db.meta.get('clientId');
+      if (typeof stored?.value === 'string') return stored.value;
+      const made = uuidv7();
+      await db.meta.put({ key: 'clientId', value: made });
+      return made;
+    });
+    const engine = new Engine({ db, config, clientId, onChange, projections });
+    try {
+      await engine.#load();
+    } catch (error) {
+      engine.#channel?.close();
+      db.close();
+      throw error;
+    }
+    return engine;
+  }
+
+  /** Start-up: markers, then every projection from its newest valid snapshot plus the tail. */
+  async #load(): Promise<void> {
+    const db = this.#db;
+    this.#head = await readHead(db);
+    const markers = new MarkerLog();
+    for (const e of await readMarkers(db)) markers.add(markerOf(e)!);
+    for (const target of markers.unknownTargets()) {
+      const events = await readCommit(db, target);
+      if (events[0]) markers.setFirst(target, events[0].position);
+    }
+    this.#markers = markers;
+    const states: States = {};
+    const startAt: Record<string, number> = {};
+    let from = this.#head;
+    let maxTime = -Infinity;
+    for (const p of this.#ctx.projections) {
+      const snap = await findSnapshot(db, p.name, p.version, this.#head, (s) => markers.validStart(s.position, 'head'));
+      states[p.name] = snap ? snap.state : initialState(p);
+      startAt[p.name] = snap?.position ?? 0;
+      if (startAt[p.name]! <= from) {
+        from = startAt[p.name]!;
+        maxTime = snap?.maxTime ?? -Infinity;
+      }
+    }
+    // Rebuild snapshots the tail crosses that are missing (a new projection or version).
+    const rebuilt: SnapshotRecord[] = [];
+    const every = this.#ctx.every;
+    await forEachEvents(db, from + 1, this.#head, (events) => {
+      const boundaryMax = new Map<number, number>();
+      for (const e of events) {
+        maxTime = Math.max(maxTime, e.time);
+        if (every > 0 && e.position % every === 0) boundaryMax.set(e.position, maxTime);
+      }
+      fold(
+        {
+          projections: this.#ctx.projections,
+          states,
+          startAt,
+          undone: markers.undone('head'),
+          ...(every > 0
+            ? {
+                every,
+                onBoundary: (position: number, current: States) => {
+                  if (!markers.validStart(position, 'head')) return;
+                  for (const p of this.#ctx.projections) {
+                    if (startAt[p.name]! >= position) continue;
+                    rebuilt.push({ projection: p.name, version: p.version, position, maxTime: boundaryMax.get(position)!, state: current[p.name] });
+                  }
+                },
+              }
+            : {}),
+        },
+        events,
+      );
+    });
+    this.#states = states;
+    this.#maxTime = maxTime;
+    if (rebuilt.length > 0) await this.#saveSnapshots(rebuilt);
+    await this.#refreshHistory();
+  }
+
+  async #saveSnapshots(snapshots: SnapshotRecord[]): Promise<void> {
+    for (const s of snapshots) {
+      // A state that cannot be cloned cannot be snapshotted; replay still derives it.
+      await this.#db.snapshots.put(s).catch(() => undefined);
+    }
+  }
+
+  opened(): Opened {
+    return { clientId: this.clientId, seq: this.#seq, states: { ...this.#states }, status: this.#status() };
+  }
+
+  #status(): StoreStatus {
+    return { head: this.#head, pending: 0, canUndo: this.#canUndo, canRedo: this.#canRedo, sync: 'off' };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError('The store is closed; create a new one with createStore() to go on');
+  }
+
+  // ---- writes -------------------------------------------------------------------------
+
+  append(events: EventInput | EventInput[], options?: { expectedVersion?: ExpectedVersion }): Promise<{ events: StoredEvent[]; seq: number }> {
+    let input: Normalised;
+    try {
+      this.#assertOpen();
+      input = validateInputs(events, options?.expectedVersion);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#submit({ kind: 'append', input }) as Promise<{ events: StoredEvent[]; seq: number }>;
+  }
+
+  undo(): Promise<{ done: boolean; seq: number }> {
+    return this.#submit({ kind: 'undo' }) as Promise<{ done: boolean; seq: number }>;
+  }
+
+  redo(): Promise<{ done: boolean; seq: number }> {
+    return this.#submit({ kind: 'redo' }) as Promise<{ done: boolean; seq: number }>;
+  }
+
+  revert(commit: string): Promise<{ seq: number }> {
+    if (typeof commit !== 'string' || commit.length === 0) {
+      return Promise.reject(new InvalidEventError('revert() needs the commit id of the change to undo (StoredEvent.commit)'));
+    }
+    return this.#submit({ kind: 'revert', commit }) as Promise<{ seq: number }>;
+  }
+
+  async flush(): Promise<number> {
+    this.#assertOpen();
+    await this.#chain;
+    return this.#seq;
+  }
+
+  #submit(body: OpBody): Promise<unknown> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#ops.push({ ...body, resolve, reject });
+      this.#scheduleDrain();
+    });
+  }
+
+  #scheduleDrain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#chain = this.#chain.then(async () => {
+      try {
+        while (this.#ops.length > 0 || this.#catchUpWanted) {
+          this.#catchUpWanted = false;
+          await this.#runBatch(this.#ops.splice(0, MAX_BATCH));
+        }
+      } finally {
+        this.#draining = false;
+      }
+    });
+  }
+
+  async #runBatch(ops: Op[]): Promise<void> {
+    const db = this.#db;
+    const ws = new Working(this.#ctx, {
+      head: this.#head,
+      maxTime: this.#maxTime,
+      states: this.#states,
+      markers: this.#markers,
+      versions: this.#versions,
+    });
+    let lastAppendWasOwnCommit = false;
+    try {
+      await db.transaction('rw', db.records, db.snapshots, async () => {
+        const foreign = await db.records.where(':id').above(ws.head).toArray();
+        for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
+        for (const op of ops) {
+          const cp = ws.checkpoint();
+          try {
+            op.result = await this.#prepare(ws, op);
+            lastAppendWasOwnCommit = op.kind === 'append';
+          } catch (error) {
+            ws.rollback(cp);
+            op.error = error;
+          }
+        }
+        for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
+      });
+    } catch (error) {
+      const mapped = storageError(error);
+      for (const op of ops) op.reject(mapped);
+      return;
+    }
+    const changed: States = {};
+    for (const p of this.#ctx.projections) if (ws.states[p.name] !== this.#states[p.name]) changed[p.name] = ws.states[p.name];
+    const moved = ws.head !== this.#head;
+    this.#head = ws.head;
+    this.#maxTime = ws.maxTime;
+    this.#states = ws.states;
+    this.#markers = ws.markers;
+    this.#versions = ws.versions;
+    if (lastAppendWasOwnCommit) {
+      this.#canUndo = true;
+      this.#canRedo = false;
+    } else if (moved) {
+      await this.#refreshHistory();
+    }
+    if (moved) this.#announce(changed);
+    if (moved) this.#channel?.postMessage({ head: this.#head });
+    for (const op of ops) {
+      if (op.error !== undefined) op.reject(op.error);
+      else op.resolve({ ...(op.result as object), seq: this.#seq });
+    }
+  }
+
+  async #prepare(ws: Working, op: Op): Promise<object> {
+    switch (op.kind) {
+      case 'append': {
+        const { events, expectedVersion } = op.input;
+        if (expectedVersion !== 'any') {
+          const stream = events[0]!.stream;
+          const actual = await ws.version(stream);
+          const expected = expectedVersion === 'none' ? 0 : expectedVersion;
+          if (actual !== expected) {
+            throw new ConcurrencyError(
+              `Stream "${stream}" is at version ${actual}, but the append expected ${expectedVersion === 'none' ? '"none" (an empty stream)' : expected}`,
+              { details: { stream, expectedVersion, actualVersion: actual } },
+            );
+          }
+        }
+        return { events: await this.#commit(ws, events) };
+      }
+      case 'undo':
+      case 'redo': {
+        const history = await this.#history(ws);
+        const target = op.kind === 'undo' ? history.undoTarget : history.redoTarget;
+        if (target === undefined) return { done: false };
+        await this.#mark(ws, op.kind === 'undo' ? UNDO : REDO, target, false);
+        return { done: true };
+      }
+      case 'revert': {
+        if (ws.markers.isUndone(op.commit)) return {};
+        await this.#mark(ws, UNDO, op.commit, true);
+        return {};
+      }
+    }
+  }
+
+  /** Appends one commit: positions after head, applied to every projection, then stored. */
+  async #commit(ws: Working, inputs: readonly ValidInput[]): Promise<StoredEvent[]> {
+    const commit = uuidv7();
+    const time = Date.now();
+    const first = ws.head + 1;
+    const bodies: RecordEvent[] = inputs.map((e) => {
+      const body: RecordEvent = { id: uuidv7(), type: e.type, payload: e.payload, stream: e.stream, clientId: this.clientId, commit, time };
+      if (e.meta !== undefined) body.meta = e.meta;
+      return body;
+    });
+    const record = makeRecord(first, bodies, false);
+    const events = [...eventsOf(record)];
+    await ws.apply(events, { capture: true });
+    await this.#db.records.add(record);
+    return events;
+  }
+
+  /** Appends an $undo/$redo marker for `target`, in the target's stream. */
+  async #mark(ws: Working, type: typeof UNDO | typeof REDO, target: string, revert: boolean): Promise<void> {
+    const events = await readCommit(this.#db, target);
+    if (events.length === 0) throw new InvalidEventError(`revert(): no commit "${target}" in the log`, { details: { commit: target } });
+    if (events.every((e) => isMarkerType(e.type))) {
+      throw new InvalidEventError(`revert(): commit "${target}" is an undo/redo marker; markers cannot be undone`, {
+        details: { commit: target },
+      });
+    }
+    const input: ValidInput = { type, payload: { commit: target }, stream: events[0]!.stream };
+    if (revert) input.meta = { revert: true };
+    await this.#commit(ws, [input]);
+  }
+
+  async #history(ws: { head: number; markers: MarkerLog }): Promise<HistoryWalk> {
+    const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit));
+    await walkClient(this.#db, this.clientId, ws.head, (e) => walk.feed(e));
+    return walk;
+  }
+
+  async #refreshHistory(): Promise<void> {
+    const walk = await this.#history({ head: this.#head, markers: this.#markers });
+    this.#canUndo = walk.undoTarget !== undefined;
+    this.#canRedo = walk.redoTarget !== undefined;
+  }
+
+  #announce(states: States): void {
+    this.#seq++;
+    try {
+      this.#onChange({ seq: this.#seq, states, status: this.#status() });
+    } catch {
+      // A listener's failure is the listener's; the change happened.
+    }
+  }
+
+  #onPeerChange(message: { head?: number } | undefined): void {
+    if (this.#closed || typeof message?.head !== 'number' || message.head <= this.#head) return;
+    this.#catchUpWanted = true;
+    this.#scheduleDrain();
+  }
+
+  // ---- reads --------------------------------------------------------------------------
+
+  #projection(name: string): Projection<unknown> {
+    const p = this.#byName.get(name);
+    if (!p) {
+      throw new UnknownProjectionError(`No projection named "${name}"; this store has: ${[...this.#byName.keys()].join(', ') || 'none'}`, {
+        details: { projection: name },
+      });
+    }
+    return p;
+  }
+
+  async stateAt(projection: string, at: StateAt): Promise<unknown> {
+    this.#assertOpen();
+    const p = this.#projection(projection);
+    const view = parseStateAt(at);
+    await this.#chain;
+    if ('position' in view ? view.position >= this.#head : view.time >= this.#maxTime) return this.#states[p.name];
+    if ('position' in view && view.position <= 0) return initialState(p);
+    return stateAtView(this.#db, p, this.#markers, view, this.#head);
+  }
+
+  async events(query?: EventQuery): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    return queryEvents(this.#db, validateQuery(query));
+  }
+
+  current(projection: string): unknown {
+    return this.#states[this.#projection(projection).name];
+  }
+
+  hasProjection(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#chain;
+    this.#channel?.close();
+    this.#db.close();
+  }
+}
+
+function parseStateAt(at: unknown): { position: number } | { time: number } {
+  const a = at as { position?: unknown; time?: unknown } | null;
+  if (a && typeof a === 'object') {
+    if (typeof a.position === 'number' && Number.isFinite(a.position)) return { position: Math.floor(a.position) };
+    if (typeof a.time === 'number' && !Number.isNaN(a.time)) return { time: a.time };
+  }
+  throw new InvalidEventError('stateAt() needs { position: number } or { time: number }');
+}
+
+/** IndexedDB quota failures (however Dexie wraps them) become StorageFullError. */
+function storageError(error: unknown): unknown {
+  for (let e = error as { name?: string; inner?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.name === 'QuotaExceededError') {
+      return new StorageFullError('IndexedDB is out of quota: nothing was stored; free space or request persistent storage, then retry', {
+        cause: error,
+      });
+    }
+    e = (e.inner ?? e.cause) as typeof e;
+  }
+  return error;
+}

@@ -1,0 +1,55 @@
+/**
+ * stateAt(): the state of one projection at a past point, from the nearest valid snapshot
+ * at or before that point plus a replay of the tail.
+ * - { position: p }: events at positions <= p, markers at positions <= p.
+ * - { time: t }: events (and markers) with time <= t. A snapshot at S serves only if
+ *   every event up to S has time <= t (its `maxTime`), and the tail is every record after
+ *   S that holds an event with time <= t (found through the `minTime` index).
+ */
+import { inView, type MarkerLog, type View } from '../core/markers.ts';
+import type { Projection } from '../core/projection.ts';
+import { fold, initialState } from '../core/replay.ts';
+import { forEachEvents, recordContaining } from '../storage/log.ts';
+import { eventsOf, type LogDb } from '../storage/schema.ts';
+import { findSnapshot } from '../storage/snapshots.ts';
+
+export async function stateAtView(
+  db: LogDb,
+  projection: Projection<unknown>,
+  markers: MarkerLog,
+  view: Exclude<View, 'head'>,
+  head: number,
+): Promise<unknown> {
+  const limit = 'position' in view ? Math.min(view.position, head) : head;
+  const snap = await findSnapshot(
+    db,
+    projection.name,
+    projection.version,
+    limit,
+    (s) => markers.validStart(s.position, view) && ('time' in view ? s.maxTime <= view.time : true),
+  );
+  const states = { [projection.name]: snap ? snap.state : initialState(projection) };
+  const start = snap?.position ?? 0;
+  const options = {
+    projections: [projection],
+    states,
+    startAt: { [projection.name]: start },
+    undone: markers.undone(view),
+    ...('time' in view ? { maxTime: view.time } : {}),
+  };
+  if ('position' in view) {
+    await forEachEvents(db, start + 1, limit, (events) => fold(options, events));
+  } else {
+    const from = (await recordContaining(db, start + 1))?.first ?? start + 1;
+    const keys = (await db.records.where('minTime').belowOrEqual(view.time).primaryKeys())
+      .filter((k) => k >= from)
+      .sort((a, b) => a - b);
+    for (let i = 0; i < keys.length; i += 64) {
+      const records = await db.records.bulkGet(keys.slice(i, i + 64));
+      for (const record of records) {
+        if (record) fold(options, [...eventsOf(record, start + 1)].filter((e) => inView(view, e.position, e.time)));
+      }
+    }
+  }
+  return states[projection.name];
+}

@@ -1,0 +1,191 @@
+/**
+ * A working copy of the engine's in-memory view of the log, changed while a write
+ * transaction prepares its operations and installed only once the transaction commits.
+ * Each operation runs between checkpoint() and either nothing (kept) or rollback(), so a
+ * failed operation in a group commit leaves the others untouched.
+ *
+ * Invariants:
+ * 1. `states` is the state of every projection at `head` (head view: all markers honoured).
+ * 2. `versions` holds the exact version of each stream it knows, at `head`.
+ * 3. Snapshots are captured only at new positions and only where valid (markers.validStart).
+ */
+import { isMarkerType, type StoredEvent } from '../core/event.ts';
+import { markerOf, type MarkerLog } from '../core/markers.ts';
+import type { Projection } from '../core/projection.ts';
+import { fold, initialState, type States } from '../core/replay.ts';
+import { countStream, forEachEvents, readCommit } from '../storage/log.ts';
+import type { LogDb, SnapshotRecord } from '../storage/schema.ts';
+import { findSnapshot } from '../storage/snapshots.ts';
+
+export interface LogContext {
+  readonly db: LogDb;
+  readonly projections: readonly Projection<unknown>[];
+  /** Snapshot interval; 0 = no snapshots. */
+  readonly every: number;
+}
+
+interface Checkpoint {
+  head: number;
+  maxTime: number;
+  states: States;
+  markers: MarkerLog;
+  journal: number;
+  snapshots: number;
+}
+
+export class Working {
+  head: number;
+  maxTime: number;
+  states: States;
+  markers: MarkerLog;
+  readonly versions: Map<string, number>;
+  /** Snapshots captured for new positions, to write in the same transaction. */
+  readonly snapshots: SnapshotRecord[] = [];
+  #markersShared = true;
+  readonly #journal: (() => void)[] = [];
+
+  constructor(
+    private readonly ctx: LogContext,
+    from: { head: number; maxTime: number; states: States; markers: MarkerLog; versions: ReadonlyMap<string, number> },
+  ) {
+    this.head = from.head;
+    this.maxTime = from.maxTime;
+    this.states = from.states;
+    this.markers = from.markers;
+    this.versions = new Map(from.versions);
+  }
+
+  checkpoint(): Checkpoint {
+    return {
+      head: this.head,
+      maxTime: this.maxTime,
+      states: this.states,
+      markers: this.markers,
+      journal: this.#journal.length,
+      snapshots: this.snapshots.length,
+    };
+  }
+
+  rollback(cp: Checkpoint): void {
+    this.head = cp.head;
+    this.maxTime = cp.maxTime;
+    this.states = cp.states;
+    if (this.markers !== cp.markers) {
+      this.markers = cp.markers;
+      this.#markersShared = true;
+    }
+    while (this.#journal.length > cp.journal) this.#journal.pop()!();
+    this.snapshots.length = cp.snapshots;
+  }
+
+  /** The version of a stream at `head`: from memory, or counted in the log once. */
+  async version(stream: string): Promise<number> {
+    const known = this.versions.get(stream);
+    if (known !== undefined) return known;
+    const counted = await countStream(this.ctx.db, stream);
+    this.#setVersion(stream, counted);
+    return counted;
+  }
+
+  #setVersion(stream: string, version: number): void {
+    const before = this.versions.get(stream);
+    this.versions.set(stream, version);
+    this.#journal.push(() => (before === undefined ? this.versions.delete(stream) : this.versions.set(stream, before)));
+  }
+
+  #writableMarkers(): MarkerLog {
+    if (this.#markersShared) {
+      this.markers = this.markers.clone();
+      this.#markersShared = false;
+    }
+    return this.markers;
+  }
+
+  /**
+   * Applies events at positions head+1.. (already in the log, or about to be added by the
+   * caller in this transaction). Throws ProjectionError if a reducer throws; the caller
+   * rolls back.
+   */
+  async apply(events: readonly StoredEvent[], options: { capture: boolean }): Promise<void> {
+    if (events.length === 0) return;
+    const oldHead = this.head;
+    const newMarkers = events.map(markerOf).filter((m) => m !== undefined);
+    if (newMarkers.length > 0) {
+      const markers = this.#writableMarkers();
+      for (const e of events) if (!isMarkerType(e.type) && markers.firstOf(e.commit) === undefined) markers.setFirst(e.commit, e.position);
+      for (const m of newMarkers) {
+        if (markers.firstOf(m.target) === undefined) {
+          const target = await readCommit(this.ctx.db, m.target);
+          if (target[0]) markers.setFirst(m.target, target[0].position);
+        }
+        markers.add(m);
+      }
+    }
+    for (const e of events) {
+      if (isMarkerType(e.type)) continue;
+      const v = this.versions.get(e.stream);
+      if (v !== undefined) this.#setVersion(e.stream, v + 1);
+    }
+    // The largest event time up to each snapshot boundary among the new positions.
+    const boundaryMax = new Map<number, number>();
+    let running = this.maxTime;
+    for (const e of events) {
+      running = Math.max(running, e.time);
+      if (this.ctx.every > 0 && e.position % this.ctx.every === 0) boundaryMax.set(e.position, running);
+    }
+    const capture = options.capture ? boundaryMax : undefined;
+    const affected = this.markers.earliestTarget(newMarkers);
+    const states = { ...this.states };
+    if (affected <= oldHead) {
+      await this.#recompute(states, affected, oldHead, events, capture);
+    } else {
+      fold(this.#foldOptions(states, {}, oldHead, capture), events);
+    }
+    this.states = states;
+    this.head = events[events.length - 1]!.position;
+    for (const e of events) if (e.time > this.maxTime) this.maxTime = e.time;
+  }
+
+  /** Recomputes the head state from the newest valid snapshot before `affected`. */
+  async #recompute(
+    states: States,
+    affected: number,
+    oldHead: number,
+    extra: readonly StoredEvent[],
+    capture: ReadonlyMap<number, number> | undefined,
+  ): Promise<void> {
+    const startAt: Record<string, number> = {};
+    let from = Infinity;
+    for (const p of this.ctx.projections) {
+      const snap = await findSnapshot(this.ctx.db, p.name, p.version, affected - 1, (s) => this.markers.validStart(s.position, 'head'));
+      states[p.name] = snap ? snap.state : initialState(p);
+      startAt[p.name] = snap?.position ?? 0;
+      from = Math.min(from, startAt[p.name]!);
+    }
+    const options = this.#foldOptions(states, startAt, oldHead, capture);
+    await forEachEvents(this.ctx.db, from + 1, oldHead, (events) => fold(options, events));
+    fold(options, extra);
+  }
+
+  #foldOptions(states: States, startAt: Record<string, number>, oldHead: number, capture: ReadonlyMap<number, number> | undefined) {
+    const every = this.ctx.every;
+    return {
+      projections: this.ctx.projections,
+      states,
+      startAt,
+      undone: this.markers.undone('head'),
+      ...(capture && every > 0
+        ? {
+            every,
+            onBoundary: (position: number, current: States) => {
+              const maxTime = capture.get(position);
+              if (position <= oldHead || maxTime === undefined || !this.markers.validStart(position, 'head')) return;
+              for (const p of this.ctx.projections) {
+                this.snapshots.push({ projection: p.name, version: p.version, position, maxTime, state: current[p.name] });
+              }
+            },
+          }
+        : {}),
+    };
+  }
+}
