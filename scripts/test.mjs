@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// `npm test`: provides the real parts the suites need on a fresh machine, then runs every
+// Vitest project (node + real Chromium) with nothing skipped.
+// Chromium: $CHROMIUM_PATH, else Playwright's own browser if installed, else
+// /usr/bin/chromium, else Debian's package (as root), else fail saying how to get one.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright';
+
+function findChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, safe(() => chromium.executablePath()), '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find((p) => p && existsSync(p));
+}
+
+function safe(fn) {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+function installChromium() {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) return;
+  console.log('[test] no Chromium found: installing Debian\'s chromium package (apt-get)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+}
+
+let browser = findChromium();
+if (!browser) {
+  installChromium();
+  browser = findChromium();
+}
+if (!browser) {
+  console.error(
+    '[test] No Chromium found. Set CHROMIUM_PATH, or install one: `npx playwright install chromium`, or on Debian `apt-get install chromium`.',
+  );
+  process.exit(1);
+}
+console.log(`[test] Chromium: ${browser}`);
+
+const args = ['vitest', 'run', ...process.argv.slice(2)];
+const result = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: browser } });
+process.exit(result.status ?? 1);

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createStore,
+  isConcurrencyError,
+  isInvalidEventError,
+  isProjectionError,
+  isStoreClosedError,
+  isUnknownProjectionError,
+  type Store,
+} from 'eventloom';
+import { dbName, type Todo } from '../support/fixtures.ts';
+
+const workers: Worker[] = [];
+const stores: Store[] = [];
+
+function newWorker(): Worker {
+  const worker = new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' });
+  workers.push(worker);
+  return worker;
+}
+
+async function open(name: string, options: { snapshotEvery?: number } = {}): Promise<Store> {
+  const store = await createStore({ name, worker: newWorker(), ...options });
+  stores.push(store);
+  return store;
+}
+
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const w of workers.splice(0)) w.terminate();
+});
+
+/** Resolves with the first state a subscriber sees that passes `accept`. */
+function nextState<S>(store: Store, projection: string, accept: (s: S) => boolean): Promise<S> {
+  return new Promise((resolve) => {
+    const off = store.subscribe<S>(projection, (s) => {
+      if (accept(s)) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('worker mode in real Chromium', () => {
+  it('delivers state to subscribers after an append from the main thread', async () => {
+    const store = await open(dbName());
+    const seen = nextState<Todo[]>(store, 'todos', (s) => s.length === 1);
+    const [event] = await store.append({ type: 'added', payload: { id: 'a', title: 'Buy milk' } });
+    expect(await seen).toEqual([{ id: 'a', title: 'Buy milk', done: false }]);
+    expect(store.get<Todo[]>('todos')).toEqual([{ id: 'a', title: 'Buy milk', done: false }]);
+    expect(event).toMatchObject({ position: 1, pending: false, stream: 'default', clientId: store.clientId });
+    expect(store.status).toMatchObject({ head: 1, pending: 0, canUndo: true, canRedo: false, sync: 'off' });
+  });
+
+  it('keeps the log, state, clientId and undo history across a close and reopen', async () => {
+    const name = dbName();
+    const first = await open(name, { snapshotEvery: 2 });
+    await first.append({ type: 'added', payload: { id: 'a', title: 'A' } });
+    await first.append({ type: 'added', payload: { id: 'b', title: 'B' } });
+    await first.append({ type: 'added', payload: { id: 'c', title: 'C' } });
+    await first.undo();
+    const clientId = first.clientId;
+    await first.close();
+
+    const second = await open(name, { snapshotEvery: 2 });
+    expect(second.clientId).toBe(clientId);
+    expect(second.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a', 'b']);
+    expect(second.status).toMatchObject({ head: 4, canUndo: true, canRedo: true });
+    expect(await second.redo()).toBe(true);
+    expect(second.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a', 'b', 'c']);
+    expect((await second.events()).map((e) => e.type)).toEqual(['added', 'added', 'added', '$undo', '$redo']);
+  });
+
+  it("lets two stores on one database see each other's appends without a reload", async () => {
+    const name = dbName();
+    const a = await open(name);
+    const b = await open(name);
+    const bSees = nextState<Todo[]>(b, 'todos', (s) => s.length === 1);
+    await a.append({ type: 'added', payload: { id: 'from-a', title: 'A' } });
+    expect((await bSees)[0]?.id).toBe('from-a');
+
+    const aSees = nextState<Todo[]>(a, 'todos', (s) => s.length === 2);
+    await b.append({ type: 'added', payload: { id: 'from-b', title: 'B' } });
+    expect((await aSees).map((t) => t.id)).toEqual(['from-a', 'from-b']);
+    expect(a.status.head).toBe(2);
+    expect((await a.events()).map((e) => e.position)).toEqual([1, 2]);
+  });
+
+  it('keeps error names and details across the worker boundary, and stores nothing', async () => {
+    const store = await open(dbName());
+    await store.append({ type: 'added', payload: { id: 'a' }, stream: 'todo-a' });
+
+    const reserved = await caught(store.append({ type: '$undo', payload: {} }));
+    expect(isInvalidEventError(reserved)).toBe(true);
+    expect((reserved as Error).name).toBe('InvalidEventError');
+
+    const fn = await caught(store.append({ type: 'added', payload: { f: () => 1 } }));
+    expect(isInvalidEventError(fn)).toBe(true);
+    const node = await caught(store.append({ type: 'added', payload: { el: document.createElement('div') } }));
+    expect(isInvalidEventError(node)).toBe(true);
+
+    const conflict = await caught(store.append({ type: 'toggled', payload: { id: 'a' }, stream: 'todo-a' }, { expectedVersion: 0 }));
+    expect(isConcurrencyError(conflict)).toBe(true);
+    expect((conflict as { details: unknown }).details).toMatchObject({ stream: 'todo-a', actualVersion: 1 });
+
+    const boom = await caught(store.append({ type: 'boom' }));
+    expect(isProjectionError(boom)).toBe(true);
+    expect((boom as { details: unknown }).details).toMatchObject({ projection: 'fragile' });
+
+    const badQuery = await caught(store.events({ limit: -1 }));
+    expect(isInvalidEventError(badQuery)).toBe(true);
+    expect(isUnknownProjectionError(await caught(store.stateAt('nope', { position: 1 })))).toBe(true);
+    expect(() => store.get('nope')).toThrow(expect.objectContaining({ name: 'UnknownProjectionError' }));
+
+    expect((await store.events()).map((e) => e.type)).toEqual(['added']);
+    expect(store.status.head).toBe(1);
+    await store.close();
+    expect(isStoreClosedError(await caught(store.append({ type: 'added' })))).toBe(true);
+  });
+});
