@@ -4,8 +4,6 @@
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { InvalidEventError, reviveError } from '../core/errors/index.ts';
-import type { EventInput } from '../core/event.ts';
-import { Engine } from '../worker/engine.ts';
 import type { Change, EngineApi, OpenOptions, WorkerApi } from '../worker/contract.ts';
 import { Mirror } from './mirror.ts';
 import { StoreImpl } from './store.ts';
@@ -39,36 +37,15 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     return new StoreImpl(opened.clientId, remoteApi(remote), mirror, () => remote[releaseProxy]());
   }
 
-  const engine = await Engine.open(
+  // Loaded on demand: in worker mode the main thread never loads the engine nor Dexie.
+  const { openLocal } = await import('./local.ts');
+  const { api, opened } = await openLocal(
     { ...openOptions, projections: options.projections ?? {}, indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange },
     onChange,
   );
-  const opened = engine.opened();
   mirror = new Mirror(opened);
   for (const change of early) mirror.apply(change);
-  return new StoreImpl(opened.clientId, localApi(engine), mirror, () => undefined);
-}
-
-/** In-process: the engine keeps its own copy of appended data, as a worker would. */
-function localApi(engine: Engine): EngineApi {
-  return {
-    append: (events, options) => {
-      let copy: EventInput | EventInput[];
-      try {
-        copy = structuredClone(events);
-      } catch {
-        copy = events; // not cloneable: the engine's validation says precisely why
-      }
-      return engine.append(copy, options);
-    },
-    undo: () => engine.undo(),
-    redo: () => engine.redo(),
-    revert: (commit) => engine.revert(commit),
-    flush: () => engine.flush(),
-    stateAt: (projection, at) => engine.stateAt(projection, at),
-    events: (query) => engine.events(query),
-    close: () => engine.close(),
-  };
+  return new StoreImpl(opened.clientId, api, mirror, () => undefined);
 }
 
 function remoteApi(remote: Remote<WorkerApi>): EngineApi {

@@ -100,7 +100,7 @@ export function validateInputs(
     return normalised;
   });
 
-  const parsed = v.safeParse(ExpectedVersionSchema, expectedVersion ?? 'any');
+  const parsed = v.safeParse(ExpectedVersionSchema, expectedVersion === undefined ? 'any' : expectedVersion);
   if (!parsed.success) throw new InvalidEventError(`Invalid append options: ${parsed.issues[0].message}`);
   const ev = parsed.output;
   if (ev !== 'any') {

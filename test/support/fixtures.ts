@@ -12,7 +12,7 @@ export const todos = defineProjection<Todo[]>({
   name: 'todos',
   initial: () => [],
   reduce: (state, event) => {
-    const p = event.payload as { id: string; title?: string };
+    const p = (event.payload ?? {}) as { id: string; title?: string };
     switch (event.type) {
       case 'added':
         return [...state, { id: p.id, title: p.title ?? '', done: false }];

@@ -1,0 +1,37 @@
+/**
+ * In-process mode: the engine runs on the calling thread (Node, SSR, tests, browsers
+ * without module workers). Loaded by createStore() only when no worker is given.
+ */
+import { validateInputs, type EventInput } from '../core/event.ts';
+import type { Change, EngineApi, Opened } from '../worker/contract.ts';
+import { Engine, type EngineConfig } from '../worker/engine.ts';
+
+export async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
+  const engine = await Engine.open(config, onChange);
+  return { api: localApi(engine), opened: engine.opened() };
+}
+
+/** In-process: the engine keeps its own copy of appended data, as a worker would. */
+function localApi(engine: Engine): EngineApi {
+  return {
+    append: (events, options) => {
+      let copy: EventInput | EventInput[];
+      try {
+        // Validate what the app passed (cloning would turn a class instance into a plain
+        // object), then hand the engine its own copy, as postMessage does in worker mode.
+        validateInputs(events, options?.expectedVersion);
+        copy = structuredClone(events);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return engine.append(copy, options);
+    },
+    undo: () => engine.undo(),
+    redo: () => engine.redo(),
+    revert: (commit) => engine.revert(commit),
+    flush: () => engine.flush(),
+    stateAt: (projection, at) => engine.stateAt(projection, at),
+    events: (query) => engine.events(query),
+    close: () => engine.close(),
+  };
+}
