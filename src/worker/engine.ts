@@ -278,7 +278,7 @@ export class Engine implements EngineApi {
             lastAppendWasOwnCommit = op.kind === 'append';
           } catch (error) {
             ws.rollback(cp);
-            op.error = error;
+            op.error = storageError(error);
           }
         }
         for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);

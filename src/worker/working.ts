@@ -7,7 +7,8 @@
  * Invariants:
  * 1. `states` is the state of every projection at `head` (head view: all markers honoured).
  * 2. `versions` holds the exact version of each stream it knows, at `head`.
- * 3. Snapshots are captured only at new positions and only where valid (markers.validStart).
+ * 3. Snapshots are captured only at new positions and only where valid (markers.validStart):
+ *    every `every` positions, plus at the head after a marker forced a long recompute.
  */
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
@@ -137,7 +138,16 @@ export class Working {
     const affected = this.markers.earliestTarget(newMarkers);
     const states = { ...this.states };
     if (affected <= oldHead) {
-      await this.#recompute(states, affected, oldHead, events, capture);
+      const from = await this.#recompute(states, affected, oldHead, events, capture);
+      // A marker that changed old history invalidates, for the head, every snapshot after
+      // its target; snapshot the head itself (off the grid) so that start-up and the next
+      // undo need not replay that far again.
+      const head = events[events.length - 1]!.position;
+      if (capture && this.ctx.every > 0 && head - from > this.ctx.every && head % this.ctx.every !== 0) {
+        for (const p of this.ctx.projections) {
+          this.snapshots.push({ projection: p.name, version: p.version, position: head, maxTime: running, state: states[p.name] });
+        }
+      }
     } else {
       fold(this.#foldOptions(states, {}, oldHead, capture), events);
     }
@@ -153,7 +163,7 @@ export class Working {
     oldHead: number,
     extra: readonly StoredEvent[],
     capture: ReadonlyMap<number, number> | undefined,
-  ): Promise<void> {
+  ): Promise<number> {
     const startAt: Record<string, number> = {};
     let from = Infinity;
     for (const p of this.ctx.projections) {
@@ -165,6 +175,7 @@ export class Working {
     const options = this.#foldOptions(states, startAt, oldHead, capture);
     await forEachEvents(this.ctx.db, from + 1, oldHead, (events) => fold(options, events));
     fold(options, extra);
+    return from;
   }
 
   #foldOptions(states: States, startAt: Record<string, number>, oldHead: number, capture: ReadonlyMap<number, number> | undefined) {

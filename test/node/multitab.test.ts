@@ -1,0 +1,92 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStore, isConcurrencyError, type Store, type StoreStatus } from '../../src/index.ts';
+import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+
+// Two stores on one database stand for two tabs: they share the log and talk through
+// BroadcastChannel, as tabs do.
+const open: Store[] = [];
+async function tabs(n: number): Promise<Store[]> {
+  const name = dbName();
+  const stores: Store[] = [];
+  for (let i = 0; i < n; i++) stores.push(await createStore({ name, projections }));
+  open.push(...stores);
+  return stores;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+function until<S>(store: Store, projection: string, accept: (s: S) => boolean): Promise<S> {
+  return new Promise((resolve) => {
+    if (accept(store.get<S>(projection))) return resolve(store.get<S>(projection));
+    const off = store.subscribe<S>(projection, (s) => {
+      if (accept(s)) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+function untilStatus(store: Store, accept: (s: StoreStatus) => boolean): Promise<StoreStatus> {
+  return new Promise((resolve) => {
+    if (accept(store.status)) return resolve(store.status);
+    const off = store.onStatus((s) => {
+      if (accept(s)) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+describe('two stores on one database', () => {
+  it("see each other's appends without reopening", async () => {
+    const [a, b] = (await tabs(2)) as [Store, Store];
+    const seen = until<Todo[]>(b, 'todos', (s) => s.length === 1);
+    await a.append({ type: 'added', payload: { id: 'x', title: 'from a' } });
+    expect((await seen)[0]?.title).toBe('from a');
+    expect((await untilStatus(b, (s) => s.head === 1)).head).toBe(1);
+  });
+
+  it('interleave appends into one log with unique positions and converge on one state', async () => {
+    const [a, b] = (await tabs(2)) as [Store, Store];
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => a.append({ type: 'added', payload: { id: `a${i}` } })),
+      ...Array.from({ length: 20 }, (_, i) => b.append({ type: 'added', payload: { id: `b${i}` } })),
+    ]);
+    const log = await a.events();
+    expect(log.map((e) => e.position)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    await until<Todo[]>(a, 'todos', (s) => s.length === 40);
+    await until<Todo[]>(b, 'todos', (s) => s.length === 40);
+    expect(a.get('todos')).toEqual(referenceState(todos, log));
+    expect(b.get('todos')).toEqual(a.get('todos'));
+  });
+
+  it("apply each other's undo markers", async () => {
+    const [a, b] = (await tabs(2)) as [Store, Store];
+    await a.append({ type: 'added', payload: { id: 'keep' } });
+    await a.append({ type: 'added', payload: { id: 'drop' } });
+    await until<Todo[]>(b, 'todos', (s) => s.length === 2);
+    await a.undo();
+    const after = await until<Todo[]>(b, 'todos', (s) => s.length === 1);
+    expect(after.map((t) => t.id)).toEqual(['keep']);
+    // same database, same clientId: b can redo what a undid
+    expect(b.clientId).toBe(a.clientId);
+    expect(await b.redo()).toBe(true);
+    expect((await until<Todo[]>(a, 'todos', (s) => s.length === 2)).map((t) => t.id)).toEqual(['keep', 'drop']);
+  });
+
+  it('check expectedVersion against the shared log, so only one of two racing tabs wins', async () => {
+    const [a, b] = (await tabs(2)) as [Store, Store];
+    const results = await Promise.allSettled([
+      a.append({ type: 'added', payload: { id: 'a' }, stream: 'doc' }, { expectedVersion: 'none' }),
+      b.append({ type: 'added', payload: { id: 'b' }, stream: 'doc' }, { expectedVersion: 'none' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(isConcurrencyError(loser.reason)).toBe(true);
+    expect(await a.events({ stream: 'doc' })).toHaveLength(1);
+  });
+});

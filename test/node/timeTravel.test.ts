@@ -1,0 +1,91 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
+import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+
+const open: Store[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  for (const s of open.splice(0)) await s.close();
+});
+
+async function at(time: number, action: () => Promise<unknown>): Promise<void> {
+  const spy = vi.spyOn(Date, 'now').mockReturnValue(time);
+  try {
+    await action();
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('stateAt', () => {
+  it('gives the initial state at position 0 and the current state at or past the head', async () => {
+    const s = await createStore({ name: dbName(), projections });
+    open.push(s);
+    await s.append({ type: 'added', payload: { id: 'a' } });
+    expect(await s.stateAt('todos', { position: 0 })).toEqual([]);
+    expect(await s.stateAt('todos', { position: 1 })).toEqual(s.get('todos'));
+    expect(await s.stateAt('todos', { position: 99 })).toEqual(s.get('todos'));
+  });
+
+  it('honours only the markers at or before the position', async () => {
+    const s = await createStore({ name: dbName(), projections, snapshotEvery: 2 });
+    open.push(s);
+    await s.append({ type: 'added', payload: { id: 'a' } });
+    await s.append({ type: 'added', payload: { id: 'b' } });
+    await s.undo(); // 3
+    await s.redo(); // 4
+    await s.undo(); // 5
+    const ids = async (position: number) => (await s.stateAt<Todo[]>('todos', { position })).map((t) => t.id);
+    expect(await ids(2)).toEqual(['a', 'b']);
+    expect(await ids(3)).toEqual(['a']);
+    expect(await ids(4)).toEqual(['a', 'b']);
+    expect(await ids(5)).toEqual(['a']);
+  });
+
+  it('replays events by time, including clocks out of order between clients', async () => {
+    const name = dbName();
+    const a = await createStore({ name, projections, clientId: 'a', snapshotEvery: 2 });
+    const b = await createStore({ name, projections, clientId: 'b', snapshotEvery: 2 });
+    open.push(a, b);
+    await at(1000, () => a.append({ type: 'added', payload: { id: 'a1' } })); // pos 1, t=1000
+    await at(3000, () => a.append({ type: 'added', payload: { id: 'a2' } })); // pos 2, t=3000
+    await at(2000, () => b.append({ type: 'added', payload: { id: 'b1' } })); // pos 3, t=2000 (b's clock is behind)
+    await at(4000, () => a.append({ type: 'added', payload: { id: 'a3' } })); // pos 4
+    await at(5000, () => a.undo()); // pos 5 undoes a3
+    const ids = async (time: number) => (await a.stateAt<Todo[]>('todos', { time })).map((t) => t.id);
+    expect(await ids(999)).toEqual([]);
+    expect(await ids(1000)).toEqual(['a1']);
+    expect(await ids(2500)).toEqual(['a1', 'b1']);
+    expect(await ids(3000)).toEqual(['a1', 'a2', 'b1']);
+    expect(await ids(4500)).toEqual(['a1', 'a2', 'b1', 'a3']);
+    expect(await ids(5000)).toEqual(['a1', 'a2', 'b1']);
+    expect(await ids(Number.MAX_SAFE_INTEGER)).toEqual(a.get<Todo[]>('todos').map((t) => t.id));
+  });
+
+  it('equals a replay of the prefix at every position of a log with snapshots', async () => {
+    const s = await createStore({ name: dbName(), projections, snapshotEvery: 3 });
+    open.push(s);
+    for (let i = 0; i < 10; i++) await s.append({ type: 'added', payload: { id: `t${i}` } });
+    await s.undo();
+    await s.append({ type: 'toggled', payload: { id: 't2' } });
+    const log = await s.events();
+    for (let p = 0; p <= log.length; p++) {
+      expect(await s.stateAt('todos', { position: p })).toEqual(referenceState(todos, log.slice(0, p)));
+    }
+  });
+
+  it('rejects a malformed point with InvalidEventError', async () => {
+    const s = await createStore({ name: dbName(), projections });
+    open.push(s);
+    for (const bad of [{}, { position: 'x' }, { time: Number.NaN }, null]) {
+      let error: unknown;
+      try {
+        await s.stateAt('todos', bad as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(isInvalidEventError(error)).toBe(true);
+    }
+  });
+});

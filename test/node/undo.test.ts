@@ -1,0 +1,184 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStore, defineProjection, isInvalidEventError, type Store } from '../../src/index.ts';
+import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+
+const open: Store[] = [];
+async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): Promise<Store> {
+  const s = await createStore({ name: dbName(), projections, ...options });
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+const ids = (s: Store) => s.get<Todo[]>('todos').map((t) => t.id);
+const add = (s: Store, id: string) => s.append({ type: 'added', payload: { id, title: id } });
+
+describe('undo and redo', () => {
+  it('undoes the latest own commit with an $undo marker and reports false when nothing is left', async () => {
+    const s = await store();
+    expect(await s.undo()).toBe(false);
+    expect(s.status.canUndo).toBe(false);
+    const [a] = await add(s, 'a');
+    await s.append([{ type: 'added', payload: { id: 'b' } }, { type: 'added', payload: { id: 'c' } }]);
+    expect(await s.undo()).toBe(true);
+    expect(ids(s)).toEqual(['a']);
+    const marker = (await s.events({ reverse: true, limit: 1 }))[0];
+    expect(marker).toMatchObject({ type: '$undo', position: 4, clientId: s.clientId });
+    expect(marker?.payload).toEqual({ commit: (await s.events({ after: 1, limit: 1 }))[0]?.commit });
+    expect(await s.undo()).toBe(true);
+    expect(ids(s)).toEqual([]);
+    expect((await s.events())[4]?.payload).toEqual({ commit: a?.commit });
+    expect(await s.undo()).toBe(false);
+    expect(s.status).toMatchObject({ canUndo: false, canRedo: true, head: 5 });
+  });
+
+  it('redoes in reverse order of undoing, as an editor does', async () => {
+    const s = await store();
+    await add(s, 'a');
+    await add(s, 'b');
+    await add(s, 'c');
+    await s.undo();
+    await s.undo();
+    expect(ids(s)).toEqual(['a']);
+    expect(await s.redo()).toBe(true);
+    expect(ids(s)).toEqual(['a', 'b']);
+    expect(await s.redo()).toBe(true);
+    expect(ids(s)).toEqual(['a', 'b', 'c']);
+    expect(await s.redo()).toBe(false);
+    expect(s.status.canRedo).toBe(false);
+    expect((await s.events()).map((e) => e.type).slice(3)).toEqual(['$undo', '$undo', '$redo', '$redo']);
+  });
+
+  it('undoes a redone commit again, and redo after that', async () => {
+    const s = await store();
+    await add(s, 'a');
+    await add(s, 'b');
+    await s.undo();
+    await s.redo();
+    expect(await s.undo()).toBe(true);
+    expect(ids(s)).toEqual(['a']);
+    expect(await s.redo()).toBe(true);
+    expect(ids(s)).toEqual(['a', 'b']);
+  });
+
+  it('forgets the redo history once a new commit is appended', async () => {
+    const s = await store();
+    await add(s, 'a');
+    await add(s, 'b');
+    await s.undo();
+    expect(s.status.canRedo).toBe(true);
+    await add(s, 'c');
+    expect(s.status.canRedo).toBe(false);
+    expect(await s.redo()).toBe(false);
+    expect(ids(s)).toEqual(['a', 'c']);
+  });
+
+  it('never targets a marker: undo after undo reaches the commit before', async () => {
+    const s = await store();
+    await add(s, 'a');
+    await add(s, 'b');
+    await s.undo();
+    await s.undo();
+    expect(ids(s)).toEqual([]);
+    const markers = (await s.events({ type: ['$undo', '$redo'] })).map((e) => (e.payload as { commit: string }).commit);
+    const commits = (await s.events({ type: 'added' })).map((e) => e.commit);
+    expect(markers).toEqual([commits[1], commits[0]]);
+  });
+
+  it("undoes only this client's commits; another client's stay", async () => {
+    const name = dbName();
+    const mine = await store({ name, clientId: 'me' });
+    const theirs = await store({ name, clientId: 'them' });
+    await add(mine, 'mine');
+    await add(theirs, 'theirs');
+    expect(await mine.undo()).toBe(true);
+    expect(ids(mine)).toEqual(['theirs']);
+    expect(await mine.undo()).toBe(false);
+    expect(mine.status.canUndo).toBe(false);
+  });
+
+  it('keeps undo/redo state across a reopen, since it is derived from the log', async () => {
+    const name = dbName();
+    const s = await createStore({ name, projections });
+    await add(s, 'a');
+    await add(s, 'b');
+    await add(s, 'c');
+    await s.undo();
+    await s.undo();
+    await s.redo();
+    await s.close();
+    const again = await store({ name });
+    expect(ids(again)).toEqual(['a', 'b']);
+    expect(again.status).toMatchObject({ canUndo: true, canRedo: true });
+    expect(await again.redo()).toBe(true);
+    expect(ids(again)).toEqual(['a', 'b', 'c']);
+    expect(await again.undo()).toBe(true);
+    expect(ids(again)).toEqual(['a', 'b']);
+  });
+});
+
+describe('revert', () => {
+  it("undoes any commit, another client's included, with an $undo marker", async () => {
+    const name = dbName();
+    const mine = await store({ name, clientId: 'me' });
+    const theirs = await store({ name, clientId: 'them' });
+    const [t] = await add(theirs, 'theirs');
+    await add(mine, 'mine');
+    await mine.revert(t!.commit);
+    expect(ids(mine)).toEqual(['mine']);
+    const last = (await mine.events({ reverse: true, limit: 1 }))[0];
+    expect(last).toMatchObject({ type: '$undo', payload: { commit: t!.commit }, clientId: 'me' });
+    // a revert is not part of undo history: undo() still targets my own latest commit
+    expect(await mine.undo()).toBe(true);
+    expect(ids(mine)).toEqual([]);
+  });
+
+  it('appends nothing for a commit already undone', async () => {
+    const s = await store();
+    const [a] = await add(s, 'a');
+    await s.revert(a!.commit);
+    const head = s.status.head;
+    await s.revert(a!.commit);
+    expect(s.status.head).toBe(head);
+  });
+
+  it('rejects an unknown commit and a marker commit with InvalidEventError, storing nothing', async () => {
+    const s = await store();
+    await add(s, 'a');
+    await s.undo();
+    const marker = (await s.events({ type: '$undo' }))[0]!;
+    for (const commit of ['no-such-commit', marker.commit, '']) {
+      let error: unknown;
+      try {
+        await s.revert(commit);
+      } catch (e) {
+        error = e;
+      }
+      expect(isInvalidEventError(error)).toBe(true);
+    }
+    expect(s.status.head).toBe(2);
+  });
+
+  it('recomputes a deep revert from the snapshot before it, not from the start', async () => {
+    let calls = 0;
+    const counting = defineProjection<number>({
+      name: 'counting',
+      initial: () => 0,
+      reduce: (n) => {
+        calls++;
+        return n + 1;
+      },
+    });
+    const s = await store({ projections: { counting, todos }, snapshotEvery: 10 });
+    for (let i = 0; i < 100; i++) await add(s, `t${i}`);
+    const target = (await s.events({ after: 94, limit: 1 }))[0]!;
+    calls = 0;
+    await s.revert(target.commit);
+    expect(s.get('counting')).toBe(99);
+    expect(calls).toBeLessThanOrEqual(10);
+    expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
+  });
+});
