@@ -4,6 +4,7 @@ import { defineConfig } from 'vite';
 // are ES modules so a store worker can `import { serveStore } from 'eventloom/worker'`.
 export default defineConfig({
   worker: { format: 'es' },
+  build: { target: 'es2022' },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 5173, strictPort: true },
 });
