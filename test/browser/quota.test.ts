@@ -15,25 +15,58 @@ function randomText(length: number): string {
   return Array.from(bytes, (b) => String.fromCharCode(33 + (b % 90))).join('');
 }
 
+async function step<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw new Error(`${what} failed: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Fills a bucket with `kib` KiB in small records (no blob files) in a separate database. */
+async function filler(factory: IDBFactory, name: string, kib: number): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = factory.open(name);
+    request.onupgradeneeded = () => request.result.createObjectStore('fill');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const tx = db.transaction('fill', 'readwrite');
+  for (let i = 0; i < kib / 16; i++) tx.objectStore('fill').put(randomText(16 * 1024), i);
+  await new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onabort = () => reject(tx.error);
+  });
+  db.close();
+}
+
+async function deleted(factory: IDBFactory, name: string): Promise<void> {
+  await new Promise((resolve, reject) => {
+    const request = factory.deleteDatabase(name);
+    request.onsuccess = resolve;
+    request.onerror = () => reject(request.error);
+  });
+}
+
 describe('a full quota', () => {
-  it('gives StorageFullError, stores nothing, and the store stays usable', async () => {
+  it('gives StorageFullError, stores nothing, and the store goes on once space is freed', async () => {
     const buckets = (navigator as Navigator & { storageBuckets: StorageBucketManager }).storageBuckets;
-    const bucket = await buckets.open(dbName('quota').toLowerCase().replace(/[^a-z0-9_-]/g, '-'), { quota: 512 * 1024 });
+    const bucket = await buckets.open(dbName('quota').toLowerCase().replace(/[^a-z0-9_-]/g, '-'), { quota: 2 * 1024 * 1024 });
+    await filler(bucket.indexedDB, 'other-data', 1024);
     const store = await createStore({ name: dbName(), projections, indexedDB: bucket.indexedDB });
     try {
-      await store.append({ type: 'added', payload: { id: 'a', title: 'small' } });
-      let error: unknown;
-      try {
-        await store.append({ type: 'added', payload: { id: 'b', title: randomText(2 * 1024 * 1024) } });
-      } catch (e) {
-        error = e;
-      }
-      expect(isStorageFullError(error)).toBe(true);
+      await step('the first small append', () => store.append({ type: 'added', payload: { id: 'a', title: 'small' } }));
+      // 32 appends of 48 KiB issued together: one group-committed transaction of 1.5 MiB.
+      const results = await Promise.allSettled(
+        Array.from({ length: 32 }, (_, i) => store.append({ type: 'added', payload: { id: `big${i}`, title: randomText(48 * 1024) } })),
+      );
+      expect(results.every((r) => r.status === 'rejected' && isStorageFullError(r.reason))).toBe(true);
       expect((await store.events()).map((e) => e.position)).toEqual([1]);
       expect(store.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a']);
       expect(store.status.head).toBe(1);
 
-      await store.append({ type: 'added', payload: { id: 'c', title: 'fits' } });
+      await deleted(bucket.indexedDB, 'other-data'); // the user frees space
+      await step('the append after space was freed', () => store.append({ type: 'added', payload: { id: 'c', title: 'fits' } }));
       expect(store.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a', 'c']);
       expect((await store.events()).map((e) => e.position)).toEqual([1, 2]);
     } finally {
