@@ -1,0 +1,200 @@
+/**
+ * createSyncApp(): the reference append endpoint as a web-standard fetch handler (Hono),
+ * so it runs on Node (startSyncServer), Workers, Deno or Bun. Routes: docs/protocol.md.
+ * Every invalid request gets a 4xx `{ error: { code, message } }` and stores nothing.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { streamSSE } from 'hono/streaming';
+import * as v from 'valibot';
+import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../sync/protocol.ts';
+import { makeAuthorizer, type AuthOptions } from './auth.ts';
+import { InvalidPushError } from './plan.ts';
+import type { SyncStorage } from './storage.ts';
+
+export interface SyncAppOptions {
+  storage: SyncStorage;
+  auth?: AuthOptions;
+  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number };
+  /** Allowed origins for CORS; default '*' (tokens travel in a header, not cookies). */
+  cors?: { origin: string | string[] } | false;
+  /** Live streams send a comment this often so proxies keep them open; default 15 s. */
+  heartbeatMs?: number;
+}
+
+export interface SyncApp {
+  fetch(request: Request): Promise<Response>;
+  /** Ends every open live stream. */
+  close(): void;
+}
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  too_large: 413,
+  too_many_requests: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+function fail(c: Context, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  return c.json({ error: { code, message } }, STATUS[code] as 400, headers);
+}
+
+export function createSyncApp(options: SyncAppOptions): SyncApp {
+  const { storage } = options;
+  const maxEvents = options.limits?.maxEventsPerPush ?? 1000;
+  const maxBytes = options.limits?.maxBodyBytes ?? 1024 * 1024;
+  const maxPull = options.limits?.maxPullLimit ?? 1000;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const authorize = makeAuthorizer(options.auth);
+  const streams = new Set<() => void>();
+  const app = new Hono();
+
+  if (options.cors !== false) {
+    app.use(
+      '*',
+      cors({
+        origin: options.cors?.origin ?? '*',
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        exposeHeaders: ['Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  /** Validates the logId and the token; returns an error response or the logId. */
+  const guard = (c: Context, need: 'read' | 'write'): Response | string => {
+    const parsed = v.safeParse(LogIdSchema, c.req.param('logId'));
+    if (!parsed.success) return fail(c, 'invalid', `invalid logId: ${parsed.issues[0].message}`);
+    const auth = authorize(c.req.header('Authorization'), parsed.output, need);
+    if (!auth.ok) {
+      return auth.status === 401
+        ? fail(c, 'unauthorized', auth.message, { 'WWW-Authenticate': 'Bearer' })
+        : fail(c, 'forbidden', auth.message);
+    }
+    return parsed.output;
+  };
+
+  const nonNegativeInt = (value: string | undefined, fallback: number): number | undefined => {
+    if (value === undefined) return fallback;
+    return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  };
+
+  app.post(
+    '/v1/logs/:logId/events',
+    bodyLimit({
+      maxSize: maxBytes,
+      onError: (c) => fail(c, 'too_large', `the body is over ${maxBytes} bytes: push fewer events at once`),
+    }),
+    async (c) => {
+      const logId = guard(c, 'write');
+      if (typeof logId !== 'string') return logId;
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        return fail(c, 'invalid', 'the body is not valid JSON');
+      }
+      const count = (body as { events?: unknown } | null)?.events;
+      if (Array.isArray(count) && count.length > maxEvents) {
+        return fail(c, 'too_large', `${count.length} events in one push; at most ${maxEvents}`);
+      }
+      const parsed = v.safeParse(PushRequestSchema, body);
+      if (!parsed.success) {
+        const issue = parsed.issues[0];
+        const path = issue.path?.map((p) => String(p.key)).join('.') ?? 'body';
+        return fail(c, 'invalid', `${path}: ${issue.message}`);
+      }
+      try {
+        return c.json(await storage.push(logId, parsed.output.events));
+      } catch (error) {
+        if (error instanceof InvalidPushError) return fail(c, 'invalid', error.message);
+        return fail(c, 'unavailable', 'the storage is unavailable; retry later', { 'Retry-After': '1' });
+      }
+    },
+  );
+
+  app.get('/v1/logs/:logId/events', async (c) => {
+    const logId = guard(c, 'read');
+    if (typeof logId !== 'string') return logId;
+    const after = nonNegativeInt(c.req.query('after'), 0);
+    const limit = nonNegativeInt(c.req.query('limit'), maxPull);
+    if (after === undefined) return fail(c, 'invalid', 'after must be a non-negative integer');
+    if (limit === undefined || limit < 1) return fail(c, 'invalid', `limit must be an integer from 1 to ${maxPull}`);
+    try {
+      return c.json(await storage.read(logId, after, Math.min(limit, maxPull)));
+    } catch {
+      return fail(c, 'unavailable', 'the storage is unavailable; retry later', { 'Retry-After': '1' });
+    }
+  });
+
+  app.get('/v1/logs/:logId/live', (c) => {
+    const logId = guard(c, 'read');
+    if (typeof logId !== 'string') return logId;
+    const after = nonNegativeInt(c.req.query('after') ?? c.req.header('Last-Event-ID'), 0);
+    if (after === undefined) return fail(c, 'invalid', 'after must be a non-negative integer');
+    return streamSSE(c, async (stream) => {
+      let cursor = after;
+      let wake: (() => void) | undefined;
+      let dirty = true;
+      let open = true;
+      const poke = () => {
+        dirty = true;
+        wake?.();
+      };
+      const end = () => {
+        open = false;
+        wake?.();
+      };
+      const unsubscribe = storage.subscribe(logId, poke);
+      streams.add(end);
+      stream.onAbort(end);
+      try {
+        await stream.writeSSE({ event: 'head', data: JSON.stringify({ head: await storage.head(logId) }) });
+        while (open && !stream.aborted) {
+          if (dirty) {
+            dirty = false;
+            const page = await storage.read(logId, cursor, maxPull);
+            if (page.events.length > 0) {
+              cursor = page.events[page.events.length - 1]!.position;
+              dirty = page.events.length === maxPull || cursor < page.head;
+              await stream.writeSSE({ event: 'events', id: String(cursor), data: JSON.stringify(page) });
+              continue;
+            }
+          }
+          const timedOut = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(true), heartbeatMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve(false);
+            };
+          });
+          wake = undefined;
+          if (timedOut && open) await stream.write(': ping\n\n');
+        }
+      } catch {
+        // storage failure or a closed connection: the client reconnects with its cursor
+      } finally {
+        unsubscribe();
+        streams.delete(end);
+      }
+    });
+  });
+
+  app.notFound((c) => fail(c, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.on(['PUT', 'PATCH', 'DELETE'], '/v1/logs/:logId/*', (c) => fail(c, 'method_not_allowed', `${c.req.method} is not allowed here`));
+  app.onError((_, c) => fail(c, 'internal', 'internal error'));
+
+  return {
+    fetch: async (request) => app.fetch(request),
+    close: () => {
+      for (const end of [...streams]) end();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The embedded default: one SQLite file through better-sqlite3 (WAL). One server process
+ * per file: live subscribers hear of pushes made through this process only.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { PositionedEvent, WireEvent } from '../sync/protocol.ts';
+import { planPush } from './plan.ts';
+import { Listeners, type SyncStorage } from './storage.ts';
+
+interface Row {
+  position: number;
+  id: string;
+  type: string;
+  payload: string | null;
+  stream: string;
+  client_id: string;
+  commit_id: string;
+  time: number;
+  meta: string | null;
+}
+
+export function sqliteStorage(options: { path: string }): SyncStorage {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS logs (log_id TEXT PRIMARY KEY, head INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS events (
+      log_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+      payload TEXT, stream TEXT NOT NULL, client_id TEXT NOT NULL, commit_id TEXT NOT NULL,
+      time REAL NOT NULL, meta TEXT,
+      PRIMARY KEY (log_id, position)) WITHOUT ROWID;
+    CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (log_id, id);
+    CREATE TABLE IF NOT EXISTS streams (
+      log_id TEXT NOT NULL, stream TEXT NOT NULL, version INTEGER NOT NULL,
+      PRIMARY KEY (log_id, stream)) WITHOUT ROWID;
+  `);
+  const q = {
+    head: db.prepare<[string], { head: number }>('SELECT head FROM logs WHERE log_id = ?'),
+    setHead: db.prepare('INSERT INTO logs (log_id, head) VALUES (?, ?) ON CONFLICT (log_id) DO UPDATE SET head = excluded.head'),
+    byId: db.prepare<[string, string], { position: number }>('SELECT position FROM events WHERE log_id = ? AND id = ?'),
+    version: db.prepare<[string, string], { version: number }>('SELECT version FROM streams WHERE log_id = ? AND stream = ?'),
+    setVersion: db.prepare(
+      'INSERT INTO streams (log_id, stream, version) VALUES (?, ?, ?) ON CONFLICT (log_id, stream) DO UPDATE SET version = excluded.version',
+    ),
+    insert: db.prepare(
+      'INSERT INTO events (log_id, position, id, type, payload, stream, client_id, commit_id, time, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    read: db.prepare<[string, number, number], Row>(
+      'SELECT position, id, type, payload, stream, client_id, commit_id, time, meta FROM events WHERE log_id = ? AND position > ? ORDER BY position LIMIT ?',
+    ),
+  };
+  const listeners = new Listeners();
+
+  const push = db.transaction((logId: string, events: readonly WireEvent[]) => {
+    const head = q.head.get(logId)?.head ?? 0;
+    const existing = new Map<string, number>();
+    for (const e of events) {
+      const row = q.byId.get(logId, e.id);
+      if (row) existing.set(e.id, row.position);
+    }
+    const versions = new Map<string, number>();
+    for (const stream of new Set(events.map((e) => e.stream))) versions.set(stream, q.version.get(logId, stream)?.version ?? 0);
+    const plan = planPush(events, { head, existing, versions });
+    for (const r of plan.rows) {
+      q.insert.run(logId, r.position, r.id, r.type, json(r.payload), r.stream, r.clientId, r.commit, r.time, json(r.meta));
+    }
+    for (const [stream, version] of plan.versions) q.setVersion.run(logId, stream, version);
+    if (plan.head !== head) q.setHead.run(logId, plan.head);
+    return plan;
+  });
+
+  let closed = false;
+  return {
+    async push(logId, events) {
+      const plan = push.immediate(logId, events);
+      if (plan.rows.length > 0) queueMicrotask(() => listeners.emit(logId, plan.head));
+      return { results: plan.results, head: plan.head };
+    },
+    async read(logId, after, limit) {
+      // One read transaction, so `head` and the page agree.
+      return db.transaction(() => ({
+        events: q.read.all(logId, after, limit).map(fromRow),
+        head: q.head.get(logId)?.head ?? 0,
+      }))();
+    },
+    async head(logId) {
+      return q.head.get(logId)?.head ?? 0;
+    },
+    subscribe: (logId, listener) => listeners.add(logId, listener),
+    async close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      db.close();
+    },
+  };
+}
+
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+export function fromRow(row: Row): PositionedEvent {
+  const event: PositionedEvent = {
+    id: row.id,
+    type: row.type,
+    stream: row.stream,
+    clientId: row.client_id,
+    commit: row.commit_id,
+    time: row.time,
+    position: Number(row.position),
+  };
+  if (row.payload !== null) event.payload = JSON.parse(row.payload);
+  if (row.meta !== null) event.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  return event;
+}

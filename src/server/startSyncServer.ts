@@ -1,0 +1,52 @@
+/** startSyncServer(): createSyncApp() served on Node's http (through @hono/node-server). */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createSyncApp, type SyncAppOptions } from './app.ts';
+import { sqliteStorage } from './sqliteStorage.ts';
+import type { SyncStorage } from './storage.ts';
+
+export const DEFAULT_DB_PATH = './data/eventloom.db';
+
+export interface StartSyncServerOptions extends Partial<SyncAppOptions> {
+  port?: number;
+  host?: string;
+  /** Where to say that the server is open (no auth); default console.warn. */
+  warn?: (message: string) => void;
+}
+
+export interface RunningSyncServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSyncServer(options: StartSyncServerOptions = {}): Promise<RunningSyncServer> {
+  const ownStorage = options.storage === undefined;
+  const storage: SyncStorage = options.storage ?? sqliteStorage({ path: DEFAULT_DB_PATH });
+  const app = createSyncApp({ ...options, storage });
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!options.auth) {
+    (options.warn ?? console.warn)(
+      `\n  ⚠ Eventloom sync server at ${url} is OPEN: no auth configured, anyone who can reach it can read and write every log.\n` +
+        `    Pass auth: { tokens } (CLI: --token <token>:<logs|*>:<read|write>) before exposing it.\n`,
+    );
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        app.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        if (ownStorage) await storage.close();
+      })()),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The wire protocol (docs/protocol.md), as data: types and valibot schemas shared by the
+ * server (validating requests) and the client (validating every answer).
+ *
+ *   POST /v1/logs/{logId}/events  { events: WireEvent[] }
+ *     -> 200 { results: ({ id, position } | { id, error: 'conflict', streamVersion })[], head }
+ *   GET  /v1/logs/{logId}/events?after={position}&limit={n}
+ *     -> 200 { events: (WireEvent & { position })[], head }
+ *   GET  /v1/logs/{logId}/live?after={position}   text/event-stream, `event: events`
+ *     with data { events: (WireEvent & { position })[], head }
+ *   errors -> 4xx/5xx { error: { code, message } }
+ */
+import * as v from 'valibot';
+
+export const PROTOCOL_PREFIX = '/v1/logs';
+export const MAX_NAME = 256;
+export const MAX_ID = 128;
+
+export const LogIdSchema = v.pipe(
+  v.string(),
+  v.minLength(1, 'logId must not be empty'),
+  v.maxLength(128, 'logId must be at most 128 characters'),
+  v.regex(/^[A-Za-z0-9._:-]+$/, 'logId may only contain A-Z a-z 0-9 . _ : -'),
+  v.check((id) => !id.startsWith('.'), 'logId must not start with "."'),
+);
+
+const Name = (what: string) => v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`), v.maxLength(MAX_NAME, `${what} must be at most ${MAX_NAME} characters`));
+const Id = (what: string) => v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`), v.maxLength(MAX_ID, `${what} must be at most ${MAX_ID} characters`));
+
+export const WireEventSchema = v.pipe(
+  v.object({
+    id: Id('id'),
+    type: Name('type'),
+    payload: v.optional(v.unknown()),
+    stream: Name('stream'),
+    clientId: Id('clientId'),
+    commit: Id('commit'),
+    time: v.pipe(v.number('time must be a number'), v.finite('time must be finite')),
+    meta: v.optional(v.record(v.string(), v.unknown(), 'meta must be an object')),
+    expectedVersion: v.optional(
+      v.union([v.literal('none'), v.pipe(v.number(), v.integer(), v.minValue(0))], 'expectedVersion must be "none" or a non-negative integer'),
+    ),
+  }),
+  v.check(
+    (e) => !e.type.startsWith('$') || ((e.type === '$undo' || e.type === '$redo') && typeof (e.payload as { commit?: unknown } | null)?.commit === 'string'),
+    'types starting with "$" are reserved: only $undo/$redo with payload { commit } are accepted',
+  ),
+);
+
+export type WireEvent = v.InferOutput<typeof WireEventSchema>;
+export type PositionedEvent = WireEvent & { position: number };
+
+export const PushRequestSchema = v.object({
+  events: v.pipe(v.array(WireEventSchema, 'events must be an array'), v.minLength(1, 'events must not be empty')),
+});
+
+const Position = v.pipe(v.number(), v.integer(), v.minValue(1));
+const Head = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+export const PushResponseSchema = v.object({
+  results: v.array(
+    v.union([
+      v.object({ id: v.string(), position: Position }),
+      v.object({ id: v.string(), error: v.literal('conflict'), streamVersion: Head }),
+    ]),
+  ),
+  head: Head,
+});
+export type PushResponse = v.InferOutput<typeof PushResponseSchema>;
+export type PushResult = PushResponse['results'][number];
+
+export const PositionedEventSchema = v.intersect([WireEventSchema, v.object({ position: Position })]);
+
+export const EventsResponseSchema = v.object({
+  events: v.array(PositionedEventSchema),
+  head: Head,
+});
+export type EventsResponse = { events: PositionedEvent[]; head: number };
+
+export const ErrorResponseSchema = v.object({
+  error: v.object({ code: v.string(), message: v.string() }),
+});
+
+export type ErrorCode =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'too_large'
+  | 'too_many_requests'
+  | 'unavailable'
+  | 'internal';
