@@ -72,6 +72,39 @@ const cleanup = async () => {
 };
 process.on('SIGINT', () => cleanup().finally(() => process.exit(130)));
 
+// Best-effort (Linux /proc): how busy the machine was with OTHER processes during the
+// run, since the figures are only comparable when it was idle. Returns CPU-seconds.
+const ticks = 100; // USER_HZ on Linux
+async function machineBusy() {
+  try {
+    const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6]) / ticks; // user nice system irq softirq
+  } catch {
+    return undefined;
+  }
+}
+async function ownTreeBusy() {
+  try {
+    const { readdir } = await import('node:fs/promises');
+    const procs = new Map();
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (f.length > 15) procs.set(Number(pid), { ppid: Number(f[1]), cpu: (+f[11] + +f[12] + +f[13] + +f[14]) / ticks });
+    }
+    const mine = (pid) => {
+      for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (p === process.pid) return true;
+      return false;
+    };
+    let total = 0;
+    for (const [pid, p] of procs) if (mine(pid)) total += p.cpu;
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -80,6 +113,9 @@ const median = (xs) => {
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs });
 const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
 
+const busyStart = await machineBusy();
+const ownStart = await ownTreeBusy();
+const wallStart = Date.now();
 try {
   log(`profile ${profile}; serving ${origin}`);
   context = await chromium.launchPersistentContext(profile, {
@@ -157,6 +193,15 @@ try {
     }
   }
   machine.loadAvgEnd = loadavg()[0];
+  const busyEnd = await machineBusy();
+  const ownEnd = await ownTreeBusy();
+  if (busyStart !== undefined && ownEnd !== undefined) {
+    const wall = (Date.now() - wallStart) / 1000;
+    const others = Math.max(0, busyEnd - busyStart - (ownEnd - ownStart));
+    // Share of the machine's CPUs that processes outside this benchmark used (0–100 %).
+    machine.otherCpuPercent = Math.round((100 * others) / (wall * cpus().length));
+    machine.ownCpuPercent = Math.round((100 * (ownEnd - ownStart)) / (wall * cpus().length));
+  }
   machine.durability = `Dexie default (no chromeTransactionDurability); IDBTransaction.durability = '${await bench('durability')}'`;
 
   const summary = {
@@ -187,7 +232,9 @@ try {
   console.log('\n== Results: median (min–max) over', RUNS, 'interleaved runs, ms ==');
   console.log(`machine: Chromium ${machine.chromium}, Dexie ${machine.dexie}, ${machine.cpus} CPUs (${machine.cpuModel}), ` +
     `persistent profile, ${machine.durability}, event ≈ ${machine.eventBytes.mean.toFixed(0)} B JSON, ` +
-    `crossOriginIsolated=${machine.crossOriginIsolated}, load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}`);
+    `crossOriginIsolated=${machine.crossOriginIsolated}, load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, ` +
+    `CPU used by this benchmark ${machine.ownCpuPercent ?? '?'} %, by other processes ${machine.otherCpuPercent ?? '?'} % of ${machine.cpus} CPUs`);
+  if ((machine.otherCpuPercent ?? 0) > 10) console.log('NOTE: other processes were busy during the run: compare ratios within this run only.');
   console.log(`\n| layout (${EVENTS} events) | records | index entries | record JSON B | bulkAdd (1 tx) | reopen | toArray | unpack to events |`);
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const l of BULK) {
