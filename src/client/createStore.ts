@@ -16,6 +16,11 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const openOptions: OpenOptions = { name: options.name };
   if (options.snapshotEvery !== undefined) openOptions.snapshotEvery = options.snapshotEvery;
   if (options.clientId !== undefined) openOptions.clientId = options.clientId;
+  if (options.sync !== undefined) {
+    // Functions cannot cross to a worker: there, fetch goes to serveStore({ fetch }).
+    const { fetch: _fetch, ...sync } = options.sync;
+    openOptions.sync = sync;
+  }
 
   let mirror: Mirror | undefined;
   const early: Change[] = [];
@@ -40,7 +45,13 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   // Loaded on demand: in worker mode the main thread never loads the engine nor Dexie.
   const { openLocal } = await import('./local.ts');
   const { api, opened } = await openLocal(
-    { ...openOptions, projections: options.projections ?? {}, indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange },
+    {
+      ...openOptions,
+      projections: options.projections ?? {},
+      indexedDB: options.indexedDB,
+      IDBKeyRange: options.IDBKeyRange,
+      fetch: options.sync?.fetch,
+    },
     onChange,
   );
   mirror = new Mirror(opened);
@@ -57,6 +68,10 @@ function remoteApi(remote: Remote<WorkerApi>): EngineApi {
     flush: () => remoteCall(() => remote.flush()),
     stateAt: (projection, at) => remoteCall(() => remote.stateAt(projection, at)),
     events: (query) => remoteCall(() => remote.events(query)),
+    syncNow: () => remoteCall(() => remote.syncNow()),
+    syncPause: () => remoteCall(() => remote.syncPause()),
+    syncResume: () => remoteCall(() => remote.syncResume()),
+    syncRejected: () => remoteCall(() => remote.syncRejected()),
     close: () => remoteCall(() => remote.close()),
   };
 }

@@ -32,6 +32,10 @@ function localApi(engine: Engine): EngineApi {
     flush: () => engine.flush(),
     stateAt: (projection, at) => engine.stateAt(projection, at),
     events: (query) => engine.events(query),
+    syncNow: () => engine.syncNow(),
+    syncPause: () => engine.syncPause(),
+    syncResume: () => engine.syncResume(),
+    syncRejected: () => engine.syncRejected(),
     close: () => engine.close(),
   };
 }

@@ -3,7 +3,7 @@
  * (in-process) or a Comlink proxy to it (worker mode). The mirror makes get() and
  * status synchronous.
  */
-import { StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
+import { StoreClosedError, UnknownProjectionError } from '../core/errors/index.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
 import type { EventQuery } from '../storage/query.ts';
 import type { EngineApi, StateAt, StoreStatus } from '../worker/contract.ts';
@@ -97,17 +97,21 @@ export class StoreImpl implements Store {
   readonly sync = {
     now: async (): Promise<void> => {
       this.#assertOpen();
-      throw new SyncError('This store has no sync: pass createStore({ sync: { url, logId } }) to sync with a server');
+      await this.api.syncNow();
+      await this.mirror.reach(await this.api.flush());
     },
+    /** Stops all sync traffic until resume(); a no-op on a store without sync. */
     pause: (): void => {
       this.#assertOpen();
+      if (this.mirror.status.sync !== 'off') this.api.syncPause().catch(() => undefined);
     },
     resume: (): void => {
       this.#assertOpen();
+      if (this.mirror.status.sync !== 'off') this.api.syncResume().catch(() => undefined);
     },
     rejected: async (): Promise<RejectedCommit[]> => {
       this.#assertOpen();
-      return [];
+      return this.api.syncRejected();
     },
   };
 

@@ -27,12 +27,8 @@ export interface CreateStoreOptions {
   IDBKeyRange?: typeof IDBKeyRange;
 }
 
-export interface RejectedCommit {
-  commit: string;
-  events: StoredEvent[];
-  reason: { name: string; message: string };
-  streamVersion?: number;
-}
+export type { RejectedCommit } from '../worker/contract.ts';
+import type { RejectedCommit } from '../worker/contract.ts';
 
 export interface Store {
   readonly clientId: string;

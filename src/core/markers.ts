@@ -83,13 +83,14 @@ export class MarkerLog {
     this.#headUndone = undefined;
   }
 
-  /** Drops markers at positions >= `position` (the log changed from there). */
+  /** Forgets markers and commit positions at positions >= `position` (the log changed from there). */
   truncate(position: number): void {
     const keep = this.#list.filter((m) => m.position < position);
     if (keep.length !== this.#list.length) {
       this.#list = keep;
       this.#headUndone = undefined;
     }
+    for (const [commit, first] of this.#first) if (first >= position) this.#first.delete(commit);
   }
 
   /** Commits undone in a view. */

@@ -14,6 +14,10 @@
  * 2. All events of a record are pending or all are confirmed (`pending` 1/0).
  * 3. A snapshot at position p is the state of the prefix 1..p of the log, honouring the
  *    markers in that prefix only; `maxTime` is the largest event time in that prefix.
+ * 4. With sync, confirmed records come first (server positions), then pending ones. When
+ *    the log changes below some head (rebase after a pull, a rejected commit), the writer
+ *    bumps meta `rewrite` = { epoch, from }: every engine on the database compares the
+ *    epoch it has seen and replays from `from` before it writes (see worker/engine.ts).
  */
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import type { StoredEvent } from '../core/event.ts';
@@ -31,6 +35,8 @@ export interface LogRecord {
   cl: [string, number][];
   minTime: number;
   maxTime: number;
+  /** A pending commit's expectedVersion, checked again by the server at push. */
+  ev?: number | 'none';
 }
 
 export interface SnapshotRecord {
@@ -46,12 +52,22 @@ export interface MetaRecord {
   value: unknown;
 }
 
+/** A commit the server rejected (expectedVersion): out of the log, kept for the app. */
+export interface RejectedRecord {
+  commit: string;
+  events: StoredEvent[];
+  reason: { name: string; message: string };
+  streamVersion?: number;
+  at: number;
+}
+
 export const SCHEMA_VERSION = 1;
 
 export type LogDb = Dexie & {
   records: EntityTable<LogRecord, 'first'>;
   snapshots: Table<SnapshotRecord, [string, number, number]>;
   meta: EntityTable<MetaRecord, 'key'>;
+  rejected: EntityTable<RejectedRecord, 'commit'>;
 };
 
 export function openLogDb(options: {
@@ -68,8 +84,9 @@ export function openLogDb(options: {
   }) as LogDb;
   db.version(SCHEMA_VERSION).stores({
     records: 'first, *sk, *tk, *ck, *cl, minTime, pending',
-    snapshots: '[projection+version+position]',
+    snapshots: '[projection+version+position], position',
     meta: 'key',
+    rejected: 'commit, at',
   });
   return db;
 }

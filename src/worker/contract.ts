@@ -23,6 +23,7 @@ export interface OpenOptions {
   name: string;
   snapshotEvery?: number;
   clientId?: string;
+  sync?: { url: string; logId: string; token?: string; live?: boolean };
 }
 
 /** Sent after every change, before the call that caused it resolves. */
@@ -50,7 +51,19 @@ export interface EngineApi {
   flush(): Promise<number>;
   stateAt(projection: string, at: StateAt): Promise<unknown>;
   events(query?: EventQuery): Promise<StoredEvent[]>;
+  syncNow(): Promise<void>;
+  syncPause(): Promise<void>;
+  syncResume(): Promise<void>;
+  syncRejected(): Promise<RejectedCommit[]>;
   close(): Promise<void>;
+}
+
+/** A commit the server rejected: out of the log, with why. */
+export interface RejectedCommit {
+  commit: string;
+  events: StoredEvent[];
+  reason: { name: string; message: string };
+  streamVersion?: number;
 }
 
 /** What a store worker exposes: open() once, then the engine's API. */

@@ -17,17 +17,21 @@ import {
   InvalidEventError,
   StorageFullError,
   StoreClosedError,
+  SyncError,
   UnknownProjectionError,
 } from '../core/errors/index.ts';
 import { REDO, UNDO, isMarkerType, validateInputs, type EventInput, type ValidInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
 import { HistoryWalk, MarkerLog, markerOf } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
-import { fold, initialState, type States } from '../core/replay.ts';
-import { forEachEvents, readCommit, readHead, readMarkers, walkClient } from '../storage/log.ts';
+import { initialState, type States } from '../core/replay.ts';
+import { readCommit, readHead, readMarkers, walkClient } from '../storage/log.ts';
 import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
 import { eventsOf, makeRecord, openLogDb, type LogDb, type RecordEvent, type SnapshotRecord } from '../storage/schema.ts';
-import { findSnapshot } from '../storage/snapshots.ts';
-import type { Change, EngineApi, OpenOptions, Opened, StateAt, StoreStatus } from './contract.ts';
+import { countPending, readConfirmedHead, readPendingWire, readRewrites, rewrittenFrom } from '../storage/sync.ts';
+import { HttpTransport } from '../sync/http.ts';
+import { Syncer, type SyncHost } from '../sync/syncer.ts';
+import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, StoreStatus } from './contract.ts';
+import { integrate, type IntegrateInput, type IntegrateResult } from './integrate.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Working, type LogContext } from './working.ts';
 
@@ -35,6 +39,8 @@ export interface EngineConfig extends OpenOptions {
   projections: Record<string, Projection<any>>;
   indexedDB?: IDBFactory | undefined;
   IDBKeyRange?: typeof IDBKeyRange | undefined;
+  /** The transport's fetch (tests, fault injection); default globalThis.fetch. */
+  fetch?: typeof fetch | undefined;
 }
 
 type Normalised = ReturnType<typeof validateInputs>;
@@ -43,7 +49,8 @@ type OpBody =
   | { kind: 'append'; input: Normalised }
   | { kind: 'undo' }
   | { kind: 'redo' }
-  | { kind: 'revert'; commit: string };
+  | { kind: 'revert'; commit: string }
+  | { kind: 'integrate'; input: IntegrateInput };
 type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 const MAX_BATCH = 1000;
@@ -68,6 +75,11 @@ export class Engine implements EngineApi {
   #ops: Op[] = [];
   #draining = false;
   #catchUpWanted = false;
+  #pending = 0;
+  #epoch = 0;
+  #sync: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'> = { sync: 'off' };
+  #syncer: Syncer | undefined;
+  readonly #syncing: boolean;
   readonly #channel: BroadcastChannel | undefined;
 
   private constructor(init: {
@@ -86,7 +98,13 @@ export class Engine implements EngineApi {
     this.#states = {};
     this.#markers = new MarkerLog();
     this.#channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`eventloom:${init.config.name}`) : undefined;
-    if (this.#channel) this.#channel.onmessage = (m: MessageEvent<{ head?: number }>) => this.#onPeerChange(m.data);
+    if (this.#channel) this.#channel.onmessage = (m: MessageEvent<{ head?: number; epoch?: number }>) => this.#onPeerChange(m.data);
+    const sync = init.config.sync;
+    this.#syncing = sync !== undefined;
+    if (sync) {
+      const transport = new HttpTransport({ url: sync.url, logId: sync.logId, token: sync.token, fetch: init.config.fetch });
+      this.#syncer = new Syncer(this.#syncHost(), transport, { live: sync.live ?? true, lockName: `eventloom:sync:${init.config.name}` });
+    }
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
@@ -105,9 +123,11 @@ export class Engine implements EngineApi {
       await db.meta.put({ key: 'clientId', value: made });
       return made;
     });
+    if (config.sync) validateSyncOptions(config.sync);
     const engine = new Engine({ db, config, clientId, onChange, projections });
     try {
       await engine.#load();
+      engine.#syncer?.start();
     } catch (error) {
       engine.#channel?.close();
       db.close();
@@ -120,6 +140,8 @@ export class Engine implements EngineApi {
   async #load(): Promise<void> {
     const db = this.#db;
     this.#head = await readHead(db);
+    this.#epoch = (await readRewrites(db)).epoch;
+    this.#pending = await countPending(db);
     const markers = new MarkerLog();
     for (const e of await readMarkers(db)) markers.add(markerOf(e)!);
     for (const target of markers.unknownTargets()) {
@@ -127,53 +149,11 @@ export class Engine implements EngineApi {
       if (events[0]) markers.setFirst(target, events[0].position);
     }
     this.#markers = markers;
-    const states: States = {};
-    const startAt: Record<string, number> = {};
-    let from = this.#head;
-    let maxTime = -Infinity;
-    for (const p of this.#ctx.projections) {
-      const snap = await findSnapshot(db, p.name, p.version, this.#head, (s) => markers.validStart(s.position, 'head'));
-      states[p.name] = snap ? snap.state : initialState(p);
-      startAt[p.name] = snap?.position ?? 0;
-      if (startAt[p.name]! <= from) {
-        from = startAt[p.name]!;
-        maxTime = snap?.maxTime ?? -Infinity;
-      }
-    }
-    // Rebuild snapshots the tail crosses that are missing (a new projection or version).
-    const rebuilt: SnapshotRecord[] = [];
-    const every = this.#ctx.every;
-    await forEachEvents(db, from + 1, this.#head, (events) => {
-      const boundaryMax = new Map<number, number>();
-      for (const e of events) {
-        maxTime = Math.max(maxTime, e.time);
-        if (every > 0 && e.position % every === 0) boundaryMax.set(e.position, maxTime);
-      }
-      fold(
-        {
-          projections: this.#ctx.projections,
-          states,
-          startAt,
-          undone: markers.undone('head'),
-          ...(every > 0
-            ? {
-                every,
-                onBoundary: (position: number, current: States) => {
-                  if (!markers.validStart(position, 'head')) return;
-                  for (const p of this.#ctx.projections) {
-                    if (startAt[p.name]! >= position) continue;
-                    rebuilt.push({ projection: p.name, version: p.version, position, maxTime: boundaryMax.get(position)!, state: current[p.name] });
-                  }
-                },
-              }
-            : {}),
-        },
-        events,
-      );
-    });
-    this.#states = states;
-    this.#maxTime = maxTime;
-    if (rebuilt.length > 0) await this.#saveSnapshots(rebuilt);
+    const ws = this.#working();
+    await ws.rebuild(this.#head, { captureMissing: true });
+    this.#states = ws.states;
+    this.#maxTime = ws.maxTime;
+    if (ws.snapshots.length > 0) await this.#saveSnapshots(ws.snapshots);
     await this.#refreshHistory();
   }
 
@@ -189,7 +169,22 @@ export class Engine implements EngineApi {
   }
 
   #status(): StoreStatus {
-    return { head: this.#head, pending: 0, canUndo: this.#canUndo, canRedo: this.#canRedo, sync: 'off' };
+    const status: StoreStatus = { head: this.#head, pending: this.#pending, canUndo: this.#canUndo, canRedo: this.#canRedo, sync: this.#sync.sync };
+    if (this.#sync.lastSyncedAt !== undefined) status.lastSyncedAt = this.#sync.lastSyncedAt;
+    if (this.#sync.lastError !== undefined) status.lastError = this.#sync.lastError;
+    return status;
+  }
+
+  #working(): Working {
+    return new Working(this.#ctx, {
+      head: this.#head,
+      maxTime: this.#maxTime,
+      pending: this.#pending,
+      epoch: this.#epoch,
+      states: this.#states,
+      markers: this.#markers,
+      versions: this.#versions,
+    });
   }
 
   #assertOpen(): void {
@@ -249,7 +244,10 @@ export class Engine implements EngineApi {
       try {
         while (this.#ops.length > 0 || this.#catchUpWanted) {
           this.#catchUpWanted = false;
-          await this.#runBatch(this.#ops.splice(0, MAX_BATCH));
+          // An integration rewrites the log: it runs alone, and its failure aborts its transaction.
+          const first = this.#ops.findIndex((op) => op.kind === 'integrate');
+          const batch = first === 0 ? this.#ops.splice(0, 1) : this.#ops.splice(0, first === -1 ? MAX_BATCH : Math.min(first, MAX_BATCH));
+          await this.#runBatch(batch);
         }
       } finally {
         this.#draining = false;
@@ -259,24 +257,29 @@ export class Engine implements EngineApi {
 
   async #runBatch(ops: Op[]): Promise<void> {
     const db = this.#db;
-    const ws = new Working(this.#ctx, {
-      head: this.#head,
-      maxTime: this.#maxTime,
-      states: this.#states,
-      markers: this.#markers,
-      versions: this.#versions,
-    });
+    const ws = this.#working();
     let lastAppendWasOwnCommit = false;
+    let addedPending = false;
     try {
-      await db.transaction('rw', db.records, db.snapshots, async () => {
+      await db.transaction('rw', db.records, db.snapshots, db.meta, db.rejected, async () => {
+        // Another store on this database may have rewritten (rebased) or extended the log.
+        const rewrites = await readRewrites(db);
+        const from = rewrittenFrom(rewrites, ws.epoch);
+        if (from <= ws.head) await ws.rewind(from - 1);
+        ws.epoch = rewrites.epoch;
         const foreign = await db.records.where(':id').above(ws.head).toArray();
         for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
+        if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db);
         for (const op of ops) {
           const cp = ws.checkpoint();
           try {
             op.result = await this.#prepare(ws, op);
-            lastAppendWasOwnCommit = op.kind === 'append';
+            if (op.kind !== 'integrate') {
+              lastAppendWasOwnCommit = op.kind === 'append';
+              addedPending ||= this.#syncing && ws.head !== cp.head;
+            }
           } catch (error) {
+            if (op.kind === 'integrate') throw error;
             ws.rollback(cp);
             op.error = storageError(error);
           }
@@ -290,20 +293,26 @@ export class Engine implements EngineApi {
     }
     const changed: States = {};
     for (const p of this.#ctx.projections) if (ws.states[p.name] !== this.#states[p.name]) changed[p.name] = ws.states[p.name];
-    const moved = ws.head !== this.#head;
+    const moved = ws.head !== this.#head || ws.epoch !== this.#epoch || ws.pending !== this.#pending || Object.keys(changed).length > 0;
+    const rewritten = ws.epoch !== this.#epoch;
     this.#head = ws.head;
     this.#maxTime = ws.maxTime;
     this.#states = ws.states;
     this.#markers = ws.markers;
     this.#versions = ws.versions;
-    if (lastAppendWasOwnCommit) {
+    this.#pending = ws.pending;
+    this.#epoch = ws.epoch;
+    if (lastAppendWasOwnCommit && !rewritten) {
       this.#canUndo = true;
       this.#canRedo = false;
     } else if (moved) {
       await this.#refreshHistory();
     }
-    if (moved) this.#announce(changed);
-    if (moved) this.#channel?.postMessage({ head: this.#head });
+    if (moved) {
+      this.#announce(changed);
+      this.#channel?.postMessage({ head: this.#head, epoch: this.#epoch });
+    }
+    if (addedPending || (this.#pending > 0 && ops.length === 0)) this.#syncer?.poke();
     for (const op of ops) {
       if (op.error !== undefined) op.reject(op.error);
       else op.resolve({ ...(op.result as object), seq: this.#seq });
@@ -325,7 +334,7 @@ export class Engine implements EngineApi {
             );
           }
         }
-        return { events: await this.#commit(ws, events) };
+        return { events: await this.#commit(ws, events, expectedVersion) };
       }
       case 'undo':
       case 'redo': {
@@ -340,11 +349,13 @@ export class Engine implements EngineApi {
         await this.#mark(ws, UNDO, op.commit, true);
         return {};
       }
+      case 'integrate':
+        return { integrated: await integrate(this.#db, ws, op.input) };
     }
   }
 
   /** Appends one commit: positions after head, applied to every projection, then stored. */
-  async #commit(ws: Working, inputs: readonly ValidInput[]): Promise<StoredEvent[]> {
+  async #commit(ws: Working, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion = 'any'): Promise<StoredEvent[]> {
     const commit = uuidv7();
     const time = Date.now();
     const first = ws.head + 1;
@@ -353,10 +364,14 @@ export class Engine implements EngineApi {
       if (e.meta !== undefined) body.meta = e.meta;
       return body;
     });
-    const record = makeRecord(first, bodies, false);
+    // With sync, a commit is pending until the server confirms it, and the server checks
+    // its expectedVersion again.
+    const record = makeRecord(first, bodies, this.#syncing);
+    if (this.#syncing && expectedVersion !== 'any') record.ev = expectedVersion;
     const events = [...eventsOf(record)];
     await ws.apply(events, { capture: true });
     await this.#db.records.add(record);
+    if (this.#syncing) ws.pending += events.length;
     return events;
   }
 
@@ -395,8 +410,9 @@ export class Engine implements EngineApi {
     }
   }
 
-  #onPeerChange(message: { head?: number } | undefined): void {
-    if (this.#closed || typeof message?.head !== 'number' || message.head <= this.#head) return;
+  #onPeerChange(message: { head?: number; epoch?: number } | undefined): void {
+    if (this.#closed || typeof message?.head !== 'number') return;
+    if (message.head === this.#head && message.epoch === this.#epoch) return;
     this.#catchUpWanted = true;
     this.#scheduleDrain();
   }
@@ -436,13 +452,68 @@ export class Engine implements EngineApi {
     return this.#byName.has(name);
   }
 
+  // ---- sync ---------------------------------------------------------------------------
+
+  #syncHost(): SyncHost {
+    return {
+      pendingWire: () => readPendingWire(this.#db, Infinity),
+      confirmedHead: () => readConfirmedHead(this.#db),
+      integrate: async (input: IntegrateInput) =>
+        ((await this.#submit({ kind: 'integrate', input })) as { integrated: IntegrateResult }).integrated,
+      setSync: (patch) => {
+        const next = { ...this.#sync, ...patch };
+        if (next.sync === this.#sync.sync && next.lastSyncedAt === this.#sync.lastSyncedAt && next.lastError === this.#sync.lastError) return;
+        this.#sync = next;
+        if (!this.#closed) this.#announce({});
+      },
+    };
+  }
+
+  #needSync(): Syncer {
+    this.#assertOpen();
+    if (!this.#syncer) throw new SyncError('This store has no sync: pass createStore({ sync: { url, logId } }) to sync with a server');
+    return this.#syncer;
+  }
+
+  async syncNow(): Promise<void> {
+    await this.#needSync().now();
+    await this.#chain;
+  }
+
+  async syncPause(): Promise<void> {
+    this.#needSync().pause();
+  }
+
+  async syncResume(): Promise<void> {
+    this.#needSync().resume();
+  }
+
+  async syncRejected(): Promise<RejectedCommit[]> {
+    this.#assertOpen();
+    const rows = await this.#db.rejected.orderBy('at').toArray();
+    return rows.map(({ commit, events, reason, streamVersion }) => ({ commit, events, reason, ...(streamVersion === undefined ? {} : { streamVersion }) }));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#syncer?.close();
     await this.#chain;
     this.#channel?.close();
     this.#db.close();
   }
+}
+
+function validateSyncOptions(sync: NonNullable<OpenOptions['sync']>): void {
+  const ok =
+    typeof sync === 'object' &&
+    typeof sync.url === 'string' &&
+    /^https?:\/\//.test(sync.url) &&
+    typeof sync.logId === 'string' &&
+    /^[A-Za-z0-9._:-]{1,128}$/.test(sync.logId) &&
+    !sync.logId.startsWith('.') &&
+    (sync.token === undefined || typeof sync.token === 'string');
+  if (!ok) throw new TypeError('createStore: sync needs { url: "http(s)://…", logId: 1..128 of [A-Za-z0-9._:-] not starting with ".", token?: string }');
 }
 
 function parseStateAt(at: unknown): { position: number } | { time: number } {

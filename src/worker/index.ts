@@ -16,6 +16,8 @@ export interface ServeStoreOptions {
   /** Injectable IndexedDB (defaults to the worker's own). */
   indexedDB?: IDBFactory;
   IDBKeyRange?: typeof IDBKeyRange;
+  /** The sync transport's fetch (tests, fault injection); default the worker's fetch. */
+  fetch?: typeof fetch;
   /** Where to listen; defaults to the worker's global scope. */
   endpoint?: Endpoint;
 }
@@ -31,7 +33,13 @@ export function serveStore(options: ServeStoreOptions): void {
       await engine?.close();
       engine = undefined;
       engine = await Engine.open(
-        { ...openOptions, projections: options.projections, indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange },
+        {
+          ...openOptions,
+          projections: options.projections,
+          indexedDB: options.indexedDB,
+          IDBKeyRange: options.IDBKeyRange,
+          fetch: options.fetch,
+        },
         (change: Change) => {
           // A Comlink proxy: fire and forget; message order keeps changes before results.
           void Promise.resolve(onChange(change)).catch(() => undefined);
@@ -46,6 +54,10 @@ export function serveStore(options: ServeStoreOptions): void {
     flush: () => use().flush(),
     stateAt: (projection, at) => use().stateAt(projection, at),
     events: (query) => use().events(query),
+    syncNow: () => use().syncNow(),
+    syncPause: () => use().syncPause(),
+    syncResume: () => use().syncResume(),
+    syncRejected: () => use().syncRejected(),
     close: async () => {
       await engine?.close();
     },

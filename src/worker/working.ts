@@ -28,6 +28,8 @@ export interface LogContext {
 interface Checkpoint {
   head: number;
   maxTime: number;
+  pending: number;
+  epoch: number;
   states: States;
   markers: MarkerLog;
   journal: number;
@@ -37,6 +39,10 @@ interface Checkpoint {
 export class Working {
   head: number;
   maxTime: number;
+  /** Pending (unconfirmed) events in the log. */
+  pending: number;
+  /** The last log rewrite this copy has applied (schema invariant 4). */
+  epoch: number;
   states: States;
   markers: MarkerLog;
   readonly versions: Map<string, number>;
@@ -47,10 +53,20 @@ export class Working {
 
   constructor(
     private readonly ctx: LogContext,
-    from: { head: number; maxTime: number; states: States; markers: MarkerLog; versions: ReadonlyMap<string, number> },
+    from: {
+      head: number;
+      maxTime: number;
+      pending: number;
+      epoch: number;
+      states: States;
+      markers: MarkerLog;
+      versions: ReadonlyMap<string, number>;
+    },
   ) {
     this.head = from.head;
     this.maxTime = from.maxTime;
+    this.pending = from.pending;
+    this.epoch = from.epoch;
     this.states = from.states;
     this.markers = from.markers;
     this.versions = new Map(from.versions);
@@ -60,6 +76,8 @@ export class Working {
     return {
       head: this.head,
       maxTime: this.maxTime,
+      pending: this.pending,
+      epoch: this.epoch,
       states: this.states,
       markers: this.markers,
       journal: this.#journal.length,
@@ -70,6 +88,8 @@ export class Working {
   rollback(cp: Checkpoint): void {
     this.head = cp.head;
     this.maxTime = cp.maxTime;
+    this.pending = cp.pending;
+    this.epoch = cp.epoch;
     this.states = cp.states;
     if (this.markers !== cp.markers) {
       this.markers = cp.markers;
@@ -156,6 +176,59 @@ export class Working {
     for (const e of events) if (e.time > this.maxTime) this.maxTime = e.time;
   }
 
+  /**
+   * Goes back to the state at `position` (the log after it is about to change): markers,
+   * stream versions and snapshots captured past it are forgotten, and every projection is
+   * rebuilt from its newest valid snapshot at or before `position`.
+   */
+  async rewind(position: number): Promise<void> {
+    if (position >= this.head) return;
+    const markers = this.#writableMarkers();
+    markers.truncate(position + 1);
+    for (const [stream, version] of [...this.versions]) {
+      this.versions.delete(stream);
+      this.#journal.push(() => this.versions.set(stream, version));
+    }
+    const kept = this.snapshots.filter((s) => s.position <= position);
+    this.snapshots.length = 0;
+    this.snapshots.push(...kept);
+    await this.rebuild(position, { captureMissing: false });
+  }
+
+  /**
+   * Sets `states` to the state at `position` (markers up to it known): each projection from
+   * its newest valid snapshot, then a replay of the log. With `captureMissing`, snapshots
+   * the replay crosses are captured (a new projection, or a new version of one).
+   */
+  async rebuild(position: number, options: { captureMissing: boolean }): Promise<void> {
+    const markers = this.markers;
+    const states: States = {};
+    const startAt: Record<string, number> = {};
+    let from = position;
+    let maxTime = -Infinity;
+    for (const p of this.ctx.projections) {
+      const snap = await findSnapshot(this.ctx.db, p.name, p.version, position, (s) => markers.validStart(s.position, 'head'));
+      states[p.name] = snap ? snap.state : initialState(p);
+      startAt[p.name] = snap?.position ?? 0;
+      if (startAt[p.name]! <= from) {
+        from = startAt[p.name]!;
+        maxTime = snap?.maxTime ?? -Infinity;
+      }
+    }
+    const boundaryMax = new Map<number, number>();
+    const fold1 = this.#foldOptions(states, startAt, from, options.captureMissing ? boundaryMax : undefined);
+    await forEachEvents(this.ctx.db, from + 1, position, (events) => {
+      for (const e of events) {
+        if (e.time > maxTime) maxTime = e.time;
+        if (this.ctx.every > 0 && e.position % this.ctx.every === 0) boundaryMax.set(e.position, maxTime);
+      }
+      fold(fold1, events);
+    });
+    this.states = states;
+    this.head = position;
+    this.maxTime = maxTime;
+  }
+
   /** Recomputes the head state from the newest valid snapshot before `affected`. */
   async #recompute(
     states: States,
@@ -192,6 +265,7 @@ export class Working {
               const maxTime = capture.get(position);
               if (position <= oldHead || maxTime === undefined || !this.markers.validStart(position, 'head')) return;
               for (const p of this.ctx.projections) {
+                if ((startAt[p.name] ?? 0) >= position) continue; // its state is not at `position`
                 this.snapshots.push({ projection: p.name, version: p.version, position, maxTime, state: current[p.name] });
               }
             },

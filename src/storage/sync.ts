@@ -1,0 +1,85 @@
+/**
+ * Reads and writes of the log that sync needs: the confirmed prefix, pending commits,
+ * log rewrites (schema invariant 4) and rejected commits.
+ */
+import type { StoredEvent } from '../core/event.ts';
+import type { WireEvent } from '../sync/protocol.ts';
+import { eventsOf, type LogDb, type LogRecord } from './schema.ts';
+
+/** The position of the last confirmed event: everything after it is pending. */
+export async function readConfirmedHead(db: LogDb): Promise<number> {
+  const firstPending = await db.records.where('pending').equals(1).first();
+  if (firstPending) return firstPending.first - 1;
+  const last = await db.records.orderBy(':id').last();
+  return last?.last ?? 0;
+}
+
+export async function countPending(db: LogDb): Promise<number> {
+  let n = 0;
+  await db.records.where('pending').equals(1).each((r) => {
+    n += r.last - r.first + 1;
+  });
+  return n;
+}
+
+/** Pending records in log order (every record after the confirmed head). */
+export async function readPendingRecords(db: LogDb): Promise<LogRecord[]> {
+  return db.records.where('pending').equals(1).sortBy('first');
+}
+
+/** Pending commits as wire events, whole commits only, up to `maxEvents` (at least one commit). */
+export async function readPendingWire(db: LogDb, maxEvents: number): Promise<WireEvent[][]> {
+  const commits: WireEvent[][] = [];
+  let count = 0;
+  for (const record of await readPendingRecords(db)) {
+    const byCommit = new Map<string, WireEvent[]>();
+    for (const e of eventsOf(record)) {
+      const wire: WireEvent = { id: e.id, type: e.type, payload: e.payload, stream: e.stream, clientId: e.clientId, commit: e.commit, time: e.time };
+      if (e.payload === undefined) delete wire.payload;
+      if (e.meta !== undefined) wire.meta = e.meta;
+      if (record.ev !== undefined) wire.expectedVersion = record.ev;
+      let list = byCommit.get(e.commit);
+      if (!list) byCommit.set(e.commit, (list = []));
+      list.push(wire);
+    }
+    for (const commit of byCommit.values()) {
+      if (commits.length > 0 && count + commit.length > maxEvents) return commits;
+      commits.push(commit);
+      count += commit.length;
+    }
+  }
+  return commits;
+}
+
+export interface Rewrites {
+  epoch: number;
+  /** The latest rewrites, oldest first: from which position each changed the log. */
+  log: { epoch: number; from: number }[];
+}
+
+const KEEP = 64;
+
+export async function readRewrites(db: LogDb): Promise<Rewrites> {
+  const value = (await db.meta.get('rewrite'))?.value as Rewrites | undefined;
+  return value ?? { epoch: 0, log: [] };
+}
+
+/** Records that the log changed from `from`; returns the new epoch. */
+export async function writeRewrite(db: LogDb, current: Rewrites, from: number): Promise<number> {
+  const epoch = current.epoch + 1;
+  const log = [...current.log, { epoch, from }].slice(-KEEP);
+  await db.meta.put({ key: 'rewrite', value: { epoch, log } satisfies Rewrites });
+  return epoch;
+}
+
+/** The lowest position changed by rewrites after `seen` (0 when too old to know). */
+export function rewrittenFrom(rewrites: Rewrites, seen: number): number {
+  if (rewrites.epoch === seen) return Infinity;
+  const newer = rewrites.log.filter((r) => r.epoch > seen);
+  if (newer.length < rewrites.epoch - seen) return 1;
+  return Math.min(...newer.map((r) => r.from));
+}
+
+export function storedFromRecords(records: readonly LogRecord[], commit: string): StoredEvent[] {
+  return records.flatMap((r) => [...eventsOf(r)].filter((e) => e.commit === commit));
+}

@@ -1,0 +1,174 @@
+/**
+ * The client's HTTP transport for the wire protocol. Every answer is validated (valibot)
+ * before anything uses it: a malformed answer is a ProtocolError and changes nothing.
+ * Network failures and HTTP errors are SyncErrors carrying `status`, `code` and the
+ * server's `Retry-After` (ms) in `details`, for the retry loop.
+ */
+import { createParser } from 'eventsource-parser';
+import * as v from 'valibot';
+import { ProtocolError, SyncError } from '../core/errors/index.ts';
+import {
+  ErrorResponseSchema,
+  EventsResponseSchema,
+  PushResponseSchema,
+  type EventsResponse,
+  type PushResponse,
+  type WireEvent,
+} from './protocol.ts';
+
+export interface TransportOptions {
+  url: string;
+  logId: string;
+  token?: string | undefined;
+  fetch?: typeof fetch | undefined;
+}
+
+export class HttpTransport {
+  readonly #base: string;
+  readonly #headers: Record<string, string>;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: TransportOptions) {
+    this.#base = `${options.url.replace(/\/+$/, '')}/v1/logs/${encodeURIComponent(options.logId)}`;
+    this.#headers = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+    const f = options.fetch ?? globalThis.fetch;
+    this.#fetch = (input, init) => f(input, init);
+  }
+
+  async push(events: readonly WireEvent[], signal?: AbortSignal): Promise<PushResponse> {
+    const response = await this.#request(`${this.#base}/events`, {
+      method: 'POST',
+      headers: { ...this.#headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events }),
+      ...(signal ? { signal } : {}),
+    });
+    const body = parse(PushResponseSchema, await json(response), 'push');
+    if (body.results.length !== events.length || body.results.some((r, i) => r.id !== events[i]!.id)) {
+      throw new ProtocolError('The server answered a push with results that do not match the pushed events', {
+        details: { pushed: events.length, results: body.results.length },
+      });
+    }
+    for (const r of body.results) {
+      if ('position' in r && r.position > body.head) throw new ProtocolError(`The server confirmed position ${r.position} past its head ${body.head}`);
+    }
+    return body;
+  }
+
+  async pull(after: number, limit: number, signal?: AbortSignal): Promise<EventsResponse> {
+    const response = await this.#request(`${this.#base}/events?after=${after}&limit=${limit}`, {
+      headers: this.#headers,
+      ...(signal ? { signal } : {}),
+    });
+    return checkPage(parse(EventsResponseSchema, await json(response), 'pull') as EventsResponse, after, limit);
+  }
+
+  /**
+   * Reads the live stream from `after` until it ends or `signal` aborts, calling `onPage`
+   * with each validated page (awaited, so pages apply in order). Resolves when the server
+   * closes the stream; rejects with SyncError/ProtocolError.
+   */
+  async live(after: number, onPage: (page: EventsResponse) => Promise<void>, signal: AbortSignal, onOpen?: (head: number) => void): Promise<void> {
+    const response = await this.#request(`${this.#base}/live?after=${after}`, {
+      headers: { ...this.#headers, Accept: 'text/event-stream' },
+      signal,
+    });
+    if (!response.body) throw new ProtocolError('The live answer has no body');
+    let cursor = after;
+    let queue = Promise.resolve();
+    let failure: unknown;
+    const parser = createParser({
+      onEvent: (message) => {
+        if (failure !== undefined) return;
+        try {
+          const data: unknown = JSON.parse(message.data);
+          if (message.event === 'head') {
+            onOpen?.(parse(v.object({ head: v.pipe(v.number(), v.integer(), v.minValue(0)) }), data, 'live').head);
+          } else if (message.event === 'events') {
+            const page = checkPage(parse(EventsResponseSchema, data, 'live') as EventsResponse, cursor, Infinity);
+            if (page.events.length > 0) cursor = page.events[page.events.length - 1]!.position;
+            queue = queue.then(() => onPage(page));
+            queue.catch((error: unknown) => (failure ??= error));
+          }
+        } catch (error) {
+          failure = error instanceof SyntaxError ? new ProtocolError(`The live stream sent data that is not JSON: ${error.message}`) : error;
+        }
+      },
+    });
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(value);
+        if (failure !== undefined) throw failure;
+      }
+      await queue;
+      if (failure !== undefined) throw failure;
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error instanceof SyncError || error instanceof ProtocolError ? error : failure ?? new SyncError(`The live stream broke: ${(error as Error)?.message}`, { cause: error });
+    } finally {
+      reader.cancel().catch(() => undefined);
+    }
+  }
+
+  async #request(url: string, init: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.#fetch(url, init);
+    } catch (cause) {
+      if ((cause as Error)?.name === 'AbortError') throw cause;
+      throw new SyncError(`The sync server cannot be reached: ${(cause as Error)?.message ?? cause}`, { cause, details: { status: 0 } });
+    }
+    if (response.ok) return response;
+    const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+    let code = 'http_error';
+    let message = `HTTP ${response.status}`;
+    try {
+      const body = v.safeParse(ErrorResponseSchema, await response.json());
+      if (body.success) ({ code, message } = body.output.error);
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new SyncError(`The sync server answered ${response.status} (${code}): ${message}`, {
+      details: { status: response.status, code, ...(retryAfter === undefined ? {} : { retryAfter }) },
+    });
+  }
+}
+
+async function json(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (cause) {
+    if ((cause as Error)?.name === 'AbortError') throw cause;
+    throw new ProtocolError(`The sync server's answer is not JSON: ${(cause as Error)?.message}`, { cause });
+  }
+}
+
+function parse<T extends v.GenericSchema>(schema: T, data: unknown, what: string): v.InferOutput<T> {
+  const result = v.safeParse(schema, data);
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+  throw new ProtocolError(`The sync server's ${what} answer is malformed at ${path || 'the top'}: ${issue.message}`);
+}
+
+/** A page must continue the cursor without gaps and stay within the head. */
+function checkPage(page: EventsResponse, after: number, limit: number): EventsResponse {
+  if (page.events.length > limit) throw new ProtocolError(`The server sent ${page.events.length} events for a limit of ${limit}`);
+  page.events.forEach((e, i) => {
+    if (e.position !== after + i + 1) {
+      throw new ProtocolError(`The server sent position ${e.position} where ${after + i + 1} was due: pages must be contiguous`);
+    }
+  });
+  const last = page.events[page.events.length - 1];
+  if (last && last.position > page.head) throw new ProtocolError(`The server sent position ${last.position} past its head ${page.head}`);
+  return page;
+}
+
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,97 @@
+/**
+ * Integrating what the server said into the local log (DESIGN "Sync"): confirmed events
+ * take the server's positions after the confirmed prefix; pending events that the server
+ * now has leave the pending tail; commits the server rejected leave the log for
+ * `rejected`; the remaining pending commits are rebased after the confirmed ones (their
+ * positions move, their ids do not). State is recomputed from the nearest valid snapshot
+ * at or before the confirmed head, not from the start. Runs inside the engine's write
+ * transaction, on its working copy.
+ */
+import type { StoredEvent } from '../core/event.ts';
+import type { PositionedEvent } from '../sync/protocol.ts';
+import { makeRecord, type LogDb, type LogRecord, type RecordEvent, type RejectedRecord } from '../storage/schema.ts';
+import { readConfirmedHead, readPendingRecords, readRewrites, storedFromRecords, writeRewrite } from '../storage/sync.ts';
+import { eventsOf } from '../storage/schema.ts';
+import type { Working } from './working.ts';
+
+export interface IntegrateInput {
+  /** Confirmed events from the server, ascending; those at or below the confirmed head are ignored. */
+  remote: PositionedEvent[];
+  /** Commits the server rejected for expectedVersion. */
+  rejected: { commit: string; streamVersion: number }[];
+}
+
+export interface IntegrateResult {
+  /** The remote events did not continue the confirmed prefix: pull from `confirmed` instead. */
+  gap: boolean;
+  confirmed: number;
+  rejected: RejectedRecord[];
+  changed: boolean;
+}
+
+const RECORD_EVENTS = 1000;
+
+export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): Promise<IntegrateResult> {
+  const confirmed = await readConfirmedHead(db);
+  const remote = input.remote.filter((e) => e.position > confirmed);
+  if (remote.length > 0 && remote[0]!.position !== confirmed + 1) return { gap: true, confirmed, rejected: [], changed: false };
+
+  const pendingRecords = await readPendingRecords(db);
+  const remoteIds = new Set(remote.map((e) => e.id));
+  const rejectedVersion = new Map(input.rejected.map((r) => [r.commit, r.streamVersion]));
+  const survivors: { events: RecordEvent[]; ev: LogRecord['ev'] }[] = [];
+  const rejected: RejectedRecord[] = [];
+  const seenRejected = new Set<string>();
+  for (const record of pendingRecords) {
+    const keep = record.events.filter((e) => !remoteIds.has(e.id) && !rejectedVersion.has(e.commit));
+    if (keep.length > 0) survivors.push({ events: keep, ev: record.ev });
+    for (const e of record.events) {
+      if (!rejectedVersion.has(e.commit) || remoteIds.has(e.id) || seenRejected.has(e.commit)) continue;
+      seenRejected.add(e.commit);
+      const streamVersion = rejectedVersion.get(e.commit)!;
+      rejected.push({
+        commit: e.commit,
+        events: storedFromRecords(pendingRecords, e.commit),
+        reason: {
+          name: 'ConcurrencyError',
+          message: `The server rejected commit ${e.commit}: stream "${e.stream}" is at version ${streamVersion}, not the expected ${String(record.ev)}`,
+        },
+        streamVersion,
+        at: Date.now(),
+      });
+    }
+  }
+  if (remote.length === 0 && rejected.length === 0) return { gap: false, confirmed, rejected, changed: false };
+
+  const from = confirmed + 1;
+  const records: LogRecord[] = [];
+  for (let i = 0; i < remote.length; i += RECORD_EVENTS) {
+    const chunk = remote.slice(i, i + RECORD_EVENTS);
+    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
+  }
+  let next = confirmed + remote.length + 1;
+  for (const group of survivors) {
+    const record = makeRecord(next, group.events, true);
+    if (group.ev !== undefined) record.ev = group.ev;
+    records.push(record);
+    next += group.events.length;
+  }
+
+  await db.records.bulkDelete(pendingRecords.map((r) => r.first));
+  await db.snapshots.where('position').aboveOrEqual(from).delete();
+  await db.records.bulkAdd(records);
+  for (const r of rejected) await db.rejected.put(r);
+
+  await ws.rewind(confirmed);
+  const events: StoredEvent[] = records.flatMap((r) => [...eventsOf(r)]);
+  await ws.apply(events, { capture: true });
+  ws.pending = survivors.reduce((n, g) => n + g.events.length, 0);
+  ws.epoch = await writeRewrite(db, await readRewrites(db), from);
+  return { gap: false, confirmed: confirmed + remote.length, rejected, changed: true };
+}
+
+function toBody(e: PositionedEvent): RecordEvent {
+  const body: RecordEvent = { id: e.id, type: e.type, payload: e.payload, stream: e.stream, clientId: e.clientId, commit: e.commit, time: e.time };
+  if (e.meta !== undefined) body.meta = e.meta;
+  return body;
+}

@@ -1,0 +1,109 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStore, type Store, type StoredEvent } from '../../../src/index.ts';
+import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
+import { dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
+
+let server: RunningSyncServer;
+const open: Store[] = [];
+beforeEach(async () => {
+  server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  await server.close();
+});
+
+async function replica(logId: string, options: { live?: boolean; clientId?: string } = {}): Promise<Store> {
+  const store = await createStore({ name: dbName('replica'), projections, sync: { url: server.url, logId, live: options.live ?? false }, ...(options.clientId ? { clientId: options.clientId } : {}) });
+  open.push(store);
+  return store;
+}
+
+const shape = (events: StoredEvent[]) => events.map((e) => ({ id: e.id, position: e.position, pending: e.pending, commit: e.commit }));
+
+describe('two replicas through a real server', () => {
+  it('converge on one log (same ids, same positions) and one state after offline appends', async () => {
+    const a = await replica('log-1');
+    const b = await replica('log-1');
+    a.sync.pause();
+    b.sync.pause();
+    await a.append({ type: 'added', payload: { id: 'a1', title: 'from a' } });
+    await a.append({ type: 'added', payload: { id: 'a2', title: 'from a' } });
+    await b.append({ type: 'added', payload: { id: 'b1', title: 'from b' } });
+    expect(a.status).toMatchObject({ pending: 2, sync: 'paused' });
+    expect((await a.events()).every((e) => e.pending)).toBe(true);
+    a.sync.resume();
+    b.sync.resume();
+    await a.sync.now();
+    await b.sync.now();
+    await a.sync.now();
+    const logA = await a.events();
+    const logB = await b.events();
+    expect(shape(logA)).toEqual(shape(logB));
+    expect(logA.map((e) => e.position)).toEqual([1, 2, 3]);
+    expect(logA.every((e) => !e.pending)).toBe(true);
+    expect(a.get('todos')).toEqual(b.get('todos'));
+    expect(a.get<Todo[]>('todos').map((t) => t.id).sort()).toEqual(['a1', 'a2', 'b1']);
+    expect(a.get('todos')).toEqual(referenceState(todos, logA));
+    expect(a.status).toMatchObject({ pending: 0, head: 3, sync: 'idle' });
+    expect(a.status.lastSyncedAt).toBeGreaterThan(0);
+  });
+
+  it('rebases pending events after remote ones, keeping their ids, and undo still works', async () => {
+    const a = await replica('log-2', { clientId: 'a' });
+    const b = await replica('log-2', { clientId: 'b' });
+    b.sync.pause();
+    const [mine] = await b.append({ type: 'added', payload: { id: 'b1' } });
+    expect(mine?.position).toBe(1);
+    await a.append({ type: 'added', payload: { id: 'a1' } });
+    await a.append({ type: 'added', payload: { id: 'a2' } });
+    await a.sync.now();
+    b.sync.resume();
+    await b.sync.now();
+    const logB = await b.events();
+    expect(logB.map((e) => e.id)).toEqual([...(await a.events()).map((e) => e.id), mine!.id].slice(0, 3));
+    expect(logB.find((e) => e.id === mine!.id)?.position).toBe(3);
+    expect(await b.undo()).toBe(true);
+    expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a1', 'a2']);
+    await b.sync.now();
+    await a.sync.now();
+    expect(a.get('todos')).toEqual(b.get('todos'));
+  });
+
+  it('drops a commit the server rejects for expectedVersion, reports it, and keeps it in rejected()', async () => {
+    const a = await replica('log-3');
+    const b = await replica('log-3');
+    await a.append({ type: 'added', payload: { id: 'x' }, stream: 'doc' }, { expectedVersion: 'none' });
+    await a.sync.now();
+    b.sync.pause();
+    await b.append({ type: 'added', payload: { id: 'y' }, stream: 'doc' }, { expectedVersion: 'none' }); // b has not seen a's
+    await b.append({ type: 'added', payload: { id: 'z' } });
+    b.sync.resume();
+    await b.sync.now();
+    expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['x', 'z']);
+    const rejected = await b.sync.rejected();
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ reason: { name: 'ConcurrencyError' }, streamVersion: 1 });
+    expect(rejected[0]?.events.map((e) => (e.payload as { id: string }).id)).toEqual(['y']);
+    expect(b.status.lastError?.name).toBe('ConcurrencyError');
+    expect(b.status.pending).toBe(0);
+    expect(shape(await b.events())).toEqual(shape(await a.events().then(async () => { await a.sync.now(); return a.events(); })));
+  });
+
+  it('receives remote events live, without sync.now()', async () => {
+    const a = await replica('log-4', { live: true });
+    const b = await replica('log-4', { live: true });
+    const arrived = new Promise<Todo[]>((resolve) => {
+      const off = b.subscribe<Todo[]>('todos', (list) => {
+        if (list.length === 1) {
+          off();
+          resolve(list);
+        }
+      });
+    });
+    await a.append({ type: 'added', payload: { id: 'live', title: 'pushed by a' } });
+    await a.sync.now();
+    expect((await arrived)[0]?.id).toBe('live');
+  });
+});
