@@ -24,6 +24,7 @@ export default mergeConfig(
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],
+            globalSetup: ['test/setup/syncServer.ts'],
             testTimeout: 30_000,
             browser: {
               enabled: true,

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createStore, type Store } from 'eventloom';
+import { dbName, type Todo } from '../support/fixtures.ts';
+
+const workers: Worker[] = [];
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const w of workers.splice(0)) w.terminate();
+});
+
+async function open(name: string, logId: string, tab = name): Promise<Store> {
+  const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: tab });
+  workers.push(worker);
+  const store = await createStore({ name, worker, sync: { url: inject('syncUrl'), logId } });
+  stores.push(store);
+  return store;
+}
+
+function until<S>(store: Store, projection: string, accept: (s: S) => boolean): Promise<S> {
+  return new Promise((resolve) => {
+    if (accept(store.get<S>(projection))) return resolve(store.get<S>(projection));
+    const off = store.subscribe<S>(projection, (s) => {
+      if (accept(s)) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+/** Resolves with the id of the next worker that opens a live stream for `logId`. */
+function nextLiveStream(logId: string): Promise<string> {
+  const channel = new BroadcastChannel('test-sync-traffic');
+  return new Promise((resolve) => {
+    channel.onmessage = (m: MessageEvent<{ worker: string; path: string }>) => {
+      if (m.data.path.endsWith(`/logs/${logId}/live`)) {
+        channel.close();
+        resolve(m.data.worker);
+      }
+    };
+  });
+}
+
+describe('sync in real Chromium', () => {
+  it('a worker store syncs with the server, and another device receives it live', async () => {
+    const logId = `browser-${Date.now()}`;
+    const a = await open(dbName('dev-a'), logId);
+    const b = await open(dbName('dev-b'), logId);
+    const seen = until<Todo[]>(b, 'todos', (list) => list.length === 1);
+    await a.append({ type: 'added', payload: { id: 'x', title: 'from device a' } });
+    await a.sync.now();
+    expect((await seen)[0]?.title).toBe('from device a');
+    expect(a.status).toMatchObject({ pending: 0, head: 1 });
+    const [ea] = await a.events();
+    const [eb] = await b.events();
+    expect(eb).toEqual(ea);
+  });
+
+  it('two tabs on one database: only one syncs, and the other takes over when it closes', async () => {
+    const logId = `leader-${Date.now()}`;
+    const name = dbName('tabs');
+    const firstLive = nextLiveStream(logId);
+    const tab1 = await open(name, logId, 'tab1');
+    expect(await firstLive).toBe('tab1');
+    const traffic: string[] = [];
+    const listener = new BroadcastChannel('test-sync-traffic');
+    listener.onmessage = (m: MessageEvent<{ worker: string }>) => void traffic.push(m.data.worker);
+    const tab2 = await open(name, logId, 'tab2');
+    const remote = await open(dbName('other-device'), logId, 'remote');
+    const arrived = until<Todo[]>(remote, 'todos', (list) => list.length === 1);
+    // tab2's append reaches the server through the leader, tab1, via the shared database
+    await tab2.append({ type: 'added', payload: { id: 't2', title: 'from tab 2' } });
+    expect((await arrived)[0]?.id).toBe('t2');
+    await until(tab2, 'todos', () => tab2.status.pending === 0);
+    listener.close();
+    expect(traffic).toContain('tab1');
+    expect(traffic).not.toContain('tab2');
+
+    const takeover = nextLiveStream(logId);
+    await tab1.close();
+    stores.splice(stores.indexOf(tab1), 1);
+    expect(await takeover).toBe('tab2');
+    const back = until<Todo[]>(tab2, 'todos', (list) => list.length === 2);
+    await remote.append({ type: 'added', payload: { id: 'r', title: 'from the other device' } });
+    await remote.sync.now();
+    expect((await back).map((t) => t.id)).toEqual(['t2', 'r']);
+  });
+});
