@@ -75,6 +75,7 @@ export class Engine implements EngineApi {
   #ops: Op[] = [];
   #draining = false;
   #catchUpWanted = false;
+  #loaded = false;
   #pending = 0;
   #epoch = 0;
   #sync: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'> = { sync: 'off' };
@@ -139,22 +140,30 @@ export class Engine implements EngineApi {
   /** Start-up: markers, then every projection from its newest valid snapshot plus the tail. */
   async #load(): Promise<void> {
     const db = this.#db;
-    this.#head = await readHead(db);
-    this.#epoch = (await readRewrites(db)).epoch;
-    this.#pending = await countPending(db);
-    const markers = new MarkerLog();
-    for (const e of await readMarkers(db)) markers.add(markerOf(e)!);
-    for (const target of markers.unknownTargets()) {
-      const events = await readCommit(db, target);
-      if (events[0]) markers.setFirst(target, events[0].position);
-    }
-    this.#markers = markers;
-    const ws = this.#working();
-    await ws.rebuild(this.#head, { captureMissing: true });
+    // One read transaction: head, markers, snapshots and tail from one state of the log.
+    const ws = await db.transaction('r', db.records, db.snapshots, db.meta, async () => {
+      this.#head = await readHead(db);
+      this.#epoch = (await readRewrites(db)).epoch;
+      this.#pending = await countPending(db);
+      const markers = new MarkerLog();
+      for (const e of await readMarkers(db)) if (e.position <= this.#head) markers.add(markerOf(e)!);
+      for (const target of markers.unknownTargets()) {
+        const events = await readCommit(db, target);
+        if (events[0]) markers.setFirst(target, events[0].position);
+      }
+      this.#markers = markers;
+      const working = this.#working();
+      await working.rebuild(this.#head, { captureMissing: true });
+      return working;
+    });
     this.#states = ws.states;
     this.#maxTime = ws.maxTime;
     if (ws.snapshots.length > 0) await this.#saveSnapshots(ws.snapshots);
     await this.#refreshHistory();
+    this.#loaded = true;
+    // Another tab may have written while we loaded; its message may have come too early.
+    this.#catchUpWanted = true;
+    this.#scheduleDrain();
   }
 
   async #saveSnapshots(snapshots: SnapshotRecord[]): Promise<void> {
@@ -242,12 +251,18 @@ export class Engine implements EngineApi {
     this.#draining = true;
     this.#chain = this.#chain.then(async () => {
       try {
-        while (this.#ops.length > 0 || this.#catchUpWanted) {
+        while ((this.#ops.length > 0 || this.#catchUpWanted) && this.#loaded) {
           this.#catchUpWanted = false;
           // An integration rewrites the log: it runs alone, and its failure aborts its transaction.
           const first = this.#ops.findIndex((op) => op.kind === 'integrate');
           const batch = first === 0 ? this.#ops.splice(0, 1) : this.#ops.splice(0, first === -1 ? MAX_BATCH : Math.min(first, MAX_BATCH));
-          await this.#runBatch(batch);
+          try {
+            await this.#runBatch(batch);
+          } catch (error) {
+            // #runBatch settles its calls itself; this is a bug's last line of defence, so
+            // that one failure cannot jam the queue for every later call.
+            for (const op of batch) op.reject(error);
+          }
         }
       } finally {
         this.#draining = false;
@@ -299,14 +314,15 @@ export class Engine implements EngineApi {
     this.#maxTime = ws.maxTime;
     this.#states = ws.states;
     this.#markers = ws.markers;
-    this.#versions = ws.versions;
+    ws.mergeVersionsInto(this.#versions);
     this.#pending = ws.pending;
     this.#epoch = ws.epoch;
     if (lastAppendWasOwnCommit && !rewritten) {
       this.#canUndo = true;
       this.#canRedo = false;
     } else if (moved) {
-      await this.#refreshHistory();
+      // The batch is committed: if this read fails, keep the old flags rather than fail it.
+      await this.#refreshHistory().catch(() => undefined);
     }
     if (moved) {
       this.#announce(changed);
@@ -411,7 +427,7 @@ export class Engine implements EngineApi {
   }
 
   #onPeerChange(message: { head?: number; epoch?: number } | undefined): void {
-    if (this.#closed || typeof message?.head !== 'number') return;
+    if (this.#closed || !this.#loaded || typeof message?.head !== 'number') return;
     if (message.head === this.#head && message.epoch === this.#epoch) return;
     this.#catchUpWanted = true;
     this.#scheduleDrain();

@@ -9,8 +9,8 @@
 import { inView, type MarkerLog, type View } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import { fold, initialState } from '../core/replay.ts';
-import { forEachEvents, recordContaining } from '../storage/log.ts';
-import { eventsOf, type LogDb } from '../storage/schema.ts';
+import { forEachEvents, recordContaining, scanRecords } from '../storage/log.ts';
+import { eventsOf, type LogDb, type LogRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 
 export async function stateAtView(
@@ -41,13 +41,21 @@ export async function stateAtView(
     await forEachEvents(db, start + 1, limit, (events) => fold(options, events));
   } else {
     const from = (await recordContaining(db, start + 1))?.first ?? start + 1;
-    const keys = (await db.records.where('minTime').belowOrEqual(view.time).primaryKeys())
-      .filter((k) => k >= from)
-      .sort((a, b) => a - b);
-    for (let i = 0; i < keys.length; i += 64) {
-      const records = await db.records.bulkGet(keys.slice(i, i + 64));
-      for (const record of records) {
-        if (record) fold(options, [...eventsOf(record, start + 1)].filter((e) => inView(view, e.position, e.time)));
+    const visit = (record: LogRecord) => {
+      if (record.minTime <= view.time) fold(options, [...eventsOf(record, start + 1)].filter((e) => inView(view, e.position, e.time)));
+    };
+    // Two ways to find the tail; take the one that reads fewer records: every record after
+    // the snapshot, or (clocks need not be monotonic) every record holding an event <= t.
+    const after = await db.records.where(':id').aboveOrEqual(from).count();
+    const early = await db.records.where('minTime').belowOrEqual(view.time).count();
+    if (after <= early) {
+      await scanRecords(db, ':id', from, Infinity, false, visit);
+    } else {
+      const keys = (await db.records.where('minTime').belowOrEqual(view.time).primaryKeys())
+        .filter((k) => k >= from)
+        .sort((a, b) => a - b);
+      for (let i = 0; i < keys.length; i += 64) {
+        for (const record of await db.records.bulkGet(keys.slice(i, i + 64))) if (record) visit(record);
       }
     }
   }

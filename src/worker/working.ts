@@ -13,6 +13,7 @@
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
+import { isCloneFaithful } from '../core/clone.ts';
 import { fold, initialState, type States } from '../core/replay.ts';
 import { countStream, forEachEvents, readCommit } from '../storage/log.ts';
 import type { LogDb, SnapshotRecord } from '../storage/schema.ts';
@@ -45,7 +46,10 @@ export class Working {
   epoch: number;
   states: States;
   markers: MarkerLog;
-  readonly versions: Map<string, number>;
+  /** Stream versions known at `head`: the engine's map plus this copy's changes (overlay). */
+  readonly #baseVersions: ReadonlyMap<string, number>;
+  readonly #versions = new Map<string, number | undefined>();
+  #versionsCleared = false;
   /** Snapshots captured for new positions, to write in the same transaction. */
   readonly snapshots: SnapshotRecord[] = [];
   #markersShared = true;
@@ -69,10 +73,12 @@ export class Working {
     this.epoch = from.epoch;
     this.states = from.states;
     this.markers = from.markers;
-    this.versions = new Map(from.versions);
+    this.#baseVersions = from.versions;
   }
 
   checkpoint(): Checkpoint {
+    // The next marker change copies the log first, so rollback() can restore this one.
+    this.#markersShared = true;
     return {
       head: this.head,
       maxTime: this.maxTime,
@@ -101,17 +107,32 @@ export class Working {
 
   /** The version of a stream at `head`: from memory, or counted in the log once. */
   async version(stream: string): Promise<number> {
-    const known = this.versions.get(stream);
+    const known = this.#knownVersion(stream);
     if (known !== undefined) return known;
     const counted = await countStream(this.ctx.db, stream);
     this.#setVersion(stream, counted);
     return counted;
   }
 
+  #knownVersion(stream: string): number | undefined {
+    if (this.#versions.has(stream)) return this.#versions.get(stream);
+    return this.#versionsCleared ? undefined : this.#baseVersions.get(stream);
+  }
+
   #setVersion(stream: string, version: number): void {
-    const before = this.versions.get(stream);
-    this.versions.set(stream, version);
-    this.#journal.push(() => (before === undefined ? this.versions.delete(stream) : this.versions.set(stream, before)));
+    const had = this.#versions.has(stream);
+    const before = this.#versions.get(stream);
+    this.#versions.set(stream, version);
+    this.#journal.push(() => (had ? this.#versions.set(stream, before) : this.#versions.delete(stream)));
+  }
+
+  /** Writes this copy's stream versions into the engine's map (after the commit). */
+  mergeVersionsInto(target: Map<string, number>): void {
+    if (this.#versionsCleared) target.clear();
+    for (const [stream, version] of this.#versions) {
+      if (version === undefined) target.delete(stream);
+      else target.set(stream, version);
+    }
   }
 
   #writableMarkers(): MarkerLog {
@@ -144,7 +165,7 @@ export class Working {
     }
     for (const e of events) {
       if (isMarkerType(e.type)) continue;
-      const v = this.versions.get(e.stream);
+      const v = this.#knownVersion(e.stream);
       if (v !== undefined) this.#setVersion(e.stream, v + 1);
     }
     // The largest event time up to each snapshot boundary among the new positions.
@@ -164,9 +185,7 @@ export class Working {
       // undo need not replay that far again.
       const head = events[events.length - 1]!.position;
       if (capture && this.ctx.every > 0 && head - from > this.ctx.every && head % this.ctx.every !== 0) {
-        for (const p of this.ctx.projections) {
-          this.snapshots.push({ projection: p.name, version: p.version, position: head, maxTime: running, state: states[p.name] });
-        }
+        for (const p of this.ctx.projections) this.#capture(p, head, running, states[p.name]);
       }
     } else {
       fold(this.#foldOptions(states, {}, oldHead, capture), events);
@@ -185,10 +204,14 @@ export class Working {
     if (position >= this.head) return;
     const markers = this.#writableMarkers();
     markers.truncate(position + 1);
-    for (const [stream, version] of [...this.versions]) {
-      this.versions.delete(stream);
-      this.#journal.push(() => this.versions.set(stream, version));
-    }
+    const overlay = [...this.#versions];
+    const cleared = this.#versionsCleared;
+    this.#versions.clear();
+    this.#versionsCleared = true;
+    this.#journal.push(() => {
+      this.#versionsCleared = cleared;
+      for (const [stream, version] of overlay) this.#versions.set(stream, version);
+    });
     const kept = this.snapshots.filter((s) => s.position <= position);
     this.snapshots.length = 0;
     this.snapshots.push(...kept);
@@ -251,6 +274,12 @@ export class Working {
     return from;
   }
 
+  /** Keeps a snapshot to write, if the state survives structured clone unchanged. */
+  #capture(projection: Projection<unknown>, position: number, maxTime: number, state: unknown): void {
+    if (!isCloneFaithful(state)) return;
+    this.snapshots.push({ projection: projection.name, version: projection.version, position, maxTime, state });
+  }
+
   #foldOptions(states: States, startAt: Record<string, number>, oldHead: number, capture: ReadonlyMap<number, number> | undefined) {
     const every = this.ctx.every;
     return {
@@ -266,7 +295,7 @@ export class Working {
               if (position <= oldHead || maxTime === undefined || !this.markers.validStart(position, 'head')) return;
               for (const p of this.ctx.projections) {
                 if ((startAt[p.name] ?? 0) >= position) continue; // its state is not at `position`
-                this.snapshots.push({ projection: p.name, version: p.version, position, maxTime, state: current[p.name] });
+                this.#capture(p, position, maxTime, current[p.name]);
               }
             },
           }
