@@ -27,8 +27,8 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const onChange = (change: Change) => (mirror ? mirror.apply(change) : early.push(change));
 
   if (options.worker) {
-    const remote = wrap<WorkerApi>(options.worker);
-    const opened = await remoteCall(() => remote.open(openOptions, proxy(onChange)));
+    const { port, opened } = await remoteCall(() => factoryOf(options.worker as Worker).open(openOptions, proxy(onChange)));
+    const remote = wrap<EngineApi>(port);
     mirror = new Mirror(opened);
     for (const change of early) mirror.apply(change);
     if (options.projections) {
@@ -59,7 +59,18 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   return new StoreImpl(opened.clientId, api, mirror, () => undefined);
 }
 
-function remoteApi(remote: Remote<WorkerApi>): EngineApi {
+/**
+ * One Comlink proxy per worker, kept as long as the worker: a proxy that is garbage
+ * collected sends a release that would make the worker stop listening for open().
+ */
+const factories = new WeakMap<Worker, Remote<WorkerApi>>();
+function factoryOf(worker: Worker): Remote<WorkerApi> {
+  let factory = factories.get(worker);
+  if (!factory) factories.set(worker, (factory = wrap<WorkerApi>(worker)));
+  return factory;
+}
+
+function remoteApi(remote: Remote<EngineApi>): EngineApi {
   return {
     append: (events, options) => remoteCall(() => remote.append(events, options)),
     undo: () => remoteCall(() => remote.undo()),

@@ -66,7 +66,11 @@ export interface RejectedCommit {
   streamVersion?: number;
 }
 
-/** What a store worker exposes: open() once, then the engine's API. */
-export interface WorkerApi extends EngineApi {
-  open(options: OpenOptions, onChange: (change: Change) => void): Promise<Opened>;
+/**
+ * What a store worker exposes: each open() starts a session (one engine) and answers with
+ * a MessagePort that serves that session's EngineApi, so stores on one worker, or a store
+ * reopened on it after close(), never share an engine.
+ */
+export interface WorkerApi {
+  open(options: OpenOptions, onChange: (change: Change) => void): Promise<{ port: MessagePort; opened: Opened }>;
 }

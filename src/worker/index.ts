@@ -3,9 +3,9 @@
  *   import { serveStore } from 'eventloom/worker';
  *   serveStore({ projections });
  * The worker owns the database; the main thread's createStore({ worker }) drives it.
- * One store per worker: a second open() closes the first.
+ * Each createStore() on the worker gets its own session (engine) on its own MessagePort.
  */
-import { expose, type Endpoint } from 'comlink';
+import { expose, releaseProxy, transfer, type Endpoint, type Remote } from 'comlink';
 import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import type { Change, EngineApi, WorkerApi } from './contract.ts';
@@ -23,16 +23,9 @@ export interface ServeStoreOptions {
 }
 
 export function serveStore(options: ServeStoreOptions): void {
-  let engine: Engine | undefined;
-  const use = (): EngineApi => {
-    if (!engine) throw new Error('serveStore: open() was not called; use createStore({ worker })');
-    return engine;
-  };
   const api: WorkerApi = {
     async open(openOptions, onChange) {
-      await engine?.close();
-      engine = undefined;
-      engine = await Engine.open(
+      const engine = await Engine.open(
         {
           ...openOptions,
           projections: options.projections,
@@ -45,21 +38,26 @@ export function serveStore(options: ServeStoreOptions): void {
           void Promise.resolve(onChange(change)).catch(() => undefined);
         },
       );
-      return engine.opened();
-    },
-    append: (events, appendOptions) => use().append(events, appendOptions),
-    undo: () => use().undo(),
-    redo: () => use().redo(),
-    revert: (commit) => use().revert(commit),
-    flush: () => use().flush(),
-    stateAt: (projection, at) => use().stateAt(projection, at),
-    events: (query) => use().events(query),
-    syncNow: () => use().syncNow(),
-    syncPause: () => use().syncPause(),
-    syncResume: () => use().syncResume(),
-    syncRejected: () => use().syncRejected(),
-    close: async () => {
-      await engine?.close();
+      const { port1, port2 } = new MessageChannel();
+      const session: EngineApi = {
+        append: (events, appendOptions) => engine.append(events, appendOptions),
+        undo: () => engine.undo(),
+        redo: () => engine.redo(),
+        revert: (commit) => engine.revert(commit),
+        flush: () => engine.flush(),
+        stateAt: (projection, at) => engine.stateAt(projection, at),
+        events: (query) => engine.events(query),
+        syncNow: () => engine.syncNow(),
+        syncPause: () => engine.syncPause(),
+        syncResume: () => engine.syncResume(),
+        syncRejected: () => engine.syncRejected(),
+        close: async () => {
+          await engine.close();
+          (onChange as Partial<Remote<unknown>>)[releaseProxy]?.();
+        },
+      };
+      expose(withWireErrors(session), port1);
+      return transfer({ port: port2, opened: engine.opened() }, [port2]);
     },
   };
   expose(withWireErrors(api), options.endpoint);

@@ -127,4 +127,23 @@ describe('worker mode in real Chromium', () => {
     await store.close();
     expect(isStoreClosedError(await caught(store.append({ type: 'added' })))).toBe(true);
   });
+
+  it('serves several stores from one worker, and a new store after close()', async () => {
+    const worker = newWorker();
+    const nameA = dbName();
+    const a = await createStore({ name: nameA, worker });
+    const b = await createStore({ name: dbName(), worker });
+    stores.push(a, b);
+    await a.append({ type: 'added', payload: { id: 'in-a' } });
+    await b.append({ type: 'added', payload: { id: 'in-b' } });
+    expect(a.get<Todo[]>('todos').map((t) => t.id)).toEqual(['in-a']);
+    expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['in-b']);
+    await a.close();
+    const again = await createStore({ name: nameA, worker });
+    stores.push(again);
+    expect(again.get<Todo[]>('todos').map((t) => t.id)).toEqual(['in-a']);
+    await again.append({ type: 'added', payload: { id: 'more' } });
+    expect(again.status.head).toBe(2);
+    expect(b.status.head).toBe(1);
+  });
 });
