@@ -1,0 +1,100 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createStore, isSyncError, type Store, type StoreStatus } from '../../../src/index.ts';
+import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
+import { dbName, projections } from '../../support/fixtures.ts';
+
+// The background loop, without sync.now(): it goes quiet offline, comes back on `online`,
+// and waits as long as Retry-After says.
+let server: RunningSyncServer;
+const open: Store[] = [];
+beforeEach(async () => {
+  server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  await server.close();
+  vi.unstubAllGlobals();
+});
+
+function until(store: Store, accept: (s: StoreStatus) => boolean): Promise<StoreStatus> {
+  return new Promise((resolve) => {
+    if (accept(store.status)) return resolve(store.status);
+    const off = store.onStatus((s) => {
+      if (accept(s)) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+describe('the sync loop', () => {
+  it('stays quiet while offline and syncs by itself once online again', async () => {
+    const events = new EventTarget();
+    const navigator = { onLine: false };
+    vi.stubGlobal('navigator', navigator);
+    vi.stubGlobal('addEventListener', events.addEventListener.bind(events));
+    vi.stubGlobal('removeEventListener', events.removeEventListener.bind(events));
+    let requests = 0;
+    const fetchSpy: typeof fetch = (input, init) => {
+      requests++;
+      return fetch(input, init);
+    };
+    const store = await createStore({ name: dbName('offline'), projections, sync: { url: server.url, logId: 'offline', live: false, fetch: fetchSpy } });
+    open.push(store);
+    expect(store.status.sync).toBe('offline');
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    await store.append({ type: 'added', payload: { id: 'b' } });
+    expect(store.status).toMatchObject({ sync: 'offline', pending: 2 });
+    expect(requests).toBe(0);
+    navigator.onLine = true;
+    events.dispatchEvent(new Event('online'));
+    const synced = await until(store, (s) => s.pending === 0 && s.sync === 'idle');
+    expect(synced.lastSyncedAt).toBeGreaterThan(0);
+    expect(requests).toBeGreaterThan(0);
+    expect((await store.events()).every((e) => !e.pending)).toBe(true);
+  });
+
+  it('retries by itself after a failure, no sooner than Retry-After', async () => {
+    const attempts: number[] = [];
+    const fetchSpy: typeof fetch = async (input, init) => {
+      const method = init?.method ?? 'GET';
+      if (method === 'POST') attempts.push(performance.now());
+      if (method === 'POST' && attempts.length === 1) {
+        return Response.json({ error: { code: 'unavailable', message: 'busy' } }, { status: 503, headers: { 'Retry-After': '1' } });
+      }
+      return fetch(input, init);
+    };
+    const store = await createStore({ name: dbName('retry'), projections, sync: { url: server.url, logId: 'retry', live: false, fetch: fetchSpy } });
+    open.push(store);
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    const failed = await until(store, (s) => s.sync === 'error');
+    expect(failed.lastError?.message).toContain('503');
+    await until(store, (s) => s.pending === 0 && s.sync === 'idle');
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(950);
+  });
+
+  it('pause() stops all traffic and now() rejects while paused; resume() syncs what waited', async () => {
+    let requests = 0;
+    const fetchSpy: typeof fetch = (input, init) => {
+      requests++;
+      return fetch(input, init);
+    };
+    const store = await createStore({ name: dbName('pause'), projections, sync: { url: server.url, logId: 'pause', live: true, fetch: fetchSpy } });
+    open.push(store);
+    await store.sync.now();
+    store.sync.pause();
+    expect(store.status.sync).toBe('paused');
+    const before = requests;
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    const error = await store.sync.now().catch((e: unknown) => e);
+    expect(isSyncError(error)).toBe(true);
+    expect(requests).toBe(before);
+    expect(store.status).toMatchObject({ sync: 'paused', pending: 1 });
+    store.sync.resume();
+    await until(store, (s) => s.pending === 0);
+    expect(requests).toBeGreaterThan(before);
+  });
+});
