@@ -17,6 +17,7 @@ export default mergeConfig(
             environment: 'node',
             include: ['test/node/**/*.test.ts'],
             testTimeout: 30_000,
+            globalSetup: ['test/setup/postgres.ts'],
           },
         },
         {

@@ -58,7 +58,12 @@ const EventInputSchema = v.object({
   ),
   payload: v.optional(v.unknown()),
   stream: v.optional(Name('stream')),
-  meta: v.optional(v.record(v.string(), v.unknown(), 'meta must be an object')),
+  meta: v.optional(
+    v.pipe(
+      v.custom<Record<string, unknown>>((m) => typeof m === 'object' && m !== null && !Array.isArray(m), 'meta must be an object'),
+      v.record(v.string(), v.unknown(), 'meta must be an object'),
+    ),
+  ),
 });
 
 const ExpectedVersionSchema = v.union(

@@ -42,7 +42,10 @@ const STATUS: Record<ErrorCode, number> = {
 };
 
 function fail(c: Context, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return c.json({ error: { code, message } }, STATUS[code] as 400, headers);
+  // An error answer to a push may come before its body was read: close the connection so
+  // the client's next request does not land on a socket still holding that body.
+  const close = c.req.method === 'POST' ? { Connection: 'close' } : {};
+  return c.json({ error: { code, message } }, STATUS[code] as 400, { ...close, ...headers });
 }
 
 export function createSyncApp(options: SyncAppOptions): SyncApp {
@@ -168,6 +171,7 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
               continue;
             }
           }
+          if (dirty) continue; // a push landed while we were reading
           const timedOut = await new Promise<boolean>((resolve) => {
             const timer = setTimeout(() => resolve(true), heartbeatMs);
             wake = () => {
@@ -176,7 +180,10 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
             };
           });
           wake = undefined;
-          if (timedOut && open) await stream.write(': ping\n\n');
+          if (timedOut && open) {
+            await stream.write(': ping\n\n');
+            dirty = true; // and look again, in case a notification was lost
+          }
         }
       } catch {
         // storage failure or a closed connection: the client reconnects with its cursor
@@ -187,8 +194,15 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
     });
   });
 
-  app.notFound((c) => fail(c, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
-  app.on(['PUT', 'PATCH', 'DELETE'], '/v1/logs/:logId/*', (c) => fail(c, 'method_not_allowed', `${c.req.method} is not allowed here`));
+  const wrongMethod = (allow: string) => (c: Context) =>
+    fail(c, 'method_not_allowed', `${c.req.method} is not allowed here; use ${allow}`, { Allow: allow });
+  app.all('/v1/logs/:logId/events', wrongMethod('GET, POST'));
+  app.all('/v1/logs/:logId/live', wrongMethod('GET'));
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    if (/^\/v1\/logs\/\/(events|live)$/.test(path)) return fail(c, 'invalid', 'invalid logId: logId must not be empty');
+    return fail(c, 'not_found', `no route ${c.req.method} ${path}`);
+  });
   app.onError((_, c) => fail(c, 'internal', 'internal error'));
 
   return {

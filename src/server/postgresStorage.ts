@@ -62,6 +62,9 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      // Pushes made while we were not listening were not heard: tell every subscriber to
+      // look again (they re-read from their cursors).
+      for (const logId of listeners.logs()) listeners.emit(logId, await headOf(pool, logId).catch(() => 0));
     } catch (error) {
       if (listener === client) listener = undefined;
       await client.end().catch(() => undefined);
@@ -69,8 +72,10 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
       throw error;
     }
   }
+  // Ready = schema made and LISTEN up, so no push of ours is announced before we listen.
   const listening = ready.then(listen);
   listening.catch(() => undefined);
+  const started = Promise.all([ready, listening.catch(() => undefined)]);
 
   async function headOf(client: pg.PoolClient | pg.Pool, logId: string): Promise<number> {
     const { rows } = await client.query<{ head: string }>('SELECT head FROM eventloom_logs WHERE log_id = $1', [logId]);
@@ -79,7 +84,7 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
 
   return {
     async push(logId: string, events: readonly WireEvent[]) {
-      await ready;
+      await started;
       const client = await pool.connect();
       try {
         await client.query('BEGIN');

@@ -46,6 +46,11 @@ export class Listeners {
     }
   }
 
+  /** The logs that have subscribers. */
+  logs(): string[] {
+    return [...this.#byLog.keys()];
+  }
+
   clear(): void {
     this.#byLog.clear();
   }

@@ -24,8 +24,23 @@ export const LogIdSchema = v.pipe(
   v.check((id) => !id.startsWith('.'), 'logId must not start with "."'),
 );
 
-const Name = (what: string) => v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`), v.maxLength(MAX_NAME, `${what} must be at most ${MAX_NAME} characters`));
-const Id = (what: string) => v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`), v.maxLength(MAX_ID, `${what} must be at most ${MAX_ID} characters`));
+/** No NUL (PostgreSQL text cannot hold it) and no lone surrogate (it would not round-trip). */
+const CLEAN = /^(?:[^\u0000\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+const Text = (what: string, max: number) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.minLength(1, `${what} must not be empty`),
+    v.maxLength(max, `${what} must be at most ${max} characters`),
+    v.regex(CLEAN, `${what} must not contain NUL characters or lone surrogates`),
+  );
+const Name = (what: string) => Text(what, MAX_NAME);
+const Id = (what: string) => Text(what, MAX_ID);
+
+/** A JSON object (not an array, which v.record would turn into one). */
+export const MetaSchema = v.pipe(
+  v.custom<Record<string, unknown>>((m) => typeof m === 'object' && m !== null && !Array.isArray(m), 'meta must be an object'),
+  v.record(v.string(), v.unknown(), 'meta must be an object'),
+);
 
 export const WireEventSchema = v.pipe(
   v.object({
@@ -36,7 +51,7 @@ export const WireEventSchema = v.pipe(
     clientId: Id('clientId'),
     commit: Id('commit'),
     time: v.pipe(v.number('time must be a number'), v.finite('time must be finite')),
-    meta: v.optional(v.record(v.string(), v.unknown(), 'meta must be an object')),
+    meta: v.optional(MetaSchema),
     expectedVersion: v.optional(
       v.union([v.literal('none'), v.pipe(v.number(), v.integer(), v.minValue(0))], 'expectedVersion must be "none" or a non-negative integer'),
     ),
