@@ -10,9 +10,13 @@ function showError(e: unknown): void {
 }
 window.addEventListener('unhandledrejection', (e) => showError(e.reason));
 
+declare const __SYNC_URL__: string | undefined;
+const syncUrl = typeof __SYNC_URL__ === 'string' ? __SYNC_URL__ : 'http://127.0.0.1:8787';
+
 const store = await createStore({
   name: 'eventloom-example',
   worker: new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' }),
+  sync: { url: syncUrl, logId: 'example' },
 });
 
 function run(action: () => Promise<unknown>): void {
@@ -95,10 +99,13 @@ function render(): void {
   const list = store.get<Todo[]>('todos');
   renderTodos(list, $('list'), true);
   $('empty').hidden = list.length > 0;
-  const { head, canUndo, canRedo } = store.status;
+  const { head, canUndo, canRedo, pending, sync, lastSyncedAt, lastError } = store.status;
   $<HTMLButtonElement>('undo').disabled = !canUndo;
   $<HTMLButtonElement>('redo').disabled = !canRedo;
-  $('status').textContent = `${head} events in the log`;
+  const synced = lastSyncedAt ? `, last synced ${new Date(lastSyncedAt).toLocaleTimeString()}` : '';
+  const problem = sync === 'error' && lastError ? ` (${lastError.message})` : '';
+  $('status').textContent = `${head} events in the log, ${pending} pending; sync: ${sync}${problem}${synced}`;
+  $<HTMLInputElement>('offline').checked = sync === 'paused';
   const following = travel.value === travel.max;
   travel.max = String(head);
   if (following) travel.value = String(head);
@@ -118,6 +125,10 @@ $<HTMLFormElement>('add').addEventListener('submit', (e) => {
   run(() => store.append({ type: 'todo.added', payload: { id: crypto.randomUUID().slice(0, 8), title } }));
 });
 $('undo').addEventListener('click', () => run(() => store.undo()));
+$<HTMLInputElement>('offline').addEventListener('change', (e) => {
+  if ((e.target as HTMLInputElement).checked) store.sync.pause();
+  else store.sync.resume();
+});
 $('redo').addEventListener('click', () => run(() => store.redo()));
 travel.addEventListener('input', () => run(renderPast));
 $('now').addEventListener('click', () => {
