@@ -17,8 +17,10 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   if (options.snapshotEvery !== undefined) openOptions.snapshotEvery = options.snapshotEvery;
   if (options.clientId !== undefined) openOptions.clientId = options.clientId;
   if (options.sync !== undefined) {
-    // Functions cannot cross to a worker: there, fetch goes to serveStore({ fetch }).
-    const { fetch: _fetch, ...sync } = options.sync;
+    const { fetch, ...sync } = options.sync;
+    if (fetch !== undefined && options.worker) {
+      throw new TypeError('createStore: in worker mode, sync.fetch cannot cross to the worker; pass it to serveStore({ fetch }) there');
+    }
     openOptions.sync = sync;
   }
 

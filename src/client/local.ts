@@ -4,7 +4,7 @@
  */
 import { validateInputs, type EventInput } from '../core/event.ts';
 import type { Change, EngineApi, Opened } from '../worker/contract.ts';
-import { Engine, type EngineConfig } from '../worker/engine.ts';
+import { Engine, engineApi, type EngineConfig } from '../worker/engine.ts';
 
 export async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
   const engine = await Engine.open(config, onChange);
@@ -13,7 +13,9 @@ export async function openLocal(config: EngineConfig, onChange: (change: Change)
 
 /** In-process: the engine keeps its own copy of appended data, as a worker would. */
 function localApi(engine: Engine): EngineApi {
+  const api = engineApi(engine);
   return {
+    ...api,
     append: (events, options) => {
       let copy: EventInput | EventInput[];
       try {
@@ -24,18 +26,7 @@ function localApi(engine: Engine): EngineApi {
       } catch (error) {
         return Promise.reject(error);
       }
-      return engine.append(copy, options);
+      return api.append(copy, options);
     },
-    undo: () => engine.undo(),
-    redo: () => engine.redo(),
-    revert: (commit) => engine.revert(commit),
-    flush: () => engine.flush(),
-    stateAt: (projection, at) => engine.stateAt(projection, at),
-    events: (query) => engine.events(query),
-    syncNow: () => engine.syncNow(),
-    syncPause: () => engine.syncPause(),
-    syncResume: () => engine.syncResume(),
-    syncRejected: () => engine.syncRejected(),
-    close: () => engine.close(),
   };
 }

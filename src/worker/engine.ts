@@ -520,6 +520,24 @@ export class Engine implements EngineApi {
   }
 }
 
+/** The engine's API as a plain object of bound functions (to expose, or to wrap). */
+export function engineApi(engine: Engine): EngineApi {
+  return {
+    append: (events, options) => engine.append(events, options),
+    undo: () => engine.undo(),
+    redo: () => engine.redo(),
+    revert: (commit) => engine.revert(commit),
+    flush: () => engine.flush(),
+    stateAt: (projection, at) => engine.stateAt(projection, at),
+    events: (query) => engine.events(query),
+    syncNow: () => engine.syncNow(),
+    syncPause: () => engine.syncPause(),
+    syncResume: () => engine.syncResume(),
+    syncRejected: () => engine.syncRejected(),
+    close: () => engine.close(),
+  };
+}
+
 function validateSyncOptions(sync: NonNullable<OpenOptions['sync']>): void {
   const ok =
     typeof sync === 'object' &&

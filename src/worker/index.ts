@@ -9,7 +9,7 @@ import { expose, releaseProxy, transfer, type Endpoint, type Remote } from 'coml
 import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import type { Change, EngineApi, WorkerApi } from './contract.ts';
-import { Engine } from './engine.ts';
+import { Engine, engineApi } from './engine.ts';
 
 export interface ServeStoreOptions {
   projections: Record<string, Projection<any>>;
@@ -39,20 +39,11 @@ export function serveStore(options: ServeStoreOptions): void {
         },
       );
       const { port1, port2 } = new MessageChannel();
+      const api = engineApi(engine);
       const session: EngineApi = {
-        append: (events, appendOptions) => engine.append(events, appendOptions),
-        undo: () => engine.undo(),
-        redo: () => engine.redo(),
-        revert: (commit) => engine.revert(commit),
-        flush: () => engine.flush(),
-        stateAt: (projection, at) => engine.stateAt(projection, at),
-        events: (query) => engine.events(query),
-        syncNow: () => engine.syncNow(),
-        syncPause: () => engine.syncPause(),
-        syncResume: () => engine.syncResume(),
-        syncRejected: () => engine.syncRejected(),
+        ...api,
         close: async () => {
-          await engine.close();
+          await api.close();
           (onChange as Partial<Remote<unknown>>)[releaseProxy]?.();
         },
       };

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createStore, type Store } from 'eventloom';
 import { dbName, type Todo } from '../support/fixtures.ts';
+import { until } from '../support/wait.ts';
 
 const workers: Worker[] = [];
 const stores: Store[] = [];
@@ -15,18 +16,6 @@ async function open(name: string, logId: string, tab = name): Promise<Store> {
   const store = await createStore({ name, worker, sync: { url: inject('syncUrl'), logId } });
   stores.push(store);
   return store;
-}
-
-function until<S>(store: Store, projection: string, accept: (s: S) => boolean): Promise<S> {
-  return new Promise((resolve) => {
-    if (accept(store.get<S>(projection))) return resolve(store.get<S>(projection));
-    const off = store.subscribe<S>(projection, (s) => {
-      if (accept(s)) {
-        off();
-        resolve(s);
-      }
-    });
-  });
 }
 
 /** Resolves with the id of the next worker that opens a live stream for `logId`. */

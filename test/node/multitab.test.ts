@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, isConcurrencyError, type Store, type StoreStatus } from '../../src/index.ts';
+import { createStore, isConcurrencyError, type Store } from '../../src/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { until, untilStatus } from '../support/wait.ts';
 
 // Two stores on one database stand for two tabs: they share the log and talk through
 // BroadcastChannel, as tabs do.
@@ -16,30 +17,6 @@ async function tabs(n: number): Promise<Store[]> {
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
-
-function until<S>(store: Store, projection: string, accept: (s: S) => boolean): Promise<S> {
-  return new Promise((resolve) => {
-    if (accept(store.get<S>(projection))) return resolve(store.get<S>(projection));
-    const off = store.subscribe<S>(projection, (s) => {
-      if (accept(s)) {
-        off();
-        resolve(s);
-      }
-    });
-  });
-}
-
-function untilStatus(store: Store, accept: (s: StoreStatus) => boolean): Promise<StoreStatus> {
-  return new Promise((resolve) => {
-    if (accept(store.status)) return resolve(store.status);
-    const off = store.onStatus((s) => {
-      if (accept(s)) {
-        off();
-        resolve(s);
-      }
-    });
-  });
-}
 
 describe('two stores on one database', () => {
   it("see each other's appends without reopening", async () => {

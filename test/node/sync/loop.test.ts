@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createStore, isSyncError, type Store, type StoreStatus } from '../../../src/index.ts';
+import { createStore, isSyncError, type Store } from '../../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections } from '../../support/fixtures.ts';
+import { untilStatus as until } from '../../support/wait.ts';
 
 // The background loop, without sync.now(): it goes quiet offline, comes back on `online`,
 // and waits as long as Retry-After says.
@@ -16,18 +17,6 @@ afterEach(async () => {
   await server.close();
   vi.unstubAllGlobals();
 });
-
-function until(store: Store, accept: (s: StoreStatus) => boolean): Promise<StoreStatus> {
-  return new Promise((resolve) => {
-    if (accept(store.status)) return resolve(store.status);
-    const off = store.onStatus((s) => {
-      if (accept(s)) {
-        off();
-        resolve(s);
-      }
-    });
-  });
-}
 
 describe('the sync loop', () => {
   it('stays quiet while offline and syncs by itself once online again', async () => {
