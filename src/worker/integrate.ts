@@ -86,7 +86,9 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   const events: StoredEvent[] = records.flatMap((r) => [...eventsOf(r)]);
   await ws.apply(events, { capture: true });
   ws.pending = survivors.reduce((n, g) => n + g.events.length, 0);
-  ws.epoch = await writeRewrite(db, await readRewrites(db), from);
+  // Positions that other stores on this database may have applied changed only if there
+  // was a pending tail (rebased) or a rejected commit; a pure append is just new records.
+  if (pendingRecords.length > 0) ws.epoch = await writeRewrite(db, await readRewrites(db), from);
   return { gap: false, confirmed: confirmed + remote.length, rejected, changed: true };
 }
 
