@@ -1,22 +1,37 @@
-import { createStore, type StoredEvent } from 'eventloom';
-import type { Todo } from './todos.ts';
+/**
+ * The fleet change log: an offline-first inventory on Eventloom's public API. The store
+ * runs in a module worker and syncs with the reference server; the page renders the
+ * inventory, the audit timeline and time travel, and turns every form into an append.
+ */
+import { createStore, isConcurrencyError, isInvalidEventError, type StoredEvent } from 'eventloom';
+import { ENVS, EVENT_TYPES, describeEvent, fleetEvent, streamOf, type Env, type Inventory } from './fleet.ts';
+import { $, fillSelect, renderInventory, renderStatus, renderTimeline } from './render.ts';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const syncUrl = params.get('sync') ?? `${location.protocol}//${location.hostname}:8787`;
+const logId = params.get('log') ?? 'fleet';
+
 const error = $<HTMLParagraphElement>('error');
-
 function showError(e: unknown): void {
-  error.textContent = `Something went wrong: ${(e as Error)?.message ?? String(e)}`;
+  const message = isConcurrencyError(e)
+    ? 'That service was changed meanwhile (by you or another device); look again and retry.'
+    : isInvalidEventError(e)
+      ? `That change is not valid: ${(e as Error).message}`
+      : `Something went wrong: ${(e as Error)?.message ?? String(e)}`;
+  error.textContent = message;
   error.hidden = false;
 }
 window.addEventListener('unhandledrejection', (e) => showError(e.reason));
 
-declare const __SYNC_URL__: string | undefined;
-const syncUrl = typeof __SYNC_URL__ === 'string' ? __SYNC_URL__ : 'http://127.0.0.1:8787';
+if ('serviceWorker' in navigator) {
+  // Once the app shell is cached, a reload works offline.
+  void navigator.serviceWorker.ready.then(() => (document.documentElement.dataset['offlineReady'] = 'true'));
+}
 
 const store = await createStore({
-  name: 'eventloom-example',
-  worker: new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' }),
-  sync: { url: syncUrl, logId: 'example' },
+  name: `eventloom-fleet-${logId}`,
+  worker: new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module', name: 'eventloom-store' }),
+  sync: { url: syncUrl, logId },
 });
 
 function run(action: () => Promise<unknown>): void {
@@ -24,120 +39,143 @@ function run(action: () => Promise<unknown>): void {
   action().catch(showError);
 }
 
-function renderTodos(list: Todo[], into: HTMLUListElement, interactive: boolean): void {
-  into.replaceChildren(
-    ...list.map((todo) => {
-      const li = document.createElement('li');
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.checked = todo.done;
-      box.disabled = !interactive;
-      box.id = `${into.id}-${todo.id}`;
-      box.addEventListener('change', () => run(() => store.append({ type: 'todo.toggled', payload: { id: todo.id } })));
-      const label = document.createElement('label');
-      label.htmlFor = box.id;
-      label.textContent = todo.title;
-      li.append(box, label);
-      if (interactive) {
-        const remove = document.createElement('button');
-        remove.type = 'button';
-        remove.textContent = 'Remove';
-        remove.setAttribute('aria-label', `Remove ${todo.title}`);
-        remove.addEventListener('click', () => run(() => store.append({ type: 'todo.removed', payload: { id: todo.id } })));
-        li.append(remove);
-      }
-      return li;
-    }),
+const now = () => store.get<Inventory>('inventory');
+const names = (id: string) => now()[id]?.name ?? id;
+const travel = $<HTMLInputElement>('travel');
+let following = true;
+
+async function renderPast(): Promise<void> {
+  const position = Number(travel.value);
+  $<HTMLOutputElement>('travel-position').textContent = `${position} of ${store.status.head}`;
+  const banner = $('travel-banner');
+  if (following || position >= store.status.head) {
+    banner.hidden = true;
+    renderInventory(now());
+    return;
+  }
+  banner.hidden = false;
+  banner.textContent = `Viewing the inventory as of change #${position}. Changes are disabled until you go back to now.`;
+  renderInventory(await store.stateAt<Inventory>('inventory', { position }));
+}
+
+let timelineRun = 0;
+async function renderTimelineNow(): Promise<void> {
+  const ticket = ++timelineRun;
+  const service = $<HTMLSelectElement>('filter-service').value;
+  const type = $<HTMLSelectElement>('filter-type').value;
+  const events = await store.events({
+    reverse: true,
+    limit: 200,
+    ...(service ? { stream: streamOf(service) } : {}),
+    ...(type ? { type: type === 'undo/redo' ? ['$undo', '$redo'] : type } : {}),
+  });
+  if (ticket !== timelineRun) return; // a newer render started meanwhile
+  const byCommit = new Map<string, StoredEvent>();
+  for (const e of await store.events({ reverse: true, limit: 500 })) if (!e.type.startsWith('$')) byCommit.set(e.commit, e);
+  renderTimeline(
+    events,
+    {
+      me: store.clientId,
+      names,
+      describeCommit: (commit) => {
+        const target = byCommit.get(commit);
+        return target && describeEvent(target, names);
+      },
+    },
+    (e) => run(() => store.revert(e.commit)),
+    (position) => travelTo(position),
   );
 }
 
-function describe(e: StoredEvent): string {
-  const p = e.payload as { id?: string; title?: string; commit?: string };
-  switch (e.type) {
-    case 'todo.added':
-      return `added “${p.title}”`;
-    case 'todo.toggled':
-      return `toggled ${p.id}`;
-    case 'todo.removed':
-      return `removed ${p.id}`;
-    case '$undo':
-      return `undid commit ${p.commit?.slice(-6)}`;
-    case '$redo':
-      return `redid commit ${p.commit?.slice(-6)}`;
-    default:
-      return e.type;
+function travelTo(position: number): void {
+  following = position >= store.status.head;
+  travel.value = String(position);
+  setEditable(following);
+  run(renderPast);
+}
+
+function setEditable(editable: boolean): void {
+  for (const el of document.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLSelectElement>('.forms :is(input, select, button)')) {
+    el.disabled = !editable;
   }
 }
 
-async function renderLog(): Promise<void> {
-  const events = await store.events({ reverse: true, limit: 50 });
-  $<HTMLUListElement>('log').replaceChildren(
-    ...events.map((e) => {
-      const li = document.createElement('li');
-      li.textContent = `#${e.position} ${new Date(e.time).toLocaleTimeString()} ${describe(e)} `;
-      if (!e.type.startsWith('$')) {
-        const revert = document.createElement('button');
-        revert.type = 'button';
-        revert.textContent = 'Revert';
-        revert.setAttribute('aria-label', `Revert change #${e.position}`);
-        revert.addEventListener('click', () => run(() => store.revert(e.commit)));
-        li.append(revert);
-      }
-      return li;
-    }),
-  );
-}
-
-const travel = $<HTMLInputElement>('travel');
-async function renderPast(): Promise<void> {
-  const position = Number(travel.value);
-  $<HTMLOutputElement>('travel-at').textContent = `${position} of ${store.status.head}`;
-  renderTodos(await store.stateAt<Todo[]>('todos', { position }), $('past'), false);
-}
-
 function render(): void {
-  const list = store.get<Todo[]>('todos');
-  renderTodos(list, $('list'), true);
-  $('empty').hidden = list.length > 0;
-  const { head, canUndo, canRedo, pending, sync, lastSyncedAt, lastError } = store.status;
-  $<HTMLButtonElement>('undo').disabled = !canUndo;
-  $<HTMLButtonElement>('redo').disabled = !canRedo;
-  const synced = lastSyncedAt ? `, last synced ${new Date(lastSyncedAt).toLocaleTimeString()}` : '';
-  const problem = sync === 'error' && lastError ? ` (${lastError.message})` : '';
-  $('status').textContent = `${head} events in the log, ${pending} pending; sync: ${sync}${problem}${synced}`;
-  $<HTMLInputElement>('offline').checked = sync === 'paused';
-  const following = travel.value === travel.max;
-  travel.max = String(head);
-  if (following) travel.value = String(head);
-  run(() => Promise.all([renderLog(), renderPast()]));
+  const inventory = now();
+  const services = Object.values(inventory).sort((a, b) => a.name.localeCompare(b.name));
+  fillSelect($('action-service'), services.filter((s) => s.status === 'running').map((s) => [s.id, `${s.name} (${s.env})`]));
+  fillSelect($('filter-service'), services.map((s) => [s.id, s.name]), 1);
+  renderStatus(store.status);
+  travel.max = String(store.status.head);
+  if (following) travel.value = travel.max;
+  run(() => Promise.all([renderPast(), renderTimelineNow()]));
 }
 
-store.subscribe('todos', render);
+fillSelect($('filter-type'), [...EVENT_TYPES.map((t): [string, string] => [t, t.replace('service.', '')]), ['undo/redo', 'undo/redo']], 1);
+store.subscribe('inventory', render);
 store.onStatus(render);
 render();
+document.documentElement.dataset['ready'] = 'true';
 
-$<HTMLFormElement>('add').addEventListener('submit', (e) => {
+const selected = (): string => {
+  const id = $<HTMLSelectElement>('action-service').value;
+  if (!id) throw new Error('Register a service first, then pick it here.');
+  return id;
+};
+const text = (id: string) => $<HTMLInputElement>(id).value.trim();
+
+$<HTMLFormElement>('register-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  const input = $<HTMLInputElement>('title');
-  const title = input.value.trim();
-  if (!title) return;
-  input.value = '';
-  run(() => store.append({ type: 'todo.added', payload: { id: crypto.randomUUID().slice(0, 8), title } }));
+  const id = crypto.randomUUID().slice(0, 8);
+  const payload = {
+    id,
+    name: text('svc-name'),
+    env: $<HTMLSelectElement>('svc-env').value as Env,
+    version: text('svc-version'),
+    replicas: Number($<HTMLInputElement>('svc-replicas').value),
+    owner: text('svc-owner'),
+  };
+  if (!ENVS.includes(payload.env)) return showError(new Error(`unknown environment ${payload.env}`));
+  run(async () => {
+    await store.append(fleetEvent('service.registered', payload), { expectedVersion: 'none' });
+    $<HTMLFormElement>('register-form').reset();
+    $<HTMLSelectElement>('action-service').value = id;
+  });
 });
+$<HTMLFormElement>('deploy-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  run(async () => {
+    await store.append(fleetEvent('service.deployed', { id: selected(), version: text('deploy-version') }));
+    $<HTMLInputElement>('deploy-version').value = '';
+  });
+});
+$<HTMLFormElement>('scale-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  run(() => store.append(fleetEvent('service.scaled', { id: selected(), replicas: Number($<HTMLInputElement>('scale-replicas').value) })));
+});
+$<HTMLFormElement>('config-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const value = text('config-value');
+  run(async () => {
+    await store.append(fleetEvent('service.reconfigured', { id: selected(), key: text('config-key'), value: value === '' ? null : value }));
+    $<HTMLFormElement>('config-form').reset();
+  });
+});
+$('retire').addEventListener('click', () => run(() => store.append(fleetEvent('service.retired', { id: selected() }))));
 $('undo').addEventListener('click', () => run(() => store.undo()));
-$<HTMLInputElement>('offline').addEventListener('change', (e) => {
+$('redo').addEventListener('click', () => run(() => store.redo()));
+$<HTMLInputElement>('work-offline').addEventListener('change', (e) => {
   if ((e.target as HTMLInputElement).checked) store.sync.pause();
   else store.sync.resume();
 });
-$('redo').addEventListener('click', () => run(() => store.redo()));
-travel.addEventListener('input', () => run(renderPast));
-$('now').addEventListener('click', () => {
-  travel.value = travel.max;
-  run(renderPast);
-});
+travel.addEventListener('input', () => travelTo(Number(travel.value)));
+$('back-to-now').addEventListener('click', () => travelTo(store.status.head));
+$('filter-service').addEventListener('change', () => run(renderTimelineNow));
+$('filter-type').addEventListener('change', () => run(renderTimelineNow));
 document.addEventListener('keydown', (e) => {
   if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z') return;
-  if ((e.target as HTMLElement).tagName === 'INPUT' && (e.target as HTMLInputElement).type === 'text') return;
+  const target = e.target as HTMLElement;
+  if (target.matches('input:not([type=checkbox]):not([type=range]), textarea, select')) return; // the field's own undo
   e.preventDefault();
   run(() => (e.shiftKey ? store.redo() : store.undo()));
 });

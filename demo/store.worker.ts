@@ -1,4 +1,4 @@
 import { serveStore } from 'eventloom/worker';
-import { todos } from './todos.ts';
+import { inventory } from './fleet.ts';
 
-serveStore({ projections: { todos } });
+serveStore({ projections: { inventory } });
