@@ -11,10 +11,29 @@ import * as v from 'valibot';
 import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../sync/protocol.ts';
 import { makeAuthorizer, type AuthOptions } from './auth.ts';
 import { InvalidPushError } from './plan.ts';
+import { sqliteStorage } from './sqliteStorage.ts';
 import type { SyncStorage } from './storage.ts';
 
+export const DEFAULT_DB_PATH = './data/eventloom.db';
+
+/** The embedded default, opened when the first request needs it. */
+function lazyDefaultStorage(): SyncStorage {
+  let storage: SyncStorage | undefined;
+  const get = () => (storage ??= sqliteStorage({ path: DEFAULT_DB_PATH }));
+  return {
+    push: (logId, events) => get().push(logId, events),
+    read: (logId, after, limit) => get().read(logId, after, limit),
+    head: (logId) => get().head(logId),
+    subscribe: (logId, listener) => get().subscribe(logId, listener),
+    close: async () => {
+      await storage?.close();
+    },
+  };
+}
+
 export interface SyncAppOptions {
-  storage: SyncStorage;
+  /** Default: sqliteStorage({ path: './data/eventloom.db' }), opened on first use. */
+  storage?: SyncStorage;
   auth?: AuthOptions;
   limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number };
   /** Allowed origins for CORS; default '*' (tokens travel in a header, not cookies). */
@@ -48,8 +67,8 @@ function fail(c: Context, code: ErrorCode, message: string, headers: Record<stri
   return c.json({ error: { code, message } }, STATUS[code] as 400, { ...close, ...headers });
 }
 
-export function createSyncApp(options: SyncAppOptions): SyncApp {
-  const { storage } = options;
+export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
+  const storage = options.storage ?? lazyDefaultStorage();
   const maxEvents = options.limits?.maxEventsPerPush ?? 1000;
   const maxBytes = options.limits?.maxBodyBytes ?? 1024 * 1024;
   const maxPull = options.limits?.maxPullLimit ?? 1000;

@@ -1,13 +1,13 @@
 /** startSyncServer(): createSyncApp() served on Node's http (through @hono/node-server). */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createSyncApp, type SyncAppOptions } from './app.ts';
+import { createSyncApp, DEFAULT_DB_PATH, type SyncAppOptions } from './app.ts';
 import { sqliteStorage } from './sqliteStorage.ts';
 import type { SyncStorage } from './storage.ts';
 
-export const DEFAULT_DB_PATH = './data/eventloom.db';
+export { DEFAULT_DB_PATH };
 
-export interface StartSyncServerOptions extends Partial<SyncAppOptions> {
+export interface StartSyncServerOptions extends SyncAppOptions {
   port?: number;
   host?: string;
   /** Where to say that the server is open (no auth); default console.warn. */
