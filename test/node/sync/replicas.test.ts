@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore, type Store, type StoredEvent } from '../../../src/index.ts';
+import { createStore, defineProjection, type Store, type StoredEvent } from '../../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
 
@@ -105,5 +105,40 @@ describe('two replicas through a real server', () => {
     await a.append({ type: 'added', payload: { id: 'live', title: 'pushed by a' } });
     await a.sync.now();
     expect((await arrived)[0]?.id).toBe('live');
+  });
+
+  it('recomputes a rebase from the nearest snapshot, not from the start', async () => {
+    let calls = 0;
+    const counting = defineProjection<number>({
+      name: 'counting',
+      initial: () => 0,
+      reduce: (n) => {
+        calls++;
+        return n + 1;
+      },
+    });
+    const make = async (clientId: string) => {
+      const s = await createStore({ name: dbName('rebase'), projections: { counting }, snapshotEvery: 10, clientId, sync: { url: server.url, logId: 'log-5', live: false } });
+      open.push(s);
+      return s;
+    };
+    const a = await make('a');
+    const b = await make('b');
+    for (let i = 0; i < 5; i++) await a.append(Array.from({ length: 10 }, () => ({ type: 'n' })));
+    await a.sync.now();
+    await b.sync.now();
+    b.sync.pause();
+    await b.append({ type: 'mine' }); // pending at 51
+    await a.append({ type: 'theirs' }); // confirmed at 51 on the server
+    await a.sync.now();
+    calls = 0;
+    b.sync.resume();
+    await b.sync.now();
+    expect(b.get('counting')).toBe(52);
+    expect(calls).toBeLessThanOrEqual(2); // from the snapshot at 50: theirs, then mine rebased
+    expect((await b.events({ after: 50 })).map((e) => [e.position, e.type, e.pending])).toEqual([
+      [51, 'theirs', false],
+      [52, 'mine', false],
+    ]);
   });
 });
