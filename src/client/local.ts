@@ -2,9 +2,9 @@
  * In-process mode: the engine runs on the calling thread (Node, SSR, tests, browsers
  * without module workers). Loaded by createStore() only when no worker is given.
  */
-import { validateInputs, type EventInput } from '../core/event.ts';
+import { validateInputs } from '../core/event.ts';
 import type { Change, EngineApi, Opened } from '../worker/contract.ts';
-import { Engine, engineApi, type EngineConfig } from '../worker/engine.ts';
+import { Engine, engineApi, type EngineConfig, type Normalised } from '../worker/engine.ts';
 
 export async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
   const engine = await Engine.open(config, onChange);
@@ -17,16 +17,15 @@ function localApi(engine: Engine): EngineApi {
   return {
     ...api,
     append: (events, options) => {
-      let copy: EventInput | EventInput[];
+      let input: Normalised;
       try {
         // Validate what the app passed (cloning would turn a class instance into a plain
         // object), then hand the engine its own copy, as postMessage does in worker mode.
-        validateInputs(events, options?.expectedVersion);
-        copy = structuredClone(events);
+        input = structuredClone(validateInputs(events, options?.expectedVersion));
       } catch (error) {
         return Promise.reject(error);
       }
-      return api.append(copy, options);
+      return engine.appendValid(input);
     },
   };
 }

@@ -43,7 +43,7 @@ export interface EngineConfig extends OpenOptions {
   fetch?: typeof fetch | undefined;
 }
 
-type Normalised = ReturnType<typeof validateInputs>;
+export type Normalised = ReturnType<typeof validateInputs>;
 
 type OpBody =
   | { kind: 'append'; input: Normalised }
@@ -210,6 +210,11 @@ export class Engine implements EngineApi {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.#submit({ kind: 'append', input }) as Promise<{ events: StoredEvent[]; seq: number }>;
+  }
+
+  /** append() for input that validateInputs() already normalised (in-process mode). */
+  appendValid(input: Normalised): Promise<{ events: StoredEvent[]; seq: number }> {
     return this.#submit({ kind: 'append', input }) as Promise<{ events: StoredEvent[]; seq: number }>;
   }
 
