@@ -83,6 +83,15 @@ export class Syncer {
     }).catch(() => undefined);
   }
 
+  /** Whether this store runs the sync loop for its database (holds the leader lock). */
+  get leading(): boolean {
+    return this.#leader && !this.#closed;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
   /** Something to push (a local append) or to pull (a hint): run a round soon. */
   poke(): void {
     this.#poke();

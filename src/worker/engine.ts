@@ -45,6 +45,15 @@ export interface EngineConfig extends OpenOptions {
 
 export type Normalised = ReturnType<typeof validateInputs>;
 
+/** What stores on one database tell each other over their BroadcastChannel. */
+interface PeerMessage {
+  /** The log grew or was rewritten: look again. */
+  head?: number;
+  epoch?: number;
+  /** The leader's sync status, for the tabs that do not sync themselves. */
+  sync?: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'>;
+}
+
 type OpBody =
   | { kind: 'append'; input: Normalised }
   | { kind: 'undo' }
@@ -99,7 +108,7 @@ export class Engine implements EngineApi {
     this.#states = {};
     this.#markers = new MarkerLog();
     this.#channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`eventloom:${init.config.name}`) : undefined;
-    if (this.#channel) this.#channel.onmessage = (m: MessageEvent<{ head?: number; epoch?: number }>) => this.#onPeerChange(m.data);
+    if (this.#channel) this.#channel.onmessage = (m: MessageEvent<PeerMessage>) => this.#onPeerChange(m.data);
     const sync = init.config.sync;
     this.#syncing = sync !== undefined;
     if (sync) {
@@ -431,8 +440,15 @@ export class Engine implements EngineApi {
     }
   }
 
-  #onPeerChange(message: { head?: number; epoch?: number } | undefined): void {
-    if (this.#closed || !this.#loaded || typeof message?.head !== 'number') return;
+  #onPeerChange(message: PeerMessage | undefined): void {
+    if (this.#closed || !this.#loaded || !message) return;
+    if (message.sync && this.#syncer && !this.#syncer.leading && !this.#syncer.paused) {
+      // The leader tab syncs for this database: show its sync status here too.
+      this.#sync = message.sync;
+      this.#announce({});
+      return;
+    }
+    if (typeof message.head !== 'number') return;
     if (message.head === this.#head && message.epoch === this.#epoch) return;
     this.#catchUpWanted = true;
     this.#scheduleDrain();
@@ -485,7 +501,9 @@ export class Engine implements EngineApi {
         const next = { ...this.#sync, ...patch };
         if (next.sync === this.#sync.sync && next.lastSyncedAt === this.#sync.lastSyncedAt && next.lastError === this.#sync.lastError) return;
         this.#sync = next;
-        if (!this.#closed) this.#announce({});
+        if (this.#closed) return;
+        this.#announce({});
+        if (this.#syncer?.leading) this.#channel?.postMessage({ sync: next } satisfies PeerMessage);
       },
     };
   }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createStore, type Store } from 'eventloom';
 import { dbName, type Todo } from '../support/fixtures.ts';
-import { until } from '../support/wait.ts';
+import { until, untilStatus } from '../support/wait.ts';
 
 const workers: Worker[] = [];
 const stores: Store[] = [];
@@ -62,6 +62,8 @@ describe('sync in real Chromium', () => {
     await tab2.append({ type: 'added', payload: { id: 't2', title: 'from tab 2' } });
     expect((await arrived)[0]?.id).toBe('t2');
     await until(tab2, 'todos', () => tab2.status.pending === 0);
+    // the leader's sync status shows in the other tab too
+    expect((await untilStatus(tab2, (s) => s.lastSyncedAt !== undefined)).sync).toMatch(/idle|syncing/);
     listener.close();
     expect(traffic).toContain('tab1');
     expect(traffic).not.toContain('tab2');
