@@ -5,7 +5,13 @@
 import { REDO, UNDO, isMarkerType, type StoredEvent } from '../core/event.ts';
 import { eventAt, eventsOf, type LogDb, type LogRecord } from './schema.ts';
 
-const PAGE = 64;
+/**
+ * Pages grow from 1 record to 64: a walk that stops at the first match (undo's history, a
+ * query with a small limit) reads one record, not 64 of up to 1000 events each, while a
+ * long scan soon reads 64 at a time.
+ */
+const FIRST_PAGE = 1;
+const MAX_PAGE = 64;
 
 type Index = ':id' | 'sk' | 'tk' | 'cl';
 type Bound = number | [string, number];
@@ -23,12 +29,14 @@ export async function scanRecords(
   let hi = high;
   let loOpen = false;
   let hiOpen = false;
+  let size = FIRST_PAGE;
   for (;;) {
     let collection = db.records.where(index).between(lo, hi, !loOpen, !hiOpen);
     if (reverse) collection = collection.reverse();
-    const page = await collection.limit(PAGE).toArray();
+    const page = await collection.limit(size).toArray();
     for (const record of page) if (visit(record) === false) return;
-    if (page.length < PAGE) return;
+    if (page.length < size) return;
+    size = Math.min(MAX_PAGE, size * 4);
     const last = page[page.length - 1]!.first;
     const key: Bound = typeof lo === 'number' ? last : [(lo as [string, number])[0], last];
     if (reverse) {

@@ -26,7 +26,7 @@ import type { Projection } from '../core/projection.ts';
 import { initialState, type States } from '../core/replay.ts';
 import { readCommit, readHead, readMarkers, walkClient } from '../storage/log.ts';
 import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
-import { eventsOf, makeRecord, openLogDb, type LogDb, type RecordEvent, type SnapshotRecord } from '../storage/schema.ts';
+import { eventsOf, makeRecord, openLogDb, type LogDb, type LogRecord, type RecordEvent, type SnapshotRecord } from '../storage/schema.ts';
 import { countPending, readConfirmedHead, readPendingWire, readRewrites, rewrittenFrom } from '../storage/sync.ts';
 import { HttpTransport } from '../sync/http.ts';
 import { Syncer, type SyncHost } from '../sync/syncer.ts';
@@ -302,7 +302,12 @@ export class Engine implements EngineApi {
         for (const op of ops) {
           const cp = ws.checkpoint();
           try {
-            op.result = await this.#prepare(ws, op);
+            // A plain append (no expectedVersion) needs no read: it runs without an await,
+            // so a group commit of many appends stays one uninterrupted transaction body.
+            op.result =
+              op.kind === 'append' && op.input.expectedVersion === 'any'
+                ? { events: this.#commit(ws, op.input.events) }
+                : await this.#prepare(ws, op);
             if (op.kind !== 'integrate') {
               lastAppendWasOwnCommit = op.kind === 'append';
               addedPending ||= this.#syncing && ws.head !== cp.head;
@@ -313,6 +318,7 @@ export class Engine implements EngineApi {
             op.error = storageError(error);
           }
         }
+        await ws.settle();
         for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
       });
     } catch (error) {
@@ -364,7 +370,7 @@ export class Engine implements EngineApi {
             );
           }
         }
-        return { events: await this.#commit(ws, events, expectedVersion) };
+        return { events: this.#commit(ws, events, expectedVersion) };
       }
       case 'undo':
       case 'redo': {
@@ -385,10 +391,18 @@ export class Engine implements EngineApi {
   }
 
   /** Appends one commit: positions after head, applied to every projection, then stored. */
-  async #commit(ws: Working, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion = 'any'): Promise<StoredEvent[]> {
+  /** Appends one commit of app events: positions after head, applied, then written. */
+  #commit(ws: Working, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion = 'any'): StoredEvent[] {
+    const { record, events } = this.#newCommit(ws, inputs, expectedVersion);
+    ws.applyForward(events, { capture: true });
+    this.#write(ws, record);
+    return events;
+  }
+
+  /** The record of a new commit at head+1: one commit id and time, fresh event ids. */
+  #newCommit(ws: Working, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion): { record: LogRecord; events: StoredEvent[] } {
     const commit = uuidv7();
     const time = Date.now();
-    const first = ws.head + 1;
     const bodies: RecordEvent[] = inputs.map((e) => {
       const body: RecordEvent = { id: uuidv7(), type: e.type, payload: e.payload, stream: e.stream, clientId: this.clientId, commit, time };
       if (e.meta !== undefined) body.meta = e.meta;
@@ -396,14 +410,16 @@ export class Engine implements EngineApi {
     });
     // With sync, a commit is pending until the server confirms it, and the server checks
     // its expectedVersion again.
-    const record = makeRecord(first, bodies, this.#syncing);
+    const record = makeRecord(ws.head + 1, bodies, this.#syncing);
     if (this.#syncing && expectedVersion !== 'any') record.ev = expectedVersion;
-    const events = [...eventsOf(record)];
-    await ws.apply(events, { capture: true });
-    await this.#db.records.add(record);
-    if (this.#syncing) ws.pending += events.length;
-    return events;
+    return { record, events: [...eventsOf(record)] };
   }
+
+  #write(ws: Working, record: LogRecord): void {
+    ws.write(record);
+    if (this.#syncing) ws.pending += record.events.length;
+  }
+
 
   /** Appends an $undo/$redo marker for `target`, in the target's stream. */
   async #mark(ws: Working, type: typeof UNDO | typeof REDO, target: string, revert: boolean): Promise<void> {
@@ -416,7 +432,9 @@ export class Engine implements EngineApi {
     }
     const input: ValidInput = { type, payload: { commit: target }, stream: events[0]!.stream };
     if (revert) input.meta = { revert: true };
-    await this.#commit(ws, [input]);
+    const { record, events: marker } = this.#newCommit(ws, [input], 'any');
+    await ws.apply(marker, { capture: true }); // may recompute from a snapshot before the target
+    this.#write(ws, record);
   }
 
   async #history(ws: { head: number; markers: MarkerLog }): Promise<HistoryWalk> {

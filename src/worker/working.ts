@@ -16,7 +16,7 @@ import type { Projection } from '../core/projection.ts';
 import { isCloneFaithful } from '../core/clone.ts';
 import { fold, initialState, type States } from '../core/replay.ts';
 import { countStream, forEachEvents, readCommit } from '../storage/log.ts';
-import type { LogDb, SnapshotRecord } from '../storage/schema.ts';
+import type { LogDb, LogRecord, SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 
 export interface LogContext {
@@ -52,6 +52,12 @@ export class Working {
   #versionsCleared = false;
   /** Snapshots captured for new positions, to write in the same transaction. */
   readonly snapshots: SnapshotRecord[] = [];
+  /**
+   * Writes of this batch's commits, issued without waiting for each (IndexedDB runs a
+   * transaction's requests in order, so later reads see them): a group commit costs one
+   * transaction, not one round trip per append.
+   */
+  readonly writes: Promise<unknown>[] = [];
   #markersShared = true;
   readonly #journal: (() => void)[] = [];
 
@@ -105,6 +111,18 @@ export class Working {
     this.snapshots.length = cp.snapshots;
   }
 
+  /** Issues the write of a record (the last step of an operation, which cannot fail after it). */
+  write(record: LogRecord): void {
+    const request = this.ctx.db.records.add(record);
+    request.catch(() => undefined); // awaited with the others in settle(); a failure aborts the batch
+    this.writes.push(request);
+  }
+
+  /** Waits for every write of the batch. */
+  async settle(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+
   /** The version of a stream at `head`: from memory, or counted in the log once. */
   async version(stream: string): Promise<number> {
     const known = this.#knownVersion(stream);
@@ -150,32 +168,20 @@ export class Working {
    */
   async apply(events: readonly StoredEvent[], options: { capture: boolean }): Promise<void> {
     if (events.length === 0) return;
-    const oldHead = this.head;
     const newMarkers = events.map(markerOf).filter((m) => m !== undefined);
-    if (newMarkers.length > 0) {
-      const markers = this.#writableMarkers();
-      for (const e of events) if (!isMarkerType(e.type) && markers.firstOf(e.commit) === undefined) markers.setFirst(e.commit, e.position);
-      for (const m of newMarkers) {
-        if (markers.firstOf(m.target) === undefined) {
-          const target = await readCommit(this.ctx.db, m.target);
-          if (target[0]) markers.setFirst(m.target, target[0].position);
-        }
-        markers.add(m);
+    if (newMarkers.length === 0) return this.applyForward(events, options);
+    const oldHead = this.head;
+    const markers = this.#writableMarkers();
+    for (const e of events) if (!isMarkerType(e.type) && markers.firstOf(e.commit) === undefined) markers.setFirst(e.commit, e.position);
+    for (const m of newMarkers) {
+      if (markers.firstOf(m.target) === undefined) {
+        const target = await readCommit(this.ctx.db, m.target);
+        if (target[0]) markers.setFirst(m.target, target[0].position);
       }
+      markers.add(m);
     }
-    for (const e of events) {
-      if (isMarkerType(e.type)) continue;
-      const v = this.#knownVersion(e.stream);
-      if (v !== undefined) this.#setVersion(e.stream, v + 1);
-    }
-    // The largest event time up to each snapshot boundary among the new positions.
-    const boundaryMax = new Map<number, number>();
-    let running = this.maxTime;
-    for (const e of events) {
-      running = Math.max(running, e.time);
-      if (this.ctx.every > 0 && e.position % this.ctx.every === 0) boundaryMax.set(e.position, running);
-    }
-    const capture = options.capture ? boundaryMax : undefined;
+    this.#bumpVersions(events);
+    const { capture, running } = this.#boundaries(events, options.capture);
     const affected = this.markers.earliestTarget(newMarkers);
     const states = { ...this.states };
     if (affected <= oldHead) {
@@ -190,10 +196,47 @@ export class Working {
     } else {
       fold(this.#foldOptions(states, {}, oldHead, capture), events);
     }
+    this.#advance(states, events);
+  }
+
+  /**
+   * Applies events that hold no marker: a plain forward fold, synchronous, so a batch of
+   * plain appends runs without a single await inside its transaction.
+   */
+  applyForward(events: readonly StoredEvent[], options: { capture: boolean }): void {
+    if (events.length === 0) return;
+    this.#bumpVersions(events);
+    const { capture } = this.#boundaries(events, options.capture);
+    const states = { ...this.states };
+    fold(this.#foldOptions(states, {}, this.head, capture), events);
+    this.#advance(states, events);
+  }
+
+  #bumpVersions(events: readonly StoredEvent[]): void {
+    for (const e of events) {
+      if (isMarkerType(e.type)) continue;
+      const v = this.#knownVersion(e.stream);
+      if (v !== undefined) this.#setVersion(e.stream, v + 1);
+    }
+  }
+
+  /** The largest event time up to each snapshot boundary among the new positions. */
+  #boundaries(events: readonly StoredEvent[], capture: boolean): { capture: Map<number, number> | undefined; running: number } {
+    const boundaryMax = new Map<number, number>();
+    let running = this.maxTime;
+    for (const e of events) {
+      running = Math.max(running, e.time);
+      if (this.ctx.every > 0 && e.position % this.ctx.every === 0) boundaryMax.set(e.position, running);
+    }
+    return { capture: capture ? boundaryMax : undefined, running };
+  }
+
+  #advance(states: States, events: readonly StoredEvent[]): void {
     this.states = states;
     this.head = events[events.length - 1]!.position;
     for (const e of events) if (e.time > this.maxTime) this.maxTime = e.time;
   }
+
 
   /**
    * Goes back to the state at `position` (the log after it is about to change): markers,

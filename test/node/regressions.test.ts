@@ -83,4 +83,17 @@ describe('regressions', () => {
     });
     expect(reader.status.head).toBe(40);
   });
+
+  it('keeps one group commit alive through hundreds of queued appends, guarded ones and undos', async () => {
+    const s = await make({ name: dbName(), projections: { bank } });
+    const plain = Array.from({ length: 300 }, (_, i) =>
+      s.append({ type: 'deposit', payload: { n: 1 }, stream: `s${i % 50}` }, i < 50 ? { expectedVersion: 'none' } : undefined),
+    );
+    const mixed = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? s.undo() : i % 3 === 1 ? s.redo() : s.append({ type: 'deposit', payload: { n: 1 } })));
+    const results = await Promise.allSettled([...plain, ...mixed]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([]);
+    const log = await s.events();
+    expect(log.map((e) => e.position)).toEqual(log.map((_, i) => i + 1));
+    expect(log.filter((e) => !e.type.startsWith('$'))).toHaveLength(320);
+  });
 });
