@@ -23,6 +23,20 @@ export default mergeConfig(
         {
           extends: true,
           test: {
+            // The demo end to end: Playwright drives Chromium with persistent profiles
+            // against the built demo (service worker included) and real sync servers.
+            name: 'e2e',
+            environment: 'node',
+            include: ['test/e2e/**/*.test.ts'],
+            globalSetup: ['test/setup/demo.ts'],
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+        {
+          extends: true,
+          test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],
             globalSetup: ['test/setup/syncServer.ts'],

@@ -75,17 +75,19 @@ export const inventory = defineProjection<Inventory>({
   },
 });
 
+const replicas = (n: unknown) => `${String(n)} ${n === 1 ? 'replica' : 'replicas'}`;
+
 /** A sentence for the timeline: what an event changed. */
 export function describeEvent(event: StoredEvent, names: (id: string) => string): string {
   const p = event.payload as Record<string, unknown> & { id?: string; commit?: string };
   const name = p.id ? names(p.id) : '?';
   switch (event.type) {
     case 'service.registered':
-      return `registered ${String(p['name'])} (${String(p['env'])}, v${String(p['version'])}, ${String(p['replicas'])} replicas, owner ${String(p['owner'])})`;
+      return `registered ${String(p['name'])} (${String(p['env'])}, v${String(p['version'])}, ${replicas(p['replicas'])}, owner ${String(p['owner'])})`;
     case 'service.deployed':
       return `deployed ${name} at v${String(p['version'])}`;
     case 'service.scaled':
-      return `scaled ${name} to ${String(p['replicas'])} replicas`;
+      return `scaled ${name} to ${replicas(p['replicas'])}`;
     case 'service.reconfigured':
       return p['value'] === null ? `removed config ${String(p['key'])} of ${name}` : `set ${name} config ${String(p['key'])}=${String(p['value'])}`;
     case 'service.retired':

@@ -42,7 +42,9 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
   const q = {
     head: db.prepare<[string], { head: number }>('SELECT head FROM logs WHERE log_id = ?'),
     setHead: db.prepare('INSERT INTO logs (log_id, head) VALUES (?, ?) ON CONFLICT (log_id) DO UPDATE SET head = excluded.head'),
-    byId: db.prepare<[string, string], { position: number }>('SELECT position FROM events WHERE log_id = ? AND id = ?'),
+    byIds: db.prepare<[string, string], { id: string; position: number }>(
+      'SELECT id, position FROM events WHERE log_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
     version: db.prepare<[string, string], { version: number }>('SELECT version FROM streams WHERE log_id = ? AND stream = ?'),
     setVersion: db.prepare(
       'INSERT INTO streams (log_id, stream, version) VALUES (?, ?, ?) ON CONFLICT (log_id, stream) DO UPDATE SET version = excluded.version',
@@ -58,11 +60,8 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
 
   const push = db.transaction((logId: string, events: readonly WireEvent[]) => {
     const head = q.head.get(logId)?.head ?? 0;
-    const existing = new Map<string, number>();
-    for (const e of events) {
-      const row = q.byId.get(logId, e.id);
-      if (row) existing.set(e.id, row.position);
-    }
+    // One lookup for the whole push (idempotency), not one per event.
+    const existing = new Map(q.byIds.all(logId, JSON.stringify(events.map((e) => e.id))).map((r) => [r.id, r.position]));
     const versions = new Map<string, number>();
     for (const stream of new Set(events.map((e) => e.stream))) versions.set(stream, q.version.get(logId, stream)?.version ?? 0);
     const plan = planPush(events, { head, existing, versions });

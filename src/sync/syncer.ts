@@ -177,7 +177,9 @@ export class Syncer {
       }
       if (!this.#online()) {
         this.#host.setSync({ sync: 'offline' });
-        await this.#sleep(3_600_000);
+        // Chromium does not fire online/offline in workers (only navigator.onLine changes
+        // there), so look again every second as well as on the event.
+        await this.#sleep(1_000);
         continue;
       }
       const waiters = this.#waiters.splice(0);

@@ -28,8 +28,7 @@ import { readCommit, readHead, readMarkers, walkClient } from '../storage/log.ts
 import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
 import { eventsOf, makeRecord, openLogDb, type LogDb, type LogRecord, type RecordEvent, type SnapshotRecord } from '../storage/schema.ts';
 import { countPending, readConfirmedHead, readPendingWire, readRewrites, rewrittenFrom } from '../storage/sync.ts';
-import { HttpTransport } from '../sync/http.ts';
-import { Syncer, type SyncHost } from '../sync/syncer.ts';
+import type { Syncer, SyncHost } from '../sync/syncer.ts';
 import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, StoreStatus } from './contract.ts';
 import { integrate, type IntegrateInput, type IntegrateResult } from './integrate.ts';
 import { stateAtView } from './timeTravel.ts';
@@ -109,12 +108,7 @@ export class Engine implements EngineApi {
     this.#markers = new MarkerLog();
     this.#channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`eventloom:${init.config.name}`) : undefined;
     if (this.#channel) this.#channel.onmessage = (m: MessageEvent<PeerMessage>) => this.#onPeerChange(m.data);
-    const sync = init.config.sync;
-    this.#syncing = sync !== undefined;
-    if (sync) {
-      const transport = new HttpTransport({ url: sync.url, logId: sync.logId, token: sync.token, fetch: init.config.fetch });
-      this.#syncer = new Syncer(this.#syncHost(), transport, { live: sync.live ?? true, lockName: `eventloom:sync:${init.config.name}` });
-    }
+    this.#syncing = init.config.sync !== undefined;
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
@@ -136,6 +130,13 @@ export class Engine implements EngineApi {
     if (config.sync) validateSyncOptions(config.sync);
     const engine = new Engine({ db, config, clientId, onChange, projections });
     try {
+      if (config.sync) {
+        // Loaded only by stores that sync: the worker of a local-only app stays smaller.
+        const { HttpTransport, Syncer } = await import('../sync/index.ts');
+        const { sync } = config;
+        const transport = new HttpTransport({ url: sync.url, logId: sync.logId, token: sync.token, fetch: config.fetch });
+        engine.#syncer = new Syncer(engine.#syncHost(), transport, { live: sync.live ?? true, lockName: `eventloom:sync:${config.name}` });
+      }
       await engine.#load();
       engine.#syncer?.start();
     } catch (error) {
