@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// replay.1M.heap, run by bench/run.mjs as `node --expose-gc bench/node/replay-heap.mjs N`.
+// Folds N generated events (pages of 1000, made lazily) through the pure core's fold()
+// (src/core/replay.ts, loaded with Vite's runnerImport: Node 20 cannot import .ts) and
+// measures the live heap: gc() then heapUsed, while a page is held, every 10 pages.
+// Baseline: the live heap of the final state plus one page of events. Prints one JSON line.
+import { runnerImport } from 'vite';
+import { eventPages } from '../page/data.js';
+
+if (typeof gc !== 'function') throw new Error('run with node --expose-gc');
+const N = Number(process.argv[2] ?? 1_000_000);
+const PAGE = 1000;
+const ENTITIES = 10_000;
+const BUCKETS = 100;
+
+const { module: replay } = await runnerImport(new URL('../../src/core/replay.ts', import.meta.url).pathname);
+
+// A pure reducer over 10,000 entities with structural sharing (100 buckets of 100):
+// each event copies one bucket and the bucket array, never the whole state.
+const projection = {
+  name: 'items',
+  version: 1,
+  initial: () => ({ count: 0, buckets: Array.from({ length: BUCKETS }, () => ({})) }),
+  reduce: (state, e) => {
+    const id = e.payload.id;
+    const b = Number(id.slice(1)) % BUCKETS;
+    const buckets = state.buckets.slice();
+    buckets[b] = { ...buckets[b], [id]: { title: e.payload.title, n: e.payload.n, type: e.type } };
+    return { count: state.count + 1, buckets };
+  },
+};
+
+const used = () => process.memoryUsage().heapUsed;
+const live = () => {
+  gc();
+  gc();
+  return used();
+};
+
+const h0 = live();
+let peakLive = 0;
+let peakRaw = 0;
+let pages = 0;
+function* events() {
+  for (const page of eventPages(N, PAGE, 1, ENTITIES)) {
+    pages++;
+    if (pages % 10 === 1 || pages * PAGE >= N) peakLive = Math.max(peakLive, live() - h0);
+    peakRaw = Math.max(peakRaw, used() - h0);
+    yield* page;
+  }
+}
+const states = { items: projection.initial() };
+const t0 = performance.now();
+replay.fold({ projections: [projection], states, startAt: {}, undone: new Set() }, events());
+const ms = performance.now() - t0;
+peakLive = Math.max(peakLive, live() - h0);
+
+const stateBytes = live() - h0;
+const page = eventPages(PAGE, PAGE, 2, ENTITIES).next().value;
+const baselineBytes = live() - h0;
+if (states.items.count !== N || page.length !== PAGE) throw new Error('replay: wrong count');
+console.log(JSON.stringify({ events: N, ms, peakLive, peakRaw, stateBytes, pageBytes: baselineBytes - stateBytes, baselineBytes, entities: ENTITIES }));

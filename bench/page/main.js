@@ -1,0 +1,325 @@
+// The benchmark page: window.bench(cmd, args) runs one measurement and returns numbers.
+// Driven by bench/run.mjs. Every toolkit call goes through the public API (createStore
+// in worker mode); every baseline through raw.worker.js. Times are performance.now() on
+// the main thread, from the call until its promise resolved.
+import { createStore, defineProjection } from 'eventloom';
+import { wrap } from 'comlink';
+import { inputsOf, makeEvents, rng } from './data.js';
+import { NAME, initial, reduce } from './projection.js';
+
+const newStoreWorker = () => new Worker(new URL('./store.worker.js', import.meta.url), { type: 'module' });
+const newRawWorker = () => new Worker(new URL('./raw.worker.js', import.meta.url), { type: 'module' });
+const now = () => performance.now();
+
+let raw;
+const rawApi = () => (raw ??= wrap(newRawWorker()));
+
+async function openStore(name, options = {}) {
+  const worker = newStoreWorker();
+  const store = await createStore({ name, worker, ...options });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      worker.terminate();
+    },
+  };
+}
+
+function deleteDb(name) {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.deleteDatabase(name);
+    r.onsuccess = () => resolve();
+    r.onerror = () => reject(r.error);
+  });
+}
+
+function waitForStatus(store, predicate) {
+  if (predicate(store.status)) return Promise.resolve(store.status);
+  return new Promise((resolve) => {
+    const off = store.onStatus((s) => {
+      if (predicate(s)) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+const chunks = (xs, n) => {
+  const out = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+};
+
+const open = new Map(); // long-lived stores of the 100k logs, by name
+
+const commands = {
+  async info() {
+    const r = await rawApi().info();
+    const sample = makeEvents(2000, 7);
+    const sizes = sample.map(({ position, ...e }) => JSON.stringify(e).length);
+    return {
+      ...r,
+      pageCrossOriginIsolated: self.crossOriginIsolated,
+      eventBytes: { mean: sizes.reduce((a, b) => a + b, 0) / sizes.length, min: Math.min(...sizes), max: Math.max(...sizes) },
+      sample: (({ position, ...e }) => e)(sample[0]),
+    };
+  },
+  durability: () => rawApi().durability(),
+
+  /** `count` events in batches of `batch` through append(), or one raw bulkAdd. */
+  async bulk({ kind, name, count, batch, seed }) {
+    const events = makeEvents(count, seed);
+    if (kind === 'raw') {
+      const t0 = now();
+      await rawApi().bulkAdd(name, events);
+      const ms = now() - t0;
+      await rawApi().drop(name);
+      return { ms };
+    }
+    const batches = chunks(inputsOf(events), batch);
+    const s = await openStore(name);
+    const t0 = now();
+    for (const b of batches) await s.store.append(b);
+    const ms = now() - t0;
+    const head = s.store.status.head;
+    await s.close();
+    await deleteDb(name);
+    if (head !== count) throw new Error(`bulk: head ${head}, expected ${count}`);
+    return { ms };
+  },
+
+  /** `count` sequential one-event appends, each timed (after `warm` untimed ones). */
+  async single({ kind, name, count, warm, seed }) {
+    const events = makeEvents(count + warm, seed);
+    const times = [];
+    if (kind === 'raw') {
+      const r = rawApi();
+      for (let i = 0; i < events.length; i++) {
+        const t0 = now();
+        await r.add(name, events[i]);
+        if (i >= warm) times.push(now() - t0);
+      }
+      await r.drop(name);
+      return { times };
+    }
+    const inputs = inputsOf(events);
+    const s = await openStore(name);
+    for (let i = 0; i < inputs.length; i++) {
+      const t0 = now();
+      await s.store.append(inputs[i]);
+      if (i >= warm) times.push(now() - t0);
+    }
+    await s.close();
+    await deleteDb(name);
+    return { times };
+  },
+
+  /** `count` one-event appends issued at once (toolkit) / sequential transactions (raw). */
+  async concurrent({ kind, name, count, warm, seed }) {
+    const events = makeEvents(count + warm, seed);
+    if (kind === 'raw') {
+      const r = rawApi();
+      await r.sequential(name, events.slice(0, warm));
+      const t0 = now();
+      await r.sequential(name, events.slice(warm));
+      const ms = now() - t0;
+      await r.drop(name);
+      return { ms };
+    }
+    const inputs = inputsOf(events);
+    const s = await openStore(name);
+    for (const e of inputs.slice(0, warm)) await s.store.append(e);
+    const t0 = now();
+    await Promise.all(inputs.slice(warm).map((e) => s.store.append(e)));
+    const ms = now() - t0;
+    const head = s.store.status.head;
+    await s.close();
+    await deleteDb(name);
+    if (head !== count + warm) throw new Error(`concurrent: head ${head}`);
+    return { ms };
+  },
+
+  /** Builds a big log through append() in batches; returns how long it took. */
+  async buildLog({ name, count, batch, tail, snapshotEvery, seed }) {
+    await deleteDb(name);
+    const events = makeEvents(count + tail, seed);
+    const inputs = inputsOf(events);
+    const s = await openStore(name, { snapshotEvery });
+    const t0 = now();
+    for (const b of chunks(inputs.slice(0, count), batch)) await s.store.append(b);
+    if (tail > 0) await s.store.append(inputs.slice(count));
+    const ms = now() - t0;
+    const head = s.store.status.head;
+    const state = s.store.get(NAME);
+    await s.close();
+    return { ms, head, count: state.count };
+  },
+
+  /** Time to a ready store (fresh worker) / to the raw read of snapshot + tail. */
+  async boot({ kind, name, snapshotEvery }) {
+    if (kind === 'raw') {
+      const worker = newRawWorker();
+      const t0 = now();
+      const r = await wrap(worker).boot(name);
+      const ms = now() - t0;
+      worker.terminate();
+      return { ms, ...r };
+    }
+    const t0 = now();
+    const worker = newStoreWorker();
+    const store = await createStore({ name, worker, snapshotEvery });
+    const ms = now() - t0;
+    const head = store.status.head;
+    const count = store.get(NAME).count;
+    await store.close();
+    worker.terminate();
+    return { ms, head, count };
+  },
+
+  /** stateAt at `count` random positions ≤ max (toolkit) / raw read+reduce of `every` events. */
+  async stateAt({ kind, name, count, max, every, seed }) {
+    const rand = rng(seed);
+    const positions = Array.from({ length: count + 1 }, () => 1 + Math.floor(rand() * max));
+    const times = [];
+    if (kind === 'raw') {
+      const r = rawApi();
+      for (let i = 0; i < positions.length; i++) {
+        const t0 = now();
+        await r.replayWindow(name, positions[i], every);
+        if (i > 0) times.push(now() - t0); // the first opens the connection
+      }
+      return { times };
+    }
+    let s = open.get(name);
+    if (!s) open.set(name, (s = await openStore(name)));
+    for (let i = 0; i < positions.length; i++) {
+      const t0 = now();
+      const state = await s.store.stateAt(NAME, { position: positions[i] });
+      if (i > 0) times.push(now() - t0);
+      if (state.count > positions[i]) throw new Error('stateAt: wrong state');
+    }
+    return { times };
+  },
+
+  /** Pairs of (one-event append, undo of it) on a big log; both timed. */
+  async undo({ name, count, seed }) {
+    let s = open.get(name);
+    if (!s) open.set(name, (s = await openStore(name)));
+    const inputs = inputsOf(makeEvents(count, seed));
+    const append = [];
+    const undo = [];
+    for (const input of inputs) {
+      let t0 = now();
+      await s.store.append(input);
+      append.push(now() - t0);
+      t0 = now();
+      const done = await s.store.undo();
+      undo.push(now() - t0);
+      if (!done) throw new Error('undo: nothing undone');
+    }
+    return { append, undo, head: s.store.status.head };
+  },
+
+  async closeOpen() {
+    for (const s of open.values()) await s.close();
+    open.clear();
+  },
+
+  /** A fresh worker-mode replica pulling `count` events / raw bulkAdd of as many. */
+  async pull({ kind, name, url, logId, count, seed }) {
+    if (kind === 'raw') {
+      const t0 = now();
+      const inWorker = await rawApi().bulkAddGenerated(name, count, seed);
+      const ms = now() - t0;
+      await rawApi().drop(name);
+      return { ms, inWorker };
+    }
+    const t0 = now();
+    const worker = newStoreWorker();
+    const store = await createStore({ name, worker, sync: { url, logId } });
+    const status = await waitForStatus(store, (st) => st.head >= count || st.sync === 'error');
+    const ms = now() - t0;
+    await store.close();
+    worker.terminate();
+    await deleteDb(name);
+    if (status.head < count) throw new Error(`pull: ${JSON.stringify(status)}`);
+    return { ms };
+  },
+  deleteDb: ({ name }) => deleteDb(name),
+};
+
+window.bench = async (cmd, args) => commands[cmd](args ?? {});
+window.benchReady = true;
+
+// ---- diagnosis (bench/diagnose.mjs only) ------------------------------------------------
+let diag;
+const diagApi = () => (diag ??= wrap(new Worker(new URL('./diag.worker.js', import.meta.url), { type: 'module' })));
+Object.assign(commands, {
+  /** p50 of `count` sequential calls of each single-append variant (each its own fresh db). */
+  async diagSingle({ count }) {
+    const d = diagApi();
+    const events = makeEvents(count + 10, 500);
+    const out = {};
+    for (const variant of ['noop', 'rawAdd', 'packedAdd', 'toolkitTx']) {
+      const name = `diag-${variant}-${Math.random()}`;
+      const times = [];
+      for (let i = 0; i < events.length; i++) {
+        const t0 = now();
+        await d[variant](name, events[i]);
+        if (i >= 10) times.push(now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      out[variant] = times[times.length >> 1];
+      if (variant !== 'noop') await d.drop(name);
+    }
+    return out;
+  },
+  /** The write patterns of 1000 concurrent appends, and 1000 concurrent Comlink round trips. */
+  async diagConcurrent({ count }) {
+    const d = diagApi();
+    const events = makeEvents(count, 501);
+    const out = {};
+    let t0 = now();
+    await Promise.all(events.map(() => d.noop()));
+    out.comlink1000ConcurrentRoundTrips = now() - t0;
+    for (const variant of ['oneTxAwaitedAdds', 'oneTxBulkAdd', 'onePackedRecord']) {
+      const name = `diag-${variant}-${Math.random()}`;
+      out[variant] = await d[variant](name, events);
+      await d.drop(name);
+    }
+    return out;
+  },
+  async diagClPage({ name }) {
+    const d = diagApi();
+    return { page64: await d.clPage(name, 64), page1: await d.clPage(name, 1) };
+  },
+  /** In-process store (no worker): for CPU profiles of the engine on the main thread. */
+  async inProcess({ name, op, count, seed }) {
+    const t0 = now();
+    const store = await createStore({ name, projections: { [NAME]: defineProjection({ name: NAME, initial, reduce }) } });
+    const bootMs = now() - t0;
+    const inputs = inputsOf(makeEvents(count, seed));
+    const times = [];
+    if (op === 'single' || op === 'undo') {
+      for (const input of inputs) {
+        let t = now();
+        await store.append(input);
+        if (op === 'single') times.push(now() - t);
+        if (op === 'undo') {
+          t = now();
+          await store.undo();
+          times.push(now() - t);
+        }
+      }
+    } else if (op === 'concurrent') {
+      const t = now();
+      await Promise.all(inputs.map((e) => store.append(e)));
+      times.push(now() - t);
+    }
+    await store.close();
+    times.sort((a, b) => a - b);
+    return { bootMs, p50: times[times.length >> 1] };
+  },
+});
