@@ -4,7 +4,9 @@
 // Chromium: $CHROMIUM_PATH, else Playwright's own browser if installed, else
 // /usr/bin/chromium, else Debian's package (as root), else fail saying how to get one.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright';
 
 function findChromium() {
@@ -42,6 +44,14 @@ if (!browser) {
 }
 console.log(`[test] Chromium: ${browser}`);
 
-const args = ['vitest', 'run', ...process.argv.slice(2)];
+// Vitest's own summary, plus a JSON report for the plain closing line CI reads.
+const report = join(mkdtempSync(join(tmpdir(), 'eventloom-test-')), 'report.json');
+const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
 const result = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: browser } });
+try {
+  const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, 'utf8'));
+  console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+} catch {
+  // no report (vitest failed before running): its exit code says enough
+}
 process.exit(result.status ?? 1);
