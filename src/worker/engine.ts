@@ -12,26 +12,21 @@
  * 3. A call resolves only after the change that includes its effect was announced.
  */
 import { uuidv7 } from 'uuidv7';
-import {
-  ConcurrencyError,
-  InvalidEventError,
-  StorageFullError,
-  StoreClosedError,
-  SyncError,
-  UnknownProjectionError,
-} from '../core/errors/index.ts';
-import { REDO, UNDO, isMarkerType, validateInputs, type EventInput, type ValidInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
-import { HistoryWalk, MarkerLog, markerOf } from '../core/markers.ts';
+import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
+import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
+import { MarkerLog, markerOf } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import { initialState, type States } from '../core/replay.ts';
-import { readCommit, readHead, readMarkers, walkClient } from '../storage/log.ts';
+import { readCommit, readHead, readMarkers } from '../storage/log.ts';
 import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
-import { eventsOf, makeRecord, openLogDb, type LogDb, type LogRecord, type RecordEvent, type SnapshotRecord } from '../storage/schema.ts';
+import { eventsOf, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { countPending, readConfirmedHead, readPendingWire, readRewrites, rewrittenFrom } from '../storage/sync.ts';
 import type { Syncer, SyncHost } from '../sync/syncer.ts';
 import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, StoreStatus } from './contract.ts';
 import { integrate, type IntegrateInput, type IntegrateResult } from './integrate.ts';
+import { parseStateAt, storageError, validateSyncOptions } from './checks.ts';
 import { stateAtView } from './timeTravel.ts';
+import { Writer, type WriteOp } from './writer.ts';
 import { Working, type LogContext } from './working.ts';
 
 export interface EngineConfig extends OpenOptions {
@@ -53,12 +48,7 @@ interface PeerMessage {
   sync?: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'>;
 }
 
-type OpBody =
-  | { kind: 'append'; input: Normalised }
-  | { kind: 'undo' }
-  | { kind: 'redo' }
-  | { kind: 'revert'; commit: string }
-  | { kind: 'integrate'; input: IntegrateInput };
+type OpBody = WriteOp | { kind: 'integrate'; input: IntegrateInput };
 type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 const MAX_BATCH = 1000;
@@ -89,6 +79,7 @@ export class Engine implements EngineApi {
   #sync: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'> = { sync: 'off' };
   #syncer: Syncer | undefined;
   readonly #syncing: boolean;
+  readonly #writer: Writer;
   readonly #channel: BroadcastChannel | undefined;
 
   private constructor(init: {
@@ -109,6 +100,7 @@ export class Engine implements EngineApi {
     this.#channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`eventloom:${init.config.name}`) : undefined;
     if (this.#channel) this.#channel.onmessage = (m: MessageEvent<PeerMessage>) => this.#onPeerChange(m.data);
     this.#syncing = init.config.sync !== undefined;
+    this.#writer = new Writer({ db: init.db, clientId: init.clientId, syncing: this.#syncing });
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
@@ -307,8 +299,10 @@ export class Engine implements EngineApi {
             // so a group commit of many appends stays one uninterrupted transaction body.
             op.result =
               op.kind === 'append' && op.input.expectedVersion === 'any'
-                ? { events: this.#commit(ws, op.input.events) }
-                : await this.#prepare(ws, op);
+                ? { events: this.#writer.commit(ws, op.input.events) }
+                : op.kind === 'integrate'
+                  ? { integrated: await integrate(this.#db, ws, op.input) }
+                  : await this.#writer.prepare(ws, op);
             if (op.kind !== 'integrate') {
               lastAppendWasOwnCommit = op.kind === 'append';
               addedPending ||= this.#syncing && ws.head !== cp.head;
@@ -356,96 +350,8 @@ export class Engine implements EngineApi {
     }
   }
 
-  async #prepare(ws: Working, op: Op): Promise<object> {
-    switch (op.kind) {
-      case 'append': {
-        const { events, expectedVersion } = op.input;
-        if (expectedVersion !== 'any') {
-          const stream = events[0]!.stream;
-          const actual = await ws.version(stream);
-          const expected = expectedVersion === 'none' ? 0 : expectedVersion;
-          if (actual !== expected) {
-            throw new ConcurrencyError(
-              `Stream "${stream}" is at version ${actual}, but the append expected ${expectedVersion === 'none' ? '"none" (an empty stream)' : expected}`,
-              { details: { stream, expectedVersion, actualVersion: actual } },
-            );
-          }
-        }
-        return { events: this.#commit(ws, events, expectedVersion) };
-      }
-      case 'undo':
-      case 'redo': {
-        const history = await this.#history(ws);
-        const target = op.kind === 'undo' ? history.undoTarget : history.redoTarget;
-        if (target === undefined) return { done: false };
-        await this.#mark(ws, op.kind === 'undo' ? UNDO : REDO, target, false);
-        return { done: true };
-      }
-      case 'revert': {
-        if (ws.markers.isUndone(op.commit)) return {};
-        await this.#mark(ws, UNDO, op.commit, true);
-        return {};
-      }
-      case 'integrate':
-        return { integrated: await integrate(this.#db, ws, op.input) };
-    }
-  }
-
-  /** Appends one commit: positions after head, applied to every projection, then stored. */
-  /** Appends one commit of app events: positions after head, applied, then written. */
-  #commit(ws: Working, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion = 'any'): StoredEvent[] {
-    const { record, events } = this.#newCommit(ws, inputs, expectedVersion);
-    ws.applyForward(events, { capture: true });
-    this.#write(ws, record);
-    return events;
-  }
-
-  /** The record of a new commit at head+1: one commit id and time, fresh event ids. */
-  #newCommit(ws: Working, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion): { record: LogRecord; events: StoredEvent[] } {
-    const commit = uuidv7();
-    const time = Date.now();
-    const bodies: RecordEvent[] = inputs.map((e) => {
-      const body: RecordEvent = { id: uuidv7(), type: e.type, payload: e.payload, stream: e.stream, clientId: this.clientId, commit, time };
-      if (e.meta !== undefined) body.meta = e.meta;
-      return body;
-    });
-    // With sync, a commit is pending until the server confirms it, and the server checks
-    // its expectedVersion again.
-    const record = makeRecord(ws.head + 1, bodies, this.#syncing);
-    if (this.#syncing && expectedVersion !== 'any') record.ev = expectedVersion;
-    return { record, events: [...eventsOf(record)] };
-  }
-
-  #write(ws: Working, record: LogRecord): void {
-    ws.write(record);
-    if (this.#syncing) ws.pending += record.events.length;
-  }
-
-
-  /** Appends an $undo/$redo marker for `target`, in the target's stream. */
-  async #mark(ws: Working, type: typeof UNDO | typeof REDO, target: string, revert: boolean): Promise<void> {
-    const events = await readCommit(this.#db, target);
-    if (events.length === 0) throw new InvalidEventError(`revert(): no commit "${target}" in the log`, { details: { commit: target } });
-    if (events.every((e) => isMarkerType(e.type))) {
-      throw new InvalidEventError(`revert(): commit "${target}" is an undo/redo marker; markers cannot be undone`, {
-        details: { commit: target },
-      });
-    }
-    const input: ValidInput = { type, payload: { commit: target }, stream: events[0]!.stream };
-    if (revert) input.meta = { revert: true };
-    const { record, events: marker } = this.#newCommit(ws, [input], 'any');
-    await ws.apply(marker, { capture: true }); // may recompute from a snapshot before the target
-    this.#write(ws, record);
-  }
-
-  async #history(ws: { head: number; markers: MarkerLog }): Promise<HistoryWalk> {
-    const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit));
-    await walkClient(this.#db, this.clientId, ws.head, (e) => walk.feed(e));
-    return walk;
-  }
-
   async #refreshHistory(): Promise<void> {
-    const walk = await this.#history({ head: this.#head, markers: this.#markers });
+    const walk = await this.#writer.history({ head: this.#head, markers: this.#markers });
     this.#canUndo = walk.undoTarget !== undefined;
     this.#canRedo = walk.redoTarget !== undefined;
   }
@@ -498,14 +404,6 @@ export class Engine implements EngineApi {
   async events(query?: EventQuery): Promise<StoredEvent[]> {
     this.#assertOpen();
     return queryEvents(this.#db, validateQuery(query));
-  }
-
-  current(projection: string): unknown {
-    return this.#states[this.#projection(projection).name];
-  }
-
-  hasProjection(name: string): boolean {
-    return this.#byName.has(name);
   }
 
   // ---- sync ---------------------------------------------------------------------------
@@ -578,38 +476,4 @@ export function engineApi(engine: Engine): EngineApi {
     syncRejected: () => engine.syncRejected(),
     close: () => engine.close(),
   };
-}
-
-function validateSyncOptions(sync: NonNullable<OpenOptions['sync']>): void {
-  const ok =
-    typeof sync === 'object' &&
-    typeof sync.url === 'string' &&
-    /^https?:\/\//.test(sync.url) &&
-    typeof sync.logId === 'string' &&
-    /^[A-Za-z0-9._:-]{1,128}$/.test(sync.logId) &&
-    !sync.logId.startsWith('.') &&
-    (sync.token === undefined || typeof sync.token === 'string');
-  if (!ok) throw new TypeError('createStore: sync needs { url: "http(s)://…", logId: 1..128 of [A-Za-z0-9._:-] not starting with ".", token?: string }');
-}
-
-function parseStateAt(at: unknown): { position: number } | { time: number } {
-  const a = at as { position?: unknown; time?: unknown } | null;
-  if (a && typeof a === 'object') {
-    if (typeof a.position === 'number' && Number.isFinite(a.position)) return { position: Math.floor(a.position) };
-    if (typeof a.time === 'number' && !Number.isNaN(a.time)) return { time: a.time };
-  }
-  throw new InvalidEventError('stateAt() needs { position: number } or { time: number }');
-}
-
-/** IndexedDB quota failures (however Dexie wraps them) become StorageFullError. */
-function storageError(error: unknown): unknown {
-  for (let e = error as { name?: string; inner?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (e.name === 'QuotaExceededError') {
-      return new StorageFullError('IndexedDB is out of quota: nothing was stored; free space or request persistent storage, then retry', {
-        cause: error,
-      });
-    }
-    e = (e.inner ?? e.cause) as typeof e;
-  }
-  return error;
 }
