@@ -6,17 +6,17 @@ import { REDO, UNDO, isMarkerType, type StoredEvent } from '../core/event.ts';
 import { eventAt, eventsOf, type LogDb, type LogRecord } from './schema.ts';
 
 /**
- * Pages grow from 1 record to 64: a walk that stops at the first match (undo's history, a
- * query with a small limit) reads one record, not 64 of up to 1000 events each, while a
- * long scan soon reads 64 at a time.
+ * Records are read in growing chunks (1, 2, 4 … 64) of keys found first: a walk that stops
+ * at the first match (undo's history, a query with a small limit) reads one record, never
+ * a page of up to 64 records of 1000 events each, while a long scan soon reads 64 at a time.
  */
-const FIRST_PAGE = 1;
-const MAX_PAGE = 64;
+const KEY_PAGE = 256;
+const MAX_CHUNK = 64;
 
 type Index = ':id' | 'sk' | 'tk' | 'cl';
 type Bound = number | [string, number];
 
-/** Visits records of an index between two keys (inclusive), page by page, until `visit` returns false. */
+/** Visits records of an index between two keys (inclusive), in order, until `visit` returns false. */
 export async function scanRecords(
   db: LogDb,
   index: Index,
@@ -29,15 +29,19 @@ export async function scanRecords(
   let hi = high;
   let loOpen = false;
   let hiOpen = false;
-  let size = FIRST_PAGE;
+  let chunk = 1;
   for (;;) {
     let collection = db.records.where(index).between(lo, hi, !loOpen, !hiOpen);
     if (reverse) collection = collection.reverse();
-    const page = await collection.limit(size).toArray();
-    for (const record of page) if (visit(record) === false) return;
-    if (page.length < size) return;
-    size = Math.min(MAX_PAGE, size * 4);
-    const last = page[page.length - 1]!.first;
+    const keys = await collection.limit(KEY_PAGE).primaryKeys();
+    for (let i = 0; i < keys.length; i += chunk, chunk = Math.min(MAX_CHUNK, chunk * 2)) {
+      for (const record of await db.records.bulkGet(keys.slice(i, i + chunk))) {
+        if (record && visit(record) === false) return;
+      }
+    }
+    if (keys.length < KEY_PAGE) return;
+    // The index entries are [name, first] (or first itself), and first is the primary key.
+    const last = keys[keys.length - 1]!;
     const key: Bound = typeof lo === 'number' ? last : [(lo as [string, number])[0], last];
     if (reverse) {
       hi = key;
