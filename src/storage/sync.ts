@@ -27,10 +27,9 @@ export async function readPendingRecords(db: LogDb): Promise<LogRecord[]> {
   return db.records.where('pending').equals(1).sortBy('first');
 }
 
-/** Pending commits as wire events, whole commits only, up to `maxEvents` (at least one commit). */
-export async function readPendingWire(db: LogDb, maxEvents: number): Promise<WireEvent[][]> {
+/** Every pending commit as wire events, in log order (the sync loop cuts them into pushes). */
+export async function readPendingWire(db: LogDb): Promise<WireEvent[][]> {
   const commits: WireEvent[][] = [];
-  let count = 0;
   for (const record of await readPendingRecords(db)) {
     const byCommit = new Map<string, WireEvent[]>();
     for (const e of eventsOf(record)) {
@@ -42,11 +41,7 @@ export async function readPendingWire(db: LogDb, maxEvents: number): Promise<Wir
       if (!list) byCommit.set(e.commit, (list = []));
       list.push(wire);
     }
-    for (const commit of byCommit.values()) {
-      if (commits.length > 0 && count + commit.length > maxEvents) return commits;
-      commits.push(commit);
-      count += commit.length;
-    }
+    commits.push(...byCommit.values());
   }
   return commits;
 }

@@ -410,7 +410,7 @@ export class Engine implements EngineApi {
 
   #syncHost(): SyncHost {
     return {
-      pendingWire: () => readPendingWire(this.#db, Infinity),
+      pendingWire: () => readPendingWire(this.#db),
       confirmedHead: () => readConfirmedHead(this.#db),
       integrate: async (input: IntegrateInput) =>
         ((await this.#submit({ kind: 'integrate', input })) as { integrated: IntegrateResult }).integrated,

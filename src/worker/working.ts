@@ -267,20 +267,9 @@ export class Working {
    * the replay crosses are captured (a new projection, or a new version of one).
    */
   async rebuild(position: number, options: { captureMissing: boolean }): Promise<void> {
-    const markers = this.markers;
     const states: States = {};
-    const startAt: Record<string, number> = {};
-    let from = position;
-    let maxTime = -Infinity;
-    for (const p of this.ctx.projections) {
-      const snap = await findSnapshot(this.ctx.db, p.name, p.version, position, (s) => markers.validStart(s.position, 'head'));
-      states[p.name] = snap ? snap.state : initialState(p);
-      startAt[p.name] = snap?.position ?? 0;
-      if (startAt[p.name]! <= from) {
-        from = startAt[p.name]!;
-        maxTime = snap?.maxTime ?? -Infinity;
-      }
-    }
+    const { startAt, from, maxTime: snapshotMaxTime } = await this.#fromSnapshots(states, position);
+    let maxTime = snapshotMaxTime;
     const boundaryMax = new Map<number, number>();
     const fold1 = this.#foldOptions(states, startAt, from, options.captureMissing ? boundaryMax : undefined);
     await forEachEvents(this.ctx.db, from + 1, position, (events) => {
@@ -295,6 +284,31 @@ export class Working {
     this.maxTime = maxTime;
   }
 
+  /**
+   * Puts into `states` each projection's newest snapshot at or before `position` that the
+   * known markers leave valid (or its initial state); `from` is the lowest start and
+   * `maxTime` the largest event time up to it.
+   */
+  async #fromSnapshots(
+    states: States,
+    position: number,
+  ): Promise<{ startAt: Record<string, number>; from: number; maxTime: number }> {
+    const startAt: Record<string, number> = {};
+    let from = position;
+    let maxTime = -Infinity;
+    for (const p of this.ctx.projections) {
+      const snap = await findSnapshot(this.ctx.db, p.name, p.version, position, (s) => this.markers.validStart(s.position, 'head'));
+      states[p.name] = snap ? snap.state : initialState(p);
+      const start = snap?.position ?? 0;
+      startAt[p.name] = start;
+      if (start <= from) {
+        from = start;
+        maxTime = snap?.maxTime ?? -Infinity;
+      }
+    }
+    return { startAt, from, maxTime };
+  }
+
   /** Recomputes the head state from the newest valid snapshot before `affected`. */
   async #recompute(
     states: States,
@@ -303,14 +317,7 @@ export class Working {
     extra: readonly StoredEvent[],
     capture: ReadonlyMap<number, number> | undefined,
   ): Promise<number> {
-    const startAt: Record<string, number> = {};
-    let from = Infinity;
-    for (const p of this.ctx.projections) {
-      const snap = await findSnapshot(this.ctx.db, p.name, p.version, affected - 1, (s) => this.markers.validStart(s.position, 'head'));
-      states[p.name] = snap ? snap.state : initialState(p);
-      startAt[p.name] = snap?.position ?? 0;
-      from = Math.min(from, startAt[p.name]!);
-    }
+    const { startAt, from } = await this.#fromSnapshots(states, affected - 1);
     const options = this.#foldOptions(states, startAt, oldHead, capture);
     await forEachEvents(this.ctx.db, from + 1, oldHead, (events) => fold(options, events));
     fold(options, extra);
