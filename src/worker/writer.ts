@@ -72,7 +72,10 @@ export class Writer {
 
   /** What undo() and redo() would act on, from this client's history in the log. */
   async history(ws: { head: number; markers: MarkerLog }): Promise<HistoryWalk> {
-    const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit));
+    // A commit the server rejected has left the log while its $undo may stay: it is not
+    // "undone" any more, so redo() cannot pick it (its first position is known only for
+    // commits in the log).
+    const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit) && ws.markers.firstOf(commit) !== undefined);
     await walkClient(this.#db, this.#clientId, ws.head, (e) => walk.feed(e));
     return walk;
   }

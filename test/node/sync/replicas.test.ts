@@ -141,4 +141,21 @@ describe('two replicas through a real server', () => {
       [52, 'mine', false],
     ]);
   });
+
+  it('redo() has nothing to redo once the server rejected the undone commit', async () => {
+    const a = await replica('log-6');
+    const b = await replica('log-6');
+    b.sync.pause();
+    await b.append({ type: 'added', payload: { id: 'mine' }, stream: 'doc' }, { expectedVersion: 'none' });
+    expect(await b.undo()).toBe(true);
+    expect(b.status.canRedo).toBe(true);
+    await a.append({ type: 'added', payload: { id: 'theirs' }, stream: 'doc' });
+    await a.sync.now();
+    b.sync.resume();
+    await b.sync.now();
+    expect(await b.sync.rejected()).toHaveLength(1);
+    expect(b.status.canRedo).toBe(false);
+    expect(await b.redo()).toBe(false);
+    expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['theirs']);
+  });
 });
