@@ -6,12 +6,17 @@ import { REDO, UNDO, isMarkerType, type StoredEvent } from '../core/event.ts';
 import { eventAt, eventsOf, type LogDb, type LogRecord } from './schema.ts';
 
 /**
- * Records are read in growing chunks (1, 2, 4 … 64) of keys found first: a walk that stops
- * at the first match (undo's history, a query with a small limit) reads one record, never
- * a page of up to 64 records of 1000 events each, while a long scan soon reads 64 at a time.
+ * Records are read in chunks of keys found first, each chunk at most twice the records
+ * and about as many events as were read before it (at least MIN_EVENTS): a walk that stops
+ * at its first match (undo's history, a query with a small limit) reads one record, and a
+ * walk that passes many small records before it reaches large ones never pulls a chunk of
+ * 64 records of 1000 events each, while a long scan soon reads 64 records at a time.
+ * A record's size is bounded by the gap to the next key in position order (the primary key
+ * is the record's first position).
  */
 const KEY_PAGE = 256;
 const MAX_CHUNK = 64;
+const MIN_EVENTS = 256;
 
 type Index = ':id' | 'sk' | 'tk' | 'cl';
 type Bound = number | [string, number];
@@ -30,18 +35,33 @@ export async function scanRecords(
   let loOpen = false;
   let hiOpen = false;
   let chunk = 1;
+  let eventsRead = 0;
+  let above: number | undefined; // reverse: the key read before this page's first
   for (;;) {
     let collection = db.records.where(index).between(lo, hi, !loOpen, !hiOpen);
     if (reverse) collection = collection.reverse();
     const keys = await collection.limit(KEY_PAGE).primaryKeys();
-    for (let i = 0; i < keys.length; i += chunk, chunk = Math.min(MAX_CHUNK, chunk * 2)) {
-      for (const record of await db.records.bulkGet(keys.slice(i, i + chunk))) {
-        if (record && visit(record) === false) return;
+    // An upper bound of the events in the record at keys[i] (Infinity: not known).
+    const bound = (i: number): number => {
+      const next = reverse ? (i > 0 ? keys[i - 1] : above) : keys[i + 1];
+      return next === undefined ? Infinity : Math.abs(next - keys[i]!);
+    };
+    for (let i = 0; i < keys.length; ) {
+      const budget = Math.max(MIN_EVENTS, eventsRead);
+      let end = i + 1;
+      let events = bound(i);
+      while (end < keys.length && end - i < chunk && events + bound(end) <= budget) events += bound(end++);
+      for (const record of await readChunk(db, index, lo, keys[i]!, keys[end - 1]!, reverse)) {
+        eventsRead += record.events.length;
+        if (visit(record) === false) return;
       }
+      i = end;
+      chunk = Math.min(MAX_CHUNK, chunk * 2);
     }
     if (keys.length < KEY_PAGE) return;
     // The index entries are [name, first] (or first itself), and first is the primary key.
     const last = keys[keys.length - 1]!;
+    above = last;
     const key: Bound = typeof lo === 'number' ? last : [(lo as [string, number])[0], last];
     if (reverse) {
       hi = key;
@@ -51,6 +71,22 @@ export async function scanRecords(
       loOpen = true;
     }
   }
+}
+
+/**
+ * The records of an index whose keys run from `first` to `last` (in scan order): exactly
+ * the records of those keys, in one request.
+ */
+async function readChunk(db: LogDb, index: Index, bound: Bound, first: number, last: number, reverse: boolean): Promise<LogRecord[]> {
+  if (first === last) {
+    const record = await db.records.get(first);
+    return record ? [record] : [];
+  }
+  const [low, high] = reverse ? [last, first] : [first, last];
+  const key = (k: number): Bound => (typeof bound === 'number' ? k : [bound[0], k]);
+  let collection = db.records.where(index).between(key(low), key(high), true, true);
+  if (reverse) collection = collection.reverse();
+  return collection.toArray();
 }
 
 export async function readHead(db: LogDb): Promise<number> {

@@ -14,7 +14,7 @@
 import { uuidv7 } from 'uuidv7';
 import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
-import { MarkerLog, markerOf } from '../core/markers.ts';
+import { MarkerLog, markerOf, type HistoryWalk } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import { initialState, type States } from '../core/replay.ts';
 import { readCommit, readHead, readMarkers } from '../storage/log.ts';
@@ -27,7 +27,7 @@ import { integrate, type IntegrateInput, type IntegrateResult } from './integrat
 import { parseStateAt, storageError, validateSyncOptions } from './checks.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Writer, type WriteOp } from './writer.ts';
-import { Working, type LogContext } from './working.ts';
+import { Working, type LogContext, type OwnTail, type RecentStates } from './working.ts';
 
 export interface EngineConfig extends OpenOptions {
   projections: Record<string, Projection<any>>;
@@ -65,6 +65,8 @@ export class Engine implements EngineApi {
   #states: States;
   #markers: MarkerLog;
   #versions = new Map<string, number>();
+  #recent: readonly RecentStates[] = [];
+  #own: OwnTail | undefined;
   #canUndo = false;
   #canRedo = false;
   #seq = 0;
@@ -195,6 +197,8 @@ export class Engine implements EngineApi {
       states: this.#states,
       markers: this.#markers,
       versions: this.#versions,
+      recent: this.#recent,
+      own: this.#own,
     });
   }
 
@@ -282,6 +286,7 @@ export class Engine implements EngineApi {
     const ws = this.#working();
     let lastAppendWasOwnCommit = false;
     let addedPending = false;
+    let history: HistoryWalk | undefined;
     try {
       await db.transaction('rw', db.records, db.snapshots, db.meta, db.rejected, async () => {
         // Another store on this database may have rewritten (rebased) or extended the log.
@@ -315,29 +320,36 @@ export class Engine implements EngineApi {
         }
         await ws.settle();
         for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
+        // undo()/redo() flags of the log as this batch leaves it, read in its transaction
+        // (a read on its own would cost a transaction per request). A new own commit at the
+        // top needs no read: it can be undone and nothing can be redone.
+        if (!(lastAppendWasOwnCommit && ws.epoch === this.#epoch) && this.#moved(ws)) {
+          history = await this.#writer.history(ws).catch(() => undefined); // keep the old flags
+        }
       });
     } catch (error) {
       const mapped = storageError(error);
       for (const op of ops) op.reject(mapped);
       return;
     }
-    const changed: States = {};
-    for (const p of this.#ctx.projections) if (ws.states[p.name] !== this.#states[p.name]) changed[p.name] = ws.states[p.name];
-    const moved = ws.head !== this.#head || ws.epoch !== this.#epoch || ws.pending !== this.#pending || Object.keys(changed).length > 0;
+    const changed = this.#changedStates(ws);
+    const moved = this.#moved(ws);
     const rewritten = ws.epoch !== this.#epoch;
     this.#head = ws.head;
     this.#maxTime = ws.maxTime;
     this.#states = ws.states;
     this.#markers = ws.markers;
+    this.#recent = ws.recent;
+    this.#own = ws.own;
     ws.mergeVersionsInto(this.#versions);
     this.#pending = ws.pending;
     this.#epoch = ws.epoch;
     if (lastAppendWasOwnCommit && !rewritten) {
       this.#canUndo = true;
       this.#canRedo = false;
-    } else if (moved) {
-      // The batch is committed: if this read fails, keep the old flags rather than fail it.
-      await this.#refreshHistory().catch(() => undefined);
+    } else if (history) {
+      this.#canUndo = history.undoTarget !== undefined;
+      this.#canRedo = history.redoTarget !== undefined;
     }
     if (moved) {
       this.#announce(changed);
@@ -350,8 +362,20 @@ export class Engine implements EngineApi {
     }
   }
 
+  /** The projections whose state a working copy changed. */
+  #changedStates(ws: Working): States {
+    const changed: States = {};
+    for (const p of this.#ctx.projections) if (ws.states[p.name] !== this.#states[p.name]) changed[p.name] = ws.states[p.name];
+    return changed;
+  }
+
+  /** Did a working copy change anything that is announced? */
+  #moved(ws: Working): boolean {
+    return ws.head !== this.#head || ws.epoch !== this.#epoch || ws.pending !== this.#pending || Object.keys(this.#changedStates(ws)).length > 0;
+  }
+
   async #refreshHistory(): Promise<void> {
-    const walk = await this.#writer.history({ head: this.#head, markers: this.#markers });
+    const walk = await this.#writer.history({ head: this.#head, markers: this.#markers, ...(this.#own ? { own: this.#own } : {}) });
     this.#canUndo = walk.undoTarget !== undefined;
     this.#canRedo = walk.redoTarget !== undefined;
   }

@@ -9,6 +9,12 @@
  * 2. `versions` holds the exact version of each stream it knows, at `head`.
  * 3. Snapshots are captured only at new positions and only where valid (markers.validStart):
  *    every `every` positions, plus at the head after a marker forced a long recompute.
+ * 4. `recent` holds the head states of the last few operations, in memory snapshots with
+ *    the same validity rule: undo() of a recent commit replays only from just before it.
+ *    Entries are dropped past a rewind, and kept by the engine only once the batch commits.
+ * 5. `own.events` are all of this client's events at positions >= `own.from` (what undo's
+ *    history walk reads first): own commits are added as they are written; anything else
+ *    that changes the log (catch-up, a rewind, a rebase) empties it from the new head on.
  */
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
@@ -26,7 +32,30 @@ export interface LogContext {
   readonly every: number;
 }
 
+/** The state of every projection at a position (the head before an operation). */
+export interface RecentStates {
+  readonly position: number;
+  readonly maxTime: number;
+  readonly states: States;
+}
+
+/** Operations whose start states stay in memory. */
+const RECENT = 16;
+
+/** What undo's history walk needs of an own event (payload and meta of markers only). */
+export type OwnEvent = Pick<StoredEvent, 'position' | 'type' | 'payload' | 'commit' | 'meta'>;
+
+/** This client's events from `from` to the head, oldest first (invariant 5). */
+export interface OwnTail {
+  readonly from: number;
+  readonly events: readonly OwnEvent[];
+}
+
+/** Own events kept in memory. */
+const OWN = 256;
+
 interface Checkpoint {
+  own: OwnTail;
   head: number;
   maxTime: number;
   pending: number;
@@ -58,6 +87,11 @@ export class Working {
    * transaction, not one round trip per append.
    */
   readonly writes: Promise<unknown>[] = [];
+  /** The head states of the last RECENT operations, oldest first (invariant 4). */
+  recent: readonly RecentStates[];
+  own: OwnTail;
+  /** Events read by noteTarget() for the next apply() only. */
+  #known: readonly StoredEvent[] | undefined;
   #markersShared = true;
   readonly #journal: (() => void)[] = [];
 
@@ -71,6 +105,8 @@ export class Working {
       states: States;
       markers: MarkerLog;
       versions: ReadonlyMap<string, number>;
+      recent?: readonly RecentStates[];
+      own?: OwnTail | undefined;
     },
   ) {
     this.head = from.head;
@@ -80,12 +116,19 @@ export class Working {
     this.states = from.states;
     this.markers = from.markers;
     this.#baseVersions = from.versions;
+    this.recent = from.recent ?? [];
+    this.own = from.own ?? { from: from.head + 1, events: [] };
   }
 
   checkpoint(): Checkpoint {
     // The next marker change copies the log first, so rollback() can restore this one.
     this.#markersShared = true;
+    const last = this.recent[this.recent.length - 1];
+    if (last?.position !== this.head) {
+      this.recent = [...this.recent.slice(1 - RECENT), { position: this.head, maxTime: this.maxTime, states: this.states }];
+    }
     return {
+      own: this.own,
       head: this.head,
       maxTime: this.maxTime,
       pending: this.pending,
@@ -98,6 +141,7 @@ export class Working {
   }
 
   rollback(cp: Checkpoint): void {
+    this.own = cp.own;
     this.head = cp.head;
     this.maxTime = cp.maxTime;
     this.pending = cp.pending;
@@ -153,6 +197,34 @@ export class Working {
     }
   }
 
+  /** Adds this client's newly written events to `own` (invariant 5). */
+  noteOwn(events: readonly StoredEvent[]): void {
+    const added: OwnEvent[] = events.map((e) =>
+      isMarkerType(e.type)
+        ? { position: e.position, type: e.type, payload: e.payload, commit: e.commit, ...(e.meta ? { meta: e.meta } : {}) }
+        : { position: e.position, type: e.type, payload: null, commit: e.commit },
+    );
+    const all = [...this.own.events, ...added];
+    const kept = all.length > OWN ? all.slice(all.length - OWN) : all;
+    this.own = { from: all.length > OWN ? kept[0]!.position : this.own.from, events: kept };
+  }
+
+  /** Forgets `own` up to the head: the log changed in ways not made by this client's writes. */
+  #forgetOwn(): void {
+    this.own = { from: this.head + 1, events: [] };
+  }
+
+  /**
+   * The events of a marker's target commit, read by the caller: the next apply() need not
+   * read where it starts, nor read it again to replay it.
+   */
+  noteTarget(events: readonly StoredEvent[]): void {
+    const first = events[0];
+    if (!first) return;
+    if (this.markers.firstOf(first.commit) === undefined) this.#writableMarkers().setFirst(first.commit, first.position);
+    this.#known = events;
+  }
+
   #writableMarkers(): MarkerLog {
     if (this.#markersShared) {
       this.markers = this.markers.clone();
@@ -166,10 +238,16 @@ export class Working {
    * caller in this transaction). Throws ProjectionError if a reducer throws; the caller
    * rolls back.
    */
-  async apply(events: readonly StoredEvent[], options: { capture: boolean }): Promise<void> {
+  async apply(events: readonly StoredEvent[], options: { capture: boolean; own?: boolean }): Promise<void> {
+    const known = this.#known;
+    this.#known = undefined;
     if (events.length === 0) return;
     const newMarkers = events.map(markerOf).filter((m) => m !== undefined);
-    if (newMarkers.length === 0) return this.applyForward(events, options);
+    if (newMarkers.length === 0) {
+      this.applyForward(events, options);
+      if (!options.own) this.#forgetOwn();
+      return;
+    }
     const oldHead = this.head;
     const markers = this.#writableMarkers();
     for (const e of events) if (!isMarkerType(e.type) && markers.firstOf(e.commit) === undefined) markers.setFirst(e.commit, e.position);
@@ -185,7 +263,7 @@ export class Working {
     const affected = this.markers.earliestTarget(newMarkers);
     const states = { ...this.states };
     if (affected <= oldHead) {
-      const from = await this.#recompute(states, affected, oldHead, events, capture);
+      const from = await this.#recompute(states, affected, oldHead, events, capture, known);
       // A marker that changed old history invalidates, for the head, every snapshot after
       // its target; snapshot the head itself (off the grid) so that start-up and the next
       // undo need not replay that far again.
@@ -197,6 +275,7 @@ export class Working {
       fold(this.#foldOptions(states, {}, oldHead, capture), events);
     }
     this.#advance(states, events);
+    if (!options.own) this.#forgetOwn();
   }
 
   /**
@@ -255,10 +334,14 @@ export class Working {
       this.#versionsCleared = cleared;
       for (const [stream, version] of overlay) this.#versions.set(stream, version);
     });
+    const recent = this.recent;
+    this.recent = recent.filter((r) => r.position <= position);
+    this.#journal.push(() => (this.recent = recent));
     const kept = this.snapshots.filter((s) => s.position <= position);
     this.snapshots.length = 0;
     this.snapshots.push(...kept);
     await this.rebuild(position, { captureMissing: false });
+    this.#forgetOwn();
   }
 
   /**
@@ -294,6 +377,14 @@ export class Working {
     position: number,
   ): Promise<{ startAt: Record<string, number>; from: number; maxTime: number }> {
     const startAt: Record<string, number> = {};
+    const hit = this.#recentAt(position);
+    if (hit) {
+      for (const p of this.ctx.projections) {
+        states[p.name] = hit.states[p.name];
+        startAt[p.name] = hit.position;
+      }
+      return { startAt, from: hit.position, maxTime: hit.maxTime };
+    }
     let from = position;
     let maxTime = -Infinity;
     for (const p of this.ctx.projections) {
@@ -309,6 +400,21 @@ export class Working {
     return { startAt, from, maxTime };
   }
 
+  /**
+   * The newest valid recent state at or before `position`, unless a snapshot on the grid
+   * (every `every` positions) lies between it and `position`.
+   */
+  #recentAt(position: number): RecentStates | undefined {
+    const every = this.ctx.every;
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const r = this.recent[i]!;
+      if (r.position > position) continue;
+      if (every > 0 && Math.floor(position / every) * every > r.position) return undefined;
+      return this.markers.validStart(r.position, 'head') ? r : undefined;
+    }
+    return undefined;
+  }
+
   /** Recomputes the head state from the newest valid snapshot before `affected`. */
   async #recompute(
     states: States,
@@ -316,10 +422,14 @@ export class Working {
     oldHead: number,
     extra: readonly StoredEvent[],
     capture: ReadonlyMap<number, number> | undefined,
+    known: readonly StoredEvent[] | undefined,
   ): Promise<number> {
     const { startAt, from } = await this.#fromSnapshots(states, affected - 1);
     const options = this.#foldOptions(states, startAt, oldHead, capture);
-    await forEachEvents(this.ctx.db, from + 1, oldHead, (events) => fold(options, events));
+    // Undo of the latest commit: the replay is exactly the target's events, already read.
+    const covers = known !== undefined && known.length === oldHead - from && known[0]?.position === from + 1 && known.at(-1)?.position === oldHead;
+    if (covers) fold(options, known);
+    else await forEachEvents(this.ctx.db, from + 1, oldHead, (events) => fold(options, events));
     fold(options, extra);
     return from;
   }

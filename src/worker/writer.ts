@@ -9,7 +9,7 @@ import { REDO, UNDO, isMarkerType, type ExpectedVersion, type StoredEvent, type 
 import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
 import { readCommit, walkClient } from '../storage/log.ts';
 import { eventsOf, makeRecord, type LogDb, type LogRecord, type RecordEvent } from '../storage/schema.ts';
-import type { Working } from './working.ts';
+import type { OwnTail, Working } from './working.ts';
 
 export type WriteOp =
   | { kind: 'append'; input: ReturnType<typeof validateInputs> }
@@ -67,16 +67,23 @@ export class Writer {
     const { record, events } = this.#newCommit(ws, inputs, expectedVersion);
     ws.applyForward(events, { capture: true });
     this.#write(ws, record);
+    ws.noteOwn(events);
     return events;
   }
 
   /** What undo() and redo() would act on, from this client's history in the log. */
-  async history(ws: { head: number; markers: MarkerLog }): Promise<HistoryWalk> {
+  async history(ws: { head: number; markers: MarkerLog; own?: OwnTail }): Promise<HistoryWalk> {
     // A commit the server rejected has left the log while its $undo may stay: it is not
     // "undone" any more, so redo() cannot pick it (its first position is known only for
     // commits in the log).
     const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit) && ws.markers.firstOf(commit) !== undefined);
-    await walkClient(this.#db, this.#clientId, ws.head, (e) => walk.feed(e));
+    // The newest own events are in memory (Working invariant 5); older ones are read.
+    const own = ws.own ?? { from: ws.head + 1, events: [] };
+    for (let i = own.events.length - 1; i >= 0; i--) {
+      const e = own.events[i]!;
+      if (e.position <= ws.head && !walk.feed(e)) return walk;
+    }
+    if (own.from > 1) await walkClient(this.#db, this.#clientId, Math.min(ws.head, own.from - 1), (e) => walk.feed(e));
     return walk;
   }
 
@@ -112,7 +119,9 @@ export class Writer {
     const input: ValidInput = { type, payload: { commit: target }, stream: events[0]!.stream };
     if (revert) input.meta = { revert: true };
     const { record, events: marker } = this.#newCommit(ws, [input], 'any');
-    await ws.apply(marker, { capture: true }); // may recompute from a snapshot before the target
+    ws.noteTarget(events);
+    await ws.apply(marker, { capture: true, own: true }); // may recompute from a snapshot before the target
     this.#write(ws, record);
+    ws.noteOwn(marker);
   }
 }

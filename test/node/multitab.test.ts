@@ -55,6 +55,29 @@ describe('two stores on one database', () => {
     expect((await until<Todo[]>(a, 'todos', (s) => s.length === 2)).map((t) => t.id)).toEqual(['keep', 'drop']);
   });
 
+  it("share one undo history: each tab's undo() sees the other tab's latest commits", async () => {
+    const [a, b] = (await tabs(2)) as [Store, Store];
+    await a.append({ type: 'added', payload: { id: 'a1' } });
+    await a.append({ type: 'added', payload: { id: 'a2' } });
+    await until<Todo[]>(b, 'todos', (s) => s.length === 2);
+    await b.append({ type: 'added', payload: { id: 'b1' } });
+    await until<Todo[]>(a, 'todos', (s) => s.length === 3);
+    // a's own commits are in its memory; b's commit came from the log: a undoes b1 first.
+    expect(await a.undo()).toBe(true);
+    expect(a.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a1', 'a2']);
+    expect(await a.undo()).toBe(true);
+    expect(a.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a1']);
+    await until<Todo[]>(b, 'todos', (s) => s.length === 1);
+    // b redoes in the order a undid: a2 first, then b1.
+    expect(await b.redo()).toBe(true);
+    expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a1', 'a2']);
+    await until<Todo[]>(a, 'todos', (s) => s.length === 2);
+    expect(await a.redo()).toBe(true);
+    expect(a.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a1', 'a2', 'b1']);
+    expect(a.status).toMatchObject({ canUndo: true, canRedo: false });
+    expect(a.get('todos')).toEqual(referenceState(todos, await a.events()));
+  });
+
   it('check expectedVersion against the shared log, so only one of two racing tabs wins', async () => {
     const [a, b] = (await tabs(2)) as [Store, Store];
     const results = await Promise.allSettled([

@@ -181,4 +181,32 @@ describe('revert', () => {
     expect(calls).toBeLessThanOrEqual(10);
     expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
   });
+
+  it('undoes and redoes a recent commit without replaying the events before it', async () => {
+    let calls = 0;
+    const counting = defineProjection<number>({
+      name: 'counting',
+      initial: () => 0,
+      reduce: (n) => {
+        calls++;
+        return n + 1;
+      },
+    });
+    // 600 events since the last snapshot: a replay from it would call the reducer ~600 times.
+    const s = await store({ projections: { counting, todos }, snapshotEvery: 1000 });
+    await s.append(Array.from({ length: 600 }, (_, i) => ({ type: 'added', payload: { id: `b${i}` } })));
+    await s.append({ type: 'added', payload: { id: 'x' } });
+    await s.append([{ type: 'added', payload: { id: 'y' } }, { type: 'added', payload: { id: 'z' } }]);
+    calls = 0;
+    expect(await s.undo()).toBe(true);
+    expect(await s.undo()).toBe(true);
+    expect(s.get('counting')).toBe(600);
+    // Each undo starts from the state held in memory just before its commit; the undone
+    // events themselves are skipped, so no reducer runs at all.
+    expect(calls).toBe(0);
+    expect(await s.redo()).toBe(true);
+    expect(s.get('counting')).toBe(601);
+    expect(calls).toBeLessThanOrEqual(2);
+    expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
+  });
 });
