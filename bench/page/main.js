@@ -1,7 +1,8 @@
 // The benchmark page: window.bench(cmd, args) runs one measurement and returns numbers.
 // Driven by bench/run.mjs. Every toolkit call goes through the public API (createStore
-// in worker mode); every baseline through raw.worker.js. Times are performance.now() on
-// the main thread, from the call until its promise resolved.
+// in worker mode); every baseline through raw.worker.js, except the peers (RxDB,
+// Replicache: peers.js, on this main thread, where they normally run). Times are
+// performance.now() on the main thread, from the call until its promise resolved.
 import { createStore, defineProjection } from 'eventloom';
 import { wrap } from 'comlink';
 import { inputsOf, makeEvents, rng } from './data.js';
@@ -13,6 +14,7 @@ const now = () => performance.now();
 
 let raw;
 const rawApi = () => (raw ??= wrap(newRawWorker()));
+const peers = () => import('./peers.js');
 
 async function openStore(name, options = {}) {
   const worker = newStoreWorker();
@@ -248,6 +250,17 @@ const commands = {
     return { ms };
   },
   deleteDb: ({ name }) => deleteDb(name),
+
+  // ---- peers (RxDB, Replicache): bench/page/peers.js, loaded only by these commands ----
+  peerVersions: async () => (await peers()).versions(),
+  /** `count` events written by a peer until durable (rxdb bulkInsert / replicache mutations + persist). */
+  peerBulk: async (args) => (await peers()).bulk(args),
+  /** `count` sequential one-event Replicache mutations, each until persisted. */
+  peerSingle: async (args) => (await peers()).single(args),
+  /** A peer database of `count` events, for peerBoot. */
+  peerBuild: async (args) => (await peers()).build(args),
+  /** A peer opened until all `count` events are read. */
+  peerBoot: async (args) => (await peers()).boot(args),
 };
 
 window.bench = async (cmd, args) => commands[cmd](args ?? {});
