@@ -124,11 +124,13 @@ export async function readEvents(db: LogDb, from: number, to: number): Promise<S
 /** All marker events ($undo/$redo) in the log, in log order. */
 export async function readMarkers(db: LogDb): Promise<StoredEvent[]> {
   const records = new Map<number, LogRecord>();
-  for (const type of [UNDO, REDO]) {
-    await scanRecords(db, 'tk', [type, -Infinity], [type, Infinity], false, (r) => {
-      records.set(r.first, r);
-    });
-  }
+  await Promise.all(
+    [UNDO, REDO].map((type) =>
+      scanRecords(db, 'tk', [type, -Infinity], [type, Infinity], false, (r) => {
+        records.set(r.first, r);
+      }),
+    ),
+  );
   const out: StoredEvent[] = [];
   for (const record of [...records.values()].sort((a, b) => a.first - b.first)) {
     record.events.forEach((e, i) => {

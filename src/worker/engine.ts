@@ -113,8 +113,9 @@ export class Engine implements EngineApi {
     });
     const db = openLogDb(config);
     await db.open();
-    const clientId = await db.transaction('rw', db.meta, async () => {
-      if (config.clientId !== undefined) return config.clientId;
+    // A read-only look first: a read-write transaction costs more, and is needed only once.
+    const known = config.clientId ?? (await db.meta.get('clientId'))?.value;
+    const clientId = typeof known === 'string' ? known : await db.transaction('rw', db.meta, async () => {
       const stored = await db.meta.get('clientId');
       if (typeof stored?.value === 'string') return stored.value;
       const made = uuidv7();
@@ -145,25 +146,29 @@ export class Engine implements EngineApi {
   async #load(): Promise<void> {
     const db = this.#db;
     // One read transaction: head, markers, snapshots and tail from one state of the log.
-    const ws = await db.transaction('r', db.records, db.snapshots, db.meta, async () => {
-      this.#head = await readHead(db);
-      this.#epoch = (await readRewrites(db)).epoch;
-      this.#pending = await countPending(db);
+    // Independent reads are issued together: a fresh worker pays a round trip per await.
+    const { ws, history } = await db.transaction('r', db.records, db.snapshots, db.meta, async () => {
+      const [head, rewrites, pending, markerEvents] = await Promise.all([readHead(db), readRewrites(db), countPending(db), readMarkers(db)]);
+      this.#head = head;
+      this.#epoch = rewrites.epoch;
+      this.#pending = pending;
       const markers = new MarkerLog();
-      for (const e of await readMarkers(db)) if (e.position <= this.#head) markers.add(markerOf(e)!);
-      for (const target of markers.unknownTargets()) {
-        const events = await readCommit(db, target);
-        if (events[0]) markers.setFirst(target, events[0].position);
-      }
+      for (const e of markerEvents) if (e.position <= head) markers.add(markerOf(e)!);
+      const targets = markers.unknownTargets();
+      const firsts = await Promise.all(targets.map(async (target) => (await readCommit(db, target))[0]?.position));
+      targets.forEach((target, i) => {
+        if (firsts[i] !== undefined) markers.setFirst(target, firsts[i]);
+      });
       this.#markers = markers;
       const working = this.#working();
-      await working.rebuild(this.#head, { captureMissing: true });
-      return working;
+      const [, history] = await Promise.all([working.rebuild(head, { captureMissing: true }), this.#writer.history({ head, markers })]);
+      return { ws: working, history };
     });
     this.#states = ws.states;
     this.#maxTime = ws.maxTime;
+    this.#canUndo = history.undoTarget !== undefined;
+    this.#canRedo = history.redoTarget !== undefined;
     if (ws.snapshots.length > 0) await this.#saveSnapshots(ws.snapshots);
-    await this.#refreshHistory();
     this.#loaded = true;
     // Another tab may have written while we loaded; its message may have come too early.
     this.#catchUpWanted = true;
@@ -374,11 +379,6 @@ export class Engine implements EngineApi {
     return ws.head !== this.#head || ws.epoch !== this.#epoch || ws.pending !== this.#pending || Object.keys(this.#changedStates(ws)).length > 0;
   }
 
-  async #refreshHistory(): Promise<void> {
-    const walk = await this.#writer.history({ head: this.#head, markers: this.#markers, ...(this.#own ? { own: this.#own } : {}) });
-    this.#canUndo = walk.undoTarget !== undefined;
-    this.#canRedo = walk.redoTarget !== undefined;
-  }
 
   #announce(states: States): void {
     this.#seq++;

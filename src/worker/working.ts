@@ -387,8 +387,10 @@ export class Working {
     }
     let from = position;
     let maxTime = -Infinity;
-    for (const p of this.ctx.projections) {
-      const snap = await findSnapshot(this.ctx.db, p.name, p.version, position, (s) => this.markers.validStart(s.position, 'head'));
+    const accept = (s: SnapshotRecord) => this.markers.validStart(s.position, 'head');
+    const snaps = await Promise.all(this.ctx.projections.map((p) => findSnapshot(this.ctx.db, p.name, p.version, position, accept)));
+    for (const [i, p] of this.ctx.projections.entries()) {
+      const snap = snaps[i];
       states[p.name] = snap ? snap.state : initialState(p);
       const start = snap?.position ?? 0;
       startAt[p.name] = start;
