@@ -2,7 +2,7 @@
  * createStore(): opens the engine in-process or in the given worker and resolves once
  * every projection's current state is ready (it never waits on the network).
  */
-import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { releaseProxy, wrap, type Remote } from 'comlink';
 import { InvalidEventError, reviveError } from '../core/errors/index.ts';
 import type { Change, EngineApi, OpenOptions, WorkerApi } from '../worker/contract.ts';
 import { Mirror } from './mirror.ts';
@@ -29,19 +29,25 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const onChange = (change: Change) => (mirror ? mirror.apply(change) : early.push(change));
 
   if (options.worker) {
-    const { port, opened } = await remoteCall(() => factoryOf(options.worker as Worker).open(openOptions, proxy(onChange)));
+    const { port, changes, opened } = await remoteCall(() => factoryOf(options.worker as Worker).open(openOptions));
     const remote = wrap<EngineApi>(port);
     mirror = new Mirror(opened);
-    for (const change of early) mirror.apply(change);
+    // Changes posted before this point wait in the port's queue; the mirror skips those
+    // that `opened` already includes (by seq).
+    changes.onmessage = (message: MessageEvent<Change>) => onChange(message.data);
     if (options.projections) {
       for (const name of Object.keys(options.projections)) {
         if (!mirror.states.has(name)) {
           await remote.close();
+          changes.close();
           throw new TypeError(`createStore: the worker's serveStore() has no projection "${name}"`);
         }
       }
     }
-    return new StoreImpl(opened.clientId, remoteApi(remote), mirror, () => remote[releaseProxy]());
+    return new StoreImpl(opened.clientId, remoteApi(remote), mirror, () => {
+      changes.close();
+      remote[releaseProxy]();
+    });
   }
 
   // Loaded on demand: in worker mode the main thread never loads the engine nor Dexie.

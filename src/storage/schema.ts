@@ -82,6 +82,10 @@ export function openLogDb(options: {
     // browser (the transaction committed), as every IndexedDB library assumes.
     chromeTransactionDurability: 'default',
   }) as LogDb;
+  // No liveQuery() reads this database (the engine announces its own changes), so Dexie's
+  // per-write observation (range sets of every key written, a BroadcastChannel post after
+  // every write transaction) and its optimistic query cache are pure cost here.
+  db.unuse({ stack: 'dbcore', name: 'Observability' }).unuse({ stack: 'dbcore', name: 'Cache' });
   db.version(SCHEMA_VERSION).stores({
     records: 'first, *sk, *tk, *ck, *cl, minTime, pending',
     snapshots: '[projection+version+position], position',

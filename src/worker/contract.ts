@@ -69,8 +69,9 @@ export interface RejectedCommit {
 /**
  * What a store worker exposes: each open() starts a session (one engine) and answers with
  * a MessagePort that serves that session's EngineApi, so stores on one worker, or a store
- * reopened on it after close(), never share an engine.
+ * reopened on it after close(), never share an engine, and a port on which the session
+ * posts each Change (plain messages, no reply: one message per change).
  */
 export interface WorkerApi {
-  open(options: OpenOptions, onChange: (change: Change) => void): Promise<{ port: MessagePort; opened: Opened }>;
+  open(options: OpenOptions): Promise<{ port: MessagePort; changes: MessagePort; opened: Opened }>;
 }

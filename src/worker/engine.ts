@@ -12,7 +12,7 @@
  * 3. A call resolves only after the change that includes its effect was announced.
  */
 import { uuidv7 } from 'uuidv7';
-import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
+import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError, isStorageFullError } from '../core/errors/index.ts';
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
 import { MarkerLog, markerOf, type HistoryWalk } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
@@ -51,6 +51,17 @@ interface PeerMessage {
 type OpBody = WriteOp | { kind: 'integrate'; input: IntegrateInput };
 type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
+/** What one transaction of a batch did, kept only once it committed. */
+interface Attempt {
+  ws: Working;
+  lastAppendWasOwnCommit: boolean;
+  addedPending: boolean;
+  history: HistoryWalk | undefined;
+}
+
+/** An append without expectedVersion: it needs no read of the log. */
+const isPlain = (op: Op): op is Op & { kind: 'append' } => op.kind === 'append' && op.input.expectedVersion === 'any';
+
 const MAX_BATCH = 1000;
 export const DEFAULT_SNAPSHOT_EVERY = 1000;
 
@@ -83,6 +94,7 @@ export class Engine implements EngineApi {
   readonly #syncing: boolean;
   readonly #writer: Writer;
   readonly #channel: BroadcastChannel | undefined;
+  #peersTold: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(init: {
     db: LogDb;
@@ -287,56 +299,30 @@ export class Engine implements EngineApi {
   }
 
   async #runBatch(ops: Op[]): Promise<void> {
-    const db = this.#db;
-    const ws = this.#working();
-    let lastAppendWasOwnCommit = false;
-    let addedPending = false;
-    let history: HistoryWalk | undefined;
+    // A batch of plain appends first runs optimistically: its catch-up reads are issued
+    // together with its writes instead of before them, one round trip instead of three.
+    // If another store did write (or the attempt failed in any way), nothing was kept and
+    // the batch runs again the careful way.
+    let attempt: Attempt | undefined;
+    if (ops.length > 0 && ops.every(isPlain)) {
+      try {
+        attempt = await this.#attempt(ops, true);
+      } catch (error) {
+        const mapped = storageError(error);
+        if (isStorageFullError(mapped)) {
+          for (const op of ops) op.reject(mapped);
+          return;
+        }
+      }
+    }
     try {
-      await db.transaction('rw', db.records, db.snapshots, db.meta, db.rejected, async () => {
-        // Another store on this database may have rewritten (rebased) or extended the log.
-        const rewrites = await readRewrites(db);
-        const from = rewrittenFrom(rewrites, ws.epoch);
-        if (from <= ws.head) await ws.rewind(from - 1);
-        ws.epoch = rewrites.epoch;
-        const foreign = await db.records.where(':id').above(ws.head).toArray();
-        for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
-        if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db);
-        for (const op of ops) {
-          const cp = ws.checkpoint();
-          try {
-            // A plain append (no expectedVersion) needs no read: it runs without an await,
-            // so a group commit of many appends stays one uninterrupted transaction body.
-            op.result =
-              op.kind === 'append' && op.input.expectedVersion === 'any'
-                ? { events: this.#writer.commit(ws, op.input.events) }
-                : op.kind === 'integrate'
-                  ? { integrated: await integrate(this.#db, ws, op.input) }
-                  : await this.#writer.prepare(ws, op);
-            if (op.kind !== 'integrate') {
-              lastAppendWasOwnCommit = op.kind === 'append';
-              addedPending ||= this.#syncing && ws.head !== cp.head;
-            }
-          } catch (error) {
-            if (op.kind === 'integrate') throw error;
-            ws.rollback(cp);
-            op.error = storageError(error);
-          }
-        }
-        await ws.settle();
-        for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
-        // undo()/redo() flags of the log as this batch leaves it, read in its transaction
-        // (a read on its own would cost a transaction per request). A new own commit at the
-        // top needs no read: it can be undone and nothing can be redone.
-        if (!(lastAppendWasOwnCommit && ws.epoch === this.#epoch) && this.#moved(ws)) {
-          history = await this.#writer.history(ws).catch(() => undefined); // keep the old flags
-        }
-      });
+      attempt ??= await this.#attempt(ops, false);
     } catch (error) {
       const mapped = storageError(error);
       for (const op of ops) op.reject(mapped);
       return;
     }
+    const { ws, lastAppendWasOwnCommit, addedPending, history } = attempt;
     const changed = this.#changedStates(ws);
     const moved = this.#moved(ws);
     const rewritten = ws.epoch !== this.#epoch;
@@ -358,12 +344,104 @@ export class Engine implements EngineApi {
     }
     if (moved) {
       this.#announce(changed);
-      this.#channel?.postMessage({ head: this.#head, epoch: this.#epoch });
+      this.#tellPeers();
     }
     if (addedPending || (this.#pending > 0 && ops.length === 0)) this.#syncer?.poke();
     for (const op of ops) {
       if (op.error !== undefined) op.reject(op.error);
       else op.resolve({ ...(op.result as object), seq: this.#seq });
+    }
+  }
+
+  /**
+   * Tells the other stores on this database that the log moved, after this task: the
+   * callers' results go out first, and a burst of batches costs one post.
+   */
+  #tellPeers(): void {
+    if (!this.#channel || this.#peersTold !== undefined) return;
+    this.#peersTold = setTimeout(() => this.#postToPeers(), 0);
+  }
+
+  #postToPeers(): void {
+    clearTimeout(this.#peersTold);
+    this.#peersTold = undefined;
+    this.#channel?.postMessage({ head: this.#head, epoch: this.#epoch } satisfies PeerMessage);
+  }
+
+  /** One transaction of a batch; throws if it did not commit (then nothing of it is kept). */
+  async #attempt(ops: Op[], optimistic: boolean): Promise<Attempt> {
+    const db = this.#db;
+    const ws = this.#working();
+    const done: Attempt = { ws, lastAppendWasOwnCommit: false, addedPending: false, history: undefined };
+    for (const op of ops) {
+      delete op.result;
+      delete op.error;
+    }
+    // Only an integration records rejected commits: a smaller scope is a cheaper transaction.
+    const scope = ops.some((op) => op.kind === 'integrate') ? [db.records, db.snapshots, db.meta, db.rejected] : [db.records, db.snapshots, db.meta];
+    await db.transaction('rw', scope, async () => {
+      // Another store on this database may have rewritten (rebased) or extended the log.
+      if (optimistic) {
+        const head = ws.head;
+        const seen = Promise.all([readRewrites(db), db.records.where(':id').above(head).count()]);
+        for (const op of ops) if (isPlain(op)) this.#runPlain(ws, op, done);
+        ws.flush();
+        const [rewrites, foreign] = await seen;
+        if (foreign > 0 || rewrites.epoch !== ws.epoch) throw new Error('the log moved: run the batch the careful way');
+      } else {
+        const rewrites = await readRewrites(db);
+        const from = rewrittenFrom(rewrites, ws.epoch);
+        if (from <= ws.head) await ws.rewind(from - 1);
+        ws.epoch = rewrites.epoch;
+        const foreign = await db.records.where(':id').above(ws.head).toArray();
+        for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
+        if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db);
+        for (const op of ops) {
+          if (op.kind === 'append' && op.input.expectedVersion === 'any') {
+            this.#runPlain(ws, op, done);
+            continue;
+          }
+          ws.flush(); // what follows may read the log: it must see the writes before it
+          const cp = ws.checkpoint();
+          try {
+            op.result = op.kind === 'integrate' ? { integrated: await integrate(this.#db, ws, op.input) } : await this.#writer.prepare(ws, op);
+            if (op.kind !== 'integrate') {
+              done.lastAppendWasOwnCommit = op.kind === 'append';
+              done.addedPending ||= this.#syncing && ws.head !== cp.head;
+            }
+          } catch (error) {
+            if (op.kind === 'integrate') throw error;
+            ws.rollback(cp);
+            op.error = storageError(error);
+          }
+        }
+      }
+      await ws.settle();
+      for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
+      // undo()/redo() flags of the log as this batch leaves it, read in its transaction
+      // (a read on its own would cost a transaction per request). A new own commit at the
+      // top needs no read: it can be undone and nothing can be redone.
+      if (!(done.lastAppendWasOwnCommit && ws.epoch === this.#epoch) && this.#moved(ws)) {
+        done.history = await this.#writer.history(ws).catch(() => undefined); // keep the old flags
+      }
+    });
+    return done;
+  }
+
+  /**
+   * A plain append (no expectedVersion) needs no read: it runs without an await, so a group
+   * commit of many appends stays one uninterrupted transaction body, and their records are
+   * written together.
+   */
+  #runPlain(ws: Working, op: Op & { kind: 'append' }, done: Attempt): void {
+    const cp = ws.checkpoint();
+    try {
+      op.result = { events: this.#writer.commit(ws, op.input.events) };
+      done.lastAppendWasOwnCommit = true;
+      done.addedPending ||= this.#syncing;
+    } catch (error) {
+      ws.rollback(cp);
+      op.error = storageError(error);
     }
   }
 
@@ -479,6 +557,7 @@ export class Engine implements EngineApi {
     this.#closed = true;
     await this.#syncer?.close();
     await this.#chain;
+    if (this.#peersTold !== undefined) this.#postToPeers();
     this.#channel?.close();
     this.#db.close();
   }

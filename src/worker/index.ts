@@ -5,7 +5,7 @@
  * The worker owns the database; the main thread's createStore({ worker }) drives it.
  * Each createStore() on the worker gets its own session (engine) on its own MessagePort.
  */
-import { expose, releaseProxy, transfer, type Endpoint, type Remote } from 'comlink';
+import { expose, transfer, type Endpoint } from 'comlink';
 import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import type { Change, EngineApi, WorkerApi } from './contract.ts';
@@ -24,7 +24,10 @@ export interface ServeStoreOptions {
 
 export function serveStore(options: ServeStoreOptions): void {
   const api: WorkerApi = {
-    async open(openOptions, onChange) {
+    async open(openOptions) {
+      // Changes go out on their own port as plain messages: a Comlink callback would cost
+      // a reply from the main thread for every change.
+      const changes = new MessageChannel();
       const engine = await Engine.open(
         {
           ...openOptions,
@@ -33,10 +36,7 @@ export function serveStore(options: ServeStoreOptions): void {
           IDBKeyRange: options.IDBKeyRange,
           fetch: options.fetch,
         },
-        (change: Change) => {
-          // A Comlink proxy: fire and forget; message order keeps changes before results.
-          void Promise.resolve(onChange(change)).catch(() => undefined);
-        },
+        (change: Change) => changes.port1.postMessage(change),
       );
       const { port1, port2 } = new MessageChannel();
       const api = engineApi(engine);
@@ -44,11 +44,11 @@ export function serveStore(options: ServeStoreOptions): void {
         ...api,
         close: async () => {
           await api.close();
-          (onChange as Partial<Remote<unknown>>)[releaseProxy]?.();
+          changes.port1.close();
         },
       };
       expose(withWireErrors(session), port1);
-      return transfer({ port: port2, opened: engine.opened() }, [port2]);
+      return transfer({ port: port2, changes: changes.port2, opened: engine.opened() }, [port2, changes.port2]);
     },
   };
   expose(withWireErrors(api), options.endpoint);
