@@ -11,23 +11,25 @@
  *    batch first applies records past our head ("catch-up"), inside its own transaction.
  * 3. A call resolves only after the change that includes its effect was announced.
  */
-import { uuidv7 } from 'uuidv7';
-import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError, isStorageFullError } from '../core/errors/index.ts';
+import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
-import { MarkerLog, markerOf, type HistoryWalk } from '../core/markers.ts';
+import { MarkerLog } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import { initialState, type States } from '../core/replay.ts';
-import { readCommit, readHead, readMarkers } from '../storage/log.ts';
 import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
-import { eventsOf, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
-import { countPending, readConfirmedHead, readPendingWire, readRewrites, rewrittenFrom } from '../storage/sync.ts';
+import type { LogDb } from '../storage/schema.ts';
+import { readConfirmedHead, readPendingWire } from '../storage/sync.ts';
 import type { Syncer, SyncHost } from '../sync/syncer.ts';
+import { attemptBatch, type BatchContext, type Op, type OpBody } from './batch.ts';
 import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, StoreStatus } from './contract.ts';
-import { integrate, type IntegrateInput, type IntegrateResult } from './integrate.ts';
-import { parseStateAt, storageError, validateSyncOptions } from './checks.ts';
+import type { IntegrateInput, IntegrateResult } from './integrate.ts';
+import { parseStateAt, validateSyncOptions } from './checks.ts';
+import { Peers, type PeerMessage } from './peers.ts';
+import { openDatabase, readStart, saveSnapshots } from './startup.ts';
+import type { OwnTail, RecentStates } from './tails.ts';
 import { stateAtView } from './timeTravel.ts';
-import { Writer, type WriteOp } from './writer.ts';
-import { Working, type LogContext, type OwnTail, type RecentStates } from './working.ts';
+import { Writer } from './writer.ts';
+import { Working, type LogContext } from './working.ts';
 
 export interface EngineConfig extends OpenOptions {
   projections: Record<string, Projection<any>>;
@@ -38,29 +40,6 @@ export interface EngineConfig extends OpenOptions {
 }
 
 export type Normalised = ReturnType<typeof validateInputs>;
-
-/** What stores on one database tell each other over their BroadcastChannel. */
-interface PeerMessage {
-  /** The log grew or was rewritten: look again. */
-  head?: number;
-  epoch?: number;
-  /** The leader's sync status, for the tabs that do not sync themselves. */
-  sync?: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'>;
-}
-
-type OpBody = WriteOp | { kind: 'integrate'; input: IntegrateInput };
-type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
-
-/** What one transaction of a batch did, kept only once it committed. */
-interface Attempt {
-  ws: Working;
-  lastAppendWasOwnCommit: boolean;
-  addedPending: boolean;
-  history: HistoryWalk | undefined;
-}
-
-/** An append without expectedVersion: it needs no read of the log. */
-const isPlain = (op: Op): op is Op & { kind: 'append' } => op.kind === 'append' && op.input.expectedVersion === 'any';
 
 const MAX_BATCH = 1000;
 export const DEFAULT_SNAPSHOT_EVERY = 1000;
@@ -93,8 +72,8 @@ export class Engine implements EngineApi {
   #syncer: Syncer | undefined;
   readonly #syncing: boolean;
   readonly #writer: Writer;
-  readonly #channel: BroadcastChannel | undefined;
-  #peersTold: ReturnType<typeof setTimeout> | undefined;
+  readonly #batch: BatchContext;
+  readonly #peers: Peers;
 
   private constructor(init: {
     db: LogDb;
@@ -111,29 +90,14 @@ export class Engine implements EngineApi {
     this.#byName = new Map(init.projections.map((p) => [p.name, p]));
     this.#states = {};
     this.#markers = new MarkerLog();
-    this.#channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`eventloom:${init.config.name}`) : undefined;
-    if (this.#channel) this.#channel.onmessage = (m: MessageEvent<PeerMessage>) => this.#onPeerChange(m.data);
+    this.#peers = new Peers(init.config.name, (message) => this.#onPeerChange(message), () => ({ head: this.#head, epoch: this.#epoch }));
     this.#syncing = init.config.sync !== undefined;
     this.#writer = new Writer({ db: init.db, clientId: init.clientId, syncing: this.#syncing });
+    this.#batch = { db: init.db, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
-    if (typeof config.name !== 'string' || config.name.length === 0) throw new TypeError('createStore: name must be a non-empty string');
-    const projections = Object.entries(config.projections ?? {}).map(([key, p]) => {
-      if (p.name !== key) throw new TypeError(`createStore: projection "${p.name}" is registered under the key "${key}"; use its name as key`);
-      return p as Projection<unknown>;
-    });
-    const db = openLogDb(config);
-    await db.open();
-    // A read-only look first: a read-write transaction costs more, and is needed only once.
-    const known = config.clientId ?? (await db.meta.get('clientId'))?.value;
-    const clientId = typeof known === 'string' ? known : await db.transaction('rw', db.meta, async () => {
-      const stored = await db.meta.get('clientId');
-      if (typeof stored?.value === 'string') return stored.value;
-      const made = uuidv7();
-      await db.meta.put({ key: 'clientId', value: made });
-      return made;
-    });
+    const { db, clientId, projections } = await openDatabase(config);
     if (config.sync) validateSyncOptions(config.sync);
     const engine = new Engine({ db, config, clientId, onChange, projections });
     try {
@@ -147,51 +111,29 @@ export class Engine implements EngineApi {
       await engine.#load();
       engine.#syncer?.start();
     } catch (error) {
-      engine.#channel?.close();
+      engine.#peers.close();
       db.close();
       throw error;
     }
     return engine;
   }
 
-  /** Start-up: markers, then every projection from its newest valid snapshot plus the tail. */
+  /** Start-up (see ./startup.ts): the view of the log as it was read, then a catch-up. */
   async #load(): Promise<void> {
-    const db = this.#db;
-    // One read transaction: head, markers, snapshots and tail from one state of the log.
-    // Independent reads are issued together: a fresh worker pays a round trip per await.
-    const { ws, history } = await db.transaction('r', db.records, db.snapshots, db.meta, async () => {
-      const [head, rewrites, pending, markerEvents] = await Promise.all([readHead(db), readRewrites(db), countPending(db), readMarkers(db)]);
-      this.#head = head;
-      this.#epoch = rewrites.epoch;
-      this.#pending = pending;
-      const markers = new MarkerLog();
-      for (const e of markerEvents) if (e.position <= head) markers.add(markerOf(e)!);
-      const targets = markers.unknownTargets();
-      const firsts = await Promise.all(targets.map(async (target) => (await readCommit(db, target))[0]?.position));
-      targets.forEach((target, i) => {
-        if (firsts[i] !== undefined) markers.setFirst(target, firsts[i]);
-      });
-      this.#markers = markers;
-      const working = this.#working();
-      const [, history] = await Promise.all([working.rebuild(head, { captureMissing: true }), this.#writer.history({ head, markers })]);
-      return { ws: working, history };
-    });
+    const { head, epoch, pending, markers, ws, history } = await readStart(this.#ctx, this.#writer);
+    this.#head = head;
+    this.#epoch = epoch;
+    this.#pending = pending;
+    this.#markers = markers;
     this.#states = ws.states;
     this.#maxTime = ws.maxTime;
     this.#canUndo = history.undoTarget !== undefined;
     this.#canRedo = history.redoTarget !== undefined;
-    if (ws.snapshots.length > 0) await this.#saveSnapshots(ws.snapshots);
+    if (ws.snapshots.length > 0) await saveSnapshots(this.#db, ws.snapshots);
     this.#loaded = true;
     // Another tab may have written while we loaded; its message may have come too early.
     this.#catchUpWanted = true;
     this.#scheduleDrain();
-  }
-
-  async #saveSnapshots(snapshots: SnapshotRecord[]): Promise<void> {
-    for (const s of snapshots) {
-      // A state that cannot be cloned cannot be snapshotted; replay still derives it.
-      await this.#db.snapshots.put(s).catch(() => undefined);
-    }
   }
 
   opened(): Opened {
@@ -299,29 +241,8 @@ export class Engine implements EngineApi {
   }
 
   async #runBatch(ops: Op[]): Promise<void> {
-    // A batch of plain appends first runs optimistically: its catch-up reads are issued
-    // together with its writes instead of before them, one round trip instead of three.
-    // If another store did write (or the attempt failed in any way), nothing was kept and
-    // the batch runs again the careful way.
-    let attempt: Attempt | undefined;
-    if (ops.length > 0 && ops.every(isPlain)) {
-      try {
-        attempt = await this.#attempt(ops, true);
-      } catch (error) {
-        const mapped = storageError(error);
-        if (isStorageFullError(mapped)) {
-          for (const op of ops) op.reject(mapped);
-          return;
-        }
-      }
-    }
-    try {
-      attempt ??= await this.#attempt(ops, false);
-    } catch (error) {
-      const mapped = storageError(error);
-      for (const op of ops) op.reject(mapped);
-      return;
-    }
+    const attempt = await attemptBatch(this.#batch, ops);
+    if (!attempt) return; // nothing was kept; every call was rejected
     const { ws, lastAppendWasOwnCommit, addedPending, history } = attempt;
     const changed = this.#changedStates(ws);
     const moved = this.#moved(ws);
@@ -344,104 +265,12 @@ export class Engine implements EngineApi {
     }
     if (moved) {
       this.#announce(changed);
-      this.#tellPeers();
+      this.#peers.tellMoved();
     }
     if (addedPending || (this.#pending > 0 && ops.length === 0)) this.#syncer?.poke();
     for (const op of ops) {
       if (op.error !== undefined) op.reject(op.error);
       else op.resolve({ ...(op.result as object), seq: this.#seq });
-    }
-  }
-
-  /**
-   * Tells the other stores on this database that the log moved, after this task: the
-   * callers' results go out first, and a burst of batches costs one post.
-   */
-  #tellPeers(): void {
-    if (!this.#channel || this.#peersTold !== undefined) return;
-    this.#peersTold = setTimeout(() => this.#postToPeers(), 0);
-  }
-
-  #postToPeers(): void {
-    clearTimeout(this.#peersTold);
-    this.#peersTold = undefined;
-    this.#channel?.postMessage({ head: this.#head, epoch: this.#epoch } satisfies PeerMessage);
-  }
-
-  /** One transaction of a batch; throws if it did not commit (then nothing of it is kept). */
-  async #attempt(ops: Op[], optimistic: boolean): Promise<Attempt> {
-    const db = this.#db;
-    const ws = this.#working();
-    const done: Attempt = { ws, lastAppendWasOwnCommit: false, addedPending: false, history: undefined };
-    for (const op of ops) {
-      delete op.result;
-      delete op.error;
-    }
-    // Only an integration records rejected commits: a smaller scope is a cheaper transaction.
-    const scope = ops.some((op) => op.kind === 'integrate') ? [db.records, db.snapshots, db.meta, db.rejected] : [db.records, db.snapshots, db.meta];
-    await db.transaction('rw', scope, async () => {
-      // Another store on this database may have rewritten (rebased) or extended the log.
-      if (optimistic) {
-        const head = ws.head;
-        const seen = Promise.all([readRewrites(db), db.records.where(':id').above(head).count()]);
-        for (const op of ops) if (isPlain(op)) this.#runPlain(ws, op, done);
-        ws.flush();
-        const [rewrites, foreign] = await seen;
-        if (foreign > 0 || rewrites.epoch !== ws.epoch) throw new Error('the log moved: run the batch the careful way');
-      } else {
-        const rewrites = await readRewrites(db);
-        const from = rewrittenFrom(rewrites, ws.epoch);
-        if (from <= ws.head) await ws.rewind(from - 1);
-        ws.epoch = rewrites.epoch;
-        const foreign = await db.records.where(':id').above(ws.head).toArray();
-        for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
-        if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db);
-        for (const op of ops) {
-          if (op.kind === 'append' && op.input.expectedVersion === 'any') {
-            this.#runPlain(ws, op, done);
-            continue;
-          }
-          ws.flush(); // what follows may read the log: it must see the writes before it
-          const cp = ws.checkpoint();
-          try {
-            op.result = op.kind === 'integrate' ? { integrated: await integrate(this.#db, ws, op.input) } : await this.#writer.prepare(ws, op);
-            if (op.kind !== 'integrate') {
-              done.lastAppendWasOwnCommit = op.kind === 'append';
-              done.addedPending ||= this.#syncing && ws.head !== cp.head;
-            }
-          } catch (error) {
-            if (op.kind === 'integrate') throw error;
-            ws.rollback(cp);
-            op.error = storageError(error);
-          }
-        }
-      }
-      await ws.settle();
-      for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
-      // undo()/redo() flags of the log as this batch leaves it, read in its transaction
-      // (a read on its own would cost a transaction per request). A new own commit at the
-      // top needs no read: it can be undone and nothing can be redone.
-      if (!(done.lastAppendWasOwnCommit && ws.epoch === this.#epoch) && this.#moved(ws)) {
-        done.history = await this.#writer.history(ws).catch(() => undefined); // keep the old flags
-      }
-    });
-    return done;
-  }
-
-  /**
-   * A plain append (no expectedVersion) needs no read: it runs without an await, so a group
-   * commit of many appends stays one uninterrupted transaction body, and their records are
-   * written together.
-   */
-  #runPlain(ws: Working, op: Op & { kind: 'append' }, done: Attempt): void {
-    const cp = ws.checkpoint();
-    try {
-      op.result = { events: this.#writer.commit(ws, op.input.events) };
-      done.lastAppendWasOwnCommit = true;
-      done.addedPending ||= this.#syncing;
-    } catch (error) {
-      ws.rollback(cp);
-      op.error = storageError(error);
     }
   }
 
@@ -522,7 +351,7 @@ export class Engine implements EngineApi {
         this.#sync = next;
         if (this.#closed) return;
         this.#announce({});
-        if (this.#syncer?.leading) this.#channel?.postMessage({ sync: next } satisfies PeerMessage);
+        if (this.#syncer?.leading) this.#peers.post({ sync: next });
       },
     };
   }
@@ -557,8 +386,8 @@ export class Engine implements EngineApi {
     this.#closed = true;
     await this.#syncer?.close();
     await this.#chain;
-    if (this.#peersTold !== undefined) this.#postToPeers();
-    this.#channel?.close();
+    this.#peers.flush();
+    this.#peers.close();
     this.#db.close();
   }
 }

@@ -24,6 +24,8 @@ import { fold, initialState, type States } from '../core/replay.ts';
 import { countStream, forEachEvents, readCommit } from '../storage/log.ts';
 import type { LogDb, LogRecord, SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
+import { StreamVersions } from './streamVersions.ts';
+import { addOwn, recentAt, remember, type OwnTail, type RecentStates } from './tails.ts';
 
 export interface LogContext {
   readonly db: LogDb;
@@ -31,28 +33,6 @@ export interface LogContext {
   /** Snapshot interval; 0 = no snapshots. */
   readonly every: number;
 }
-
-/** The state of every projection at a position (the head before an operation). */
-export interface RecentStates {
-  readonly position: number;
-  readonly maxTime: number;
-  readonly states: States;
-}
-
-/** Operations whose start states stay in memory. */
-const RECENT = 16;
-
-/** What undo's history walk needs of an own event (payload and meta of markers only). */
-export type OwnEvent = Pick<StoredEvent, 'position' | 'type' | 'payload' | 'commit' | 'meta'>;
-
-/** This client's events from `from` to the head, oldest first (invariant 5). */
-export interface OwnTail {
-  readonly from: number;
-  readonly events: readonly OwnEvent[];
-}
-
-/** Own events kept in memory. */
-const OWN = 256;
 
 interface Checkpoint {
   own: OwnTail;
@@ -76,9 +56,7 @@ export class Working {
   states: States;
   markers: MarkerLog;
   /** Stream versions known at `head`: the engine's map plus this copy's changes (overlay). */
-  readonly #baseVersions: ReadonlyMap<string, number>;
-  readonly #versions = new Map<string, number | undefined>();
-  #versionsCleared = false;
+  readonly #versions: StreamVersions;
   /** Snapshots captured for new positions, to write in the same transaction. */
   readonly snapshots: SnapshotRecord[] = [];
   /**
@@ -88,7 +66,7 @@ export class Working {
    */
   readonly writes: Promise<unknown>[] = [];
   #unwritten: LogRecord[] = [];
-  /** The head states of the last RECENT operations, oldest first (invariant 4). */
+  /** The head states of the last RECENT (./tails.ts) operations, oldest first (invariant 4). */
   recent: readonly RecentStates[];
   own: OwnTail;
   /** Events read by noteTarget() for the next apply() only. */
@@ -116,7 +94,7 @@ export class Working {
     this.epoch = from.epoch;
     this.states = from.states;
     this.markers = from.markers;
-    this.#baseVersions = from.versions;
+    this.#versions = new StreamVersions(from.versions, this.#journal);
     this.recent = from.recent ?? [];
     this.own = from.own ?? { from: from.head + 1, events: [] };
   }
@@ -124,10 +102,7 @@ export class Working {
   checkpoint(): Checkpoint {
     // The next marker change copies the log first, so rollback() can restore this one.
     this.#markersShared = true;
-    const last = this.recent[this.recent.length - 1];
-    if (last?.position !== this.head) {
-      this.recent = [...this.recent.slice(1 - RECENT), { position: this.head, maxTime: this.maxTime, states: this.states }];
-    }
+    this.recent = remember(this.recent, { position: this.head, maxTime: this.maxTime, states: this.states });
     return {
       own: this.own,
       head: this.head,
@@ -181,44 +156,21 @@ export class Working {
 
   /** The version of a stream at `head`: from memory, or counted in the log once. */
   async version(stream: string): Promise<number> {
-    const known = this.#knownVersion(stream);
+    const known = this.#versions.get(stream);
     if (known !== undefined) return known;
     const counted = await countStream(this.ctx.db, stream);
-    this.#setVersion(stream, counted);
+    this.#versions.set(stream, counted);
     return counted;
-  }
-
-  #knownVersion(stream: string): number | undefined {
-    if (this.#versions.has(stream)) return this.#versions.get(stream);
-    return this.#versionsCleared ? undefined : this.#baseVersions.get(stream);
-  }
-
-  #setVersion(stream: string, version: number): void {
-    const had = this.#versions.has(stream);
-    const before = this.#versions.get(stream);
-    this.#versions.set(stream, version);
-    this.#journal.push(() => (had ? this.#versions.set(stream, before) : this.#versions.delete(stream)));
   }
 
   /** Writes this copy's stream versions into the engine's map (after the commit). */
   mergeVersionsInto(target: Map<string, number>): void {
-    if (this.#versionsCleared) target.clear();
-    for (const [stream, version] of this.#versions) {
-      if (version === undefined) target.delete(stream);
-      else target.set(stream, version);
-    }
+    this.#versions.mergeInto(target);
   }
 
   /** Adds this client's newly written events to `own` (invariant 5). */
   noteOwn(events: readonly StoredEvent[]): void {
-    const added: OwnEvent[] = events.map((e) =>
-      isMarkerType(e.type)
-        ? { position: e.position, type: e.type, payload: e.payload, commit: e.commit, ...(e.meta ? { meta: e.meta } : {}) }
-        : { position: e.position, type: e.type, payload: null, commit: e.commit },
-    );
-    const all = [...this.own.events, ...added];
-    const kept = all.length > OWN ? all.slice(all.length - OWN) : all;
-    this.own = { from: all.length > OWN ? kept[0]!.position : this.own.from, events: kept };
+    this.own = addOwn(this.own, events);
   }
 
   /** Forgets `own` up to the head: the log changed in ways not made by this client's writes. */
@@ -306,8 +258,8 @@ export class Working {
   #bumpVersions(events: readonly StoredEvent[]): void {
     for (const e of events) {
       if (isMarkerType(e.type)) continue;
-      const v = this.#knownVersion(e.stream);
-      if (v !== undefined) this.#setVersion(e.stream, v + 1);
+      const v = this.#versions.get(e.stream);
+      if (v !== undefined) this.#versions.set(e.stream, v + 1);
     }
   }
 
@@ -338,14 +290,7 @@ export class Working {
     if (position >= this.head) return;
     const markers = this.#writableMarkers();
     markers.truncate(position + 1);
-    const overlay = [...this.#versions];
-    const cleared = this.#versionsCleared;
     this.#versions.clear();
-    this.#versionsCleared = true;
-    this.#journal.push(() => {
-      this.#versionsCleared = cleared;
-      for (const [stream, version] of overlay) this.#versions.set(stream, version);
-    });
     const recent = this.recent;
     this.recent = recent.filter((r) => r.position <= position);
     this.#journal.push(() => (this.recent = recent));
@@ -389,7 +334,7 @@ export class Working {
     position: number,
   ): Promise<{ startAt: Record<string, number>; from: number; maxTime: number }> {
     const startAt: Record<string, number> = {};
-    const hit = this.#recentAt(position);
+    const hit = recentAt(this.recent, position, this.ctx.every, (start) => this.markers.validStart(start, 'head'));
     if (hit) {
       for (const p of this.ctx.projections) {
         states[p.name] = hit.states[p.name];
@@ -412,21 +357,6 @@ export class Working {
       }
     }
     return { startAt, from, maxTime };
-  }
-
-  /**
-   * The newest valid recent state at or before `position`, unless a snapshot on the grid
-   * (every `every` positions) lies between it and `position`.
-   */
-  #recentAt(position: number): RecentStates | undefined {
-    const every = this.ctx.every;
-    for (let i = this.recent.length - 1; i >= 0; i--) {
-      const r = this.recent[i]!;
-      if (r.position > position) continue;
-      if (every > 0 && Math.floor(position / every) * every > r.position) return undefined;
-      return this.markers.validStart(r.position, 'head') ? r : undefined;
-    }
-    return undefined;
   }
 
   /** Recomputes the head state from the newest valid snapshot before `affected`. */

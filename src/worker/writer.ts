@@ -9,7 +9,8 @@ import { REDO, UNDO, isMarkerType, type ExpectedVersion, type StoredEvent, type 
 import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
 import { readCommit, walkClient } from '../storage/log.ts';
 import { eventsOf, makeRecord, type LogDb, type LogRecord, type RecordEvent } from '../storage/schema.ts';
-import type { OwnTail, Working } from './working.ts';
+import type { OwnTail } from './tails.ts';
+import type { Working } from './working.ts';
 
 export type WriteOp =
   | { kind: 'append'; input: ReturnType<typeof validateInputs> }

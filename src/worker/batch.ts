@@ -1,0 +1,151 @@
+/**
+ * One batch of the engine's writer (engine invariants 1 and 2): its calls run in one
+ * IndexedDB transaction on a working copy of the engine's view, which first applies what
+ * other stores wrote past our head (catch-up). The engine installs the working copy only
+ * once that transaction committed.
+ */
+import { isStorageFullError } from '../core/errors/index.ts';
+import type { HistoryWalk } from '../core/markers.ts';
+import { eventsOf, type LogDb } from '../storage/schema.ts';
+import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
+import { storageError } from './checks.ts';
+import { integrate, type IntegrateInput } from './integrate.ts';
+import type { Working } from './working.ts';
+import type { WriteOp, Writer } from './writer.ts';
+
+export type OpBody = WriteOp | { kind: 'integrate'; input: IntegrateInput };
+export type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/** What one transaction of a batch did, kept only once it committed. */
+export interface Attempt {
+  ws: Working;
+  lastAppendWasOwnCommit: boolean;
+  addedPending: boolean;
+  history: HistoryWalk | undefined;
+}
+
+/** What a batch needs of the engine. */
+export interface BatchContext {
+  readonly db: LogDb;
+  readonly writer: Writer;
+  /** With sync, new commits are pending. */
+  readonly syncing: boolean;
+  /** A working copy of the engine's view, as the last committed batch left it. */
+  working(): Working;
+  /** Did a working copy change anything that is announced? */
+  moved(ws: Working): boolean;
+}
+
+/** An append without expectedVersion: it needs no read of the log. */
+const isPlain = (op: Op): op is Op & { kind: 'append' } => op.kind === 'append' && op.input.expectedVersion === 'any';
+
+/**
+ * Runs the transaction of a batch. Resolves with what the committed transaction did, or
+ * with undefined once every call of the batch was rejected (nothing was kept). The calls'
+ * own results and errors are left on them (`result`, `error`) for the engine to settle.
+ */
+export async function attemptBatch(ctx: BatchContext, ops: Op[]): Promise<Attempt | undefined> {
+  // A batch of plain appends first runs optimistically: its catch-up reads are issued
+  // together with its writes instead of before them, one round trip instead of three.
+  // If another store did write (or the attempt failed in any way), nothing was kept and
+  // the batch runs again the careful way.
+  let attempt: Attempt | undefined;
+  if (ops.length > 0 && ops.every(isPlain)) {
+    try {
+      attempt = await runAttempt(ctx, ops, true);
+    } catch (error) {
+      const mapped = storageError(error);
+      if (isStorageFullError(mapped)) {
+        for (const op of ops) op.reject(mapped);
+        return undefined;
+      }
+    }
+  }
+  try {
+    attempt ??= await runAttempt(ctx, ops, false);
+  } catch (error) {
+    const mapped = storageError(error);
+    for (const op of ops) op.reject(mapped);
+    return undefined;
+  }
+  return attempt;
+}
+
+/** One transaction of a batch; throws if it did not commit (then nothing of it is kept). */
+async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Promise<Attempt> {
+  const { db } = ctx;
+  const ws = ctx.working();
+  // The engine's epoch: it changes only when a committed batch is installed.
+  const epoch = ws.epoch;
+  const done: Attempt = { ws, lastAppendWasOwnCommit: false, addedPending: false, history: undefined };
+  for (const op of ops) {
+    delete op.result;
+    delete op.error;
+  }
+  // Only an integration records rejected commits: a smaller scope is a cheaper transaction.
+  const scope = ops.some((op) => op.kind === 'integrate') ? [db.records, db.snapshots, db.meta, db.rejected] : [db.records, db.snapshots, db.meta];
+  await db.transaction('rw', scope, async () => {
+    // Another store on this database may have rewritten (rebased) or extended the log.
+    if (optimistic) {
+      const head = ws.head;
+      const seen = Promise.all([readRewrites(db), db.records.where(':id').above(head).count()]);
+      for (const op of ops) if (isPlain(op)) runPlain(ctx, ws, op, done);
+      ws.flush();
+      const [rewrites, foreign] = await seen;
+      if (foreign > 0 || rewrites.epoch !== ws.epoch) throw new Error('the log moved: run the batch the careful way');
+    } else {
+      const rewrites = await readRewrites(db);
+      const from = rewrittenFrom(rewrites, ws.epoch);
+      if (from <= ws.head) await ws.rewind(from - 1);
+      ws.epoch = rewrites.epoch;
+      const foreign = await db.records.where(':id').above(ws.head).toArray();
+      for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
+      if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db);
+      for (const op of ops) {
+        if (op.kind === 'append' && op.input.expectedVersion === 'any') {
+          runPlain(ctx, ws, op, done);
+          continue;
+        }
+        ws.flush(); // what follows may read the log: it must see the writes before it
+        const cp = ws.checkpoint();
+        try {
+          op.result = op.kind === 'integrate' ? { integrated: await integrate(db, ws, op.input) } : await ctx.writer.prepare(ws, op);
+          if (op.kind !== 'integrate') {
+            done.lastAppendWasOwnCommit = op.kind === 'append';
+            done.addedPending ||= ctx.syncing && ws.head !== cp.head;
+          }
+        } catch (error) {
+          if (op.kind === 'integrate') throw error;
+          ws.rollback(cp);
+          op.error = storageError(error);
+        }
+      }
+    }
+    await ws.settle();
+    for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
+    // undo()/redo() flags of the log as this batch leaves it, read in its transaction
+    // (a read on its own would cost a transaction per request). A new own commit at the
+    // top needs no read: it can be undone and nothing can be redone.
+    if (!(done.lastAppendWasOwnCommit && ws.epoch === epoch) && ctx.moved(ws)) {
+      done.history = await ctx.writer.history(ws).catch(() => undefined); // keep the old flags
+    }
+  });
+  return done;
+}
+
+/**
+ * A plain append (no expectedVersion) needs no read: it runs without an await, so a group
+ * commit of many appends stays one uninterrupted transaction body, and their records are
+ * written together.
+ */
+function runPlain(ctx: BatchContext, ws: Working, op: Op & { kind: 'append' }, done: Attempt): void {
+  const cp = ws.checkpoint();
+  try {
+    op.result = { events: ctx.writer.commit(ws, op.input.events) };
+    done.lastAppendWasOwnCommit = true;
+    done.addedPending ||= ctx.syncing;
+  } catch (error) {
+    ws.rollback(cp);
+    op.error = storageError(error);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The in-memory tails a working copy carries (see ./working.ts, invariants 4 and 5): the
+ * head states of the last few operations, and this client's newest events. Both are
+ * immutable values, replaced rather than changed, so a checkpoint or the engine can keep
+ * one by reference.
+ */
+import { isMarkerType, type StoredEvent } from '../core/event.ts';
+import type { States } from '../core/replay.ts';
+
+/** The state of every projection at a position (the head before an operation). */
+export interface RecentStates {
+  readonly position: number;
+  readonly maxTime: number;
+  readonly states: States;
+}
+
+/** Operations whose start states stay in memory. */
+const RECENT = 16;
+
+/** What undo's history walk needs of an own event (payload and meta of markers only). */
+export type OwnEvent = Pick<StoredEvent, 'position' | 'type' | 'payload' | 'commit' | 'meta'>;
+
+/** This client's events from `from` to the head, oldest first (Working invariant 5). */
+export interface OwnTail {
+  readonly from: number;
+  readonly events: readonly OwnEvent[];
+}
+
+/** Own events kept in memory. */
+const OWN = 256;
+
+/** `recent` with the head state before an operation added (unless it is there already), the last RECENT kept. */
+export function remember(recent: readonly RecentStates[], entry: RecentStates): readonly RecentStates[] {
+  const last = recent[recent.length - 1];
+  return last?.position === entry.position ? recent : [...recent.slice(1 - RECENT), entry];
+}
+
+/**
+ * The newest valid recent state at or before `position`, unless a snapshot on the grid
+ * (every `every` positions) lies between it and `position`.
+ */
+export function recentAt(
+  recent: readonly RecentStates[],
+  position: number,
+  every: number,
+  validStart: (position: number) => boolean,
+): RecentStates | undefined {
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const r = recent[i]!;
+    if (r.position > position) continue;
+    if (every > 0 && Math.floor(position / every) * every > r.position) return undefined;
+    return validStart(r.position) ? r : undefined;
+  }
+  return undefined;
+}
+
+/** `own` with this client's newly written events added, the newest OWN kept (Working invariant 5). */
+export function addOwn(own: OwnTail, events: readonly StoredEvent[]): OwnTail {
+  const added: OwnEvent[] = events.map((e) =>
+    isMarkerType(e.type)
+      ? { position: e.position, type: e.type, payload: e.payload, commit: e.commit, ...(e.meta ? { meta: e.meta } : {}) }
+      : { position: e.position, type: e.type, payload: null, commit: e.commit },
+  );
+  const all = [...own.events, ...added];
+  const kept = all.length > OWN ? all.slice(all.length - OWN) : all;
+  return { from: all.length > OWN ? kept[0]!.position : own.from, events: kept };
+}
