@@ -17,7 +17,7 @@
  * 4. With sync, confirmed records come first (server positions), then pending ones. When
  *    the log changes below some head (rebase after a pull, a rejected commit), the writer
  *    bumps meta `rewrite` = { epoch, from }: every engine on the database compares the
- *    epoch it has seen and replays from `from` before it writes (see worker/engine.ts).
+ *    epoch it has seen and replays from `from` before it writes (see worker/batch.ts).
  */
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import type { StoredEvent } from '../core/event.ts';
