@@ -5,7 +5,8 @@
 import { uuidv7 } from 'uuidv7';
 import { MarkerLog, markerOf, type HistoryWalk } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
-import { readCommit, readHead, readMarkers } from '../storage/log.ts';
+import { readCommit, readEvents, readHead, readMarkers } from '../storage/log.ts';
+import { findSnapshot } from '../storage/snapshots.ts';
 import { openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { countPending, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
@@ -44,6 +45,9 @@ export interface StartView {
   history: HistoryWalk;
 }
 
+/** The longest tail start-up reads at once (a multiple of the default snapshot interval). */
+const TAIL_EVENTS = 10_000;
+
 /** Start-up: markers, then every projection from its newest valid snapshot plus the tail. */
 export async function readStart(ctx: LogContext, writer: Writer): Promise<StartView> {
   const { db } = ctx;
@@ -53,14 +57,26 @@ export async function readStart(ctx: LogContext, writer: Writer): Promise<StartV
     const [head, rewrites, pending, markerEvents] = await Promise.all([readHead(db), readRewrites(db), countPending(db), readMarkers(db)]);
     const markers = new MarkerLog();
     for (const e of markerEvents) if (e.position <= head) markers.add(markerOf(e)!);
-    const targets = markers.unknownTargets();
+    // Where each marker's target starts decides which snapshots are valid starts. The tail
+    // after the newest snapshot is read anyway for the replay: the targets in it are found
+    // there, and only older ones (an undo reaching past a snapshot) are looked up.
+    // (A tail longer than TAIL_EVENTS, as without snapshots, is streamed by rebuild() instead.)
+    const newest = await Promise.all(ctx.projections.map((p) => findSnapshot(db, p.name, p.version, head, () => true)));
+    const tailFrom = Math.min(head, ...newest.map((s) => s?.position ?? 0)) + 1;
+    const tail = tailFrom <= head && head - tailFrom < TAIL_EVENTS ? await readEvents(db, tailFrom, head) : [];
+    const wanted = new Set(markers.unknownTargets());
+    // A commit's events are consecutive: only the one at the tail's first position may have
+    // started before it.
+    const straddles = tail[0]?.commit;
+    for (const e of tail) if (e.commit !== straddles && wanted.delete(e.commit)) markers.setFirst(e.commit, e.position);
+    const targets = [...wanted];
     const firsts = await Promise.all(targets.map(async (target) => (await readCommit(db, target))[0]?.position));
     targets.forEach((target, i) => {
       if (firsts[i] !== undefined) markers.setFirst(target, firsts[i]);
     });
     // A working copy that knows only the markers: rebuild() sets every projection's state.
     const working = new Working(ctx, { head, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map() });
-    const [, history] = await Promise.all([working.rebuild(head, { captureMissing: true }), writer.history({ head, markers })]);
+    const [, history] = await Promise.all([working.rebuild(head, { captureMissing: true, tail }), writer.history({ head, markers })]);
     return { head, epoch: rewrites.epoch, pending, markers, ws: working, history };
   });
 }

@@ -306,19 +306,24 @@ export class Working {
    * its newest valid snapshot, then a replay of the log. With `captureMissing`, snapshots
    * the replay crosses are captured (a new projection, or a new version of one).
    */
-  async rebuild(position: number, options: { captureMissing: boolean }): Promise<void> {
+  async rebuild(position: number, options: { captureMissing: boolean; tail?: readonly StoredEvent[] }): Promise<void> {
     const states: States = {};
     const { startAt, from, maxTime: snapshotMaxTime } = await this.#fromSnapshots(states, position);
     let maxTime = snapshotMaxTime;
     const boundaryMax = new Map<number, number>();
     const fold1 = this.#foldOptions(states, startAt, from, options.captureMissing ? boundaryMax : undefined);
-    await forEachEvents(this.ctx.db, from + 1, position, (events) => {
+    const visit = (events: readonly StoredEvent[]) => {
       for (const e of events) {
         if (e.time > maxTime) maxTime = e.time;
         if (this.ctx.every > 0 && e.position % this.ctx.every === 0) boundaryMax.set(e.position, maxTime);
       }
       fold(fold1, events);
-    });
+    };
+    // `tail`: the events up to `position` from some point on, already read by the caller.
+    const tail = options.tail ?? [];
+    const tailFrom = tail.length > 0 && tail[tail.length - 1]!.position === position ? tail[0]!.position : position + 1;
+    await forEachEvents(this.ctx.db, from + 1, Math.min(position, tailFrom - 1), visit);
+    visit(tail.filter((e) => e.position > from));
     this.states = states;
     this.head = position;
     this.maxTime = maxTime;
