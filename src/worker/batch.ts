@@ -36,21 +36,18 @@ export interface BatchContext {
   moved(ws: Working): boolean;
 }
 
-/** An append without expectedVersion: it needs no read of the log. */
-const isPlain = (op: Op): op is Op & { kind: 'append' } => op.kind === 'append' && op.input.expectedVersion === 'any';
-
 /**
  * Runs the transaction of a batch. Resolves with what the committed transaction did, or
  * with undefined once every call of the batch was rejected (nothing was kept). The calls'
  * own results and errors are left on them (`result`, `error`) for the engine to settle.
  */
 export async function attemptBatch(ctx: BatchContext, ops: Op[]): Promise<Attempt | undefined> {
-  // A batch of plain appends first runs optimistically: its catch-up reads are issued
-  // together with its writes instead of before them, one round trip instead of three.
-  // If another store did write (or the attempt failed in any way), nothing was kept and
-  // the batch runs again the careful way.
+  // A batch first runs optimistically: its catch-up reads are issued together with its
+  // own reads and writes instead of before them (one round trip for a plain append instead
+  // of three). If another store did write (or the attempt failed in any way), nothing was
+  // kept and the batch runs again the careful way. An integration always runs carefully.
   let attempt: Attempt | undefined;
-  if (ops.length > 0 && ops.every(isPlain)) {
+  if (ops.length > 0 && !ops.some((op) => op.kind === 'integrate')) {
     try {
       attempt = await runAttempt(ctx, ops, true);
     } catch (error) {
@@ -87,9 +84,10 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
   await db.transaction('rw', scope, async () => {
     // Another store on this database may have rewritten (rebased) or extended the log.
     if (optimistic) {
-      const head = ws.head;
-      const seen = Promise.all([readRewrites(db), db.records.where(':id').above(head).count()]);
-      for (const op of ops) if (isPlain(op)) runPlain(ctx, ws, op, done);
+      // The checks go first in the transaction's queue, so they see the log as it was.
+      const seen = Promise.all([readRewrites(db), db.records.where(':id').above(ws.head).count()]);
+      seen.catch(() => undefined); // a failure aborts the transaction; the careful run reports it
+      await runOps(ctx, ws, ops, done);
       ws.flush();
       const [rewrites, foreign] = await seen;
       if (foreign > 0 || rewrites.epoch !== ws.epoch) throw new Error('the log moved: run the batch the careful way');
@@ -101,25 +99,7 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
       const foreign = await db.records.where(':id').above(ws.head).toArray();
       for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
       if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db);
-      for (const op of ops) {
-        if (op.kind === 'append' && op.input.expectedVersion === 'any') {
-          runPlain(ctx, ws, op, done);
-          continue;
-        }
-        ws.flush(); // what follows may read the log: it must see the writes before it
-        const cp = ws.checkpoint();
-        try {
-          op.result = op.kind === 'integrate' ? { integrated: await integrate(db, ws, op.input) } : await ctx.writer.prepare(ws, op);
-          if (op.kind !== 'integrate') {
-            done.lastAppendWasOwnCommit = op.kind === 'append';
-            done.addedPending ||= ctx.syncing && ws.head !== cp.head;
-          }
-        } catch (error) {
-          if (op.kind === 'integrate') throw error;
-          ws.rollback(cp);
-          op.error = storageError(error);
-        }
-      }
+      await runOps(ctx, ws, ops, done);
     }
     await ws.settle();
     for (const s of ws.snapshots) await db.snapshots.put(s).catch(() => undefined);
@@ -131,6 +111,29 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
     }
   });
   return done;
+}
+
+/** The batch's calls in order, each undone alone if it fails (an integration fails the batch). */
+async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt): Promise<void> {
+  for (const op of ops) {
+    if (op.kind === 'append' && op.input.expectedVersion === 'any') {
+      runPlain(ctx, ws, op, done);
+      continue;
+    }
+    ws.flush(); // what follows may read the log: it must see the writes before it
+    const cp = ws.checkpoint();
+    try {
+      op.result = op.kind === 'integrate' ? { integrated: await integrate(ctx.db, ws, op.input) } : await ctx.writer.prepare(ws, op);
+      if (op.kind !== 'integrate') {
+        done.lastAppendWasOwnCommit = op.kind === 'append';
+        done.addedPending ||= ctx.syncing && ws.head !== cp.head;
+      }
+    } catch (error) {
+      if (op.kind === 'integrate') throw error;
+      ws.rollback(cp);
+      op.error = storageError(error);
+    }
+  }
 }
 
 /**
