@@ -25,7 +25,7 @@ import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, S
 import type { IntegrateInput, IntegrateResult } from './integrate.ts';
 import { parseStateAt, validateSyncOptions } from './checks.ts';
 import { Peers, type PeerMessage } from './peers.ts';
-import { openDatabase, readStart, saveSnapshots } from './startup.ts';
+import { makeClientId, openDatabase, readStart, saveSnapshots, type StartView } from './startup.ts';
 import type { OwnTail, RecentStates } from './tails.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Writer } from './writer.ts';
@@ -75,32 +75,30 @@ export class Engine implements EngineApi {
   readonly #batch: BatchContext;
   readonly #peers: Peers;
 
-  private constructor(init: {
-    db: LogDb;
-    config: EngineConfig;
-    clientId: string;
-    onChange: (change: Change) => void;
-    projections: Projection<unknown>[];
-  }) {
-    this.#db = init.db;
+  private constructor(init: { ctx: LogContext; config: EngineConfig; clientId: string; onChange: (change: Change) => void }) {
+    this.#db = init.ctx.db;
     this.clientId = init.clientId;
     this.#onChange = init.onChange;
-    const every = init.config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-    this.#ctx = { db: init.db, projections: init.projections, every: Number.isFinite(every) && every > 0 ? Math.floor(every) : 0 };
-    this.#byName = new Map(init.projections.map((p) => [p.name, p]));
+    this.#ctx = init.ctx;
+    this.#byName = new Map(init.ctx.projections.map((p) => [p.name, p]));
     this.#states = {};
     this.#markers = new MarkerLog();
     this.#peers = new Peers(init.config.name, (message) => this.#onPeerChange(message), () => ({ head: this.#head, epoch: this.#epoch }));
     this.#syncing = init.config.sync !== undefined;
-    this.#writer = new Writer({ db: init.db, clientId: init.clientId, syncing: this.#syncing });
-    this.#batch = { db: init.db, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
+    this.#writer = new Writer({ db: this.#db, clientId: init.clientId, syncing: this.#syncing });
+    this.#batch = { db: this.#db, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
-    const { db, clientId, projections } = await openDatabase(config);
-    if (config.sync) validateSyncOptions(config.sync);
-    const engine = new Engine({ db, config, clientId, onChange, projections });
+    const { db, projections } = await openDatabase(config);
+    let engine: Engine | undefined;
     try {
+      if (config.sync) validateSyncOptions(config.sync);
+      const every = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+      const ctx: LogContext = { db, projections, every: Number.isFinite(every) && every > 0 ? Math.floor(every) : 0 };
+      // The client id is read with the log, in start-up's one transaction.
+      const view = await readStart(ctx, typeof config.clientId === 'string' ? config.clientId : undefined);
+      engine = new Engine({ ctx, config, clientId: view.clientId ?? (await makeClientId(db)), onChange });
       if (config.sync) {
         // Loaded only by stores that sync: the worker of a local-only app stays smaller.
         const { HttpTransport, Syncer } = await import('../sync/index.ts');
@@ -108,10 +106,10 @@ export class Engine implements EngineApi {
         const transport = new HttpTransport({ url: sync.url, logId: sync.logId, token: sync.token, fetch: config.fetch });
         engine.#syncer = new Syncer(engine.#syncHost(), transport, { live: sync.live ?? true, lockName: `eventloom:sync:${config.name}` });
       }
-      await engine.#load();
+      await engine.#load(view);
       engine.#syncer?.start();
     } catch (error) {
-      engine.#peers.close();
+      if (engine) engine.#peers.close();
       db.close();
       throw error;
     }
@@ -119,8 +117,8 @@ export class Engine implements EngineApi {
   }
 
   /** Start-up (see ./startup.ts): the view of the log as it was read, then a catch-up. */
-  async #load(): Promise<void> {
-    const { head, epoch, pending, markers, ws, history } = await readStart(this.#ctx, this.#writer);
+  async #load(view: StartView): Promise<void> {
+    const { head, epoch, pending, markers, ws, history } = view;
     this.#head = head;
     this.#epoch = epoch;
     this.#pending = pending;

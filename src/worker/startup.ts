@@ -3,18 +3,19 @@
  * starts from.
  */
 import { uuidv7 } from 'uuidv7';
-import { MarkerLog, markerOf, type HistoryWalk } from '../core/markers.ts';
+import { HistoryWalk, MarkerLog, markerOf } from '../core/markers.ts';
+import type { StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
-import { readCommit, readEvents, readHead, readMarkers } from '../storage/log.ts';
+import { readCommit, readHead, readMarkers, recordContaining } from '../storage/log.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
-import { openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
+import { eventsOf, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { countPending, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
 import { Working, type LogContext } from './working.ts';
-import type { Writer } from './writer.ts';
+import { readHistory } from './writer.ts';
 
-/** Checks the projections, opens the database and reads this client's id (made and stored on first use). */
-export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; clientId: string; projections: Projection<unknown>[] }> {
+/** Checks the projections and opens the database. */
+export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; projections: Projection<unknown>[] }> {
   if (typeof config.name !== 'string' || config.name.length === 0) throw new TypeError('createStore: name must be a non-empty string');
   const projections = Object.entries(config.projections ?? {}).map(([key, p]) => {
     if (p.name !== key) throw new TypeError(`createStore: projection "${p.name}" is registered under the key "${key}"; use its name as key`);
@@ -22,20 +23,24 @@ export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; c
   });
   const db = openLogDb(config);
   await db.open();
-  // A read-only look first: a read-write transaction costs more, and is needed only once.
-  const known = config.clientId ?? (await db.meta.get('clientId'))?.value;
-  const clientId = typeof known === 'string' ? known : await db.transaction('rw', db.meta, async () => {
+  return { db, projections };
+}
+
+/** This client's id, made and stored on the first start of a database without one. */
+export async function makeClientId(db: LogDb): Promise<string> {
+  return db.transaction('rw', db.meta, async () => {
     const stored = await db.meta.get('clientId');
     if (typeof stored?.value === 'string') return stored.value;
     const made = uuidv7();
     await db.meta.put({ key: 'clientId', value: made });
     return made;
   });
-  return { db, clientId, projections };
 }
 
 /** The log as start-up found it. */
 export interface StartView {
+  /** The id given to createStore, else the stored one (undefined on a first start). */
+  clientId: string | undefined;
   head: number;
   epoch: number;
   pending: number;
@@ -49,21 +54,29 @@ export interface StartView {
 const TAIL_EVENTS = 10_000;
 
 /** Start-up: markers, then every projection from its newest valid snapshot plus the tail. */
-export async function readStart(ctx: LogContext, writer: Writer): Promise<StartView> {
+export async function readStart(ctx: LogContext, clientId: string | undefined): Promise<StartView> {
   const { db } = ctx;
   // One read transaction: head, markers, snapshots and tail from one state of the log.
   // Independent reads are issued together: a fresh worker pays a round trip per await.
   return db.transaction('r', db.records, db.snapshots, db.meta, async () => {
-    const [head, rewrites, pending, markerEvents] = await Promise.all([readHead(db), readRewrites(db), countPending(db), readMarkers(db)]);
+    const [head, rewrites, pending, markerEvents, storedId, newest] = await Promise.all([
+      readHead(db),
+      readRewrites(db),
+      countPending(db),
+      readMarkers(db),
+      clientId === undefined ? db.meta.get('clientId') : undefined,
+      // The newest snapshot of each projection, valid or not (none lies past the head).
+      Promise.all(ctx.projections.map((p) => findSnapshot(db, p.name, p.version, Infinity, () => true))),
+    ]);
+    const id = clientId ?? (typeof storedId?.value === 'string' ? storedId.value : undefined);
     const markers = new MarkerLog();
     for (const e of markerEvents) if (e.position <= head) markers.add(markerOf(e)!);
     // Where each marker's target starts decides which snapshots are valid starts. The tail
     // after the newest snapshot is read anyway for the replay: the targets in it are found
     // there, and only older ones (an undo reaching past a snapshot) are looked up.
     // (A tail longer than TAIL_EVENTS, as without snapshots, is streamed by rebuild() instead.)
-    const newest = await Promise.all(ctx.projections.map((p) => findSnapshot(db, p.name, p.version, head, () => true)));
-    const tailFrom = Math.min(head, ...newest.map((s) => s?.position ?? 0)) + 1;
-    const tail = tailFrom <= head && head - tailFrom < TAIL_EVENTS ? await readEvents(db, tailFrom, head) : [];
+    const tailFrom = Math.min(head, ...newest.map((s) => Math.min(s?.position ?? 0, head))) + 1;
+    const tail = tailFrom <= head && head - tailFrom < TAIL_EVENTS ? await readTail(db, tailFrom, head) : [];
     const wanted = new Set(markers.unknownTargets());
     // A commit's events are consecutive: only the one at the tail's first position may have
     // started before it.
@@ -76,9 +89,19 @@ export async function readStart(ctx: LogContext, writer: Writer): Promise<StartV
     });
     // A working copy that knows only the markers: rebuild() sets every projection's state.
     const working = new Working(ctx, { head, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map() });
-    const [, history] = await Promise.all([working.rebuild(head, { captureMissing: true, tail }), writer.history({ head, markers })]);
-    return { head, epoch: rewrites.epoch, pending, markers, ws: working, history };
+    const [, history] = await Promise.all([
+      working.rebuild(head, { captureMissing: true, tail }),
+      id === undefined ? new HistoryWalk(() => false) : readHistory(db, id, { head, markers }),
+    ]);
+    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history };
   });
+}
+
+/** The events from `from` to `to`: the record holding `from` and those after it, read together. */
+async function readTail(db: LogDb, from: number, to: number): Promise<StoredEvent[]> {
+  const [straddling, after] = await Promise.all([recordContaining(db, from), db.records.where(':id').between(from, to, false, true).toArray()]);
+  const records = straddling ? [straddling, ...after] : after;
+  return records.flatMap((record) => [...eventsOf(record, from, to)]);
 }
 
 export async function saveSnapshots(db: LogDb, snapshots: SnapshotRecord[]): Promise<void> {

@@ -74,18 +74,7 @@ export class Writer {
 
   /** What undo() and redo() would act on, from this client's history in the log. */
   async history(ws: { head: number; markers: MarkerLog; own?: OwnTail }): Promise<HistoryWalk> {
-    // A commit the server rejected has left the log while its $undo may stay: it is not
-    // "undone" any more, so redo() cannot pick it (its first position is known only for
-    // commits in the log).
-    const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit) && ws.markers.firstOf(commit) !== undefined);
-    // The newest own events are in memory (Working invariant 5); older ones are read.
-    const own = ws.own ?? { from: ws.head + 1, events: [] };
-    for (let i = own.events.length - 1; i >= 0; i--) {
-      const e = own.events[i]!;
-      if (e.position <= ws.head && !walk.feed(e)) return walk;
-    }
-    if (own.from > 1) await walkClient(this.#db, this.#clientId, Math.min(ws.head, own.from - 1), (e) => walk.feed(e));
-    return walk;
+    return readHistory(this.#db, this.#clientId, ws);
   }
 
   /** The record of a new commit at head+1: one commit id and time, fresh event ids. */
@@ -125,4 +114,20 @@ export class Writer {
     this.#write(ws, record);
     ws.noteOwn(marker);
   }
+}
+
+/** What undo() and redo() of `clientId` would act on, from its history in the log. */
+export async function readHistory(db: LogDb, clientId: string, ws: { head: number; markers: MarkerLog; own?: OwnTail }): Promise<HistoryWalk> {
+  // A commit the server rejected has left the log while its $undo may stay: it is not
+  // "undone" any more, so redo() cannot pick it (its first position is known only for
+  // commits in the log).
+  const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit) && ws.markers.firstOf(commit) !== undefined);
+  // The newest own events are in memory (Working invariant 5); older ones are read.
+  const own = ws.own ?? { from: ws.head + 1, events: [] };
+  for (let i = own.events.length - 1; i >= 0; i--) {
+    const e = own.events[i]!;
+    if (e.position <= ws.head && !walk.feed(e)) return walk;
+  }
+  if (own.from > 1) await walkClient(db, clientId, Math.min(ws.head, own.from - 1), (e) => walk.feed(e));
+  return walk;
 }
