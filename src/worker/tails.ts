@@ -4,7 +4,7 @@
  * immutable values, replaced rather than changed, so a checkpoint or the engine can keep
  * one by reference.
  */
-import { isMarkerType, type StoredEvent } from '../core/event.ts';
+import type { StoredEvent } from '../core/event.ts';
 import type { States } from '../core/replay.ts';
 
 /** The state of every projection at a position (the head before an operation). */
@@ -17,10 +17,13 @@ export interface RecentStates {
 /** Operations whose start states stay in memory. */
 const RECENT = 16;
 
-/** What undo's history walk needs of an own event (payload and meta of markers only). */
-export type OwnEvent = Pick<StoredEvent, 'position' | 'type' | 'payload' | 'commit' | 'meta'>;
+/** An own event, as written. */
+export type OwnEvent = StoredEvent;
 
-/** This client's events from `from` to the head, oldest first (Working invariant 5). */
+/**
+ * This client's events from `from` to the head, oldest first (Working invariant 5). `from`
+ * is where a commit starts (or the head + 1), so a commit is wholly in `events` or not at all.
+ */
 export interface OwnTail {
   readonly from: number;
   readonly events: readonly OwnEvent[];
@@ -56,12 +59,17 @@ export function recentAt(
 
 /** `own` with this client's newly written events added, the newest OWN kept (Working invariant 5). */
 export function addOwn(own: OwnTail, events: readonly StoredEvent[]): OwnTail {
-  const added: OwnEvent[] = events.map((e) =>
-    isMarkerType(e.type)
-      ? { position: e.position, type: e.type, payload: e.payload, commit: e.commit, ...(e.meta ? { meta: e.meta } : {}) }
-      : { position: e.position, type: e.type, payload: null, commit: e.commit },
-  );
-  const all = [...own.events, ...added];
-  const kept = all.length > OWN ? all.slice(all.length - OWN) : all;
-  return { from: all.length > OWN ? kept[0]!.position : own.from, events: kept };
+  const all = [...own.events, ...events];
+  if (all.length <= OWN) return { from: own.from, events: all };
+  // Cut between two commits, so that `from` is always where a commit starts.
+  let cut = all.length - OWN;
+  while (cut < all.length && all[cut]!.commit === all[cut - 1]!.commit) cut++;
+  const kept = all.slice(cut);
+  return { from: kept[0]?.position ?? all[all.length - 1]!.position + 1, events: kept };
+}
+
+/** The events of an own commit, if `own` holds them (a commit is wholly in it or not at all). */
+export function ownCommit(own: OwnTail, commit: string): StoredEvent[] | undefined {
+  const events = own.events.filter((e) => e.commit === commit);
+  return events.length > 0 ? events : undefined;
 }

@@ -15,6 +15,7 @@
  * 5. `own.events` are all of this client's events at positions >= `own.from` (what undo's
  *    history walk reads first): own commits are added as they are written; anything else
  *    that changes the log (catch-up, a rewind, a rebase) empties it from the new head on.
+ *    `own.from` is always where a commit starts, so undo() finds its target's events there.
  */
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';

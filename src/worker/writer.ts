@@ -9,7 +9,7 @@ import { REDO, UNDO, isMarkerType, type ExpectedVersion, type StoredEvent, type 
 import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
 import { readCommit, walkClient } from '../storage/log.ts';
 import { eventsOf, makeRecord, type LogDb, type LogRecord, type RecordEvent } from '../storage/schema.ts';
-import type { OwnTail } from './tails.ts';
+import { ownCommit, type OwnTail } from './tails.ts';
 import type { Working } from './working.ts';
 
 export type WriteOp =
@@ -99,7 +99,8 @@ export class Writer {
 
   /** Appends an $undo/$redo marker for `target`, in the target's stream. */
   async #mark(ws: Working, type: typeof UNDO | typeof REDO, target: string, revert: boolean): Promise<void> {
-    const events = await readCommit(this.#db, target);
+    // A recent own commit is in memory (Working invariant 5); any other is read.
+    const events = ownCommit(ws.own, target) ?? (await readCommit(this.#db, target));
     if (events.length === 0) throw new InvalidEventError(`revert(): no commit "${target}" in the log`, { details: { commit: target } });
     if (events.every((e) => isMarkerType(e.type))) {
       throw new InvalidEventError(`revert(): commit "${target}" is an undo/redo marker; markers cannot be undone`, {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/index.ts';
+import { addOwn, ownCommit, recentAt, remember, type OwnTail } from '../../src/worker/tails.ts';
+
+// The in-memory tails behind undo() of recent commits (src/worker/tails.ts).
+const commit = (name: string, first: number, n: number): StoredEvent[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `${name}-${i}`, type: 'added', payload: { i }, stream: 's', clientId: 'c', commit: name, time: 0, position: first + i }));
+
+describe('own tail', () => {
+  it('keeps whole commits when it drops old events, so a commit is found whole or not at all', () => {
+    let own: OwnTail = { from: 1, events: [] };
+    let next = 1;
+    for (let i = 0; i < 10; i++) {
+      own = addOwn(own, commit(`c${i}`, next, 30));
+      next += 30;
+    }
+    // 300 events written, at most 256 kept: the cut falls between commits.
+    expect(own.events.length).toBeLessThanOrEqual(256);
+    expect(own.events[0]!.position).toBe(own.from);
+    expect(own.from % 30).toBe(1); // a commit's first position
+    expect(ownCommit(own, 'c0')).toBeUndefined();
+    expect(ownCommit(own, 'c9')?.map((e) => e.position)).toEqual(Array.from({ length: 30 }, (_, i) => 271 + i));
+    for (const name of ['c1', 'c2', 'c3']) {
+      const found = ownCommit(own, name);
+      expect(found === undefined || found.length === 30).toBe(true);
+    }
+  });
+
+  it('keeps nothing of a commit larger than the tail and moves `from` past it', () => {
+    const own = addOwn({ from: 1, events: [] }, commit('big', 1, 1000));
+    expect(own).toEqual({ from: 1001, events: [] });
+    expect(ownCommit(own, 'big')).toBeUndefined();
+  });
+});
+
+describe('recent states', () => {
+  const at = (position: number) => ({ position, maxTime: 0, states: { n: position } });
+
+  it('keeps the last 16 operations and answers the newest valid one at or before a position', () => {
+    let recent = remember([], at(1));
+    recent = remember(recent, at(1)); // the same head is not kept twice
+    for (let p = 2; p <= 20; p++) recent = remember(recent, at(p));
+    expect(recent.map((r) => r.position)).toEqual(Array.from({ length: 16 }, (_, i) => i + 5));
+    expect(recentAt(recent, 12, 0, () => true)?.position).toBe(12);
+    // invalid (a later marker undid a commit before it): no answer, the caller uses snapshots
+    expect(recentAt(recent, 12, 0, (p) => p !== 12)).toBeUndefined();
+    // a snapshot on the grid (every 10) between it and the position is at least as new
+    expect(recentAt(recent.slice(0, 4), 12, 10, () => true)).toBeUndefined();
+    expect(recentAt(recent, 4, 0, () => true)).toBeUndefined();
+  });
+});
