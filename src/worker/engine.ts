@@ -125,6 +125,7 @@ export class Engine implements EngineApi {
     this.#markers = markers;
     this.#states = ws.states;
     this.#maxTime = ws.maxTime;
+    this.#own = ws.own;
     this.#canUndo = history.undoTarget !== undefined;
     this.#canRedo = history.redoTarget !== undefined;
     if (ws.snapshots.length > 0) await saveSnapshots(this.#db, ws.snapshots);

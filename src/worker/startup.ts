@@ -89,11 +89,12 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
     });
     // A working copy that knows only the markers: rebuild() sets every projection's state.
     const working = new Working(ctx, { head, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map() });
-    const [, history] = await Promise.all([
+    const [, read] = await Promise.all([
       working.rebuild(head, { captureMissing: true, tail }),
-      id === undefined ? new HistoryWalk(() => false) : readHistory(db, id, { head, markers }),
+      id === undefined ? undefined : readHistory(db, id, { head, markers }),
     ]);
-    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history };
+    if (read) working.own = read.own;
+    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history: read?.walk ?? new HistoryWalk(() => false) };
   });
 }
 

@@ -29,8 +29,8 @@ export interface OwnTail {
   readonly events: readonly OwnEvent[];
 }
 
-/** Own events kept in memory. */
-const OWN = 256;
+/** Own events kept in memory (about 0.5 MB of typical events). */
+const OWN = 2048;
 
 /** `recent` with the head state before an operation added (unless it is there already), the last RECENT kept. */
 export function remember(recent: readonly RecentStates[], entry: RecentStates): readonly RecentStates[] {
@@ -59,9 +59,20 @@ export function recentAt(
 
 /** `own` with this client's newly written events added, the newest OWN kept (Working invariant 5). */
 export function addOwn(own: OwnTail, events: readonly StoredEvent[]): OwnTail {
-  const all = [...own.events, ...events];
-  if (all.length <= OWN) return { from: own.from, events: all };
-  // Cut between two commits, so that `from` is always where a commit starts.
+  return capped(own.from, [...own.events, ...events]);
+}
+
+/**
+ * `own` extended back to `from` with the own events before it (`older`, oldest first, all of
+ * this client's events from `from` on), as a history walk read them from the log.
+ */
+export function prependOwn(own: OwnTail, from: number, older: readonly StoredEvent[]): OwnTail {
+  return from < own.from ? capped(from, [...older, ...own.events]) : own;
+}
+
+/** The newest OWN events at most, cut between two commits so that `from` is where a commit starts. */
+function capped(from: number, all: readonly StoredEvent[]): OwnTail {
+  if (all.length <= OWN) return { from, events: all };
   let cut = all.length - OWN;
   while (cut < all.length && all[cut]!.commit === all[cut - 1]!.commit) cut++;
   const kept = all.slice(cut);

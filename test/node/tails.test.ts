@@ -1,35 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/index.ts';
-import { addOwn, ownCommit, recentAt, remember, type OwnTail } from '../../src/worker/tails.ts';
+import { addOwn, ownCommit, prependOwn, recentAt, remember, type OwnTail } from '../../src/worker/tails.ts';
 
 // The in-memory tails behind undo() of recent commits (src/worker/tails.ts).
 const commit = (name: string, first: number, n: number): StoredEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `${name}-${i}`, type: 'added', payload: { i }, stream: 's', clientId: 'c', commit: name, time: 0, position: first + i }));
+  Array.from({ length: n }, (_, i) => ({ id: `${name}-${i}`, type: 'added', payload: { i }, stream: 's', clientId: 'c', commit: name, time: 0, position: first + i, pending: false }));
 
 describe('own tail', () => {
   it('keeps whole commits when it drops old events, so a commit is found whole or not at all', () => {
     let own: OwnTail = { from: 1, events: [] };
     let next = 1;
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 100; i++) {
       own = addOwn(own, commit(`c${i}`, next, 30));
       next += 30;
     }
-    // 300 events written, at most 256 kept: the cut falls between commits.
-    expect(own.events.length).toBeLessThanOrEqual(256);
+    // 3000 events written, at most 2048 kept: the cut falls between commits.
+    expect(own.events.length).toBeLessThanOrEqual(2048);
+    expect(own.events.length).toBeGreaterThan(2000);
     expect(own.events[0]!.position).toBe(own.from);
     expect(own.from % 30).toBe(1); // a commit's first position
     expect(ownCommit(own, 'c0')).toBeUndefined();
-    expect(ownCommit(own, 'c9')?.map((e) => e.position)).toEqual(Array.from({ length: 30 }, (_, i) => 271 + i));
-    for (const name of ['c1', 'c2', 'c3']) {
+    expect(ownCommit(own, 'c99')?.map((e) => e.position)).toEqual(Array.from({ length: 30 }, (_, i) => 2971 + i));
+    for (const name of ['c30', 'c31', 'c32', 'c33']) {
       const found = ownCommit(own, name);
       expect(found === undefined || found.length === 30).toBe(true);
     }
   });
 
   it('keeps nothing of a commit larger than the tail and moves `from` past it', () => {
-    const own = addOwn({ from: 1, events: [] }, commit('big', 1, 1000));
-    expect(own).toEqual({ from: 1001, events: [] });
+    const own = addOwn({ from: 1, events: [] }, commit('big', 1, 3000));
+    expect(own).toEqual({ from: 3001, events: [] });
     expect(ownCommit(own, 'big')).toBeUndefined();
+  });
+
+  it('grows back over the events a history walk read, from where they start', () => {
+    const own = addOwn({ from: 11, events: [] }, commit('new', 11, 2));
+    const grown = prependOwn(own, 1, commit('old', 1, 10));
+    expect(grown.from).toBe(1);
+    expect(ownCommit(grown, 'old')?.length).toBe(10);
+    expect(grown.events.map((e) => e.position)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // Knowing less than it already does changes nothing.
+    expect(prependOwn(grown, 5, commit('x', 5, 1))).toBe(grown);
   });
 });
 
