@@ -158,8 +158,9 @@ export async function readHistory(
   if (below !== own.from - 1 || lowest === Infinity) return { walk, own };
   const older = read.reverse().flat();
   // Every own event from `lowest` on was read; but a commit split across pulled records may
-  // have started before `lowest`, so its events are left out and `from` moves past them.
-  const split = older[0]?.position === lowest ? older[0].commit : undefined;
+  // have started before `lowest`: then its events are left out and `from` moves past them.
+  const first = older[0]?.position === lowest ? older[0] : undefined;
+  const split = first && (await db.records.where('ck').equals(first.commit).primaryKeys()).some((k) => k < lowest) ? first.commit : undefined;
   const kept = split === undefined ? older : older.filter((e) => e.commit !== split);
   const from = split === undefined ? lowest : Math.max(...older.filter((e) => e.commit === split).map((e) => e.position)) + 1;
   return { walk, own: prependOwn(own, from, kept) };
