@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, defineProjection, isInvalidEventError, type Store } from '../../src/index.ts';
-import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
+import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 
 const open: Store[] = [];
 async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): Promise<Store> {
@@ -163,50 +163,34 @@ describe('revert', () => {
   });
 
   it('recomputes a deep revert from the snapshot before it, not from the start', async () => {
-    let calls = 0;
-    const counting = defineProjection<number>({
-      name: 'counting',
-      initial: () => 0,
-      reduce: (n) => {
-        calls++;
-        return n + 1;
-      },
-    });
+    const { counting, calls } = countingProjection();
     const s = await store({ projections: { counting, todos }, snapshotEvery: 10 });
     for (let i = 0; i < 100; i++) await add(s, `t${i}`);
     const target = (await s.events({ after: 94, limit: 1 }))[0]!;
-    calls = 0;
+    calls.n = 0;
     await s.revert(target.commit);
     expect(s.get('counting')).toBe(99);
-    expect(calls).toBeLessThanOrEqual(10);
+    expect(calls.n).toBeLessThanOrEqual(10);
     expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
   });
 
   it('undoes and redoes a recent commit without replaying the events before it', async () => {
-    let calls = 0;
-    const counting = defineProjection<number>({
-      name: 'counting',
-      initial: () => 0,
-      reduce: (n) => {
-        calls++;
-        return n + 1;
-      },
-    });
+    const { counting, calls } = countingProjection();
     // 600 events since the last snapshot: a replay from it would call the reducer ~600 times.
     const s = await store({ projections: { counting, todos }, snapshotEvery: 1000 });
     await s.append(Array.from({ length: 600 }, (_, i) => ({ type: 'added', payload: { id: `b${i}` } })));
     await s.append({ type: 'added', payload: { id: 'x' } });
     await s.append([{ type: 'added', payload: { id: 'y' } }, { type: 'added', payload: { id: 'z' } }]);
-    calls = 0;
+    calls.n = 0;
     expect(await s.undo()).toBe(true);
     expect(await s.undo()).toBe(true);
     expect(s.get('counting')).toBe(600);
     // Each undo starts from the state held in memory just before its commit; the undone
     // events themselves are skipped, so no reducer runs at all.
-    expect(calls).toBe(0);
+    expect(calls.n).toBe(0);
     expect(await s.redo()).toBe(true);
     expect(s.get('counting')).toBe(601);
-    expect(calls).toBeLessThanOrEqual(2);
+    expect(calls.n).toBeLessThanOrEqual(2);
     expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
   });
 });

@@ -49,6 +49,20 @@ export const fragile = defineProjection<number>({
 
 export const projections = { todos, counter };
 
+/** A projection that counts its events and how often its reducer ran (`calls`, resettable). */
+export function countingProjection(): { counting: ReturnType<typeof defineProjection<number>>; calls: { n: number } } {
+  const calls = { n: 0 };
+  const counting = defineProjection<number>({
+    name: 'counting',
+    initial: () => 0,
+    reduce: (n) => {
+      calls.n++;
+      return n + 1;
+    },
+  });
+  return { counting, calls };
+}
+
 let unique = 0;
 export function dbName(prefix = 'test'): string {
   return `${prefix}-${Date.now()}-${unique++}-${Math.random().toString(36).slice(2)}`;

@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore, defineProjection, type Store, type StoredEvent } from '../../../src/index.ts';
+import { createStore, type Store, type StoredEvent } from '../../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
-import { dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
+import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
 
 let server: RunningSyncServer;
 const open: Store[] = [];
@@ -108,15 +108,7 @@ describe('two replicas through a real server', () => {
   });
 
   it('recomputes a rebase from the nearest snapshot, not from the start', async () => {
-    let calls = 0;
-    const counting = defineProjection<number>({
-      name: 'counting',
-      initial: () => 0,
-      reduce: (n) => {
-        calls++;
-        return n + 1;
-      },
-    });
+    const { counting, calls } = countingProjection();
     const make = async (clientId: string) => {
       const s = await createStore({ name: dbName('rebase'), projections: { counting }, snapshotEvery: 10, clientId, sync: { url: server.url, logId: 'log-5', live: false } });
       open.push(s);
@@ -131,11 +123,11 @@ describe('two replicas through a real server', () => {
     await b.append({ type: 'mine' }); // pending at 51
     await a.append({ type: 'theirs' }); // confirmed at 51 on the server
     await a.sync.now();
-    calls = 0;
+    calls.n = 0;
     b.sync.resume();
     await b.sync.now();
     expect(b.get('counting')).toBe(52);
-    expect(calls).toBeLessThanOrEqual(2); // from the snapshot at 50: theirs, then mine rebased
+    expect(calls.n).toBeLessThanOrEqual(2); // from the snapshot at 50: theirs, then mine rebased
     expect((await b.events({ after: 50 })).map((e) => [e.position, e.type, e.pending])).toEqual([
       [51, 'theirs', false],
       [52, 'mine', false],
