@@ -25,7 +25,9 @@ function localApi(engine: Engine): EngineApi {
       } catch (error) {
         return Promise.reject(error);
       }
-      return engine.appendValid(input);
+      // The app gets its own copy of the stored events too: the engine keeps its objects
+      // (undo() of a recent commit reads them from memory), as they stay in a worker.
+      return engine.appendValid(input).then((result) => ({ ...result, events: structuredClone(result.events) }));
     },
   };
 }

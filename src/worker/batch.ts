@@ -121,7 +121,7 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
       continue;
     }
     ws.flush(); // what follows may read the log: it must see the writes before it
-    const cp = ws.checkpoint();
+    const cp = ws.checkpoint({ commit: op.kind === 'append' });
     try {
       op.result = op.kind === 'integrate' ? { integrated: await integrate(ctx.db, ws, op.input) } : await ctx.writer.prepare(ws, op);
       if (op.kind !== 'integrate') {
@@ -142,7 +142,7 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
  * written together.
  */
 function runPlain(ctx: BatchContext, ws: Working, op: Op & { kind: 'append' }, done: Attempt): void {
-  const cp = ws.checkpoint();
+  const cp = ws.checkpoint({ commit: true });
   try {
     op.result = { events: ctx.writer.commit(ws, op.input.events) };
     done.lastAppendWasOwnCommit = true;

@@ -128,7 +128,7 @@ export class Engine implements EngineApi {
     this.#own = ws.own;
     this.#canUndo = history.undoTarget !== undefined;
     this.#canRedo = history.redoTarget !== undefined;
-    if (ws.snapshots.length > 0) await saveSnapshots(this.#db, ws.snapshots);
+    if (ws.snapshots.length > 0) await saveSnapshots(this.#db, ws.snapshots, epoch);
     this.#loaded = true;
     // Another tab may have written while we loaded; its message may have come too early.
     this.#catchUpWanted = true;

@@ -105,9 +105,16 @@ async function readTail(db: LogDb, from: number, to: number): Promise<StoredEven
   return records.flatMap((record) => [...eventsOf(record, from, to)]);
 }
 
-export async function saveSnapshots(db: LogDb, snapshots: SnapshotRecord[]): Promise<void> {
-  for (const s of snapshots) {
-    // A state that cannot be cloned cannot be snapshotted; replay still derives it.
-    await db.snapshots.put(s).catch(() => undefined);
-  }
+/**
+ * Stores the snapshots start-up's replay captured, unless the log was rewritten since it
+ * was read (another tab rebased it): they would describe a prefix that is gone.
+ */
+export async function saveSnapshots(db: LogDb, snapshots: SnapshotRecord[], epoch: number): Promise<void> {
+  await db.transaction('rw', db.snapshots, db.meta, async () => {
+    if ((await readRewrites(db)).epoch !== epoch) return;
+    for (const s of snapshots) {
+      // A state that cannot be cloned cannot be snapshotted; replay still derives it.
+      await db.snapshots.put(s).catch(() => undefined);
+    }
+  });
 }

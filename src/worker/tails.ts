@@ -7,15 +7,18 @@
 import type { StoredEvent } from '../core/event.ts';
 import type { States } from '../core/replay.ts';
 
-/** The state of every projection at a position (the head before an operation). */
+/** The state of every projection at a position (the head before an own commit). */
 export interface RecentStates {
   readonly position: number;
   readonly maxTime: number;
   readonly states: States;
 }
 
-/** Operations whose start states stay in memory. */
-const RECENT = 16;
+/**
+ * Commits whose start states stay in memory. Each may be a full copy of every projection's
+ * state (a reducer that copies), so few: enough for a run of undo()s and redo()s.
+ */
+const RECENT = 8;
 
 /** An own event, as written. */
 export type OwnEvent = StoredEvent;

@@ -9,7 +9,7 @@
  * 2. `versions` holds the exact version of each stream it knows, at `head`.
  * 3. Snapshots are captured only at new positions and only where valid (markers.validStart):
  *    every `every` positions, plus at the head after a marker forced a long recompute.
- * 4. `recent` holds the head states of the last few operations, in memory snapshots with
+ * 4. `recent` holds the head states before the last few own commits, in memory snapshots with
  *    the same validity rule: undo() of a recent commit replays only from just before it.
  *    Entries are dropped past a rewind, and kept by the engine only once the batch commits.
  * 5. `own.events` are all of this client's events at positions >= `own.from` (what undo's
@@ -67,7 +67,7 @@ export class Working {
    */
   readonly writes: Promise<unknown>[] = [];
   #unwritten: LogRecord[] = [];
-  /** The head states of the last RECENT (./tails.ts) operations, oldest first (invariant 4). */
+  /** The head states before the last RECENT (./tails.ts) own commits, oldest first (invariant 4). */
   recent: readonly RecentStates[];
   own: OwnTail;
   /** Events read by noteTarget() for the next apply() only. */
@@ -100,10 +100,12 @@ export class Working {
     this.own = from.own ?? { from: from.head + 1, events: [] };
   }
 
-  checkpoint(): Checkpoint {
+  /** Before an operation; `commit`: it appends a commit of app events (an undo target to be). */
+  checkpoint(options: { commit: boolean }): Checkpoint {
     // The next marker change copies the log first, so rollback() can restore this one.
     this.#markersShared = true;
-    this.recent = remember(this.recent, { position: this.head, maxTime: this.maxTime, states: this.states });
+    // The state just before a commit is where its undo() or redo() starts (invariant 4).
+    if (options.commit) this.recent = remember(this.recent, { position: this.head, maxTime: this.maxTime, states: this.states });
     return {
       own: this.own,
       head: this.head,

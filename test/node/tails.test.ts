@@ -47,16 +47,18 @@ describe('own tail', () => {
 describe('recent states', () => {
   const at = (position: number) => ({ position, maxTime: 0, states: { n: position } });
 
-  it('keeps the last 16 operations and answers the newest valid one at or before a position', () => {
+  it('keeps the last 8 and answers the newest valid one at or before a position', () => {
     let recent = remember([], at(1));
     recent = remember(recent, at(1)); // the same head is not kept twice
     for (let p = 2; p <= 20; p++) recent = remember(recent, at(p));
-    expect(recent.map((r) => r.position)).toEqual(Array.from({ length: 16 }, (_, i) => i + 5));
-    expect(recentAt(recent, 12, 0, () => true)?.position).toBe(12);
+    expect(recent.map((r) => r.position)).toEqual([13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(recentAt(recent, 19, 0, () => true)?.position).toBe(19);
+    expect(recentAt(recent, 25, 0, () => true)?.position).toBe(20);
     // invalid (a later marker undid a commit before it): no answer, the caller uses snapshots
-    expect(recentAt(recent, 12, 0, (p) => p !== 12)).toBeUndefined();
+    expect(recentAt(recent, 19, 0, (p) => p !== 19)).toBeUndefined();
     // a snapshot on the grid (every 10) between it and the position is at least as new
-    expect(recentAt(recent.slice(0, 4), 12, 10, () => true)).toBeUndefined();
-    expect(recentAt(recent, 4, 0, () => true)).toBeUndefined();
+    expect(recentAt(recent, 21, 10, () => true)?.position).toBe(20);
+    expect(recentAt(recent.slice(0, 2), 21, 10, () => true)).toBeUndefined();
+    expect(recentAt(recent, 12, 0, () => true)).toBeUndefined();
   });
 });

@@ -193,4 +193,19 @@ describe('revert', () => {
     expect(calls.n).toBeLessThanOrEqual(2);
     expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
   });
+
+  it('keeps undo and redo right when the app changes the events append() returned', async () => {
+    const s = await store();
+    await add(s, 'a');
+    const [b] = await s.append({ type: 'added', payload: { id: 'b', title: 'B' }, stream: 'list' });
+    // In-process, the engine keeps its own objects (undo() reads a recent commit from memory).
+    (b as { stream: string }).stream = 'elsewhere';
+    (b!.payload as { title: string }).title = 'changed by the app';
+    expect(await s.undo()).toBe(true);
+    const marker = (await s.events({ reverse: true, limit: 1 }))[0];
+    expect(marker).toMatchObject({ type: '$undo', stream: 'list' });
+    expect(await s.redo()).toBe(true);
+    expect(s.get<Todo[]>('todos').find((t) => t.id === 'b')?.title).toBe('B');
+    expect(s.get('todos')).toEqual(referenceState(todos, await s.events()));
+  });
 });
