@@ -90,7 +90,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
     // A working copy that knows only the markers: rebuild() sets every projection's state.
     const working = new Working(ctx, { head, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map() });
     const [, read] = await Promise.all([
-      working.rebuild(head, { captureMissing: true, tail }),
+      working.rebuild(head, { captureMissing: true, tail, newest }),
       id === undefined ? undefined : readHistory(db, id, { head, markers }),
     ]);
     if (read) working.own = read.own;

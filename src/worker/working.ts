@@ -309,9 +309,12 @@ export class Working {
    * its newest valid snapshot, then a replay of the log. With `captureMissing`, snapshots
    * the replay crosses are captured (a new projection, or a new version of one).
    */
-  async rebuild(position: number, options: { captureMissing: boolean; tail?: readonly StoredEvent[] }): Promise<void> {
+  async rebuild(
+    position: number,
+    options: { captureMissing: boolean; tail?: readonly StoredEvent[]; newest?: readonly (SnapshotRecord | undefined)[] },
+  ): Promise<void> {
     const states: States = {};
-    const { startAt, from, maxTime: snapshotMaxTime } = await this.#fromSnapshots(states, position);
+    const { startAt, from, maxTime: snapshotMaxTime } = await this.#fromSnapshots(states, position, options.newest);
     let maxTime = snapshotMaxTime;
     const boundaryMax = new Map<number, number>();
     const fold1 = this.#foldOptions(states, startAt, from, options.captureMissing ? boundaryMax : undefined);
@@ -340,6 +343,7 @@ export class Working {
   async #fromSnapshots(
     states: States,
     position: number,
+    newest?: readonly (SnapshotRecord | undefined)[],
   ): Promise<{ startAt: Record<string, number>; from: number; maxTime: number }> {
     const startAt: Record<string, number> = {};
     const hit = recentAt(this.recent, position, this.ctx.every, (start) => this.markers.validStart(start, 'head'));
@@ -353,7 +357,14 @@ export class Working {
     let from = position;
     let maxTime = -Infinity;
     const accept = (s: SnapshotRecord) => this.markers.validStart(s.position, 'head');
-    const snaps = await Promise.all(this.ctx.projections.map((p) => findSnapshot(this.ctx.db, p.name, p.version, position, accept)));
+    // `newest`: each projection's newest snapshot, already read (start-up); used when valid.
+    const snaps = await Promise.all(
+      this.ctx.projections.map((p, i) => {
+        if (newest && newest[i] === undefined) return undefined;
+        const known = newest?.[i];
+        return known && known.position <= position && accept(known) ? known : findSnapshot(this.ctx.db, p.name, p.version, position, accept);
+      }),
+    );
     for (const [i, p] of this.ctx.projections.entries()) {
       const snap = snaps[i];
       states[p.name] = snap ? snap.state : initialState(p);
