@@ -15,7 +15,7 @@
 import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join, dirname, extname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { build, runnerImport } from 'vite';
 import { chromium } from 'playwright';
 import { makeEvents, wireOf } from './page/data.js';
 import { sqliteCase, postgresCase, startPostgres } from './node/server-push.mjs';
+import { machineBusy, ownTreeBusy } from './load.mjs';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,38 +91,6 @@ function addCase({ name, goal, better, unit, toolkit, baseline, baselineLabel, e
 }
 const fmtRatio = (r) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2));
 const fmtNum = (x) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
-
-// ---- machine load (Linux /proc; best effort) -------------------------------------------
-const TICKS = 100;
-async function machineBusy() {
-  try {
-    const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6]) / TICKS;
-  } catch {
-    return undefined;
-  }
-}
-async function ownTreeBusy() {
-  try {
-    const procs = new Map();
-    for (const pid of await readdir('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime stime cutime cstime: children that ended count towards their parent
-      if (f.length > 15) procs.set(Number(pid), { ppid: Number(f[1]), cpu: (+f[11] + +f[12] + +f[13] + +f[14]) / TICKS });
-    }
-    const mine = (pid) => {
-      for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (p === process.pid) return true;
-      return false;
-    };
-    let total = 0;
-    for (const [pid, p] of procs) if (mine(pid)) total += p.cpu;
-    return total;
-  } catch {
-    return undefined;
-  }
-}
 
 // ---- Node cases --------------------------------------------------------------------------
 async function bundleCases() {

@@ -15,6 +15,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { machineBusy, ownTreeBusy } from '../load.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -71,39 +72,6 @@ const cleanup = async () => {
   await rm(profile, { recursive: true, force: true }).catch(() => {});
 };
 process.on('SIGINT', () => cleanup().finally(() => process.exit(130)));
-
-// Best-effort (Linux /proc): how busy the machine was with OTHER processes during the
-// run, since the figures are only comparable when it was idle. Returns CPU-seconds.
-const ticks = 100; // USER_HZ on Linux
-async function machineBusy() {
-  try {
-    const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6]) / ticks; // user nice system irq softirq
-  } catch {
-    return undefined;
-  }
-}
-async function ownTreeBusy() {
-  try {
-    const { readdir } = await import('node:fs/promises');
-    const procs = new Map();
-    for (const pid of await readdir('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (f.length > 15) procs.set(Number(pid), { ppid: Number(f[1]), cpu: (+f[11] + +f[12] + +f[13] + +f[14]) / ticks });
-    }
-    const mine = (pid) => {
-      for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (p === process.pid) return true;
-      return false;
-    };
-    let total = 0;
-    for (const [pid, p] of procs) if (mine(pid)) total += p.cpu;
-    return total;
-  } catch {
-    return undefined;
-  }
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

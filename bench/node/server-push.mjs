@@ -16,6 +16,19 @@ function rowsOf(events) {
   return events.map((e) => [e.position, e.id, e.type, JSON.stringify(e.payload), e.stream, e.clientId, e.commit, e.time, null]);
 }
 
+/** A warm-up of each side, then `runs` runs alternating which side goes first. */
+async function interleave(name, { runs, count, log, toolkitRun, baselineRun, toolkit, baseline }) {
+  await toolkitRun('warm');
+  await baselineRun('warm');
+  for (let run = 0; run < runs; run++) {
+    for (const side of run % 2 ? ['baseline', 'toolkit'] : ['toolkit', 'baseline']) {
+      const ms = side === 'toolkit' ? await toolkitRun(run) : await baselineRun(run);
+      (side === 'toolkit' ? toolkit : baseline).push(ms);
+      log(`${name} run ${run + 1}/${runs} ${side}: ${ms.toFixed(0)} ms (${Math.round(count / (ms / 1000))} events/s)`);
+    }
+  }
+}
+
 async function pushAll(url, logId, events) {
   const wire = wireOf(events);
   const t0 = performance.now();
@@ -67,15 +80,7 @@ export async function sqliteCase({ server, count, runs, log }) {
       db.close();
       return ms;
     };
-    await toolkitRun('warm');
-    await baselineRun('warm');
-    for (let run = 0; run < runs; run++) {
-      for (const side of run % 2 ? ['baseline', 'toolkit'] : ['toolkit', 'baseline']) {
-        const ms = side === 'toolkit' ? await toolkitRun(run) : await baselineRun(run);
-        (side === 'toolkit' ? toolkit : baseline).push(ms);
-        log(`server.push.sqlite run ${run + 1}/${runs} ${side}: ${ms.toFixed(0)} ms (${Math.round(count / (ms / 1000))} events/s)`);
-      }
-    }
+    await interleave('server.push.sqlite', { runs, count, log, toolkitRun, baselineRun, toolkit, baseline });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -172,15 +177,7 @@ export async function postgresCase({ server, count, runs, log, url }) {
       await client.end();
       return ms;
     };
-    await toolkitRun('warm');
-    await baselineRun('warm');
-    for (let run = 0; run < runs; run++) {
-      for (const side of run % 2 ? ['baseline', 'toolkit'] : ['toolkit', 'baseline']) {
-        const ms = side === 'toolkit' ? await toolkitRun(run) : await baselineRun(run);
-        (side === 'toolkit' ? toolkit : baseline).push(ms);
-        log(`server.push.postgres run ${run + 1}/${runs} ${side}: ${ms.toFixed(0)} ms (${Math.round(count / (ms / 1000))} events/s)`);
-      }
-    }
+    await interleave('server.push.postgres', { runs, count, log, toolkitRun, baselineRun, toolkit, baseline });
   } finally {
     for (const name of made) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await admin.end();
