@@ -5,6 +5,7 @@ export { createStore } from './client/createStore.ts';
 export { defineProjection, type Projection } from './core/projection.ts';
 export type { CreateStoreOptions, RejectedCommit, Store, SyncOptions } from './client/types.ts';
 export type { EventInput, ExpectedVersion, StoredEvent } from './core/event.ts';
+export type { Upcaster, Upcasters } from './core/upcast.ts';
 export type { EventQuery } from './storage/query.ts';
 export type { StateAt, StoreStatus } from './worker/contract.ts';
 export {
@@ -17,6 +18,7 @@ export {
   UnknownProjectionError,
   SyncError,
   ProtocolError,
+  UpcastError,
   isEventloomError,
   isInvalidEventError,
   isConcurrencyError,
@@ -26,5 +28,6 @@ export {
   isUnknownProjectionError,
   isSyncError,
   isProtocolError,
+  isUpcastError,
   type EventloomErrorName,
 } from './core/errors/index.ts';

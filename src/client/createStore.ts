@@ -24,6 +24,10 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     openOptions.sync = sync;
   }
 
+  if (options.upcasters !== undefined && options.worker) {
+    throw new TypeError('createStore: in worker mode, upcasters (functions) cannot cross to the worker; pass them to serveStore({ upcasters }) there');
+  }
+
   let mirror: Mirror | undefined;
   const early: Change[] = [];
   const onChange = (change: Change) => (mirror ? mirror.apply(change) : early.push(change));
@@ -56,6 +60,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     {
       ...openOptions,
       projections: options.projections ?? {},
+      upcasters: options.upcasters,
       indexedDB: options.indexedDB,
       IDBKeyRange: options.IDBKeyRange,
       fetch: options.sync?.fetch,

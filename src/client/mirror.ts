@@ -68,6 +68,7 @@ function sameStatus(a: StoreStatus, b: StoreStatus): boolean {
     a.canRedo === b.canRedo &&
     a.sync === b.sync &&
     a.lastSyncedAt === b.lastSyncedAt &&
+    a.outdated === b.outdated &&
     a.lastError?.name === b.lastError?.name &&
     a.lastError?.message === b.lastError?.message
   );

@@ -1,5 +1,6 @@
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
+import type { Upcasters } from '../core/upcast.ts';
 import type { EventQuery } from '../storage/query.ts';
 import type { StateAt, StoreStatus } from '../worker/contract.ts';
 
@@ -16,6 +17,12 @@ export interface CreateStoreOptions {
   name: string;
   /** In-process mode; in worker mode the worker's serveStore() has them. */
   projections?: Record<string, Projection<any>>;
+  /**
+   * In-process mode: per event type, the functions that turn each older payload shape into
+   * the next (`[v1ToV2, v2ToV3]` makes version 3 current); in worker mode pass them to
+   * serveStore(). See docs/schema-evolution.md.
+   */
+  upcasters?: Upcasters;
   /** A Worker running a module that calls serveStore(); default false (in-process). */
   worker?: Worker | false;
   /** Snapshot every N events per projection; default 1000; 0 turns snapshots off. */

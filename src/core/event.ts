@@ -29,6 +29,8 @@ export interface StoredEvent {
   commit: string;
   time: number;
   meta?: Record<string, unknown>;
+  /** The version of this event type's payload shape (absent = 1); see core/upcast.ts. */
+  schemaVersion?: number;
 }
 
 export type ExpectedVersion = number | 'none' | 'any';

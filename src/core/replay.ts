@@ -6,6 +6,7 @@
 import { ProjectionError } from './errors/index.ts';
 import { isMarkerType, type StoredEvent } from './event.ts';
 import type { Projection } from './projection.ts';
+import type { EventSchema } from './upcast.ts';
 
 export type States = Record<string, unknown>;
 
@@ -17,23 +18,26 @@ export interface FoldOptions {
   readonly startAt: Readonly<Record<string, number>>;
   readonly undone: ReadonlySet<string>;
   readonly maxTime?: number;
+  /** Turns stored events into their current shape; skips those newer than the app (core/upcast.ts). */
+  readonly upcast?: Pick<EventSchema, 'upcast'>;
   /** Called after the event at each position that is a multiple of `every`. */
   readonly every?: number;
   readonly onBoundary?: (position: number, states: States) => void;
 }
 
 export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void {
-  const { projections, states, startAt, undone, maxTime, every, onBoundary } = options;
-  for (const event of events) {
+  const { projections, states, startAt, undone, maxTime, every, onBoundary, upcast } = options;
+  for (const stored of events) {
     const effective =
-      !isMarkerType(event.type) && !undone.has(event.commit) && (maxTime === undefined || event.time <= maxTime);
-    if (effective) {
+      !isMarkerType(stored.type) && !undone.has(stored.commit) && (maxTime === undefined || stored.time <= maxTime);
+    const event = effective && upcast ? upcast.upcast(stored) : stored;
+    if (effective && event) {
       for (const projection of projections) {
         if (event.position <= (startAt[projection.name] ?? 0)) continue;
         states[projection.name] = reduceOne(projection, states[projection.name], event);
       }
     }
-    if (onBoundary && every !== undefined && event.position % every === 0) onBoundary(event.position, states);
+    if (onBoundary && every !== undefined && stored.position % every === 0) onBoundary(stored.position, states);
   }
 }
 

@@ -32,8 +32,9 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
         CREATE TABLE IF NOT EXISTS eventloom_events (
           log_id text NOT NULL, position bigint NOT NULL, id text NOT NULL, type text NOT NULL,
           payload text, stream text NOT NULL, client_id text NOT NULL, commit_id text NOT NULL,
-          time double precision NOT NULL, meta text,
+          time double precision NOT NULL, meta text, schema_version integer,
           PRIMARY KEY (log_id, position));
+        ALTER TABLE eventloom_events ADD COLUMN IF NOT EXISTS schema_version integer;
         CREATE UNIQUE INDEX IF NOT EXISTS eventloom_events_by_id ON eventloom_events (log_id, id);
         CREATE TABLE IF NOT EXISTS eventloom_streams (
           log_id text NOT NULL, stream text NOT NULL, version bigint NOT NULL, PRIMARY KEY (log_id, stream));
@@ -106,8 +107,8 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
         if (plan.rows.length > 0) {
           const col = <K extends keyof (typeof plan.rows)[number]>(k: K) => plan.rows.map((r) => r[k]);
           await client.query(
-            `INSERT INTO eventloom_events (log_id, position, id, type, payload, stream, client_id, commit_id, time, meta)
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[])`,
+            `INSERT INTO eventloom_events (log_id, position, id, type, payload, stream, client_id, commit_id, time, meta, schema_version)
+             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::int[])`,
             [
               logId,
               col('position'),
@@ -119,6 +120,7 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
               col('commit'),
               col('time'),
               plan.rows.map((r) => (r.meta === undefined ? null : JSON.stringify(r.meta))),
+              plan.rows.map((r) => r.schemaVersion ?? null),
             ],
           );
           await client.query(
@@ -148,7 +150,7 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
         // REPEATABLE READ: the page and the head come from one snapshot.
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const { rows } = await client.query(
-          `SELECT position, id, type, payload, stream, client_id, commit_id, time, meta FROM eventloom_events
+          `SELECT position, id, type, payload, stream, client_id, commit_id, time, meta, schema_version FROM eventloom_events
            WHERE log_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
           [logId, after, limit],
         );

@@ -19,6 +19,7 @@ interface Row {
   commit_id: string;
   time: number;
   meta: string | null;
+  schema_version: number | null;
 }
 
 export function sqliteStorage(options: { path: string }): SyncStorage {
@@ -32,13 +33,17 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
     CREATE TABLE IF NOT EXISTS events (
       log_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
       payload TEXT, stream TEXT NOT NULL, client_id TEXT NOT NULL, commit_id TEXT NOT NULL,
-      time REAL NOT NULL, meta TEXT,
+      time REAL NOT NULL, meta TEXT, schema_version INTEGER,
       PRIMARY KEY (log_id, position)) WITHOUT ROWID;
     CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (log_id, id);
     CREATE TABLE IF NOT EXISTS streams (
       log_id TEXT NOT NULL, stream TEXT NOT NULL, version INTEGER NOT NULL,
       PRIMARY KEY (log_id, stream)) WITHOUT ROWID;
   `);
+  // Files made before events carried a schema version get the column (NULL = version 1).
+  if (!(db.pragma('table_info(events)') as { name: string }[]).some((c) => c.name === 'schema_version')) {
+    db.exec('ALTER TABLE events ADD COLUMN schema_version INTEGER');
+  }
   const q = {
     head: db.prepare<[string], { head: number }>('SELECT head FROM logs WHERE log_id = ?'),
     setHead: db.prepare('INSERT INTO logs (log_id, head) VALUES (?, ?) ON CONFLICT (log_id) DO UPDATE SET head = excluded.head'),
@@ -50,10 +55,10 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
       'INSERT INTO streams (log_id, stream, version) VALUES (?, ?, ?) ON CONFLICT (log_id, stream) DO UPDATE SET version = excluded.version',
     ),
     insert: db.prepare(
-      'INSERT INTO events (log_id, position, id, type, payload, stream, client_id, commit_id, time, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO events (log_id, position, id, type, payload, stream, client_id, commit_id, time, meta, schema_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     read: db.prepare<[string, number, number], Row>(
-      'SELECT position, id, type, payload, stream, client_id, commit_id, time, meta FROM events WHERE log_id = ? AND position > ? ORDER BY position LIMIT ?',
+      'SELECT position, id, type, payload, stream, client_id, commit_id, time, meta, schema_version FROM events WHERE log_id = ? AND position > ? ORDER BY position LIMIT ?',
     ),
   };
   const listeners = new Listeners();
@@ -66,7 +71,7 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
     for (const stream of new Set(events.map((e) => e.stream))) versions.set(stream, q.version.get(logId, stream)?.version ?? 0);
     const plan = planPush(events, { head, existing, versions });
     for (const r of plan.rows) {
-      q.insert.run(logId, r.position, r.id, r.type, json(r.payload), r.stream, r.clientId, r.commit, r.time, json(r.meta));
+      q.insert.run(logId, r.position, r.id, r.type, json(r.payload), r.stream, r.clientId, r.commit, r.time, json(r.meta), r.schemaVersion ?? null);
     }
     for (const [stream, version] of plan.versions) q.setVersion.run(logId, stream, version);
     if (plan.head !== head) q.setHead.run(logId, plan.head);
@@ -116,5 +121,6 @@ export function fromRow(row: Row): PositionedEvent {
   };
   if (row.payload !== null) event.payload = JSON.parse(row.payload);
   if (row.meta !== null) event.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  if (row.schema_version !== null) event.schemaVersion = Number(row.schema_version);
   return event;
 }

@@ -139,6 +139,7 @@ export function eventAt(record: LogRecord, index: number): StoredEvent {
     time: e.time,
   };
   if (e.meta !== undefined) stored.meta = e.meta;
+  if (e.schemaVersion !== undefined) stored.schemaVersion = e.schemaVersion;
   return stored;
 }
 

@@ -36,6 +36,7 @@ export async function readPendingWire(db: LogDb): Promise<WireEvent[][]> {
       const wire: WireEvent = { id: e.id, type: e.type, payload: e.payload, stream: e.stream, clientId: e.clientId, commit: e.commit, time: e.time };
       if (e.payload === undefined) delete wire.payload;
       if (e.meta !== undefined) wire.meta = e.meta;
+      if (e.schemaVersion !== undefined) wire.schemaVersion = e.schemaVersion;
       if (record.ev !== undefined) wire.expectedVersion = record.ev;
       let list = byCommit.get(e.commit);
       if (!list) byCommit.set(e.commit, (list = []));

@@ -52,6 +52,9 @@ export const WireEventSchema = v.pipe(
     commit: Id('commit'),
     time: v.pipe(v.number('time must be a number'), v.finite('time must be finite')),
     meta: v.optional(MetaSchema),
+    schemaVersion: v.optional(
+      v.pipe(v.number(), v.integer('schemaVersion must be an integer'), v.minValue(1, 'schemaVersion must be at least 1'), v.maxValue(2 ** 31 - 1)),
+    ),
     expectedVersion: v.optional(
       v.union([v.literal('none'), v.pipe(v.number(), v.integer(), v.minValue(0))], 'expectedVersion must be "none" or a non-negative integer'),
     ),

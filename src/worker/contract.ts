@@ -14,6 +14,12 @@ export interface StoreStatus {
   sync: 'off' | 'idle' | 'syncing' | 'offline' | 'paused' | 'error';
   lastSyncedAt?: number;
   lastError?: { name: string; message: string };
+  /**
+   * Present (true) when the log holds events of a schema version newer than this app knows
+   * (written by a newer version of the app): they are kept and synced but not applied until
+   * the app is updated (core/upcast.ts).
+   */
+  outdated?: boolean;
 }
 
 export type StateAt = { position: number } | { time: number };

@@ -15,6 +15,7 @@ import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError 
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
 import { MarkerLog } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
+import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import { initialState, type States } from '../core/replay.ts';
 import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
 import type { LogDb } from '../storage/schema.ts';
@@ -33,6 +34,8 @@ import { Working, type LogContext } from './working.ts';
 
 export interface EngineConfig extends OpenOptions {
   projections: Record<string, Projection<any>>;
+  /** Per event type, the upcasters from each older payload shape (core/upcast.ts). */
+  upcasters?: Upcasters | undefined;
   indexedDB?: IDBFactory | undefined;
   IDBKeyRange?: typeof IDBKeyRange | undefined;
   /** The transport's fetch (tests, fault injection); default globalThis.fetch. */
@@ -85,7 +88,7 @@ export class Engine implements EngineApi {
     this.#markers = new MarkerLog();
     this.#peers = new Peers(init.config.name, (message) => this.#onPeerChange(message), () => ({ head: this.#head, epoch: this.#epoch }));
     this.#syncing = init.config.sync !== undefined;
-    this.#writer = new Writer({ db: this.#db, clientId: init.clientId, syncing: this.#syncing });
+    this.#writer = new Writer({ db: this.#db, clientId: init.clientId, syncing: this.#syncing, schema: init.ctx.schema });
     this.#batch = { db: this.#db, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
   }
 
@@ -95,7 +98,12 @@ export class Engine implements EngineApi {
     try {
       if (config.sync) validateSyncOptions(config.sync);
       const every = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-      const ctx: LogContext = { db, projections, every: Number.isFinite(every) && every > 0 ? Math.floor(every) : 0 };
+      const ctx: LogContext = {
+        db,
+        projections,
+        every: Number.isFinite(every) && every > 0 ? Math.floor(every) : 0,
+        schema: eventSchema(config.upcasters, 'createStore'),
+      };
       // The client id is read with the log, in start-up's one transaction.
       const view = await readStart(ctx, typeof config.clientId === 'string' ? config.clientId : undefined);
       engine = new Engine({ ctx, config, clientId: view.clientId ?? (await makeClientId(db)), onChange });
@@ -143,6 +151,7 @@ export class Engine implements EngineApi {
     const status: StoreStatus = { head: this.#head, pending: this.#pending, canUndo: this.#canUndo, canRedo: this.#canRedo, sync: this.#sync.sync };
     if (this.#sync.lastSyncedAt !== undefined) status.lastSyncedAt = this.#sync.lastSyncedAt;
     if (this.#sync.lastError !== undefined) status.lastError = this.#sync.lastError;
+    if (this.#ctx.schema.newerFrom !== Infinity) status.outdated = true;
     return status;
   }
 
@@ -328,12 +337,12 @@ export class Engine implements EngineApi {
     await this.#chain;
     if ('position' in view ? view.position >= this.#head : view.time >= this.#maxTime) return this.#states[p.name];
     if ('position' in view && view.position <= 0) return initialState(p);
-    return stateAtView(this.#db, p, this.#markers, view, this.#head);
+    return stateAtView(this.#db, p, this.#markers, view, this.#head, this.#ctx.schema);
   }
 
   async events(query?: EventQuery): Promise<StoredEvent[]> {
     this.#assertOpen();
-    return queryEvents(this.#db, validateQuery(query));
+    return this.#ctx.schema.read(await queryEvents(this.#db, validateQuery(query)));
   }
 
   // ---- sync ---------------------------------------------------------------------------

@@ -8,11 +8,14 @@
 import { expose, transfer, type Endpoint } from 'comlink';
 import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
+import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import type { Change, EngineApi, WorkerApi } from './contract.ts';
 import { Engine, engineApi } from './engine.ts';
 
 export interface ServeStoreOptions {
   projections: Record<string, Projection<any>>;
+  /** Per event type, the functions that turn each older payload shape into the next (core/upcast.ts). */
+  upcasters?: Upcasters;
   /** Injectable IndexedDB (defaults to the worker's own). */
   indexedDB?: IDBFactory;
   IDBKeyRange?: typeof IDBKeyRange;
@@ -23,6 +26,7 @@ export interface ServeStoreOptions {
 }
 
 export function serveStore(options: ServeStoreOptions): void {
+  eventSchema(options.upcasters, 'serveStore'); // a configuration mistake fails here, at once
   const api: WorkerApi = {
     async open(openOptions) {
       // Changes go out on their own port as plain messages: a Comlink callback would cost
@@ -32,6 +36,7 @@ export function serveStore(options: ServeStoreOptions): void {
         {
           ...openOptions,
           projections: options.projections,
+          upcasters: options.upcasters,
           indexedDB: options.indexedDB,
           IDBKeyRange: options.IDBKeyRange,
           fetch: options.fetch,

@@ -8,6 +8,7 @@
  */
 import { inView, type MarkerLog, type View } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
+import type { EventSchema } from '../core/upcast.ts';
 import { fold, initialState } from '../core/replay.ts';
 import { forEachEvents, recordContaining, scanRecords } from '../storage/log.ts';
 import { eventsOf, type LogDb, type LogRecord } from '../storage/schema.ts';
@@ -19,6 +20,7 @@ export async function stateAtView(
   markers: MarkerLog,
   view: Exclude<View, 'head'>,
   head: number,
+  schema: EventSchema,
 ): Promise<unknown> {
   const limit = 'position' in view ? Math.min(view.position, head) : head;
   const snap = await findSnapshot(
@@ -35,6 +37,7 @@ export async function stateAtView(
     states,
     startAt: { [projection.name]: start },
     undone: markers.undone(view),
+    upcast: schema,
     ...('time' in view ? { maxTime: view.time } : {}),
   };
   if ('position' in view) {

@@ -20,6 +20,7 @@
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
+import type { EventSchema } from '../core/upcast.ts';
 import { isCloneFaithful } from '../core/clone.ts';
 import { fold, initialState, type States } from '../core/replay.ts';
 import { countStream, forEachEvents, readCommit } from '../storage/log.ts';
@@ -33,6 +34,8 @@ export interface LogContext {
   readonly projections: readonly Projection<unknown>[];
   /** Snapshot interval; 0 = no snapshots. */
   readonly every: number;
+  /** Event schema versions and upcasters (core/upcast.ts). */
+  readonly schema: EventSchema;
 }
 
 interface Checkpoint {
@@ -399,7 +402,8 @@ export class Working {
 
   /** Keeps a snapshot to write, if the state survives structured clone unchanged. */
   #capture(projection: Projection<unknown>, position: number, maxTime: number, state: unknown): void {
-    if (!isCloneFaithful(state)) return;
+    // A state that skipped an event newer than this app would be wrong for the app that knows it.
+    if (position >= this.ctx.schema.newerFrom || !isCloneFaithful(state)) return;
     this.snapshots.push({ projection: projection.name, version: projection.version, position, maxTime, state });
   }
 
@@ -409,6 +413,7 @@ export class Working {
       projections: this.ctx.projections,
       states,
       startAt,
+      upcast: this.ctx.schema,
       undone: this.markers.undone('head'),
       ...(capture && every > 0
         ? {

@@ -7,6 +7,7 @@ import { uuidv7 } from 'uuidv7';
 import { ConcurrencyError, InvalidEventError } from '../core/errors/index.ts';
 import { REDO, UNDO, isMarkerType, type ExpectedVersion, type StoredEvent, type ValidInput, type validateInputs } from '../core/event.ts';
 import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
+import type { EventSchema } from '../core/upcast.ts';
 import { readCommit, scanRecords } from '../storage/log.ts';
 import { eventAt, eventsOf, makeRecord, type LogDb, type LogRecord, type RecordEvent } from '../storage/schema.ts';
 import { ownCommit, prependOwn, type OwnTail } from './tails.ts';
@@ -23,11 +24,13 @@ export class Writer {
   readonly #clientId: string;
   /** With sync, commits are pending until the server confirms them. */
   readonly #syncing: boolean;
+  readonly #schema: EventSchema;
 
-  constructor(init: { db: LogDb; clientId: string; syncing: boolean }) {
+  constructor(init: { db: LogDb; clientId: string; syncing: boolean; schema: EventSchema }) {
     this.#db = init.db;
     this.#clientId = init.clientId;
     this.#syncing = init.syncing;
+    this.#schema = init.schema;
   }
 
   async prepare(ws: Working, op: WriteOp): Promise<object> {
@@ -87,6 +90,8 @@ export class Writer {
     const bodies: RecordEvent[] = inputs.map((e) => {
       const body: RecordEvent = { id: uuidv7(), type: e.type, payload: e.payload, stream: e.stream, clientId: this.#clientId, commit, time };
       if (e.meta !== undefined) body.meta = e.meta;
+      const version = this.#schema.current(e.type);
+      if (version > 1) body.schemaVersion = version; // core/upcast.ts invariant 2
       return body;
     });
     // The server checks a pending commit's expectedVersion again at push.

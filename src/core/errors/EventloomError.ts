@@ -12,7 +12,8 @@ export type EventloomErrorName =
   | 'StoreClosedError'
   | 'UnknownProjectionError'
   | 'SyncError'
-  | 'ProtocolError';
+  | 'ProtocolError'
+  | 'UpcastError';
 
 export abstract class EventloomError extends Error {
   abstract override readonly name: EventloomErrorName;

@@ -7,4 +7,5 @@ export { StoreClosedError, isStoreClosedError } from './StoreClosedError.ts';
 export { UnknownProjectionError, isUnknownProjectionError } from './UnknownProjectionError.ts';
 export { SyncError, isSyncError } from './SyncError.ts';
 export { ProtocolError, isProtocolError } from './ProtocolError.ts';
+export { UpcastError, isUpcastError } from './UpcastError.ts';
 export { isEventloomError, toErrorData, reviveError, type ErrorData } from './wire.ts';

@@ -12,6 +12,7 @@ import { StorageFullError } from './StorageFullError.ts';
 import { StoreClosedError } from './StoreClosedError.ts';
 import { SyncError } from './SyncError.ts';
 import { UnknownProjectionError } from './UnknownProjectionError.ts';
+import { UpcastError } from './UpcastError.ts';
 
 type ErrorClass = new (message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) => EventloomError;
 
@@ -24,6 +25,7 @@ const CLASSES: Record<EventloomErrorName, ErrorClass> = {
   UnknownProjectionError,
   SyncError,
   ProtocolError,
+  UpcastError,
 };
 
 export interface ErrorData {

@@ -168,6 +168,9 @@ describe('createSyncApp', () => {
       ['$redo with a string payload', { events: [valid({ type: '$redo', payload: 'c1' })] }],
       ['$redo without commit', { events: [valid({ type: '$redo', payload: { target: 'c1' } })] }],
       ['a valid event followed by a broken one', { events: [valid(), valid({ time: 'later' })] }],
+      ['schemaVersion 0', { events: [valid({ schemaVersion: 0 })] }],
+      ['a fractional schemaVersion', { events: [valid({ schemaVersion: 1.5 })] }],
+      ['a string schemaVersion', { events: [valid({ schemaVersion: '2' })] }],
     ])('rejects %s', async (_, body) => {
       await expectError(await push(body), 400, 'invalid');
       await expectLogUnchanged();

@@ -121,6 +121,14 @@ export function storageConformance(name: string, make: () => Promise<MadeStorage
     });
 
     describe('pushing', () => {
+      it("keeps each event's schemaVersion, and leaves it absent where it was absent", async () => {
+        const events = [wireEvent({ schemaVersion: 3 }), wireEvent(), wireEvent({ schemaVersion: 1 }), wireEvent({ schemaVersion: 2 ** 31 - 1 })];
+        await storage.push(LOG, events);
+        const { events: read } = await storage.read(LOG, 0, 10);
+        expect(read).toStrictEqual(events.map((e, i) => positioned(e, i + 1)));
+        expect(read[1]).not.toHaveProperty('schemaVersion');
+      });
+
       it('gives positions 1..n without gaps, continuing across pushes, and hands every field back as pushed', async () => {
         const first = [
           wireEvent({ payload: { title: 'Milk', nested: { deep: [null, true, 1.25, -7, 'ünïcødé ✓ 🎉'], empty: {}, none: [] } } }),

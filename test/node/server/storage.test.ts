@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../../src/server/memoryStorage.ts';
 import { postgresStorage } from '../../../src/server/postgresStorage.ts';
@@ -27,6 +28,42 @@ storageConformance('postgresStorage', async () => {
 });
 
 describe('sqliteStorage on disk', () => {
+  it('adds the schema_version column to a file made before events carried a schema version, keeping its events', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eventloom-sqlite-'));
+    const path = join(dir, 'old.db');
+    try {
+      // The layout of the first release, with one event in it.
+      const old = new Database(path);
+      old.exec(`
+        CREATE TABLE logs (log_id TEXT PRIMARY KEY, head INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE events (
+          log_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+          payload TEXT, stream TEXT NOT NULL, client_id TEXT NOT NULL, commit_id TEXT NOT NULL,
+          time REAL NOT NULL, meta TEXT,
+          PRIMARY KEY (log_id, position)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX events_by_id ON events (log_id, id);
+        CREATE TABLE streams (log_id TEXT NOT NULL, stream TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (log_id, stream)) WITHOUT ROWID;
+        INSERT INTO logs VALUES ('log', 1);
+        INSERT INTO events VALUES ('log', 1, 'e1', 'added', '{"name":"old"}', 's', 'c', 'k1', 5, NULL);
+        INSERT INTO streams VALUES ('log', 's', 1);
+      `);
+      old.close();
+      const storage = sqliteStorage({ path });
+      try {
+        const next = wireEvent({ stream: 's', schemaVersion: 2 });
+        expect(await storage.push('log', [next])).toStrictEqual({ results: [{ id: next.id, position: 2 }], head: 2 });
+        expect((await storage.read('log', 0, 10)).events).toStrictEqual([
+          { id: 'e1', type: 'added', payload: { name: 'old' }, stream: 's', clientId: 'c', commit: 'k1', time: 5, position: 1 },
+          positioned(next, 2),
+        ]);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps events, positions, idempotency and stream versions across closing and reopening the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eventloom-sqlite-'));
     const path = join(dir, 'nested', 'deeper', 'sync.db'); // missing directories are made
