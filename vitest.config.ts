@@ -36,6 +36,8 @@ export default mergeConfig(
         },
         {
           extends: true,
+          // Found up front, so Vite never re-bundles mid-run (two Reacts: "Invalid hook call").
+          optimizeDeps: { include: ['react', 'react-dom/client', 'react-dom/server'] },
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],

@@ -8,6 +8,7 @@ export type { EventInput, ExpectedVersion, StoredEvent } from './core/event.ts';
 export type { Upcaster, Upcasters } from './core/upcast.ts';
 export type { EventQuery } from './storage/query.ts';
 export type { StateAt, StoreStatus } from './worker/contract.ts';
+export type { StorageInfo, StorageLike } from './worker/storageStatus.ts';
 export {
   EventloomError,
   InvalidEventError,

@@ -27,6 +27,10 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   if (options.upcasters !== undefined && options.worker) {
     throw new TypeError('createStore: in worker mode, upcasters (functions) cannot cross to the worker; pass them to serveStore({ upcasters }) there');
   }
+  if (options.storage !== undefined && options.worker) {
+    throw new TypeError('createStore: in worker mode, storage cannot cross to the worker; pass it to serveStore({ storage }) there');
+  }
+  if (options.persist !== undefined) openOptions.persist = options.persist !== false;
 
   let mirror: Mirror | undefined;
   const early: Change[] = [];
@@ -48,7 +52,10 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
         }
       }
     }
-    return new StoreImpl(opened.clientId, remoteApi(remote), mirror, () => {
+    const api = remoteApi(remote);
+    // A worker's navigator.storage has no persist(): the page asks (see worker/storageStatus.ts).
+    if (options.persist !== false) askPersistence(() => api.refreshStorage());
+    return new StoreImpl(opened.clientId, api, mirror, () => {
       changes.close();
       remote[releaseProxy]();
     });
@@ -61,6 +68,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
       ...openOptions,
       projections: options.projections ?? {},
       upcasters: options.upcasters,
+      storage: options.storage,
       indexedDB: options.indexedDB,
       IDBKeyRange: options.IDBKeyRange,
       fetch: options.sync?.fetch,
@@ -70,6 +78,12 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   mirror = new Mirror(opened);
   for (const change of early) mirror.apply(change);
   return new StoreImpl(opened.clientId, api, mirror, () => undefined);
+}
+
+function askPersistence(then: () => Promise<void>): void {
+  const storage = (globalThis as { navigator?: { storage?: { persist?: () => Promise<boolean> } } }).navigator?.storage;
+  if (typeof storage?.persist !== 'function') return;
+  storage.persist().then(then).catch(() => undefined); // a closed store need not hear the answer
 }
 
 /**
@@ -96,6 +110,7 @@ function remoteApi(remote: Remote<EngineApi>): EngineApi {
     syncPause: () => remoteCall(() => remote.syncPause()),
     syncResume: () => remoteCall(() => remote.syncResume()),
     syncRejected: () => remoteCall(() => remote.syncRejected()),
+    refreshStorage: () => remoteCall(() => remote.refreshStorage()),
     close: () => remoteCall(() => remote.close()),
   };
 }

@@ -4,6 +4,7 @@
  * reached the seq their result names (engine invariant 3).
  */
 import type { Change, StoreStatus } from '../worker/contract.ts';
+import { sameStatus } from './sameStatus.ts';
 
 export class Mirror {
   seq: number;
@@ -58,20 +59,6 @@ export class Mirror {
     for (const w of this.#waiters) w.resolve();
     this.#waiters = [];
   }
-}
-
-function sameStatus(a: StoreStatus, b: StoreStatus): boolean {
-  return (
-    a.head === b.head &&
-    a.pending === b.pending &&
-    a.canUndo === b.canUndo &&
-    a.canRedo === b.canRedo &&
-    a.sync === b.sync &&
-    a.lastSyncedAt === b.lastSyncedAt &&
-    a.outdated === b.outdated &&
-    a.lastError?.name === b.lastError?.name &&
-    a.lastError?.message === b.lastError?.message
-  );
 }
 
 function call<T>(listener: (value: T) => void, value: T): void {

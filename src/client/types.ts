@@ -3,6 +3,7 @@ import type { Projection } from '../core/projection.ts';
 import type { Upcasters } from '../core/upcast.ts';
 import type { EventQuery } from '../storage/query.ts';
 import type { StateAt, StoreStatus } from '../worker/contract.ts';
+import type { StorageLike } from '../worker/storageStatus.ts';
 
 export interface SyncOptions {
   url: string;
@@ -30,6 +31,17 @@ export interface CreateStoreOptions {
   /** Default: made once per database and persisted. */
   clientId?: string;
   sync?: SyncOptions;
+  /**
+   * Ask the browser for persistent storage (navigator.storage.persist()) when the store
+   * opens; default true. status.storage.persisted says whether it was granted.
+   */
+  persist?: boolean;
+  /**
+   * In-process mode: whose estimate() and persisted() status.storage reports, e.g. the
+   * StorageBucket whose indexedDB you pass; default navigator.storage. In worker mode pass it
+   * to serveStore().
+   */
+  storage?: StorageLike;
   indexedDB?: IDBFactory;
   IDBKeyRange?: typeof IDBKeyRange;
 }

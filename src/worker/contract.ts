@@ -5,6 +5,7 @@
  */
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
 import type { EventQuery } from '../storage/query.ts';
+import type { StorageInfo } from './storageStatus.ts';
 
 export interface StoreStatus {
   head: number;
@@ -20,6 +21,8 @@ export interface StoreStatus {
    * the app is updated (core/upcast.ts).
    */
   outdated?: boolean;
+  /** Storage use and quota, and whether storage is persistent; absent where the platform has no StorageManager. */
+  storage?: StorageInfo;
 }
 
 export type StateAt = { position: number } | { time: number };
@@ -30,6 +33,8 @@ export interface OpenOptions {
   snapshotEvery?: number;
   clientId?: string;
   sync?: { url: string; logId: string; token?: string; live?: boolean };
+  /** Ask the browser for persistent storage at open (default true; see ./storageStatus.ts). */
+  persist?: boolean;
 }
 
 /** Sent after every change, before the call that caused it resolves. */
@@ -61,6 +66,8 @@ export interface EngineApi {
   syncPause(): Promise<void>;
   syncResume(): Promise<void>;
   syncRejected(): Promise<RejectedCommit[]>;
+  /** Reads status.storage again (after the main thread asked for persistence). */
+  refreshStorage(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -26,6 +26,7 @@ import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, S
 import type { IntegrateInput, IntegrateResult } from './integrate.ts';
 import { parseStateAt, validateSyncOptions } from './checks.ts';
 import { Peers, type PeerMessage } from './peers.ts';
+import { StorageStatus, type StorageLike } from './storageStatus.ts';
 import { makeClientId, openDatabase, readStart, saveSnapshots, type StartView } from './startup.ts';
 import type { OwnTail, RecentStates } from './tails.ts';
 import { stateAtView } from './timeTravel.ts';
@@ -40,6 +41,8 @@ export interface EngineConfig extends OpenOptions {
   IDBKeyRange?: typeof IDBKeyRange | undefined;
   /** The transport's fetch (tests, fault injection); default globalThis.fetch. */
   fetch?: typeof fetch | undefined;
+  /** Whose estimate and persistence status.storage reports; default navigator.storage. */
+  storage?: StorageLike | undefined;
 }
 
 export type Normalised = ReturnType<typeof validateInputs>;
@@ -77,6 +80,7 @@ export class Engine implements EngineApi {
   readonly #writer: Writer;
   readonly #batch: BatchContext;
   readonly #peers: Peers;
+  readonly #storage: StorageStatus;
 
   private constructor(init: { ctx: LogContext; config: EngineConfig; clientId: string; onChange: (change: Change) => void }) {
     this.#db = init.ctx.db;
@@ -89,6 +93,9 @@ export class Engine implements EngineApi {
     this.#peers = new Peers(init.config.name, (message) => this.#onPeerChange(message), () => ({ head: this.#head, epoch: this.#epoch }));
     this.#syncing = init.config.sync !== undefined;
     this.#writer = new Writer({ db: this.#db, clientId: init.clientId, syncing: this.#syncing, schema: init.ctx.schema });
+    this.#storage = new StorageStatus(init.config.storage, () => {
+      if (!this.#closed && this.#loaded) this.#announce({});
+    });
     this.#batch = { db: this.#db, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
   }
 
@@ -116,6 +123,7 @@ export class Engine implements EngineApi {
       }
       await engine.#load(view);
       engine.#syncer?.start();
+      engine.#storage.start(config.persist ?? true);
     } catch (error) {
       if (engine) engine.#peers.close();
       db.close();
@@ -152,6 +160,7 @@ export class Engine implements EngineApi {
     if (this.#sync.lastSyncedAt !== undefined) status.lastSyncedAt = this.#sync.lastSyncedAt;
     if (this.#sync.lastError !== undefined) status.lastError = this.#sync.lastError;
     if (this.#ctx.schema.newerFrom !== Infinity) status.outdated = true;
+    if (this.#storage.info) status.storage = { ...this.#storage.info };
     return status;
   }
 
@@ -250,6 +259,7 @@ export class Engine implements EngineApi {
 
   async #runBatch(ops: Op[]): Promise<void> {
     const attempt = await attemptBatch(this.#batch, ops);
+    this.#storage.soon();
     if (!attempt) return; // nothing was kept; every call was rejected
     const { ws, lastAppendWasOwnCommit, addedPending, history } = attempt;
     const changed = this.#changedStates(ws);
@@ -389,9 +399,15 @@ export class Engine implements EngineApi {
     return rows.map(({ commit, events, reason, streamVersion }) => ({ commit, events, reason, ...(streamVersion === undefined ? {} : { streamVersion }) }));
   }
 
+  async refreshStorage(): Promise<void> {
+    this.#assertOpen();
+    await this.#storage.refresh();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#storage.close();
     await this.#syncer?.close();
     await this.#chain;
     this.#peers.flush();
@@ -414,6 +430,7 @@ export function engineApi(engine: Engine): EngineApi {
     syncPause: () => engine.syncPause(),
     syncResume: () => engine.syncResume(),
     syncRejected: () => engine.syncRejected(),
+    refreshStorage: () => engine.refreshStorage(),
     close: () => engine.close(),
   };
 }

@@ -10,6 +10,7 @@ import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import type { Change, EngineApi, WorkerApi } from './contract.ts';
+import type { StorageLike } from './storageStatus.ts';
 import { Engine, engineApi } from './engine.ts';
 
 export interface ServeStoreOptions {
@@ -19,6 +20,8 @@ export interface ServeStoreOptions {
   /** Injectable IndexedDB (defaults to the worker's own). */
   indexedDB?: IDBFactory;
   IDBKeyRange?: typeof IDBKeyRange;
+  /** Whose estimate() and persisted() status.storage reports (e.g. a StorageBucket); default navigator.storage. */
+  storage?: StorageLike;
   /** The sync transport's fetch (tests, fault injection); default the worker's fetch. */
   fetch?: typeof fetch;
   /** Where to listen; defaults to the worker's global scope. */
@@ -37,6 +40,7 @@ export function serveStore(options: ServeStoreOptions): void {
           ...openOptions,
           projections: options.projections,
           upcasters: options.upcasters,
+          storage: options.storage,
           indexedDB: options.indexedDB,
           IDBKeyRange: options.IDBKeyRange,
           fetch: options.fetch,

@@ -81,3 +81,9 @@ export function referenceState<S>(
     .filter((e) => !e.type.startsWith('$') && !undone.get(e.commit))
     .reduce((s, e) => projection.reduce(s, e), projection.initial());
 }
+
+/** A StorageManager stand-in whose figures never change: status.storage stays put. */
+export const steadyStorage = {
+  estimate: async () => ({ usage: 1024, quota: 1024 * 1024 * 1024 }),
+  persisted: async () => false,
+};

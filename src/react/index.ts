@@ -1,0 +1,52 @@
+/**
+ * "eventloom/react": React 18+ hooks over a Store, built on useSyncExternalStore. Explicit
+ * exports only; nothing runs at import, and only types come from the engine's entry, so
+ * this module pulls in React and one small status comparison, nothing else.
+ *
+ * Invariants:
+ * 1. A snapshot is the store's current state: useProjection returns store.get(name), which
+ *    keeps its reference until that projection changes, so a component re-renders only
+ *    when its projection does. The server snapshot is the same current state (SSR and
+ *    hydration with an in-process store see what get() sees).
+ * 2. store.status is a new object on each read, so useStoreStatus keeps the last snapshot
+ *    and hands out a new one only when a field differs; otherwise useSyncExternalStore
+ *    would see a change on every read and render forever.
+ * 3. The subscribe and snapshot functions are memoised on [store, name], so switching
+ *    either unsubscribes from the old source and subscribes to the new one, and an
+ *    unmount unsubscribes.
+ * 4. Errors are the store's, thrown at render for an error boundary: an unknown projection
+ *    throws UnknownProjectionError, and useProjection on a closed store StoreClosedError.
+ *    Unmount the components that use a store before closing it.
+ */
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { sameStatus } from '../client/sameStatus.ts';
+import type { Store, StoreStatus } from '../index.ts';
+
+/**
+ * The current state of projection `name`; the component re-renders when it changes.
+ * Throws the store's UnknownProjectionError at render if the store has no such projection.
+ */
+export function useProjection<S>(store: Store, name: string): S {
+  const subscribe = useCallback((onChange: () => void) => store.subscribe(name, onChange), [store, name]);
+  const getSnapshot = useCallback(() => store.get<S>(name), [store, name]);
+  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+}
+
+/**
+ * The store's status (head, pending, canUndo, canRedo, sync, ...); the component
+ * re-renders when any field of it changes, and not otherwise.
+ */
+export function useStoreStatus(store: Store): StoreStatus {
+  const subscribe = useCallback((onChange: () => void) => store.onStatus(onChange), [store]);
+  const getSnapshot = useMemo(() => {
+    let last: StoreStatus | undefined;
+    // Compares on every read rather than only in the listener: a change between the
+    // render and the subscription is still seen when React reads the snapshot again.
+    return (): StoreStatus => {
+      const next = store.status;
+      if (last === undefined || !sameStatus(last, next)) last = next;
+      return last;
+    };
+  }, [store]);
+  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+}

@@ -1,0 +1,98 @@
+/**
+ * status.storage with an injected StorageManager stand-in (Node has none): when it is read,
+ * what is asked of it, and that a failing one never fails the store.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createStore, type Store } from '../../src/index.ts';
+import { dbName, projections } from '../support/fixtures.ts';
+import { untilStatus } from '../support/wait.ts';
+
+function fakeStorage(options: { grant?: boolean } = {}) {
+  const calls = { estimate: 0, persist: 0 };
+  let usage = 1000;
+  let persisted = false;
+  return {
+    calls,
+    grow: (bytes: number) => void (usage += bytes),
+    storage: {
+      estimate: async (): Promise<{ usage: number; quota: number }> => {
+        calls.estimate++;
+        return { usage, quota: 50_000 };
+      },
+      persisted: async () => persisted,
+      persist: async () => {
+        calls.persist++;
+        persisted = options.grant ?? true;
+        return persisted;
+      },
+    },
+  };
+}
+
+const open: Store[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+describe('status.storage', () => {
+  it('is absent where there is no StorageManager (Node)', async () => {
+    const store = await createStore({ name: dbName('no-storage'), projections });
+    open.push(store);
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    expect(store.status).not.toHaveProperty('storage');
+  });
+
+  it('asks for persistence once at open, reports the answer, and reads use again after writes', async () => {
+    const fake = fakeStorage({ grant: true });
+    const store = await createStore({ name: dbName('storage'), projections, storage: fake.storage });
+    open.push(store);
+    const granted = await untilStatus(store, (s) => s.storage?.persisted === true);
+    expect(granted.storage).toEqual({ usage: 1000, quota: 50_000, persisted: true });
+    expect(fake.calls.persist).toBe(1);
+
+    const reads = fake.calls.estimate;
+    fake.grow(4000);
+    // A burst of writes: one read after them, not one per write.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.append({ type: 'added', payload: { id: `x${i}` } })));
+    expect((await untilStatus(store, (s) => s.storage?.usage === 5000)).storage).toEqual({ usage: 5000, quota: 50_000, persisted: true });
+    expect(fake.calls.estimate - reads).toBe(1);
+  });
+
+  it('does not ask with persist: false, and reports a refusal', async () => {
+    const quiet = fakeStorage();
+    const a = await createStore({ name: dbName('no-persist'), projections, storage: quiet.storage, persist: false });
+    open.push(a);
+    expect((await untilStatus(a, (s) => s.storage !== undefined)).storage?.persisted).toBe(false);
+    expect(quiet.calls.persist).toBe(0);
+
+    const refused = fakeStorage({ grant: false });
+    const b = await createStore({ name: dbName('refused'), projections, storage: refused.storage });
+    open.push(b);
+    await untilStatus(b, (s) => s.storage !== undefined);
+    expect(refused.calls.persist).toBe(1);
+    expect(b.status.storage?.persisted).toBe(false);
+  });
+
+  it('a failing estimate keeps the last figures and fails no call', async () => {
+    const fake = fakeStorage();
+    const store = await createStore({ name: dbName('failing'), projections, storage: fake.storage, persist: false });
+    open.push(store);
+    const first = (await untilStatus(store, (s) => s.storage !== undefined)).storage;
+    const failed = new Promise<void>((resolve) => {
+      fake.storage.estimate = async () => {
+        resolve();
+        throw new Error('estimate failed');
+      };
+    });
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    await failed; // the read after the write happened, and failed
+    await store.append({ type: 'added', payload: { id: 'b' } });
+    expect(store.status.storage).toEqual(first);
+    expect(store.get<unknown[]>('todos')).toHaveLength(2);
+  });
+
+  it('rejects storage with a worker (it cannot cross): pass it to serveStore()', async () => {
+    await expect(createStore({ name: dbName('x'), worker: {} as Worker, storage: fakeStorage().storage })).rejects.toThrow(/serveStore/);
+  });
+});
