@@ -20,6 +20,7 @@ export {
   SyncError,
   ProtocolError,
   UpcastError,
+  HistoryUnavailableError,
   isEventloomError,
   isInvalidEventError,
   isConcurrencyError,
@@ -30,5 +31,6 @@ export {
   isSyncError,
   isProtocolError,
   isUpcastError,
+  isHistoryUnavailableError,
   type EventloomErrorName,
 } from './core/errors/index.ts';

@@ -31,6 +31,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     throw new TypeError('createStore: in worker mode, storage cannot cross to the worker; pass it to serveStore({ storage }) there');
   }
   if (options.persist !== undefined) openOptions.persist = options.persist !== false;
+  if (options.compaction !== undefined) openOptions.compaction = options.compaction;
 
   let mirror: Mirror | undefined;
   const early: Change[] = [];
@@ -110,6 +111,7 @@ function remoteApi(remote: Remote<EngineApi>): EngineApi {
     syncPause: () => remoteCall(() => remote.syncPause()),
     syncResume: () => remoteCall(() => remote.syncResume()),
     syncRejected: () => remoteCall(() => remote.syncRejected()),
+    compact: (options) => remoteCall(() => remote.compact(options)),
     refreshStorage: () => remoteCall(() => remote.refreshStorage()),
     close: () => remoteCall(() => remote.close()),
   };

@@ -85,6 +85,13 @@ export class StoreImpl implements Store {
     await this.mirror.reach(seq);
   }
 
+  async compact(options: { before: number }): Promise<{ compacted: number; removed: number }> {
+    this.#assertOpen();
+    const { compacted, removed, seq } = await this.api.compact(options);
+    await this.mirror.reach(seq);
+    return { compacted, removed };
+  }
+
   get status(): StoreStatus {
     return { ...this.mirror.status };
   }

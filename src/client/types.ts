@@ -37,6 +37,11 @@ export interface CreateStoreOptions {
    */
   persist?: boolean;
   /**
+   * Automatic compaction: keep about the newest `keep` confirmed events in the local
+   * database and drop older ones as the log grows (see compact()). Default: off.
+   */
+  compaction?: { keep: number };
+  /**
    * In-process mode: whose estimate() and persisted() status.storage reports, e.g. the
    * StorageBucket whose indexedDB you pass; default navigator.storage. In worker mode pass it
    * to serveStore().
@@ -60,6 +65,11 @@ export interface Store {
   undo(): Promise<boolean>;
   redo(): Promise<boolean>;
   revert(commit: string): Promise<void>;
+  /**
+   * Drops confirmed events at positions below `before` from the local database (never
+   * pending ones; the server keeps them all). See docs/compaction.md.
+   */
+  compact(options: { before: number }): Promise<{ compacted: number; removed: number }>;
   readonly status: StoreStatus;
   onStatus(listener: (status: StoreStatus) => void): () => void;
   readonly sync: { now(): Promise<void>; pause(): void; resume(): void; rejected(): Promise<RejectedCommit[]> };

@@ -120,6 +120,20 @@ export class MarkerLog {
     return true;
   }
 
+  /** The highest position at or below `position` that is a valid start for the head view. */
+  latestValidStart(position: number): number {
+    let start = position;
+    for (;;) {
+      let lowered = start;
+      for (let i = this.#list.length - 1; i >= 0 && this.#list[i]!.position > start; i--) {
+        const first = this.#first.get(this.#list[i]!.target);
+        if (first !== undefined && first <= start) lowered = Math.min(lowered, first - 1);
+      }
+      if (lowered === start) return start;
+      start = lowered;
+    }
+  }
+
   /** The lowest first position among the targets of `markers` (Infinity if none is known). */
   earliestTarget(markers: readonly Marker[]): number {
     let min = Infinity;

@@ -3,6 +3,7 @@
  * they run inside a caller's transaction as well as on their own.
  */
 import { REDO, UNDO, isMarkerType, type StoredEvent } from '../core/event.ts';
+import { readCompaction } from './compaction.ts';
 import { eventAt, eventsOf, type LogDb, type LogRecord } from './schema.ts';
 
 /**
@@ -91,7 +92,7 @@ async function readChunk(db: LogDb, index: Index, bound: Bound, first: number, l
 
 export async function readHead(db: LogDb): Promise<number> {
   const last = await db.records.orderBy(':id').last();
-  return last?.last ?? 0;
+  return last?.last ?? (await readCompaction(db)).base;
 }
 
 export async function recordContaining(db: LogDb, position: number): Promise<LogRecord | undefined> {
@@ -148,7 +149,7 @@ export async function readCommit(db: LogDb, commit: string): Promise<StoredEvent
 
 /** The number of non-marker events of a stream in the log (its version). */
 export async function countStream(db: LogDb, stream: string): Promise<number> {
-  let count = 0;
+  let count = (await readCompaction(db)).streams[stream] ?? 0;
   await scanRecords(db, 'sk', [stream, -Infinity], [stream, Infinity], false, (record) => {
     for (const e of record.events) if (e.stream === stream && !isMarkerType(e.type)) count++;
   });

@@ -4,6 +4,7 @@
  */
 import type { StoredEvent } from '../core/event.ts';
 import type { WireEvent } from '../sync/protocol.ts';
+import { readCompaction } from './compaction.ts';
 import { eventsOf, type LogDb, type LogRecord } from './schema.ts';
 
 /** The position of the last confirmed event: everything after it is pending. */
@@ -11,7 +12,7 @@ export async function readConfirmedHead(db: LogDb): Promise<number> {
   const firstPending = await db.records.where('pending').equals(1).first();
   if (firstPending) return firstPending.first - 1;
   const last = await db.records.orderBy(':id').last();
-  return last?.last ?? 0;
+  return last?.last ?? (await readCompaction(db)).base;
 }
 
 export async function countPending(db: LogDb): Promise<number> {

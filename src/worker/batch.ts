@@ -10,10 +10,16 @@ import { eventsOf, type LogDb } from '../storage/schema.ts';
 import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
 import { storageError } from './checks.ts';
 import { integrate, type IntegrateInput } from './integrate.ts';
-import type { Working } from './working.ts';
+import { compactLog } from './compact.ts';
+import type { HistoryEvent } from './history.ts';
+import type { LogContext, Working } from './working.ts';
 import type { WriteOp, Writer } from './writer.ts';
 
-export type OpBody = WriteOp | { kind: 'integrate'; input: IntegrateInput };
+export type OpBody =
+  | WriteOp
+  | { kind: 'integrate'; input: IntegrateInput }
+  | { kind: 'compact'; before: number }
+  | { kind: 'restore'; from: number; events: HistoryEvent[] };
 export type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 /** What one transaction of a batch did, kept only once it committed. */
@@ -27,6 +33,7 @@ export interface Attempt {
 /** What a batch needs of the engine. */
 export interface BatchContext {
   readonly db: LogDb;
+  readonly log: LogContext;
   readonly writer: Writer;
   /** With sync, new commits are pending. */
   readonly syncing: boolean;
@@ -45,9 +52,10 @@ export async function attemptBatch(ctx: BatchContext, ops: Op[]): Promise<Attemp
   // A batch first runs optimistically: its catch-up reads are issued together with its
   // own reads and writes instead of before them (one round trip for a plain append instead
   // of three). If another store did write (or the attempt failed in any way), nothing was
-  // kept and the batch runs again the careful way. An integration always runs carefully.
+  // kept and the batch runs again the careful way. An integration, a compaction and a
+  // restore always run carefully (they change the epoch or the compaction point).
   let attempt: Attempt | undefined;
-  if (ops.length > 0 && !ops.some((op) => op.kind === 'integrate')) {
+  if (ops.length > 0 && !ops.some((op) => op.kind === 'integrate' || op.kind === 'compact' || op.kind === 'restore')) {
     try {
       attempt = await runAttempt(ctx, ops, true);
     } catch (error) {
@@ -94,6 +102,7 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
     } else {
       const rewrites = await readRewrites(db);
       const from = rewrittenFrom(rewrites, ws.epoch);
+      if (rewrites.epoch !== ws.epoch) await ws.followBase(); // another store compacted (or restored)
       if (from <= ws.head) await ws.rewind(from - 1);
       ws.epoch = rewrites.epoch;
       const foreign = await db.records.where(':id').above(ws.head).toArray();
@@ -123,6 +132,15 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
     ws.flush(); // what follows may read the log: it must see the writes before it
     const cp = ws.checkpoint({ commit: op.kind === 'append' });
     try {
+      if (op.kind === 'compact') {
+        op.result = await compactLog(ctx.log, ws, op.before);
+        continue;
+      }
+      if (op.kind === 'restore') {
+        await ws.restore(op.from, op.events);
+        op.result = { compacted: ws.base };
+        continue;
+      }
       op.result = op.kind === 'integrate' ? { integrated: await integrate(ctx.db, ws, op.input) } : await ctx.writer.prepare(ws, op);
       if (op.kind !== 'integrate') {
         done.lastAppendWasOwnCommit = op.kind === 'append';

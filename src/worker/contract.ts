@@ -21,6 +21,8 @@ export interface StoreStatus {
    * the app is updated (core/upcast.ts).
    */
   outdated?: boolean;
+  /** Present when compacted: events at positions up to it are not in the local database (store.compact()). */
+  compacted?: number;
   /** Storage use and quota, and whether storage is persistent; absent where the platform has no StorageManager. */
   storage?: StorageInfo;
 }
@@ -35,6 +37,8 @@ export interface OpenOptions {
   sync?: { url: string; logId: string; token?: string; live?: boolean };
   /** Ask the browser for persistent storage at open (default true; see ./storageStatus.ts). */
   persist?: boolean;
+  /** Automatic compaction: keep about the newest `keep` events locally (./compact.ts). */
+  compaction?: { keep: number };
 }
 
 /** Sent after every change, before the call that caused it resolves. */
@@ -66,6 +70,7 @@ export interface EngineApi {
   syncPause(): Promise<void>;
   syncResume(): Promise<void>;
   syncRejected(): Promise<RejectedCommit[]>;
+  compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }>;
   /** Reads status.storage again (after the main thread asked for persistence). */
   refreshStorage(): Promise<void>;
   close(): Promise<void>;

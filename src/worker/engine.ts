@@ -11,12 +11,13 @@
  *    batch first applies records past our head ("catch-up"), inside its own transaction.
  * 3. A call resolves only after the change that includes its effect was announced.
  */
-import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
+import { HistoryUnavailableError, InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
 import { MarkerLog } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import { initialState, type States } from '../core/replay.ts';
+import { readCompaction } from '../storage/compaction.ts';
 import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
 import type { LogDb } from '../storage/schema.ts';
 import { readConfirmedHead, readPendingWire } from '../storage/sync.ts';
@@ -27,10 +28,12 @@ import type { IntegrateInput, IntegrateResult } from './integrate.ts';
 import { parseStateAt, validateSyncOptions } from './checks.ts';
 import { Peers, type PeerMessage } from './peers.ts';
 import { StorageStatus, type StorageLike } from './storageStatus.ts';
-import { makeClientId, openDatabase, readStart, saveSnapshots, type StartView } from './startup.ts';
+import { makeClientId, openDatabase, readStartWithHistory, saveSnapshots, type StartView } from './startup.ts';
 import type { OwnTail, RecentStates } from './tails.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Writer } from './writer.ts';
+import { compactionKeep, validateCompact } from './compact.ts';
+import { fetchHistory, isNeedsHistory, NeedsHistory, type HistorySource } from './history.ts';
 import { Working, type LogContext } from './working.ts';
 
 export interface EngineConfig extends OpenOptions {
@@ -48,6 +51,8 @@ export interface EngineConfig extends OpenOptions {
 export type Normalised = ReturnType<typeof validateInputs>;
 
 const MAX_BATCH = 1000;
+/** The automatic policy compacts once at least this many events (or keep / 4) can go. */
+const MIN_AUTO_COMPACTION = 1000;
 export const DEFAULT_SNAPSHOT_EVERY = 1000;
 
 export class Engine implements EngineApi {
@@ -76,6 +81,13 @@ export class Engine implements EngineApi {
   #epoch = 0;
   #sync: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'> = { sync: 'off' };
   #syncer: Syncer | undefined;
+  /** Where compacted history comes from: the sync server (none without sync). */
+  #transport: HistorySource | undefined;
+  /** The compaction point (storage/compaction.ts). */
+  #base = 0;
+  /** createStore({ compaction: { keep } }): the events to keep locally; undefined: no automatic compaction. */
+  #keep: number | undefined;
+  #compacting = false;
   readonly #syncing: boolean;
   readonly #writer: Writer;
   readonly #batch: BatchContext;
@@ -96,7 +108,7 @@ export class Engine implements EngineApi {
     this.#storage = new StorageStatus(init.config.storage, () => {
       if (!this.#closed && this.#loaded) this.#announce({});
     });
-    this.#batch = { db: this.#db, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
+    this.#batch = { db: this.#db, log: this.#ctx, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
@@ -111,15 +123,19 @@ export class Engine implements EngineApi {
         every: Number.isFinite(every) && every > 0 ? Math.floor(every) : 0,
         schema: eventSchema(config.upcasters, 'createStore'),
       };
+      // Loaded only by stores that sync: the worker of a local-only app stays smaller.
+      const syncModule = config.sync ? await import('../sync/index.ts') : undefined;
+      const transport =
+        config.sync && syncModule
+          ? new syncModule.HttpTransport({ url: config.sync.url, logId: config.sync.logId, token: config.sync.token, fetch: config.fetch })
+          : undefined;
       // The client id is read with the log, in start-up's one transaction.
-      const view = await readStart(ctx, typeof config.clientId === 'string' ? config.clientId : undefined);
+      const view = await readStartWithHistory(ctx, typeof config.clientId === 'string' ? config.clientId : undefined, transport);
       engine = new Engine({ ctx, config, clientId: view.clientId ?? (await makeClientId(db)), onChange });
-      if (config.sync) {
-        // Loaded only by stores that sync: the worker of a local-only app stays smaller.
-        const { HttpTransport, Syncer } = await import('../sync/index.ts');
-        const { sync } = config;
-        const transport = new HttpTransport({ url: sync.url, logId: sync.logId, token: sync.token, fetch: config.fetch });
-        engine.#syncer = new Syncer(engine.#syncHost(), transport, { live: sync.live ?? true, lockName: `eventloom:sync:${config.name}` });
+      engine.#transport = transport;
+      engine.#keep = compactionKeep(config.compaction);
+      if (config.sync && syncModule && transport) {
+        engine.#syncer = new syncModule.Syncer(engine.#syncHost(), transport, { live: config.sync.live ?? true, lockName: `eventloom:sync:${config.name}` });
       }
       await engine.#load(view);
       engine.#syncer?.start();
@@ -136,6 +152,7 @@ export class Engine implements EngineApi {
   async #load(view: StartView): Promise<void> {
     const { head, epoch, pending, markers, ws, history } = view;
     this.#head = head;
+    this.#base = ws.base;
     this.#epoch = epoch;
     this.#pending = pending;
     this.#markers = markers;
@@ -161,12 +178,14 @@ export class Engine implements EngineApi {
     if (this.#sync.lastError !== undefined) status.lastError = this.#sync.lastError;
     if (this.#ctx.schema.newerFrom !== Infinity) status.outdated = true;
     if (this.#storage.info) status.storage = { ...this.#storage.info };
+    if (this.#base > 0) status.compacted = this.#base;
     return status;
   }
 
   #working(): Working {
     return new Working(this.#ctx, {
       head: this.#head,
+      base: this.#base,
       maxTime: this.#maxTime,
       pending: this.#pending,
       epoch: this.#epoch,
@@ -221,16 +240,69 @@ export class Engine implements EngineApi {
     return this.#seq;
   }
 
+  /** Queues a call for the writer; one that needs compacted history gets it first (./history.ts). */
   #submit(body: OpBody): Promise<unknown> {
     try {
       this.#assertOpen();
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((resolve, reject) => {
-      this.#ops.push({ ...body, resolve, reject });
-      this.#scheduleDrain();
-    });
+    return this.#withHistory(
+      () =>
+        new Promise((resolve, reject) => {
+          this.#ops.push({ ...body, resolve, reject });
+          this.#scheduleDrain();
+        }),
+    );
+  }
+
+  /** Runs `call`; if it needs events before the compaction point, restores them and runs it again. */
+  async #withHistory<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!isNeedsHistory(error)) throw error;
+        const base = Math.max(this.#base, await this.#readBase());
+        if (attempt > 3 || error.from >= base) {
+          throw new HistoryUnavailableError(`The events before position ${base} that this call needs could not be restored`, { details: { compacted: base } });
+        }
+        const events = await fetchHistory(this.#transport, error.from, base);
+        this.#assertOpen();
+        await new Promise((resolve, reject) => {
+          this.#ops.push({ kind: 'restore', from: error.from, events, resolve, reject });
+          this.#scheduleDrain();
+        });
+      }
+    }
+  }
+
+  // ---- compaction ---------------------------------------------------------------------
+
+  async #readBase(): Promise<number> {
+    return (await readCompaction(this.#db)).base;
+  }
+
+  compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }> {
+    let before: number;
+    try {
+      before = validateCompact(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#submit({ kind: 'compact', before }) as Promise<{ compacted: number; removed: number; seq: number }>;
+  }
+
+  /** The automatic policy (createStore({ compaction: { keep } })): run after batches, in the background. */
+  #maybeCompact(): void {
+    const keep = this.#keep;
+    if (keep === undefined || this.#compacting || this.#closed) return;
+    const before = Math.min(this.#head - keep + 1, this.#head - this.#pending + 1);
+    if (before - 1 - this.#base < Math.max(MIN_AUTO_COMPACTION, keep / 4)) return;
+    this.#compacting = true;
+    this.compact({ before })
+      .catch(() => undefined) // a point that cannot move now (a pending event, a marker) is tried again after later writes
+      .finally(() => (this.#compacting = false));
   }
 
   #scheduleDrain(): void {
@@ -266,6 +338,7 @@ export class Engine implements EngineApi {
     const moved = this.#moved(ws);
     const rewritten = ws.epoch !== this.#epoch;
     this.#head = ws.head;
+    this.#base = ws.base;
     this.#maxTime = ws.maxTime;
     this.#states = ws.states;
     this.#markers = ws.markers;
@@ -286,6 +359,7 @@ export class Engine implements EngineApi {
       this.#peers.tellMoved();
     }
     if (addedPending || (this.#pending > 0 && ops.length === 0)) this.#syncer?.poke();
+    this.#maybeCompact();
     for (const op of ops) {
       if (op.error !== undefined) op.reject(op.error);
       else op.resolve({ ...(op.result as object), seq: this.#seq });
@@ -301,7 +375,7 @@ export class Engine implements EngineApi {
 
   /** Did a working copy change anything that is announced? */
   #moved(ws: Working): boolean {
-    return ws.head !== this.#head || ws.epoch !== this.#epoch || ws.pending !== this.#pending || Object.keys(this.#changedStates(ws)).length > 0;
+    return ws.head !== this.#head || ws.base !== this.#base || ws.epoch !== this.#epoch || ws.pending !== this.#pending || Object.keys(this.#changedStates(ws)).length > 0;
   }
 
 
@@ -347,12 +421,23 @@ export class Engine implements EngineApi {
     await this.#chain;
     if ('position' in view ? view.position >= this.#head : view.time >= this.#maxTime) return this.#states[p.name];
     if ('position' in view && view.position <= 0) return initialState(p);
-    return stateAtView(this.#db, p, this.#markers, view, this.#head, this.#ctx.schema);
+    // The compaction point as the database has it: another tab may have moved it.
+    return this.#withHistory(async () => stateAtView(this.#db, p, this.#markers, view, this.#head, this.#ctx.schema, await this.#readBase()));
   }
 
   async events(query?: EventQuery): Promise<StoredEvent[]> {
     this.#assertOpen();
-    return this.#ctx.schema.read(await queryEvents(this.#db, validateQuery(query)));
+    const q = validateQuery(query);
+    return this.#withHistory(async () => {
+      const base = await this.#readBase();
+      const after = q.after ?? 0;
+      // What the local log holds may answer alone: a forward read after the compaction
+      // point, or a newest-first read whose limit the local events fill.
+      if (base > 0 && after < base && !q.reverse) throw new NeedsHistory(after);
+      const events = await queryEvents(this.#db, q);
+      if (base > 0 && after < base && events.length < (q.limit ?? Infinity)) throw new NeedsHistory(after);
+      return this.#ctx.schema.read(events);
+    });
   }
 
   // ---- sync ---------------------------------------------------------------------------
@@ -430,6 +515,7 @@ export function engineApi(engine: Engine): EngineApi {
     syncPause: () => engine.syncPause(),
     syncResume: () => engine.syncResume(),
     syncRejected: () => engine.syncRejected(),
+    compact: (options) => engine.compact(options),
     refreshStorage: () => engine.refreshStorage(),
     close: () => engine.close(),
   };

@@ -92,7 +92,7 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   return { gap: false, confirmed: confirmed + remote.length, rejected, changed: true };
 }
 
-function toBody(e: PositionedEvent): RecordEvent {
+export function toBody(e: PositionedEvent): RecordEvent {
   const body: RecordEvent = { id: e.id, type: e.type, payload: e.payload, stream: e.stream, clientId: e.clientId, commit: e.commit, time: e.time };
   if (e.meta !== undefined) body.meta = e.meta;
   if (e.schemaVersion !== undefined) body.schemaVersion = e.schemaVersion;

@@ -9,6 +9,8 @@ import type { Projection } from '../core/projection.ts';
 import { readCommit, readHead, readMarkers, recordContaining } from '../storage/log.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 import { eventsOf, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
+import { readCompaction, restore } from '../storage/compaction.ts';
+import { fetchHistory, isNeedsHistory, type HistorySource } from './history.ts';
 import { countPending, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
 import { Working, type LogContext } from './working.ts';
@@ -59,7 +61,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
   // One read transaction: head, markers, snapshots and tail from one state of the log.
   // Independent reads are issued together: a fresh worker pays a round trip per await.
   return db.transaction('r', db.records, db.snapshots, db.meta, async () => {
-    const [head, rewrites, pending, markerEvents, storedId, newest] = await Promise.all([
+    const [head, rewrites, pending, markerEvents, storedId, newest, compaction] = await Promise.all([
       readHead(db),
       readRewrites(db),
       countPending(db),
@@ -67,6 +69,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
       clientId === undefined ? db.meta.get('clientId') : undefined,
       // The newest snapshot of each projection, valid or not (none lies past the head).
       Promise.all(ctx.projections.map((p) => findSnapshot(db, p.name, p.version, Infinity, () => true))),
+      readCompaction(db),
     ]);
     const id = clientId ?? (typeof storedId?.value === 'string' ? storedId.value : undefined);
     const markers = new MarkerLog();
@@ -88,7 +91,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
       if (firsts[i] !== undefined) markers.setFirst(target, firsts[i]);
     });
     // A working copy that knows only the markers: rebuild() sets every projection's state.
-    const working = new Working(ctx, { head, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map() });
+    const working = new Working(ctx, { head, base: compaction.base, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map() });
     const [, read] = await Promise.all([
       working.rebuild(head, { captureMissing: true, tail, newest }),
       id === undefined ? undefined : readHistory(db, id, { head, markers }),
@@ -96,6 +99,25 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
     if (read) working.own = read.own;
     return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history: read?.walk ?? new HistoryWalk(() => false) };
   });
+}
+
+/**
+ * readStart(), and if a projection has no snapshot at or after the compaction point (a new
+ * projection, or a new version of one, on a compacted store), the history it needs restored
+ * from the sync server first: the one case where opening waits on the network. Without sync,
+ * or offline, opening fails with HistoryUnavailableError and changes nothing.
+ */
+export async function readStartWithHistory(ctx: LogContext, clientId: string | undefined, source: HistorySource | undefined): Promise<StartView> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readStart(ctx, clientId);
+    } catch (error) {
+      if (!isNeedsHistory(error) || attempt > 3) throw error;
+      const { base } = await ctx.db.transaction('r', ctx.db.meta, () => readCompaction(ctx.db));
+      const events = await fetchHistory(source, error.from, base);
+      await ctx.db.transaction('rw', ctx.db.records, ctx.db.meta, () => restore(ctx.db, error.from, events));
+    }
+  }
 }
 
 /** The events from `from` to `to`: the record holding `from` and those after it, read together. */

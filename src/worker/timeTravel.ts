@@ -13,7 +13,21 @@ import { fold, initialState } from '../core/replay.ts';
 import { forEachEvents, recordContaining, scanRecords } from '../storage/log.ts';
 import { eventsOf, type LogDb, type LogRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
+import { NeedsHistory } from './history.ts';
 
+/** The state of a projection at `position` (what a snapshot there holds); NeedsHistory below `base`. */
+export function stateAtPosition(
+  db: LogDb,
+  projection: Projection<unknown>,
+  markers: MarkerLog,
+  position: number,
+  base: number,
+  schema: EventSchema,
+): Promise<unknown> {
+  return stateAtView(db, projection, markers, { position }, position, schema, base);
+}
+
+/** `base`: the compaction point; a replay that would start below it throws NeedsHistory. */
 export async function stateAtView(
   db: LogDb,
   projection: Projection<unknown>,
@@ -21,6 +35,7 @@ export async function stateAtView(
   view: Exclude<View, 'head'>,
   head: number,
   schema: EventSchema,
+  base: number,
 ): Promise<unknown> {
   const limit = 'position' in view ? Math.min(view.position, head) : head;
   const snap = await findSnapshot(
@@ -30,8 +45,9 @@ export async function stateAtView(
     limit,
     (s) => markers.validStart(s.position, view) && ('time' in view ? s.maxTime <= view.time : true),
   );
-  const states = { [projection.name]: snap ? snap.state : initialState(projection) };
   const start = snap?.position ?? 0;
+  if (start < base) throw new NeedsHistory(start);
+  const states = { [projection.name]: snap ? snap.state : initialState(projection) };
   const options = {
     projections: [projection],
     states,

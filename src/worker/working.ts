@@ -26,6 +26,8 @@ import { fold, initialState, type States } from '../core/replay.ts';
 import { countStream, forEachEvents, readCommit } from '../storage/log.ts';
 import type { LogDb, LogRecord, SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
+import { learnHistory, NeedsHistory, restoreHistory, type HistoryEvent } from './history.ts';
+import { readCompaction } from '../storage/compaction.ts';
 import { StreamVersions } from './streamVersions.ts';
 import { addOwn, recentAt, remember, type OwnTail, type RecentStates } from './tails.ts';
 
@@ -41,6 +43,7 @@ export interface LogContext {
 interface Checkpoint {
   own: OwnTail;
   head: number;
+  base: number;
   maxTime: number;
   pending: number;
   epoch: number;
@@ -52,6 +55,8 @@ interface Checkpoint {
 
 export class Working {
   head: number;
+  /** The compaction point: positions up to it are not in the database (storage/compaction.ts). */
+  base: number;
   maxTime: number;
   /** Pending (unconfirmed) events in the log. */
   pending: number;
@@ -82,6 +87,7 @@ export class Working {
     private readonly ctx: LogContext,
     from: {
       head: number;
+      base: number;
       maxTime: number;
       pending: number;
       epoch: number;
@@ -93,6 +99,7 @@ export class Working {
     },
   ) {
     this.head = from.head;
+    this.base = from.base;
     this.maxTime = from.maxTime;
     this.pending = from.pending;
     this.epoch = from.epoch;
@@ -112,6 +119,7 @@ export class Working {
     return {
       own: this.own,
       head: this.head,
+      base: this.base,
       maxTime: this.maxTime,
       pending: this.pending,
       epoch: this.epoch,
@@ -125,6 +133,7 @@ export class Working {
   rollback(cp: Checkpoint): void {
     this.own = cp.own;
     this.head = cp.head;
+    this.base = cp.base;
     this.maxTime = cp.maxTime;
     this.pending = cp.pending;
     this.epoch = cp.epoch;
@@ -225,6 +234,8 @@ export class Working {
       if (markers.firstOf(m.target) === undefined) {
         const target = await readCommit(this.ctx.db, m.target);
         if (target[0]) markers.setFirst(m.target, target[0].position);
+        // Not here: it may be before the compaction point (anywhere in it).
+        else if (this.base > 0) throw new NeedsHistory(0);
       }
       markers.add(m);
     }
@@ -287,6 +298,19 @@ export class Working {
   }
 
 
+  /** Writes history fetched from the server back below the compaction point (./history.ts). */
+  async restore(from: number, events: readonly HistoryEvent[]): Promise<void> {
+    this.base = await restoreHistory(this.ctx.db, this.#writableMarkers(), this.base, from, events);
+  }
+
+  /** Takes the compaction point another store on this database moved (compacted or restored). */
+  async followBase(): Promise<void> {
+    const { base } = await readCompaction(this.ctx.db);
+    if (base < this.base) await learnHistory(this.ctx.db, this.#writableMarkers(), this.base, base);
+    else if (base > this.base) this.recent = this.recent.filter((r) => r.position >= base);
+    this.base = base;
+  }
+
   /**
    * Goes back to the state at `position` (the log after it is about to change): markers,
    * stream versions and snapshots captured past it are forgotten, and every projection is
@@ -318,6 +342,7 @@ export class Working {
   ): Promise<void> {
     const states: States = {};
     const { startAt, from, maxTime: snapshotMaxTime } = await this.#fromSnapshots(states, position, options.newest);
+    if (from < this.base) throw new NeedsHistory(from);
     let maxTime = snapshotMaxTime;
     const boundaryMax = new Map<number, number>();
     const fold1 = this.#foldOptions(states, startAt, from, options.captureMissing ? boundaryMax : undefined);
@@ -391,6 +416,7 @@ export class Working {
     known: readonly StoredEvent[] | undefined,
   ): Promise<number> {
     const { startAt, from } = await this.#fromSnapshots(states, affected - 1);
+    if (from < this.base) throw new NeedsHistory(from);
     const options = this.#foldOptions(states, startAt, oldHead, capture);
     // Undo of the latest commit: the replay is exactly the target's events, already read.
     const covers = known !== undefined && known.length === oldHead - from && known[0]?.position === from + 1 && known.at(-1)?.position === oldHead;

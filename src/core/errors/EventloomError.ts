@@ -13,7 +13,8 @@ export type EventloomErrorName =
   | 'UnknownProjectionError'
   | 'SyncError'
   | 'ProtocolError'
-  | 'UpcastError';
+  | 'UpcastError'
+  | 'HistoryUnavailableError';
 
 export abstract class EventloomError extends Error {
   abstract override readonly name: EventloomErrorName;

@@ -8,4 +8,5 @@ export { UnknownProjectionError, isUnknownProjectionError } from './UnknownProje
 export { SyncError, isSyncError } from './SyncError.ts';
 export { ProtocolError, isProtocolError } from './ProtocolError.ts';
 export { UpcastError, isUpcastError } from './UpcastError.ts';
+export { HistoryUnavailableError, isHistoryUnavailableError } from './HistoryUnavailableError.ts';
 export { isEventloomError, toErrorData, reviveError, type ErrorData } from './wire.ts';

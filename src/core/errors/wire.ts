@@ -13,6 +13,7 @@ import { StoreClosedError } from './StoreClosedError.ts';
 import { SyncError } from './SyncError.ts';
 import { UnknownProjectionError } from './UnknownProjectionError.ts';
 import { UpcastError } from './UpcastError.ts';
+import { HistoryUnavailableError } from './HistoryUnavailableError.ts';
 
 type ErrorClass = new (message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) => EventloomError;
 
@@ -26,6 +27,7 @@ const CLASSES: Record<EventloomErrorName, ErrorClass> = {
   SyncError,
   ProtocolError,
   UpcastError,
+  HistoryUnavailableError,
 };
 
 export interface ErrorData {

@@ -1,0 +1,87 @@
+/**
+ * Compaction in the database: the confirmed records below a compaction point (`base`) are
+ * dropped, and what the rest of the log still needs of them is kept in meta `compacted`.
+ *
+ * Invariants (with schema.ts's):
+ * 1. Records tile base+1..head; positions 1..base are on the server only. base is a record
+ *    boundary, so no record straddles it, and every dropped record was confirmed.
+ * 2. `streams` holds, per stream, its non-marker events at positions <= base, so a stream's
+ *    version (expectedVersion) is that count plus what the records hold.
+ * 3. A restore puts server events base'+1..base back (base' < base) and lowers base to base';
+ *    it writes only positions the database does not hold, so two tabs restoring the same
+ *    range cannot overlap records.
+ * 4. Snapshots are never dropped by compaction: the one at base is where replays start, and
+ *    older ones let a restore fetch less.
+ */
+import { isMarkerType } from '../core/event.ts';
+import { makeRecord, type LogDb, type LogRecord, type RecordEvent } from './schema.ts';
+
+export interface Compaction {
+  /** Positions 1..base are not in the local database (0: nothing was compacted). */
+  base: number;
+  /** Per stream, its non-marker events at positions <= base (invariant 2). */
+  streams: Record<string, number>;
+  /** The largest event time at positions <= base. */
+  maxTime: number;
+}
+
+const KEY = 'compacted';
+const RECORD_EVENTS = 1000;
+
+export async function readCompaction(db: LogDb): Promise<Compaction> {
+  const value = (await db.meta.get(KEY))?.value as Compaction | undefined;
+  return value ?? { base: 0, streams: {}, maxTime: -Infinity };
+}
+
+/** The highest record boundary at or below `position` (the last position of a record, or the current base). */
+export async function boundaryAtOrBelow(db: LogDb, position: number, base: number): Promise<number> {
+  if (position <= base) return base;
+  const record = await db.records.where(':id').belowOrEqual(position).last();
+  if (!record) return base;
+  return record.last <= position ? record.last : record.first - 1;
+}
+
+/**
+ * Drops the records at positions base+1..to (all confirmed: the caller checked) and moves
+ * the compaction point to `to`. Returns how many events were dropped.
+ */
+export async function dropThrough(db: LogDb, to: number): Promise<{ removed: number; maxTime: number }> {
+  const current = await readCompaction(db);
+  if (to <= current.base) return { removed: 0, maxTime: current.maxTime };
+  const streams = { ...current.streams };
+  const keys: number[] = [];
+  let removed = 0;
+  let maxTime = current.maxTime;
+  await db.records.where(':id').between(current.base + 1, to, true, true).each((record: LogRecord) => {
+    if (record.pending === 1 || record.last > to) throw new Error(`compaction through ${to} would drop a pending or straddling record`);
+    keys.push(record.first);
+    removed += record.events.length;
+    maxTime = Math.max(maxTime, record.maxTime);
+    for (const e of record.events) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
+  });
+  await db.records.bulkDelete(keys);
+  await db.meta.put({ key: KEY, value: { base: to, streams, maxTime } satisfies Compaction });
+  return { removed, maxTime };
+}
+
+/**
+ * Puts back confirmed events at consecutive positions `from`+1.. (as the server has them),
+ * those below the current base only (invariant 3). Returns the new base.
+ */
+export async function restore(db: LogDb, from: number, events: readonly (RecordEvent & { position: number })[]): Promise<number> {
+  const current = await readCompaction(db);
+  const missing = events.filter((e) => e.position <= current.base);
+  if (from >= current.base || missing.length !== current.base - from || missing.some((e, i) => e.position !== from + 1 + i)) return current.base;
+  const streams = { ...current.streams };
+  const records: LogRecord[] = [];
+  for (let i = 0; i < missing.length; i += RECORD_EVENTS) {
+    const chunk = missing.slice(i, i + RECORD_EVENTS);
+    records.push(makeRecord(chunk[0]!.position, chunk.map(({ position: _, ...body }) => body), false));
+  }
+  for (const e of missing) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) - 1;
+  for (const [stream, n] of Object.entries(streams)) if (n <= 0) delete streams[stream];
+  await db.records.bulkAdd(records);
+  // maxTime stays an upper bound of the (shorter) prefix's times: snapshot maxTimes come from the snapshots.
+  await db.meta.put({ key: KEY, value: { base: from, streams, maxTime: current.maxTime } satisfies Compaction });
+  return from;
+}

@@ -1,0 +1,95 @@
+/**
+ * store.compact({ before }): drops confirmed events at positions below `before` from the
+ * local database, keeping a snapshot of every projection at the compaction point, so that
+ * state, undo of later commits and time travel after it replay from there. The server keeps
+ * the full log; history/ fetches what a later call needs from before the point.
+ *
+ * The compaction point is lowered, never raised, to the highest position that is
+ *   - a record boundary (records are dropped whole),
+ *   - a valid start for the head (no marker after it undoes or redoes a commit before it:
+ *     that commit's events would be needed again to replay without it),
+ *   - before any event newer than this app knows (core/upcast.ts invariant 3: a snapshot
+ *     must not bake in their skip).
+ * Runs as one op of the writer, in its transaction: all of it happens or none does.
+ */
+import { InvalidEventError } from '../core/errors/index.ts';
+import { isCloneFaithful } from '../core/clone.ts';
+import { boundaryAtOrBelow, dropThrough } from '../storage/compaction.ts';
+import type { LogDb } from '../storage/schema.ts';
+import { readRewrites, writeRewrite } from '../storage/sync.ts';
+import { stateAtPosition } from './timeTravel.ts';
+import type { LogContext, Working } from './working.ts';
+
+export interface CompactResult {
+  /** The compaction point: positions up to it are no longer in the local database. */
+  compacted: number;
+  /** Events this call dropped. */
+  removed: number;
+}
+
+/** The automatic policy's `keep`, checked (createStore({ compaction: { keep } })). */
+export function compactionKeep(option: unknown): number | undefined {
+  if (option === undefined) return undefined;
+  const keep = (option as { keep?: unknown } | null)?.keep;
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) {
+    throw new TypeError('createStore: compaction needs { keep: n }, a positive integer: about the newest n events stay in the local database');
+  }
+  return keep;
+}
+
+export function validateCompact(options: unknown): number {
+  const before = (options as { before?: unknown } | null | undefined)?.before;
+  if (typeof before !== 'number' || !Number.isInteger(before) || before < 1) {
+    throw new InvalidEventError('compact() needs { before: position }, a positive integer: events at positions below it are dropped locally');
+  }
+  return before;
+}
+
+export async function compactLog(ctx: LogContext, ws: Working, before: number): Promise<CompactResult> {
+  const { db } = ctx;
+  if (before > ws.head) {
+    throw new InvalidEventError(`compact(): before ${before} is beyond the head (${ws.head}); the newest event is always kept`, {
+      details: { before, head: ws.head },
+    });
+  }
+  const firstPending = ws.head - ws.pending + 1;
+  if (ws.pending > 0 && before > firstPending) {
+    throw new InvalidEventError(
+      `compact(): events from position ${firstPending} are pending (not yet confirmed by the server) and are never dropped; pass before <= ${firstPending}`,
+      { details: { before, firstPending } },
+    );
+  }
+  const base = await compactionPoint(db, ws, Math.min(before - 1, ctx.schema.newerFrom - 1));
+  if (base <= ws.base) return { compacted: ws.base, removed: 0 };
+
+  // Every projection's state at the point, before its events leave (a valid start: above).
+  const states: unknown[] = [];
+  for (const p of ctx.projections) {
+    const state = await stateAtPosition(db, p, ws.markers, base, ws.base, ctx.schema);
+    if (!isCloneFaithful(state)) {
+      throw new InvalidEventError(
+        `compact(): the state of projection "${p.name}" cannot be stored as a snapshot (it does not survive structured clone), so the events it is built from cannot be dropped`,
+        { details: { projection: p.name } },
+      );
+    }
+    states.push(state);
+  }
+  const { removed, maxTime } = await dropThrough(db, base);
+  for (const [i, p] of ctx.projections.entries()) {
+    await db.snapshots.put({ projection: p.name, version: p.version, position: base, maxTime, state: states[i] });
+  }
+  ws.base = base;
+  ws.recent = ws.recent.filter((r) => r.position >= base);
+  // Other stores on this database learn the new point before their next batch (batch.ts).
+  ws.epoch = await writeRewrite(db, await readRewrites(db), ws.head + 1);
+  return { compacted: base, removed };
+}
+
+async function compactionPoint(db: LogDb, ws: Working, wanted: number): Promise<number> {
+  let point = wanted;
+  for (;;) {
+    const next = await boundaryAtOrBelow(db, ws.markers.latestValidStart(point), ws.base);
+    if (next === point || next <= ws.base) return Math.max(next, ws.base);
+    point = next;
+  }
+}

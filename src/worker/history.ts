@@ -1,0 +1,78 @@
+/**
+ * History before the compaction point (storage/compaction.ts): a replay or a read that
+ * needs events the local database no longer holds throws NeedsHistory inside the engine;
+ * the engine fetches them from the sync server, restores them (a 'restore' op through the
+ * writer) and runs the call again, or fails with HistoryUnavailableError when it cannot.
+ */
+import { HistoryUnavailableError } from '../core/errors/index.ts';
+import { markerOf, type MarkerLog } from '../core/markers.ts';
+import { restore } from '../storage/compaction.ts';
+import { readCommit, readMarkers } from '../storage/log.ts';
+import type { LogDb, RecordEvent } from '../storage/schema.ts';
+import type { EventsResponse } from '../sync/protocol.ts';
+import { toBody } from './integrate.ts';
+
+/** Internal: the call needs the events at positions from+1..base. Never reaches the app. */
+export class NeedsHistory extends Error {
+  override readonly name = 'NeedsHistory';
+  constructor(readonly from: number) {
+    super(`events after position ${from} are before the compaction point`);
+  }
+}
+
+export function isNeedsHistory(error: unknown): error is NeedsHistory {
+  return error instanceof NeedsHistory;
+}
+
+export interface HistorySource {
+  pull(after: number, limit: number): Promise<EventsResponse>;
+}
+
+export type HistoryEvent = RecordEvent & { position: number };
+
+const PAGE = 1000;
+
+/** The server's events at positions from+1..to; HistoryUnavailableError if it cannot give them. */
+export async function fetchHistory(source: HistorySource | undefined, from: number, to: number): Promise<HistoryEvent[]> {
+  if (!source) {
+    throw new HistoryUnavailableError(
+      `Events up to position ${to} were compacted and this store has no sync server to fetch them from`,
+      { details: { compacted: to } },
+    );
+  }
+  const events: HistoryEvent[] = [];
+  try {
+    while (from + events.length < to) {
+      const after = from + events.length;
+      const page = await source.pull(after, Math.min(PAGE, to - after));
+      if (page.events.length === 0) throw new Error(`the server has no events after position ${after} (head ${page.head})`);
+      for (const e of page.events) if (e.position <= to) events.push({ ...toBody(e), position: e.position });
+    }
+  } catch (cause) {
+    throw new HistoryUnavailableError(
+      `Events up to position ${to} were compacted and could not be fetched from the sync server (${String((cause as Error)?.message ?? cause)}); retry once online`,
+      { cause, details: { compacted: to } },
+    );
+  }
+  return events;
+}
+
+/**
+ * Writes fetched events back below the compaction point and teaches `markers` what it did
+ * not know (this copy knew positions after `known` only): the markers now in the database
+ * below `known`, and the first positions of the commits that markers target.
+ */
+export async function restoreHistory(db: LogDb, markers: MarkerLog, known: number, from: number, events: readonly HistoryEvent[]): Promise<number> {
+  return learnHistory(db, markers, known, await restore(db, from, events));
+}
+
+/** Teaches `markers` (which knew positions after `known`) the log from `base` on; returns `base`. */
+export async function learnHistory(db: LogDb, markers: MarkerLog, known: number, base: number): Promise<number> {
+  if (base >= known) return base;
+  for (const e of await readMarkers(db)) if (e.position > base && e.position <= known) markers.add(markerOf(e)!);
+  for (const target of markers.unknownTargets()) {
+    const first = (await readCommit(db, target))[0]?.position;
+    if (first !== undefined) markers.setFirst(target, first);
+  }
+  return base;
+}

@@ -1,0 +1,234 @@
+/**
+ * Compaction (worker/compact.ts, worker/history.ts): confirmed events below a point leave the
+ * local database; state, undo of later commits and time travel after the point keep working;
+ * reads before it come back from the sync server when online and fail with
+ * HistoryUnavailableError when not; bad input changes nothing.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createStore,
+  defineProjection,
+  isHistoryUnavailableError,
+  isInvalidEventError,
+  type CreateStoreOptions,
+  type Store,
+  type StoredEvent,
+} from '../../src/index.ts';
+import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
+import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { untilStatus } from '../support/wait.ts';
+
+const open: Store[] = [];
+async function store(options: CreateStoreOptions): Promise<Store> {
+  const s = await createStore(options);
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+/** `n` commits of one 'added' event each, on stream "list". */
+async function fill(s: Store, n: number, prefix = 't'): Promise<void> {
+  for (let i = 1; i <= n; i++) await s.append({ type: 'added', stream: 'list', payload: { id: `${prefix}${i}`, title: `${prefix} ${i}` } });
+}
+const ids = (events: StoredEvent[]) => events.map((e) => e.id);
+
+describe('compact() on a store without sync', () => {
+  it('drops events below the point and keeps state, later undo and time travel after it', async () => {
+    const name = dbName('compact');
+    const s = await store({ name, projections, snapshotEvery: 10 });
+    await fill(s, 50);
+    const before = s.get<Todo[]>('todos');
+    const all = await s.events();
+    const at40 = await s.stateAt('todos', { position: 40 });
+
+    expect(await s.compact({ before: 31 })).toEqual({ compacted: 30, removed: 30 });
+    expect(s.status.compacted).toBe(30);
+    expect(s.get('todos')).toBe(before); // state untouched
+    expect(ids(await s.events({ after: 30 }))).toEqual(ids(all.slice(30)));
+    expect(await s.stateAt('todos', { position: 40 })).toEqual(at40);
+    expect(await s.stateAt('todos', { position: 30 })).toEqual(referenceState(todos, all.slice(0, 30)));
+
+    // Undo and redo of later commits replay from the point.
+    expect(await s.undo()).toBe(true);
+    expect(s.get<Todo[]>('todos').map((t) => t.id)).toEqual(before.slice(0, 49).map((t) => t.id));
+    expect(await s.redo()).toBe(true);
+    expect(s.get('todos')).toEqual(before);
+
+    // A stream's version still counts the dropped events.
+    await s.append({ type: 'added', stream: 'list', payload: { id: 'v', title: 'v' } }, { expectedVersion: 50 });
+    await s.close();
+
+    // Reopened: the point, the state and the log after it are as they were.
+    const again = await store({ name, projections, snapshotEvery: 10 });
+    expect(again.status.compacted).toBe(30);
+    expect(again.get<Todo[]>('todos')).toHaveLength(51);
+    expect((await again.events({ after: 30 })).map((e) => e.position)).toEqual(Array.from({ length: 23 }, (_, i) => 31 + i));
+  });
+
+  it('fails with HistoryUnavailableError for reads before the point (no server to fetch from), changing nothing', async () => {
+    const s = await store({ name: dbName('compact-local'), projections, snapshotEvery: 10 });
+    await fill(s, 30);
+    await s.compact({ before: 21 });
+    for (const read of [() => s.events(), () => s.events({ after: 5, limit: 3 }), () => s.stateAt('todos', { position: 12 })]) {
+      const error = await read().catch((e: unknown) => e);
+      expect(isHistoryUnavailableError(error)).toBe(true);
+      expect(error).toMatchObject({ details: { compacted: 20 } });
+    }
+    // A newest-first read that the local log fills needs nothing from before the point.
+    expect((await s.events({ reverse: true, limit: 5 })).map((e) => e.position)).toEqual([30, 29, 28, 27, 26]);
+    expect(s.status.compacted).toBe(20);
+    expect(s.get<Todo[]>('todos')).toHaveLength(30);
+  });
+
+  it('rejects bad input with InvalidEventError and changes nothing', async () => {
+    const s = await store({ name: dbName('compact-bad'), projections });
+    await fill(s, 5);
+    for (const options of [{ before: 7 }, { before: 0 }, { before: 2.5 }, { before: '3' }, {}, null]) {
+      const error = await s.compact(options as never).catch((e: unknown) => e);
+      expect(isInvalidEventError(error)).toBe(true);
+    }
+    expect(s.status.compacted).toBeUndefined();
+    expect(await s.events()).toHaveLength(5);
+    // Compacting again at or below the point drops nothing.
+    expect(await s.compact({ before: 4 })).toEqual({ compacted: 3, removed: 3 });
+    expect(await s.compact({ before: 2 })).toEqual({ compacted: 3, removed: 0 });
+  });
+
+  it('keeps the point at a commit boundary and before any commit that a later marker undoes', async () => {
+    const s = await store({ name: dbName('compact-marker'), projections, snapshotEvery: 0 });
+    await s.append([
+      { type: 'added', payload: { id: 'a' } },
+      { type: 'added', payload: { id: 'b' } },
+      { type: 'added', payload: { id: 'c' } },
+    ]); // one commit: positions 1..3
+    const [d] = await s.append({ type: 'added', payload: { id: 'd' } }); // position 4
+    await fill(s, 3, 'x'); // 5..7
+    await s.revert(d!.commit); // 8: undoes position 4
+    // 6 is wanted, but the marker at 8 needs the commit at 4 to replay without it, and
+    // the commit at 1..3 cannot be split.
+    expect(await s.compact({ before: 7 })).toEqual({ compacted: 3, removed: 3 });
+    expect(s.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a', 'b', 'c', 'x1', 'x2', 'x3']);
+  });
+});
+
+describe('compaction and another tab on the same database', () => {
+  it('the other tab takes the new point: no silent read of dropped events, undo and appends go on', async () => {
+    const name = dbName('tabs');
+    const a = await store({ name, projections, snapshotEvery: 10 });
+    const b = await store({ name, projections, snapshotEvery: 10 });
+    await fill(a, 30);
+    await b.state('todos');
+    await a.compact({ before: 21 });
+    await expect(b.stateAt('todos', { position: 12 })).rejects.toMatchObject({ name: 'HistoryUnavailableError' });
+    await b.append({ type: 'added', payload: { id: 'from-b' } });
+    expect(b.status.compacted).toBe(20);
+    expect(await b.undo()).toBe(true);
+    expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(Array.from({ length: 30 }, (_, i) => `t${i + 1}`));
+    expect(await b.stateAt('todos', { position: 25 })).toEqual(await a.stateAt('todos', { position: 25 }));
+    expect(await b.stateAt<Todo[]>('todos', { position: 25 })).toHaveLength(25);
+  });
+});
+
+describe('compaction with a sync server', () => {
+  let server: RunningSyncServer;
+  let online = true;
+  /** A fetch that fails like a network without connection while `online` is false. */
+  const fetchSwitch: typeof fetch = (input, init) => (online ? fetch(input, init) : Promise.reject(new TypeError('Failed to fetch')));
+  beforeEach(async () => {
+    online = true;
+    server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
+  });
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+    await server.close();
+  });
+  const sync = (logId: string) => ({ url: server.url, logId, live: false, fetch: fetchSwitch });
+
+  it('never drops pending events: compacting past them is InvalidEventError and changes nothing', async () => {
+    const s = await store({ name: dbName('pending'), projections, sync: sync('pending') });
+    await fill(s, 10);
+    await s.sync.now();
+    s.sync.pause();
+    await fill(s, 3, 'p'); // 11..13 pending
+    const error = await s.compact({ before: 13 }).catch((e: unknown) => e);
+    expect(isInvalidEventError(error)).toBe(true);
+    expect(error).toMatchObject({ details: { firstPending: 11 } });
+    expect(await s.events({ after: 0 })).toHaveLength(13);
+    expect(await s.compact({ before: 11 })).toEqual({ compacted: 10, removed: 10 });
+    expect(s.status).toMatchObject({ pending: 3, compacted: 10 });
+    s.sync.resume();
+    await s.sync.now();
+    expect(s.status).toMatchObject({ pending: 0, head: 13, compacted: 10 });
+  });
+
+  it('reads before the point from the server when online, and fails with HistoryUnavailableError offline', async () => {
+    const s = await store({ name: dbName('online'), projections, sync: sync('online'), snapshotEvery: 10 });
+    await fill(s, 40);
+    await s.sync.now();
+    const all = await s.events();
+    const at15 = await s.stateAt('todos', { position: 15 });
+    // Pulled events are stored in pages: the point is the page boundary at or below 30.
+    const { compacted } = await s.compact({ before: 31 });
+    expect(compacted).toBeGreaterThan(15);
+    expect(compacted).toBeLessThanOrEqual(30);
+
+    online = false;
+    await expect(s.stateAt('todos', { position: 15 })).rejects.toMatchObject({ name: 'HistoryUnavailableError' });
+    await expect(s.events({ after: 10, limit: 5 })).rejects.toMatchObject({ name: 'HistoryUnavailableError' });
+    expect(s.status.compacted).toBe(compacted);
+
+    online = true;
+    expect(await s.stateAt('todos', { position: 15 })).toEqual(at15);
+    expect(await s.events()).toEqual(all); // the same events, positions and all
+    expect(s.status.compacted).toBeUndefined(); // brought back; compact() drops them again
+  });
+
+  it('applies a revert, made on another replica, of a commit before the point (fetching what it needs)', async () => {
+    const a = await store({ name: dbName('a'), projections, sync: sync('revert'), snapshotEvery: 10 });
+    const b = await store({ name: dbName('b'), projections, sync: sync('revert'), snapshotEvery: 10 });
+    await fill(a, 30);
+    await a.sync.now();
+    await b.sync.now();
+    await a.compact({ before: 26 });
+    const old = (await b.events({ after: 4, limit: 1 }))[0]!; // position 5, compacted on a
+    await b.revert(old.commit);
+    await b.sync.now();
+    await a.sync.now();
+    expect(a.get<Todo[]>('todos').map((t) => t.id)).not.toContain('t5');
+    expect(a.get('todos')).toEqual(b.get('todos'));
+  });
+
+  it('a new projection on a compacted store is built from the server at open; without it, open fails and changes nothing', async () => {
+    const name = dbName('new-projection');
+    const s = await store({ name, projections, sync: sync('new-projection'), snapshotEvery: 10 });
+    await fill(s, 30);
+    await s.sync.now();
+    await s.compact({ before: 21 });
+    await s.close();
+    const count = defineProjection<number>({ name: 'count', initial: () => 0, reduce: (n) => n + 1 });
+
+    online = false;
+    const error = await createStore({ name, projections: { ...projections, count }, sync: sync('new-projection') }).catch((e: unknown) => e);
+    expect(isHistoryUnavailableError(error)).toBe(true);
+
+    online = true;
+    const again = await store({ name, projections: { ...projections, count }, sync: sync('new-projection') });
+    expect(again.get('count')).toBe(30);
+  });
+
+  it('compacts automatically, keeping about the newest `keep` events', async () => {
+    const name = dbName('auto');
+    const s = await store({ name, projections, sync: sync('auto'), compaction: { keep: 100 } });
+    for (let i = 0; i < 12; i++) {
+      await s.append(Array.from({ length: 100 }, (_, j) => ({ type: 'added', payload: { id: `${i}-${j}` } })));
+      await s.sync.now();
+    }
+    const status = await untilStatus(s, (st) => (st.compacted ?? 0) >= 1000);
+    expect(status.head - status.compacted!).toBeGreaterThanOrEqual(100);
+    expect(status.head - status.compacted!).toBeLessThan(100 + 1000);
+    expect(s.get<Todo[]>('todos')).toHaveLength(1200);
+  });
+});
