@@ -50,6 +50,7 @@ const C = {
   single: QUICK ? 100 : 200,
   concurrent: 1000,
   logEvents: 100_000,
+  keptEvents: 10_500, // boot.compacted: the 100k log compacted to its newest ~10k events
   logTail: 500, // head = 100,500: boot and undo replay a tail of snapshotEvery/2, the average
   logBatch: 1000,
   every: 1000,
@@ -284,6 +285,8 @@ async function browserCases(machine) {
 
     const LOG_A = 'bench-log-100k';
     const LOG_B = 'bench-log-100k-nosnap';
+    const LOG_C = 'bench-log-100k-compacted';
+    const LOG_D = 'bench-log-10k';
     if (groups.some((g) => ['boot', 'stateAt', 'undo'].includes(g))) {
       const a = await bench('buildLog', { name: LOG_A, count: C.logEvents, tail: C.logTail, batch: C.logBatch, snapshotEvery: C.every, seed: 31 });
       log(`built ${LOG_A}: head ${a.head} in ${(a.ms / 1000).toFixed(1)} s (${Math.round(a.head / (a.ms / 1000))} events/s, snapshotEvery ${C.every})`);
@@ -291,6 +294,11 @@ async function browserCases(machine) {
       if (groups.includes('boot')) {
         const b = await bench('buildLog', { name: LOG_B, count: C.logEvents, tail: C.logTail, batch: C.logBatch, snapshotEvery: 0, seed: 31 });
         log(`built ${LOG_B}: head ${b.head} in ${(b.ms / 1000).toFixed(1)} s (snapshots off)`);
+        // A store compacted to its newest 10k events against one that never had more.
+        const c = await bench('buildLog', { name: LOG_C, count: C.logEvents, tail: C.logTail, batch: C.logBatch, snapshotEvery: C.every, seed: 31 });
+        const kept = await bench('compact', { name: LOG_C, before: c.head - C.keptEvents + 1, snapshotEvery: C.every });
+        const d = await bench('buildLog', { name: LOG_D, count: C.keptEvents - C.logTail, tail: C.logTail, batch: C.logBatch, snapshotEvery: C.every, seed: 31 });
+        log(`built ${LOG_C}: head ${c.head}, compacted to ${kept.compacted} (${kept.removed} events dropped); ${LOG_D}: head ${d.head}`);
       }
     }
 
@@ -298,7 +306,7 @@ async function browserCases(machine) {
       bulkRaw: [], bulk1000: [], bulk100: [],
       singleToolkit: [], singleRaw: [],
       concToolkit: [], concRaw: [],
-      bootSnap: [], bootNoSnap: [], bootRaw: [],
+      bootSnap: [], bootNoSnap: [], bootRaw: [], bootCompacted: [], bootSmall: [],
       stateAtToolkit: [], stateAtRaw: [],
       undo: [], undoAppend: [],
       pullToolkit: [], pullRaw: [],
@@ -337,6 +345,11 @@ async function browserCases(machine) {
             : await bench('boot', { kind: 'toolkit', name: k === 'snap' ? LOG_A : LOG_B, snapshotEvery: k === 'snap' ? C.every : 0 });
           S[k === 'raw' ? 'bootRaw' : k === 'snap' ? 'bootSnap' : 'bootNoSnap'].push(r.ms);
           log(`${tag} boot ${k.padEnd(6)}: ${r.ms.toFixed(1)} ms (${k === 'raw' ? `snapshot at ${r.snapshotAt} + ${r.tail} events` : `head ${r.head}`})`);
+        }
+        for (const k of rotate(['compacted', 'small'], run)) {
+          const r = await bench('boot', { kind: 'toolkit', name: k === 'compacted' ? LOG_C : LOG_D, snapshotEvery: C.every });
+          S[k === 'compacted' ? 'bootCompacted' : 'bootSmall'].push(r.ms);
+          log(`${tag} boot ${k.padEnd(9)}: ${r.ms.toFixed(1)} ms (head ${r.head})`);
         }
       }
       if (groups.includes('stateAt')) {
@@ -407,6 +420,8 @@ async function browserCases(machine) {
     }
     if (groups.includes('boot')) {
       addCase({ name: 'boot.100k', goal: 0.05, better: 'lower', unit: 'ms', toolkit: S.bootSnap, baseline: S.bootNoSnap, baselineLabel: 'same store, snapshots off' });
+      addCase({ name: 'boot.compacted', goal: 1.2, better: 'lower', unit: 'ms', toolkit: S.bootCompacted, baseline: S.bootSmall,
+        baselineLabel: `a store that never had more than the ${C.keptEvents} events the compacted one keeps` });
       addCase({ name: 'boot.100k.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.bootSnap, baseline: S.bootRaw, baselineLabel: 'fresh raw worker: newest snapshot row + tail, reduced' });
     }
     if (groups.includes('undo')) {

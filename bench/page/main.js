@@ -159,6 +159,14 @@ const commands = {
     return { ms, head, count: state.count };
   },
 
+  /** Drops the events below `before` from a built log (store.compact()). */
+  async compact({ name, before, snapshotEvery }) {
+    const s = await openStore(name, { snapshotEvery });
+    const result = await s.store.compact({ before });
+    await s.close();
+    return result;
+  },
+
   /** Time to a ready store (fresh worker) / to the raw read of snapshot + tail. */
   async boot({ kind, name, snapshotEvery }) {
     if (kind === 'raw') {
