@@ -3,8 +3,9 @@
  * dropped, and what the rest of the log still needs of them is kept in meta `compacted`.
  *
  * Invariants (with schema.ts's):
- * 1. Records tile base+1..head; positions 1..base are on the server only. base is a record
- *    boundary, so no record straddles it, and every dropped record was confirmed.
+ * 1. Records tile base+1..head; positions 1..base are on the server only. Every dropped
+ *    event was confirmed; a confirmed record that straddles the new base is cut there (its
+ *    events after base stay, as a record starting at base+1).
  * 2. `streams` holds, per stream, its non-marker events at positions <= base, so a stream's
  *    version (expectedVersion) is that count plus what the records hold.
  * 3. A restore puts server events base'+1..base back (base' < base) and lowers base to base';
@@ -33,33 +34,31 @@ export async function readCompaction(db: LogDb): Promise<Compaction> {
   return value ?? { base: 0, streams: {}, maxTime: -Infinity };
 }
 
-/** The highest record boundary at or below `position` (the last position of a record, or the current base). */
-export async function boundaryAtOrBelow(db: LogDb, position: number, base: number): Promise<number> {
-  if (position <= base) return base;
-  const record = await db.records.where(':id').belowOrEqual(position).last();
-  if (!record) return base;
-  return record.last <= position ? record.last : record.first - 1;
-}
-
 /**
- * Drops the records at positions base+1..to (all confirmed: the caller checked) and moves
- * the compaction point to `to`. Returns how many events were dropped.
+ * Drops the events at positions base+1..to (all confirmed: the caller checked) and moves
+ * the compaction point to `to`. Returns how many events were dropped and their largest time.
  */
 export async function dropThrough(db: LogDb, to: number): Promise<{ removed: number; maxTime: number }> {
   const current = await readCompaction(db);
   if (to <= current.base) return { removed: 0, maxTime: current.maxTime };
   const streams = { ...current.streams };
   const keys: number[] = [];
+  let rest: LogRecord | undefined;
   let removed = 0;
   let maxTime = current.maxTime;
   await db.records.where(':id').between(current.base + 1, to, true, true).each((record: LogRecord) => {
-    if (record.pending === 1 || record.last > to) throw new Error(`compaction through ${to} would drop a pending or straddling record`);
+    if (record.pending === 1) throw new Error(`compaction through ${to} would drop pending events`);
     keys.push(record.first);
-    removed += record.events.length;
-    maxTime = Math.max(maxTime, record.maxTime);
-    for (const e of record.events) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
+    const dropped = record.last > to ? record.events.slice(0, to - record.first + 1) : record.events;
+    if (dropped !== record.events) rest = makeRecord(to + 1, record.events.slice(dropped.length), false);
+    removed += dropped.length;
+    for (const e of dropped) {
+      maxTime = Math.max(maxTime, e.time);
+      if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
+    }
   });
   await db.records.bulkDelete(keys);
+  if (rest) await db.records.add(rest);
   await db.meta.put({ key: KEY, value: { base: to, streams, maxTime } satisfies Compaction });
   return { removed, maxTime };
 }

@@ -5,7 +5,8 @@
  * the full log; history/ fetches what a later call needs from before the point.
  *
  * The compaction point is lowered, never raised, to the highest position that is
- *   - a record boundary (records are dropped whole),
+ *   - between two commits (a commit's events are undone and redone together: all of them
+ *     stay or all go),
  *   - a valid start for the head (no marker after it undoes or redoes a commit before it:
  *     that commit's events would be needed again to replay without it),
  *   - before any event newer than this app knows (core/upcast.ts invariant 3: a snapshot
@@ -14,7 +15,8 @@
  */
 import { InvalidEventError } from '../core/errors/index.ts';
 import { isCloneFaithful } from '../core/clone.ts';
-import { boundaryAtOrBelow, dropThrough } from '../storage/compaction.ts';
+import { dropThrough } from '../storage/compaction.ts';
+import { readCommit, recordContaining } from '../storage/log.ts';
 import type { LogDb } from '../storage/schema.ts';
 import { readRewrites, writeRewrite } from '../storage/sync.ts';
 import { stateAtPosition } from './timeTravel.ts';
@@ -88,8 +90,18 @@ export async function compactLog(ctx: LogContext, ws: Working, before: number): 
 async function compactionPoint(db: LogDb, ws: Working, wanted: number): Promise<number> {
   let point = wanted;
   for (;;) {
-    const next = await boundaryAtOrBelow(db, ws.markers.latestValidStart(point), ws.base);
-    if (next === point || next <= ws.base) return Math.max(next, ws.base);
+    if (point <= ws.base) return ws.base;
+    const next = await commitBoundary(db, ws.markers.latestValidStart(point));
+    if (next === point) return point;
     point = next;
   }
+}
+
+/** `position` if a commit ends there, else the position before the commit that holds it starts. */
+async function commitBoundary(db: LogDb, position: number): Promise<number> {
+  const [at, after] = await Promise.all([recordContaining(db, position), recordContaining(db, position + 1)]);
+  const commit = at?.events[position - at.first]?.commit;
+  if (commit === undefined || after?.events[position + 1 - after.first]?.commit !== commit) return position;
+  const first = (await readCommit(db, commit))[0]?.position ?? position + 1;
+  return first - 1;
 }
