@@ -19,7 +19,7 @@ export interface FoldOptions {
   readonly undone: ReadonlySet<string>;
   readonly maxTime?: number;
   /** Turns stored events into their current shape; skips those newer than the app (core/upcast.ts). */
-  readonly upcast?: Pick<EventSchema, 'upcast'>;
+  readonly upcast: Pick<EventSchema, 'upcast'>;
   /** Called after the event at each position that is a multiple of `every`. */
   readonly every?: number;
   readonly onBoundary?: (position: number, states: States) => void;
@@ -30,7 +30,7 @@ export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void 
   for (const stored of events) {
     const effective =
       !isMarkerType(stored.type) && !undone.has(stored.commit) && (maxTime === undefined || stored.time <= maxTime);
-    const event = effective && upcast ? upcast.upcast(stored) : stored;
+    const event = effective ? upcast.upcast(stored) : stored;
     if (effective && event) {
       for (const projection of projections) {
         if (event.position <= (startAt[projection.name] ?? 0)) continue;

@@ -15,8 +15,10 @@
  *    at version 1, so apps without upcasters store exactly what they did before).
  * 3. An event whose version is newer than this app knows (written by a newer app on
  *    another replica) is kept, synced and returned by queries as it is, but never given to
- *    a reducer: `newerFrom` records the lowest position of one, so the engine reports the
- *    app as outdated and takes no snapshot that would bake the skip in.
+ *    a reducer: `newerFrom` records the lowest position of one that a replay of the head
+ *    state met (an event whose commit is undone is never met), so the engine reports the
+ *    app as outdated and takes no snapshot that would bake the skip in. It only goes down
+ *    (a failed batch may have lowered it: that costs snapshots, never correctness).
  * 4. Upcasters are pure, like reducers: they return a new payload and must not mutate the
  *    one they are given (the engine keeps stored events in memory).
  */
@@ -41,15 +43,19 @@ export class EventSchema {
     return (this.#chains.get(type)?.length ?? 0) + 1;
   }
 
-  /** The event in its type's current shape; undefined if it is newer than this app knows. */
-  upcast(event: StoredEvent): StoredEvent | undefined {
+  /**
+   * The event in its type's current shape; undefined if it is newer than this app knows.
+   * `track`: a replay of the log notes such an event in `newerFrom`; a read (events(),
+   * stateAt(), rejected()) does not, so reading never changes the store's status.
+   */
+  upcast(event: StoredEvent, track = true): StoredEvent | undefined {
     if (event.schemaVersion === undefined && this.#chains.size === 0) return event; // the common case
     const from = event.schemaVersion ?? 1;
     const chain = this.#chains.get(event.type);
     const current = (chain?.length ?? 0) + 1;
     if (from === current) return event;
     if (from > current) {
-      if (event.position < this.newerFrom) this.newerFrom = event.position;
+      if (track && event.position < this.newerFrom) this.newerFrom = event.position;
       return undefined;
     }
     let payload = event.payload;
@@ -70,17 +76,21 @@ export class EventSchema {
 
   /** Events as queries return them: upcast, or as stored when newer than this app knows. */
   read(events: readonly StoredEvent[]): StoredEvent[] {
-    return events.map((e) => this.upcast(e) ?? e);
+    return events.map((e) => this.upcast(e, false) ?? e);
   }
+
+  /** For replays that only read (stateAt): upcasts without noting newer events. */
+  readonly reading: Pick<EventSchema, 'upcast'> = { upcast: (event) => this.upcast(event, false) };
 }
 
 /** Checks the `upcasters` option (a configuration mistake is a TypeError, as in defineProjection). */
 export function eventSchema(upcasters: unknown, where: string): EventSchema {
   if (upcasters === undefined) return new EventSchema({});
-  if (typeof upcasters !== 'object' || upcasters === null || Array.isArray(upcasters)) {
+  const proto = typeof upcasters === 'object' && upcasters !== null ? Object.getPrototypeOf(upcasters) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
     throw new TypeError(`${where}: upcasters must be an object { [eventType]: [v1ToV2, v2ToV3, ...] }`);
   }
-  for (const [type, chain] of Object.entries(upcasters)) {
+  for (const [type, chain] of Object.entries(upcasters as object)) {
     if (type.startsWith('$')) throw new TypeError(`${where}: upcasters["${type}"]: types starting with "$" are reserved markers and have no upcasters`);
     if (!Array.isArray(chain) || !chain.every((f) => typeof f === 'function')) {
       throw new TypeError(`${where}: upcasters["${type}"] must be an array of functions (index i turns version i+1 into i+2)`);

@@ -42,7 +42,12 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
   `);
   // Files made before events carried a schema version get the column (NULL = version 1).
   if (!(db.pragma('table_info(events)') as { name: string }[]).some((c) => c.name === 'schema_version')) {
-    db.exec('ALTER TABLE events ADD COLUMN schema_version INTEGER');
+    try {
+      db.exec('ALTER TABLE events ADD COLUMN schema_version INTEGER');
+    } catch (error) {
+      // Another process opening the same file added it first.
+      if (!/duplicate column/i.test(String((error as Error)?.message))) throw error;
+    }
   }
   const q = {
     head: db.prepare<[string], { head: number }>('SELECT head FROM logs WHERE log_id = ?'),

@@ -331,8 +331,10 @@ export class Engine implements EngineApi {
 
   async #runBatch(ops: Op[]): Promise<void> {
     const attempt = await attemptBatch(this.#batch, ops);
-    this.#storage.soon();
-    if (!attempt) return; // nothing was kept; every call was rejected
+    if (!attempt) {
+      if (ops.length > 0) this.#storage.soon(); // a write was refused: perhaps the quota
+      return; // nothing was kept; every call was rejected
+    }
     const { ws, lastAppendWasOwnCommit, addedPending, history } = attempt;
     const changed = this.#changedStates(ws);
     const moved = this.#moved(ws);
@@ -355,6 +357,7 @@ export class Engine implements EngineApi {
       this.#canRedo = history.redoTarget !== undefined;
     }
     if (moved) {
+      this.#storage.soon();
       this.#announce(changed);
       this.#peers.tellMoved();
     }
@@ -481,7 +484,12 @@ export class Engine implements EngineApi {
   async syncRejected(): Promise<RejectedCommit[]> {
     this.#assertOpen();
     const rows = await this.#db.rejected.orderBy('at').toArray();
-    return rows.map(({ commit, events, reason, streamVersion }) => ({ commit, events, reason, ...(streamVersion === undefined ? {} : { streamVersion }) }));
+    return rows.map(({ commit, events, reason, streamVersion }) => ({
+      commit,
+      events: this.#ctx.schema.read(events), // in the current shape, as events() gives them
+      reason,
+      ...(streamVersion === undefined ? {} : { streamVersion }),
+    }));
   }
 
   async refreshStorage(): Promise<void> {

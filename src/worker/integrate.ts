@@ -7,6 +7,7 @@
  * at or before the confirmed head, not from the start. Runs inside the engine's write
  * transaction, on its working copy.
  */
+import { ProtocolError } from '../core/errors/index.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { PositionedEvent } from '../sync/protocol.ts';
 import { makeRecord, type LogDb, type LogRecord, type RecordEvent, type RejectedRecord } from '../storage/schema.ts';
@@ -38,6 +39,7 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
 
   const pendingRecords = await readPendingRecords(db);
   const remoteIds = new Set(remote.map((e) => e.id));
+  checkSchemaVersions(pendingRecords, remote);
   const rejectedVersion = new Map(input.rejected.map((r) => [r.commit, r.streamVersion]));
   const survivors: { events: RecordEvent[]; ev: LogRecord['ev'] }[] = [];
   const rejected: RejectedRecord[] = [];
@@ -97,4 +99,24 @@ export function toBody(e: PositionedEvent): RecordEvent {
   if (e.meta !== undefined) body.meta = e.meta;
   if (e.schemaVersion !== undefined) body.schemaVersion = e.schemaVersion;
   return body;
+}
+
+/**
+ * Our own events come back from the server as they were pushed. One whose schemaVersion
+ * came back changed was stored by a server that does not keep the field (one older than
+ * schema versions): taking it would make every replica upcast an already current payload.
+ */
+function checkSchemaVersions(pending: readonly LogRecord[], remote: readonly PositionedEvent[]): void {
+  if (pending.length === 0 || remote.length === 0) return;
+  const mine = new Map<string, number>();
+  for (const record of pending) for (const e of record.events) mine.set(e.id, e.schemaVersion ?? 1);
+  for (const e of remote) {
+    const version = mine.get(e.id);
+    if (version !== undefined && version !== (e.schemaVersion ?? 1)) {
+      throw new ProtocolError(
+        `The server returned event ${e.id} with schemaVersion ${e.schemaVersion ?? 1}, but it was pushed with ${version}: the server does not keep schema versions; upgrade it before the apps that use upcasters`,
+        { details: { eventId: e.id, pushed: version, returned: e.schemaVersion ?? 1 } },
+      );
+    }
+  }
 }

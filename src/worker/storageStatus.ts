@@ -37,6 +37,8 @@ export class StorageStatus {
   readonly #onChange: () => void;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Readings overlap (open, persist's answer, after writes): only the latest asked counts. */
+  #asked = 0;
 
   constructor(storage: StorageLike | undefined, onChange: () => void) {
     this.#storage = storage ?? defaultStorage();
@@ -64,6 +66,7 @@ export class StorageStatus {
   async refresh(): Promise<void> {
     const storage = this.#storage;
     if (!storage || this.#closed) return;
+    const asked = ++this.#asked;
     let next: StorageInfo;
     try {
       const [estimate, persisted] = await Promise.all([
@@ -75,7 +78,7 @@ export class StorageStatus {
       return; // invariant 3
     }
     const last = this.info;
-    if (this.#closed || (last && last.usage === next.usage && last.quota === next.quota && last.persisted === next.persisted)) return;
+    if (this.#closed || asked !== this.#asked || (last && last.usage === next.usage && last.quota === next.quota && last.persisted === next.persisted)) return;
     this.info = next;
     this.#onChange();
   }

@@ -53,7 +53,7 @@ export async function stateAtView(
     states,
     startAt: { [projection.name]: start },
     undone: markers.undone(view),
-    upcast: schema,
+    upcast: schema.reading,
     ...('time' in view ? { maxTime: view.time } : {}),
   };
   if ('position' in view) {

@@ -92,6 +92,28 @@ describe('status.storage', () => {
     expect(store.get<unknown[]>('todos')).toHaveLength(2);
   });
 
+  it('a slow first reading that lands after a newer one is dropped, not shown', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let persisted = false;
+    let reads = 0;
+    const storage = {
+      estimate: async () => {
+        if (++reads === 1) await gate; // the reading at open answers last
+        return { usage: 1000, quota: 50_000 };
+      },
+      persisted: async () => persisted,
+      persist: async () => (persisted = true),
+    };
+    const store = await createStore({ name: dbName('race'), projections, storage });
+    open.push(store);
+    await untilStatus(store, (s) => s.storage?.persisted === true);
+    release();
+    await gate;
+    await store.append({ type: 'added', payload: { id: 'a' } }); // a round trip after the late answer
+    expect(store.status.storage).toEqual({ usage: 1000, quota: 50_000, persisted: true });
+  });
+
   it('rejects storage with a worker (it cannot cross): pass it to serveStore()', async () => {
     await expect(createStore({ name: dbName('x'), worker: {} as Worker, storage: fakeStorage().storage })).rejects.toThrow(/serveStore/);
   });

@@ -186,11 +186,26 @@ describe('upcasters', () => {
     expect(s.status.head).toBe(2);
   });
 
+  it('reading never marks the store outdated: only a replay of the head state that meets a newer event does', async () => {
+    const name = dbName('outdated-read');
+    const newer = await store({ name, projections: { seen }, upcasters: { note: [(p: unknown) => p] } });
+    await newer.append({ type: 'note', payload: 'v2' });
+    await newer.undo(); // the newer event is undone: no replay gives it to a reducer
+    await newer.close();
+    const older = await store({ name, projections: { seen } });
+    expect(older.status.outdated).toBeUndefined();
+    expect((await older.events()).find((e) => e.type === 'note')).toMatchObject({ schemaVersion: 2, payload: 'v2' });
+    await older.stateAt('seen', { position: 1 });
+    await older.append({ type: 'other' });
+    expect(older.status.outdated).toBeUndefined();
+  });
+
   it('rejects bad upcaster options with a TypeError before opening anything', async () => {
     const name = dbName('upcast-bad');
     await expect(createStore({ name, projections: {}, upcasters: { x: 'nope' } as never })).rejects.toThrow(TypeError);
     await expect(createStore({ name, projections: {}, upcasters: { $undo: [(p: unknown) => p] } })).rejects.toThrow(/reserved/);
     await expect(createStore({ name, projections: {}, upcasters: [] as never })).rejects.toThrow(TypeError);
+    await expect(createStore({ name, projections: {}, upcasters: new Map([['x', [(p: unknown) => p]]]) as never })).rejects.toThrow(TypeError);
   });
 });
 
@@ -202,6 +217,41 @@ describe('replicas on different app versions', () => {
   afterEach(async () => {
     for (const s of open.splice(0)) await s.close();
     await server.close();
+  });
+
+  it('a server that drops schemaVersion (older than schema versions) is a ProtocolError, nothing applied', async () => {
+    // What an old server answers: the events as pushed, less the field it does not know.
+    const stripping: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes('/events?')) return response;
+      const body = (await response.json()) as { events: Record<string, unknown>[] };
+      for (const e of body.events) delete e['schemaVersion'];
+      return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+    };
+    const s = await store({ name: dbName('old-server'), upcasters: V3, sync: { url: server.url, logId: 'old-server', live: false, fetch: stripping } });
+    await s.append({ type: 'item.added', payload: { title: 'fig', qty: 2 } });
+    const error = await s.sync.now().catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ProtocolError' });
+    expect((error as Error).message).toMatch(/schemaVersion/);
+    expect(s.status).toMatchObject({ pending: 1, sync: 'error' });
+    expect(s.get('items')).toEqual([{ title: 'fig', qty: 2 }]);
+    expect((await s.events())[0]).toMatchObject({ schemaVersion: 3, pending: true });
+  });
+
+  it('sync.rejected() gives a rejected commit in the current shape, as events() does', async () => {
+    const sync = { url: server.url, logId: 'rejected-shape', live: false };
+    const other = await store({ name: dbName('other'), upcasters: V3, sync });
+    await other.append({ type: 'item.added', stream: 'doc', payload: { title: 'theirs', qty: 1 } }, { expectedVersion: 'none' });
+    await other.sync.now();
+    const name = dbName('rejected-old');
+    const v1 = await store({ name, projections: { items: itemsV1 }, sync: { ...sync, url: 'http://127.0.0.1:9/' } }); // offline
+    await v1.append({ type: 'item.added', stream: 'doc', payload: { name: 'mine' } }, { expectedVersion: 'none' });
+    await v1.close();
+    open.splice(open.indexOf(v1), 1);
+    const v3 = await store({ name, upcasters: V3, sync });
+    await v3.sync.now();
+    const [rejected] = await v3.sync.rejected();
+    expect(rejected?.events[0]).toMatchObject({ payload: { title: 'mine', qty: 1 }, schemaVersion: 3 });
   });
 
   it('sync both ways: the new app upcasts old events; the old app keeps new ones, unapplied, until it updates', async () => {
