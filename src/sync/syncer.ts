@@ -250,7 +250,8 @@ export class Syncer {
       if (rejected.size > 0) {
         const result = await this.#host.integrate({ remote: [], rejected: [...rejected].map(([commit, streamVersion]) => ({ commit, streamVersion })) });
         const last = result.rejected[result.rejected.length - 1];
-        if (last) this.#host.setSync({ sync: 'syncing', lastError: last.reason });
+        // The round goes on; a pause() meanwhile stays shown (the app may have paused).
+        if (last) this.#host.setSync({ sync: this.#paused ? 'paused' : 'syncing', lastError: last.reason });
       }
       i += chunk.length;
     }
