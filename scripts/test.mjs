@@ -48,10 +48,13 @@ console.log(`[test] Chromium: ${browser}`);
 const report = join(mkdtempSync(join(tmpdir(), 'eventloom-test-')), 'report.json');
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
 const result = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: browser } });
+let failed = false;
 try {
-  const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, 'utf8'));
+  const { numPassedTests, numFailedTests, numPendingTests, numFailedTestSuites, success } = JSON.parse(readFileSync(report, 'utf8'));
   console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+  // The report decides as well as the exit code: a library's exit hook once turned Vitest's 1 into 0.
+  failed = numFailedTests > 0 || numFailedTestSuites > 0 || success === false;
 } catch {
   // no report (vitest failed before running): its exit code says enough
 }
-process.exit(result.status ?? 1);
+process.exit(failed ? 1 : (result.status ?? 1));

