@@ -41,7 +41,7 @@ export default mergeConfig(
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],
-            globalSetup: ['test/setup/syncServer.ts'],
+            globalSetup: ['test/setup/syncServer.ts', 'test/setup/readme.ts'],
             testTimeout: 30_000,
             browser: {
               enabled: true,
