@@ -29,6 +29,15 @@ export interface CompactResult {
   removed: number;
 }
 
+/** The automatic policy compacts once at least this many events (or keep / 4) can go. */
+const MIN_AUTO_COMPACTION = 1000;
+
+/** Where the automatic policy compacts to now (keeping about `keep` events, never pending ones), if anywhere. */
+export function autoCompactBefore(keep: number, head: number, pending: number, base: number): number | undefined {
+  const before = Math.min(head - keep + 1, head - pending + 1);
+  return before - 1 - base >= Math.max(MIN_AUTO_COMPACTION, keep / 4) ? before : undefined;
+}
+
 /** The automatic policy's `keep`, checked (createStore({ compaction: { keep } })). */
 export function compactionKeep(option: unknown): number | undefined {
   if (option === undefined) return undefined;

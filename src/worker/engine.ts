@@ -11,14 +11,14 @@
  *    batch first applies records past our head ("catch-up"), inside its own transaction.
  * 3. A call resolves only after the change that includes its effect was announced.
  */
-import { HistoryUnavailableError, InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
+import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
 import { MarkerLog } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import { initialState, type States } from '../core/replay.ts';
 import { readCompaction } from '../storage/compaction.ts';
-import { queryEvents, validateQuery, type EventQuery } from '../storage/query.ts';
+import { validateQuery, type EventQuery } from '../storage/query.ts';
 import type { LogDb } from '../storage/schema.ts';
 import { readConfirmedHead, readPendingWire } from '../storage/sync.ts';
 import type { Syncer, SyncHost } from '../sync/syncer.ts';
@@ -32,8 +32,8 @@ import { makeClientId, openDatabase, readStartWithHistory, saveSnapshots, type S
 import type { OwnTail, RecentStates } from './tails.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Writer } from './writer.ts';
-import { compactionKeep, validateCompact } from './compact.ts';
-import { fetchHistory, isNeedsHistory, NeedsHistory, type HistorySource } from './history.ts';
+import { autoCompactBefore, compactionKeep, validateCompact } from './compact.ts';
+import { queryAfterBase, withHistory, type HistorySource } from './history.ts';
 import { Working, type LogContext } from './working.ts';
 
 export interface EngineConfig extends OpenOptions {
@@ -51,8 +51,6 @@ export interface EngineConfig extends OpenOptions {
 export type Normalised = ReturnType<typeof validateInputs>;
 
 const MAX_BATCH = 1000;
-/** The automatic policy compacts once at least this many events (or keep / 4) can go. */
-const MIN_AUTO_COMPACTION = 1000;
 export const DEFAULT_SNAPSHOT_EVERY = 1000;
 
 export class Engine implements EngineApi {
@@ -257,24 +255,18 @@ export class Engine implements EngineApi {
   }
 
   /** Runs `call`; if it needs events before the compaction point, restores them and runs it again. */
-  async #withHistory<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!isNeedsHistory(error)) throw error;
-        const base = Math.max(this.#base, await this.#readBase());
-        if (attempt > 3 || error.from >= base) {
-          throw new HistoryUnavailableError(`The events before position ${base} that this call needs could not be restored`, { details: { compacted: base } });
-        }
-        const events = await fetchHistory(this.#transport, error.from, base);
+  #withHistory<T>(call: () => Promise<T>): Promise<T> {
+    return withHistory(call, {
+      base: async () => Math.max(this.#base, await this.#readBase()),
+      source: this.#transport,
+      restore: (from, events) => {
         this.#assertOpen();
-        await new Promise((resolve, reject) => {
-          this.#ops.push({ kind: 'restore', from: error.from, events, resolve, reject });
+        return new Promise((resolve, reject) => {
+          this.#ops.push({ kind: 'restore', from, events, resolve, reject });
           this.#scheduleDrain();
         });
-      }
-    }
+      },
+    });
   }
 
   // ---- compaction ---------------------------------------------------------------------
@@ -295,10 +287,9 @@ export class Engine implements EngineApi {
 
   /** The automatic policy (createStore({ compaction: { keep } })): run after batches, in the background. */
   #maybeCompact(): void {
-    const keep = this.#keep;
-    if (keep === undefined || this.#compacting || this.#closed) return;
-    const before = Math.min(this.#head - keep + 1, this.#head - this.#pending + 1);
-    if (before - 1 - this.#base < Math.max(MIN_AUTO_COMPACTION, keep / 4)) return;
+    if (this.#keep === undefined || this.#compacting || this.#closed) return;
+    const before = autoCompactBefore(this.#keep, this.#head, this.#pending, this.#base);
+    if (before === undefined) return;
     this.#compacting = true;
     this.compact({ before })
       .catch(() => undefined) // a point that cannot move now (a pending event, a marker) is tried again after later writes
@@ -431,16 +422,7 @@ export class Engine implements EngineApi {
   async events(query?: EventQuery): Promise<StoredEvent[]> {
     this.#assertOpen();
     const q = validateQuery(query);
-    return this.#withHistory(async () => {
-      const base = await this.#readBase();
-      const after = q.after ?? 0;
-      // What the local log holds may answer alone: a forward read after the compaction
-      // point, or a newest-first read whose limit the local events fill.
-      if (base > 0 && after < base && !q.reverse) throw new NeedsHistory(after);
-      const events = await queryEvents(this.#db, q);
-      if (base > 0 && after < base && events.length < (q.limit ?? Infinity)) throw new NeedsHistory(after);
-      return this.#ctx.schema.read(events);
-    });
+    return this.#withHistory(async () => this.#ctx.schema.read(await queryAfterBase(this.#db, q, await this.#readBase())));
   }
 
   // ---- sync ---------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import { HistoryUnavailableError } from '../core/errors/index.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
 import { restore } from '../storage/compaction.ts';
 import { readCommit, readMarkers } from '../storage/log.ts';
+import type { StoredEvent } from '../core/event.ts';
+import { queryEvents, type EventQuery } from '../storage/query.ts';
 import type { LogDb, RecordEvent } from '../storage/schema.ts';
 import type { EventsResponse } from '../sync/protocol.ts';
 import { toBody } from './integrate.ts';
@@ -75,4 +77,42 @@ export async function learnHistory(db: LogDb, markers: MarkerLog, known: number,
     if (first !== undefined) markers.setFirst(target, first);
   }
   return base;
+}
+
+/** What withHistory() needs of the engine. */
+export interface HistoryHost {
+  /** The compaction point (the engine's or the database's, whichever is higher). */
+  base(): Promise<number>;
+  source: HistorySource | undefined;
+  /** Writes fetched events back through the engine's writer (a 'restore' op). */
+  restore(from: number, events: HistoryEvent[]): Promise<unknown>;
+}
+
+/** Runs `call`; if it needs events before the compaction point, restores them and runs it again. */
+export async function withHistory<T>(call: () => Promise<T>, host: HistoryHost): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isNeedsHistory(error)) throw error;
+      const base = await host.base();
+      if (attempt > 3 || error.from >= base) {
+        throw new HistoryUnavailableError(`The events before position ${base} that this call needs could not be restored`, { details: { compacted: base } });
+      }
+      await host.restore(error.from, await fetchHistory(host.source, error.from, base));
+    }
+  }
+}
+
+/**
+ * events(query) on a compacted log: what the local log holds may answer alone (a forward
+ * read after the compaction point, or a newest-first read whose limit the local events
+ * fill); otherwise NeedsHistory from the query's `after`.
+ */
+export async function queryAfterBase(db: LogDb, query: EventQuery, base: number): Promise<StoredEvent[]> {
+  const after = query.after ?? 0;
+  if (base > 0 && after < base && !query.reverse) throw new NeedsHistory(after);
+  const events = await queryEvents(db, query);
+  if (base > 0 && after < base && events.length < (query.limit ?? Infinity)) throw new NeedsHistory(after);
+  return events;
 }
