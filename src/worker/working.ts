@@ -309,6 +309,15 @@ export class Working {
     if (base < this.base) await learnHistory(this.ctx.db, this.#writableMarkers(), this.base, base);
     else if (base > this.base) this.recent = this.recent.filter((r) => r.position >= base);
     this.base = base;
+    if (this.head < base) {
+      // The events between our head and the new point are gone: start again from the
+      // point's snapshot (the markers before it are in that snapshot; those after it come
+      // with the catch-up that follows).
+      this.#versions.clear();
+      this.snapshots.length = 0;
+      await this.rebuild(base, { captureMissing: false });
+      this.#forgetOwn();
+    }
   }
 
   /**
@@ -317,6 +326,9 @@ export class Working {
    * rebuilt from its newest valid snapshot at or before `position`.
    */
   async rewind(position: number): Promise<void> {
+    // Below the compaction point the log is gone, and so is any difference it had: the
+    // point's snapshot is where a replay of the changed log starts.
+    position = Math.max(position, this.base);
     if (position >= this.head) return;
     const markers = this.#writableMarkers();
     markers.truncate(position + 1);

@@ -132,6 +132,29 @@ describe('compaction and another tab on the same database', () => {
   });
 });
 
+describe('a tab behind the compaction point', () => {
+  it('starts again from the point: no state built over the dropped gap, none snapshotted', async () => {
+    const name = dbName('lagging');
+    const a = await store({ name, projections, snapshotEvery: 10 });
+    const b = await store({ name, projections, snapshotEvery: 10 });
+    await a.append({ type: 'added', payload: { id: 'x0' } });
+    await b.state('todos');
+    // One batch of a: 20 appends and a compaction past all of them; b never saw 2..20.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 1; i <= 20; i++) writes.push(a.append({ type: 'added', payload: { id: `a${i}` } }));
+    writes.push(a.compact({ before: 21 }));
+    for (let i = 21; i <= 25; i++) writes.push(a.append({ type: 'added', payload: { id: `a${i}` } }));
+    await Promise.all(writes);
+    for (let i = 1; i <= 12; i++) await b.append({ type: 'added', payload: { id: `b${i}` } }); // crosses a snapshot at 40
+    const expected = ['x0', ...Array.from({ length: 25 }, (_, i) => `a${i + 1}`), ...Array.from({ length: 12 }, (_, i) => `b${i + 1}`)];
+    expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(expected);
+    await a.close();
+    await b.close();
+    const reopened = await store({ name, projections, snapshotEvery: 10 });
+    expect(reopened.get<Todo[]>('todos').map((t) => t.id)).toEqual(expected);
+  });
+});
+
 describe('compaction with a sync server', () => {
   let server: RunningSyncServer;
   let online = true;
