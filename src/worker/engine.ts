@@ -257,6 +257,7 @@ export class Engine implements EngineApi {
   /** Runs `call`; if it needs events before the compaction point, restores them and runs it again. */
   #withHistory<T>(call: () => Promise<T>): Promise<T> {
     return withHistory(call, {
+      db: this.#db,
       base: async () => Math.max(this.#base, await this.#readBase()),
       source: this.#transport,
       restore: (from, events) => {

@@ -8,7 +8,7 @@ import { HistoryUnavailableError } from '../core/errors/index.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
 import { restore } from '../storage/compaction.ts';
 import { readCommit, readMarkers } from '../storage/log.ts';
-import type { StoredEvent } from '../core/event.ts';
+import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { queryEvents, type EventQuery } from '../storage/query.ts';
 import type { LogDb, RecordEvent } from '../storage/schema.ts';
 import type { EventsResponse } from '../sync/protocol.ts';
@@ -81,6 +81,7 @@ export async function learnHistory(db: LogDb, markers: MarkerLog, known: number,
 
 /** What withHistory() needs of the engine. */
 export interface HistoryHost {
+  db: LogDb;
   /** The compaction point (the engine's or the database's, whichever is higher). */
   base(): Promise<number>;
   source: HistorySource | undefined;
@@ -99,9 +100,39 @@ export async function withHistory<T>(call: () => Promise<T>, host: HistoryHost):
       if (attempt > 3 || error.from >= base) {
         throw new HistoryUnavailableError(`The events before position ${base} that this call needs could not be restored`, { details: { compacted: base } });
       }
-      await host.restore(error.from, await fetchHistory(host.source, error.from, base));
+      const restorable = await fetchRestorable(host.db, host.source, error.from, base);
+      await host.restore(restorable.from, restorable.events);
     }
   }
+}
+
+/**
+ * The server's events from+1..base, or from 1 if restoring only those would leave a point
+ * that breaks storage/compaction.ts's invariants: one inside a commit (the event at `from`
+ * and the one after it share a commit), or one that a restored marker reaches behind
+ * (it targets a commit that is neither restored nor in the local log).
+ */
+export async function fetchRestorable(
+  db: LogDb,
+  source: HistorySource | undefined,
+  from: number,
+  base: number,
+): Promise<{ from: number; events: HistoryEvent[] }> {
+  if (from > 0) {
+    const [edge, ...events] = await fetchHistory(source, from - 1, base);
+    if (edge && edge.commit !== events[0]?.commit && (await reachesOnlyRestored(db, events))) return { from, events };
+  }
+  return { from: 0, events: await fetchHistory(source, 0, base) };
+}
+
+async function reachesOnlyRestored(db: LogDb, events: readonly HistoryEvent[]): Promise<boolean> {
+  const commits = new Set(events.map((e) => e.commit));
+  for (const e of events) {
+    if (!isMarkerType(e.type)) continue;
+    const target = (e.payload as { commit?: unknown } | null)?.commit;
+    if (typeof target === 'string' && !commits.has(target) && (await readCommit(db, target)).length === 0) return false;
+  }
+  return true;
 }
 
 /**

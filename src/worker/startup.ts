@@ -10,7 +10,7 @@ import { readCommit, readHead, readMarkers, recordContaining } from '../storage/
 import { findSnapshot } from '../storage/snapshots.ts';
 import { eventsOf, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { readCompaction, restore } from '../storage/compaction.ts';
-import { fetchHistory, isNeedsHistory, type HistorySource } from './history.ts';
+import { fetchRestorable, isNeedsHistory, type HistorySource } from './history.ts';
 import { countPending, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
 import { Working, type LogContext } from './working.ts';
@@ -114,8 +114,8 @@ export async function readStartWithHistory(ctx: LogContext, clientId: string | u
     } catch (error) {
       if (!isNeedsHistory(error) || attempt > 3) throw error;
       const { base } = await ctx.db.transaction('r', ctx.db.meta, () => readCompaction(ctx.db));
-      const events = await fetchHistory(source, error.from, base);
-      await ctx.db.transaction('rw', ctx.db.records, ctx.db.meta, () => restore(ctx.db, error.from, events));
+      const { from, events } = await fetchRestorable(ctx.db, source, error.from, base);
+      await ctx.db.transaction('rw', ctx.db.records, ctx.db.meta, () => restore(ctx.db, from, events));
     }
   }
 }

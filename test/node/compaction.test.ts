@@ -241,6 +241,38 @@ describe('compaction with a sync server', () => {
     expect(again.get('count')).toBe(30);
   });
 
+  it('a fetch for a read never leaves the point inside a commit (a later revert of it is whole)', async () => {
+    const name = dbName('mid-commit');
+    const s = await store({ name, projections, sync: sync('mid-commit'), snapshotEvery: 5 });
+    await fill(s, 2, 'f');
+    const [x] = await s.append(['x3', 'x4', 'x5', 'x6'].map((id) => ({ type: 'added', payload: { id } }))); // 3..6: a snapshot at 5 is inside it
+    for (let i = 7; i <= 12; i++) await s.append({ type: 'added', payload: { id: `f${i}` } });
+    await s.sync.now();
+    expect(await s.compact({ before: 11 })).toMatchObject({ compacted: 10 });
+    await s.stateAt('todos', { position: 5 }); // starts from the snapshot at 5, inside commit x
+    await s.revert(x!.commit);
+    expect(s.get<Todo[]>('todos').map((t) => t.id)).toEqual(['f1', 'f2', 'f7', 'f8', 'f9', 'f10', 'f11', 'f12']);
+  });
+
+  it('a fetch for a read never leaves a restored marker reaching behind the point', async () => {
+    const name = dbName('reach');
+    const s = await store({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
+    const [c] = await s.append({ type: 'added', payload: { id: 'c' } }); // 1
+    for (let i = 2; i <= 6; i++) await s.append({ type: 'added', payload: { id: `f${i}` } });
+    await s.revert(c!.commit); // 7 undoes 1
+    for (let i = 8; i <= 10; i++) await s.append({ type: 'added', payload: { id: `f${i}` } });
+    await s.sync.now();
+    expect(await s.compact({ before: 9 })).toMatchObject({ compacted: 8 });
+    const f5 = (await s.events({ after: 4, limit: 1 }))[0]!;
+    await s.compact({ before: 9 });
+    await s.close();
+    // Reopened, the store no longer knows where the commit that the marker at 7 undoes is.
+    const again = await store({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
+    await again.stateAt('todos', { position: 5 }); // from the snapshot at 4: the marker at 7 reaches 1
+    await again.revert(f5.commit);
+    expect(again.get<Todo[]>('todos').map((t) => t.id)).toEqual(['f2', 'f3', 'f4', 'f6', 'f8', 'f9', 'f10']);
+  });
+
   it('compacts automatically, keeping about the newest `keep` events', async () => {
     const name = dbName('auto');
     const s = await store({ name, projections, sync: sync('auto'), compaction: { keep: 100 } });
