@@ -19,7 +19,9 @@ export type OpBody =
   | WriteOp
   | { kind: 'integrate'; input: IntegrateInput }
   | { kind: 'compact'; before: number }
-  | { kind: 'restore'; from: number; events: HistoryEvent[] };
+  | { kind: 'restore'; from: number; events: HistoryEvent[] }
+  /** Nothing but the batch's catch-up: for one that needed history, run again after it came. */
+  | { kind: 'catchUp' };
 export type Op = OpBody & { result?: unknown; error?: unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 /** What one transaction of a batch did, kept only once it committed. */
@@ -41,6 +43,8 @@ export interface BatchContext {
   working(): Working;
   /** Did a working copy change anything that is announced? */
   moved(ws: Working): boolean;
+  /** A batch of no calls (a catch-up alone) failed: nobody else hears of it. */
+  failedAlone(error: unknown): void;
 }
 
 /**
@@ -55,7 +59,7 @@ export async function attemptBatch(ctx: BatchContext, ops: Op[]): Promise<Attemp
   // kept and the batch runs again the careful way. An integration, a compaction and a
   // restore always run carefully (they change the epoch or the compaction point).
   let attempt: Attempt | undefined;
-  if (ops.length > 0 && !ops.some((op) => op.kind === 'integrate' || op.kind === 'compact' || op.kind === 'restore')) {
+  if (ops.length > 0 && !ops.some((op) => op.kind === 'integrate' || op.kind === 'compact' || op.kind === 'restore' || op.kind === 'catchUp')) {
     try {
       attempt = await runAttempt(ctx, ops, true);
     } catch (error) {
@@ -71,6 +75,7 @@ export async function attemptBatch(ctx: BatchContext, ops: Op[]): Promise<Attemp
   } catch (error) {
     const mapped = storageError(error);
     for (const op of ops) op.reject(mapped);
+    if (ops.length === 0) ctx.failedAlone(mapped);
     return undefined;
   }
   return attempt;
@@ -102,7 +107,14 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
     } else {
       const rewrites = await readRewrites(db);
       const from = rewrittenFrom(rewrites, ws.epoch);
-      if (rewrites.epoch !== ws.epoch) await ws.followBase(); // another store compacted (or restored)
+      // Another store may have compacted (the epoch tells) or restored history (it does not).
+      await ws.followBase();
+      // Restored history comes first: it lies below the point, and the catch-up may need it.
+      for (const op of ops) {
+        if (op.kind !== 'restore') continue;
+        await ws.restore(op.from, op.events);
+        op.result = { compacted: ws.base };
+      }
       if (from <= ws.head) await ws.rewind(from - 1);
       ws.epoch = rewrites.epoch;
       const foreign = await db.records.where(':id').above(ws.head).toArray();
@@ -136,11 +148,7 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
         op.result = await compactLog(ctx.log, ws, op.before);
         continue;
       }
-      if (op.kind === 'restore') {
-        await ws.restore(op.from, op.events);
-        op.result = { compacted: ws.base };
-        continue;
-      }
+      if (op.kind === 'restore' || op.kind === 'catchUp') continue; // done before the catch-up / the catch-up itself
       op.result = op.kind === 'integrate' ? { integrated: await integrate(ctx.db, ws, op.input) } : await ctx.writer.prepare(ws, op);
       if (op.kind !== 'integrate') {
         done.lastAppendWasOwnCommit = op.kind === 'append';

@@ -33,7 +33,7 @@ import type { OwnTail, RecentStates } from './tails.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Writer } from './writer.ts';
 import { autoCompactBefore, compactionKeep, validateCompact } from './compact.ts';
-import { queryAfterBase, withHistory, type HistorySource } from './history.ts';
+import { isNeedsHistory, learnHistory, queryAfterBase, withHistory, type HistorySource } from './history.ts';
 import { Working, type LogContext } from './working.ts';
 
 export interface EngineConfig extends OpenOptions {
@@ -106,7 +106,14 @@ export class Engine implements EngineApi {
     this.#storage = new StorageStatus(init.config.storage, () => {
       if (!this.#closed && this.#loaded) this.#announce({});
     });
-    this.#batch = { db: this.#db, log: this.#ctx, writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
+    this.#batch = {
+      failedAlone: (error) => {
+        // A catch-up that needs history before the point: fetch it, then catch up again.
+        if (isNeedsHistory(error) && !this.#closed) this.#submit({ kind: 'catchUp' }).catch(() => undefined);
+      },
+      db: this.#db,
+      log: this.#ctx,
+      writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
@@ -276,6 +283,16 @@ export class Engine implements EngineApi {
     return (await readCompaction(this.#db)).base;
   }
 
+  /**
+   * A read of the log in one read transaction that starts with the compaction point as the
+   * database has it (another tab may have moved it), so no compaction lands between the
+   * point and the records read after it.
+   */
+  #readLog<T>(read: (base: number) => Promise<T>): Promise<T> {
+    const db = this.#db;
+    return db.transaction('r', db.records, db.snapshots, db.meta, async () => read(await this.#readBase()));
+  }
+
   compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }> {
     let before: number;
     try {
@@ -416,14 +433,20 @@ export class Engine implements EngineApi {
     await this.#chain;
     if ('position' in view ? view.position >= this.#head : view.time >= this.#maxTime) return this.#states[p.name];
     if ('position' in view && view.position <= 0) return initialState(p);
-    // The compaction point as the database has it: another tab may have moved it.
-    return this.#withHistory(async () => stateAtView(this.#db, p, this.#markers, view, this.#head, this.#ctx.schema, await this.#readBase()));
+    return this.#withHistory(() =>
+      this.#readLog(async (base) => {
+        // History another tab restored below our point: its markers, in a copy of ours.
+        let markers = this.#markers;
+        if (base < this.#base) await learnHistory(this.#db, (markers = markers.clone()), this.#base, base);
+        return stateAtView(this.#db, p, markers, view, this.#head, this.#ctx.schema, base);
+      }),
+    );
   }
 
   async events(query?: EventQuery): Promise<StoredEvent[]> {
     this.#assertOpen();
     const q = validateQuery(query);
-    return this.#withHistory(async () => this.#ctx.schema.read(await queryAfterBase(this.#db, q, await this.#readBase())));
+    return this.#withHistory(async () => this.#ctx.schema.read(await this.#readLog((base) => queryAfterBase(this.#db, q, base))));
   }
 
   // ---- sync ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * starts from.
  */
 import { uuidv7 } from 'uuidv7';
+import { HistoryUnavailableError } from '../core/errors/index.ts';
 import { HistoryWalk, MarkerLog, markerOf } from '../core/markers.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
@@ -112,7 +113,8 @@ export async function readStartWithHistory(ctx: LogContext, clientId: string | u
     try {
       return await readStart(ctx, clientId);
     } catch (error) {
-      if (!isNeedsHistory(error) || attempt > 3) throw error;
+      if (!isNeedsHistory(error)) throw error;
+      if (attempt > 3) throw new HistoryUnavailableError('The history this store needs at start-up could not be restored from the sync server', { cause: error });
       const { base } = await ctx.db.transaction('r', ctx.db.meta, () => readCompaction(ctx.db));
       const { from, events } = await fetchRestorable(ctx.db, source, error.from, base);
       await ctx.db.transaction('rw', ctx.db.records, ctx.db.meta, () => restore(ctx.db, from, events));

@@ -10,6 +10,7 @@ import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import { readCommit, scanRecords } from '../storage/log.ts';
 import { eventAt, eventsOf, makeRecord, type LogDb, type LogRecord, type RecordEvent } from '../storage/schema.ts';
+import { NeedsHistory } from './history.ts';
 import { ownCommit, prependOwn, type OwnTail } from './tails.ts';
 import type { Working } from './working.ts';
 
@@ -109,6 +110,8 @@ export class Writer {
   async #mark(ws: Working, type: typeof UNDO | typeof REDO, target: string, revert: boolean): Promise<void> {
     // A recent own commit is in memory (Working invariant 5); any other is read.
     const events = ownCommit(ws.own, target) ?? (await readCommit(this.#db, target));
+    // Not here: on a compacted log it may be before the point (anywhere in it).
+    if (events.length === 0 && ws.base > 0) throw new NeedsHistory(0);
     if (events.length === 0) throw new InvalidEventError(`revert(): no commit "${target}" in the log`, { details: { commit: target } });
     if (events.every((e) => isMarkerType(e.type))) {
       throw new InvalidEventError(`revert(): commit "${target}" is an undo/redo marker; markers cannot be undone`, {

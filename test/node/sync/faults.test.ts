@@ -148,6 +148,8 @@ describe('sync under faults', () => {
     const b = await replica('bad');
     await b.append({ type: 'added', payload: { id: 'remote' } });
     await b.sync.now();
+    // The server is down while `a` appends: the round its append starts changes nothing.
+    f.set(async () => Response.json({ error: { code: 'unavailable', message: 'down' } }, { status: 503 }));
     await a.append({ type: 'added', payload: { id: 'local' } });
     const before = await a.events();
     const answers: (() => Response)[] = [
