@@ -86,6 +86,8 @@ export class Engine implements EngineApi {
   /** createStore({ compaction: { keep } }): the events to keep locally; undefined: no automatic compaction. */
   #keep: number | undefined;
   #compacting = false;
+  /** The automatic policy waits for this head after a compaction that could not move. */
+  #compactAgainAt = 0;
   readonly #syncing: boolean;
   readonly #writer: Writer;
   readonly #batch: BatchContext;
@@ -305,12 +307,21 @@ export class Engine implements EngineApi {
 
   /** The automatic policy (createStore({ compaction: { keep } })): run after batches, in the background. */
   #maybeCompact(): void {
-    if (this.#keep === undefined || this.#compacting || this.#closed) return;
+    if (this.#keep === undefined || this.#compacting || this.#closed || this.#head < this.#compactAgainAt) return;
     const before = autoCompactBefore(this.#keep, this.#head, this.#pending, this.#base);
     if (before === undefined) return;
     this.#compacting = true;
+    const head = this.#head;
     this.compact({ before })
-      .catch(() => undefined) // a point that cannot move now (a pending event, a marker) is tried again after later writes
+      .then(
+        ({ removed }) => removed,
+        () => 0,
+      )
+      .then((removed) => {
+        // A point that could not move (a marker holds it, or it failed) is tried again only
+        // after as many new events as a compaction needs, not after every write.
+        if (removed === 0) this.#compactAgainAt = head + Math.max(1, Math.floor(this.#keep! / 4));
+      })
       .finally(() => (this.#compacting = false));
   }
 
