@@ -14,6 +14,7 @@ const ENTITIES = 10_000;
 const BUCKETS = 100;
 
 const { module: replay } = await runnerImport(new URL('../../src/core/replay.ts', import.meta.url).pathname);
+const { module: upcast } = await runnerImport(new URL('../../src/core/upcast.ts', import.meta.url).pathname);
 
 // A pure reducer over 10,000 entities with structural sharing (100 buckets of 100):
 // each event copies one bucket and the bucket array, never the whole state.
@@ -51,7 +52,8 @@ function* events() {
 }
 const states = { items: projection.initial() };
 const t0 = performance.now();
-replay.fold({ projections: [projection], states, startAt: {}, undone: new Set() }, events());
+// No upcasters: the schema hands every event through as it is (the app's usual case).
+replay.fold({ projections: [projection], states, startAt: {}, undone: new Set(), upcast: new upcast.EventSchema({}) }, events());
 const ms = performance.now() - t0;
 peakLive = Math.max(peakLive, live() - h0);
 
