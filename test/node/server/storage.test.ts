@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../../src/server/memoryStorage.ts';
 import { postgresStorage } from '../../../src/server/postgresStorage.ts';
@@ -92,6 +93,44 @@ describe('sqliteStorage on disk', () => {
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('postgresStorage on a database made before schema versions', () => {
+  it('adds the schema_version column, keeping the events there', async () => {
+    const connectionString = await freshDatabase();
+    const old = new pg.Client({ connectionString });
+    await old.connect();
+    try {
+      // The layout of the first release, with one event in it.
+      await old.query(`
+        CREATE TABLE eventloom_logs (log_id text PRIMARY KEY, head bigint NOT NULL);
+        CREATE TABLE eventloom_events (
+          log_id text NOT NULL, position bigint NOT NULL, id text NOT NULL, type text NOT NULL,
+          payload text, stream text NOT NULL, client_id text NOT NULL, commit_id text NOT NULL,
+          time double precision NOT NULL, meta text,
+          PRIMARY KEY (log_id, position));
+        CREATE UNIQUE INDEX eventloom_events_by_id ON eventloom_events (log_id, id);
+        CREATE TABLE eventloom_streams (log_id text NOT NULL, stream text NOT NULL, version bigint NOT NULL, PRIMARY KEY (log_id, stream));
+        INSERT INTO eventloom_logs VALUES ('log', 1);
+        INSERT INTO eventloom_events VALUES ('log', 1, 'e1', 'added', '{"name":"old"}', 's', 'c', 'k1', 5, NULL);
+        INSERT INTO eventloom_streams VALUES ('log', 's', 1);
+      `);
+    } finally {
+      await old.end();
+    }
+    const storage = postgresStorage({ connectionString });
+    try {
+      const next = wireEvent({ stream: 's', schemaVersion: 2 });
+      expect(await storage.push('log', [next])).toStrictEqual({ results: [{ id: next.id, position: 2 }], head: 2 });
+      expect((await storage.read('log', 0, 10)).events).toStrictEqual([
+        { id: 'e1', type: 'added', payload: { name: 'old' }, stream: 's', clientId: 'c', commit: 'k1', time: 5, position: 1 },
+        positioned(next, 2),
+      ]);
+    } finally {
+      await storage.close();
+      await dropDatabase(connectionString);
     }
   });
 });
