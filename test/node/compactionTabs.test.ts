@@ -5,20 +5,13 @@
  * store that could no longer write.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../../src/index.ts';
-import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { syncServerPerTest } from '../support/syncServer.ts';
 
-let server: RunningSyncServer;
-const open: Store[] = [];
-beforeEach(async () => {
-  server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
-});
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await server.close();
-});
+const server = syncServerPerTest();
+const { open } = server;
 async function store(name: string, logId?: string): Promise<Store> {
   const s = await createStore({ name, projections, snapshotEvery: 0, ...(logId ? { sync: { url: server.url, logId, live: false } } : {}) });
   open.push(s);

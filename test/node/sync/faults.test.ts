@@ -2,22 +2,16 @@ import 'fake-indexeddb/auto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStore, isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
-import { memoryStorage, sqliteStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
+import { sqliteStorage, startSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
+import { syncServerPerTest } from '../../support/syncServer.ts';
 
 // Faults are injected through the store's `sync.fetch`: the real server sees what the
 // wrapper lets through.
-let server: RunningSyncServer;
-const open: Store[] = [];
-beforeEach(async () => {
-  server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
-});
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await server.close();
-});
+const server = syncServerPerTest();
+const { open } = server;
 
 type Fault = (request: Request, real: () => Promise<Response>) => Promise<Response>;
 

@@ -1,20 +1,15 @@
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, isSyncError, type Store } from '../../../src/index.ts';
-import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections } from '../../support/fixtures.ts';
 import { untilStatus as until } from '../../support/wait.ts';
+import { syncServerPerTest } from '../../support/syncServer.ts';
 
 // The background loop, without sync.now(): it goes quiet offline, comes back on `online`,
 // and waits as long as Retry-After says.
-let server: RunningSyncServer;
-const open: Store[] = [];
-beforeEach(async () => {
-  server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
-});
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await server.close();
+const server = syncServerPerTest();
+const { open } = server;
+afterEach(() => {
   vi.unstubAllGlobals();
 });
 

@@ -1,18 +1,11 @@
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStore, type Store, type StoredEvent } from '../../../src/index.ts';
-import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
+import { syncServerPerTest } from '../../support/syncServer.ts';
 
-let server: RunningSyncServer;
-const open: Store[] = [];
-beforeEach(async () => {
-  server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
-});
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await server.close();
-});
+const server = syncServerPerTest();
+const { open } = server;
 
 async function replica(logId: string, options: { live?: boolean; clientId?: string } = {}): Promise<Store> {
   const store = await createStore({ name: dbName('replica'), projections, sync: { url: server.url, logId, live: options.live ?? false }, ...(options.clientId ? { clientId: options.clientId } : {}) });
