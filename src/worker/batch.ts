@@ -10,7 +10,7 @@ import { eventsOf, type LogDb } from '../storage/schema.ts';
 import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
 import { storageError } from './checks.ts';
 import { integrate, type IntegrateInput } from './integrate.ts';
-import { compactLog } from './compact.ts';
+import type { compactLog } from './compact.ts';
 import type { HistoryEvent } from './history.ts';
 import type { LogContext, Working } from './working.ts';
 import type { WriteOp, Writer } from './writer.ts';
@@ -18,7 +18,8 @@ import type { WriteOp, Writer } from './writer.ts';
 export type OpBody =
   | WriteOp
   | { kind: 'integrate'; input: IntegrateInput }
-  | { kind: 'compact'; before: number }
+  /** `run`: ./compact.ts's compactLog, loaded by the engine before the op is queued. */
+  | { kind: 'compact'; before: number; run: typeof compactLog }
   | { kind: 'restore'; from: number; events: HistoryEvent[] }
   /** Nothing but the batch's catch-up: for one that needed history, run again after it came. */
   | { kind: 'catchUp' };
@@ -145,7 +146,7 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
     const cp = ws.checkpoint({ commit: op.kind === 'append' });
     try {
       if (op.kind === 'compact') {
-        op.result = await compactLog(ctx.log, ws, op.before);
+        op.result = await op.run(ctx.log, ws, op.before);
         continue;
       }
       if (op.kind === 'restore' || op.kind === 'catchUp') continue; // done before the catch-up / the catch-up itself

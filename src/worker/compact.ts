@@ -11,9 +11,11 @@
  *     that commit's events would be needed again to replay without it),
  *   - before any event newer than this app knows (core/upcast.ts invariant 3: a snapshot
  *     must not bake in their skip).
- * Runs as one op of the writer, in its transaction: all of it happens or none does.
+ * Runs as one op of the writer, in its transaction: all of it happens or none does. Loaded
+ * on demand (engine.compact()): a store that never compacts does not carry it.
  */
 import { InvalidEventError } from '../core/errors/index.ts';
+import type { CompactResult } from './compactPolicy.ts';
 import { isCloneFaithful } from '../core/clone.ts';
 import { dropThrough } from '../storage/compaction.ts';
 import { readCommit, recordContaining } from '../storage/log.ts';
@@ -21,40 +23,6 @@ import type { LogDb } from '../storage/schema.ts';
 import { readRewrites, writeRewrite } from '../storage/sync.ts';
 import { stateAtPosition } from './timeTravel.ts';
 import type { LogContext, Working } from './working.ts';
-
-export interface CompactResult {
-  /** The compaction point: positions up to it are no longer in the local database. */
-  compacted: number;
-  /** Events this call dropped. */
-  removed: number;
-}
-
-/** The automatic policy compacts once at least this many events (or keep / 4) can go. */
-const MIN_AUTO_COMPACTION = 1000;
-
-/** Where the automatic policy compacts to now (keeping about `keep` events, never pending ones), if anywhere. */
-export function autoCompactBefore(keep: number, head: number, pending: number, base: number): number | undefined {
-  const before = Math.min(head - keep + 1, head - pending + 1);
-  return before - 1 - base >= Math.max(MIN_AUTO_COMPACTION, keep / 4) ? before : undefined;
-}
-
-/** The automatic policy's `keep`, checked (createStore({ compaction: { keep } })). */
-export function compactionKeep(option: unknown): number | undefined {
-  if (option === undefined) return undefined;
-  const keep = (option as { keep?: unknown } | null)?.keep;
-  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) {
-    throw new TypeError('createStore: compaction needs { keep: n }, a positive integer: about the newest n events stay in the local database');
-  }
-  return keep;
-}
-
-export function validateCompact(options: unknown): number {
-  const before = (options as { before?: unknown } | null | undefined)?.before;
-  if (typeof before !== 'number' || !Number.isInteger(before) || before < 1) {
-    throw new InvalidEventError('compact() needs { before: position }, a positive integer: events at positions below it are dropped locally');
-  }
-  return before;
-}
 
 export async function compactLog(ctx: LogContext, ws: Working, before: number): Promise<CompactResult> {
   const { db } = ctx;

@@ -32,7 +32,7 @@ import { makeClientId, openDatabase, readStartWithHistory, saveSnapshots, type S
 import type { OwnTail, RecentStates } from './tails.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Writer } from './writer.ts';
-import { autoCompactBefore, compactionKeep, validateCompact } from './compact.ts';
+import { autoCompactBefore, compactionKeep, validateCompact } from './compactPolicy.ts';
 import { isNeedsHistory, learnHistory, queryAfterBase, withHistory, type HistorySource } from './history.ts';
 import { Working, type LogContext } from './working.ts';
 
@@ -295,14 +295,12 @@ export class Engine implements EngineApi {
     return db.transaction('r', db.records, db.snapshots, db.meta, async () => read(await this.#readBase()));
   }
 
-  compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }> {
-    let before: number;
-    try {
-      before = validateCompact(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#submit({ kind: 'compact', before }) as Promise<{ compacted: number; removed: number; seq: number }>;
+  async compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }> {
+    const before = validateCompact(options);
+    this.#assertOpen();
+    // Loaded here, outside any transaction: the op itself runs inside the writer's.
+    const { compactLog } = await import('./compact.ts');
+    return this.#submit({ kind: 'compact', before, run: compactLog }) as Promise<{ compacted: number; removed: number; seq: number }>;
   }
 
   /** The automatic policy (createStore({ compaction: { keep } })): run after batches, in the background. */

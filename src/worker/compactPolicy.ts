@@ -1,0 +1,40 @@
+/**
+ * What the engine needs of compaction before any compaction runs: the checks of compact()'s
+ * and createStore()'s options and the automatic policy's rule. The compaction itself
+ * (./compact.ts) is loaded when first used.
+ */
+import { InvalidEventError } from '../core/errors/index.ts';
+
+export interface CompactResult {
+  /** The compaction point: positions up to it are no longer in the local database. */
+  compacted: number;
+  /** Events this call dropped. */
+  removed: number;
+}
+
+/** The automatic policy compacts once at least this many events (or keep / 4) can go. */
+const MIN_AUTO_COMPACTION = 1000;
+
+/** Where the automatic policy compacts to now (keeping about `keep` events, never pending ones), if anywhere. */
+export function autoCompactBefore(keep: number, head: number, pending: number, base: number): number | undefined {
+  const before = Math.min(head - keep + 1, head - pending + 1);
+  return before - 1 - base >= Math.max(MIN_AUTO_COMPACTION, keep / 4) ? before : undefined;
+}
+
+/** The automatic policy's `keep`, checked (createStore({ compaction: { keep } })). */
+export function compactionKeep(option: unknown): number | undefined {
+  if (option === undefined) return undefined;
+  const keep = (option as { keep?: unknown } | null)?.keep;
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) {
+    throw new TypeError('createStore: compaction needs { keep: n }, a positive integer: about the newest n events stay in the local database');
+  }
+  return keep;
+}
+
+export function validateCompact(options: unknown): number {
+  const before = (options as { before?: unknown } | null | undefined)?.before;
+  if (typeof before !== 'number' || !Number.isInteger(before) || before < 1) {
+    throw new InvalidEventError('compact() needs { before: position }, a positive integer: events at positions below it are dropped locally');
+  }
+  return before;
+}
