@@ -109,13 +109,17 @@ export class Engine implements EngineApi {
       if (!this.#closed && this.#loaded) this.#announce({});
     });
     this.#batch = {
+      db: this.#db,
+      log: this.#ctx,
+      writer: this.#writer,
+      syncing: this.#syncing,
+      working: () => this.#working(),
+      moved: (ws) => this.#moved(ws),
       failedAlone: (error) => {
         // A catch-up that needs history before the point: fetch it, then catch up again.
         if (isNeedsHistory(error) && !this.#closed) this.#submit({ kind: 'catchUp' }).catch(() => undefined);
       },
-      db: this.#db,
-      log: this.#ctx,
-      writer: this.#writer, syncing: this.#syncing, working: () => this.#working(), moved: (ws) => this.#moved(ws) };
+    };
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
@@ -254,13 +258,14 @@ export class Engine implements EngineApi {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#withHistory(
-      () =>
-        new Promise((resolve, reject) => {
-          this.#ops.push({ ...body, resolve, reject });
-          this.#scheduleDrain();
-        }),
-    );
+    return this.#withHistory(() => this.#enqueue(body));
+  }
+
+  #enqueue(body: OpBody): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#ops.push({ ...body, resolve, reject });
+      this.#scheduleDrain();
+    });
   }
 
   /** Runs `call`; if it needs events before the compaction point, restores them and runs it again. */
@@ -271,10 +276,7 @@ export class Engine implements EngineApi {
       source: this.#transport,
       restore: (from, events) => {
         this.#assertOpen();
-        return new Promise((resolve, reject) => {
-          this.#ops.push({ kind: 'restore', from, events, resolve, reject });
-          this.#scheduleDrain();
-        });
+        return this.#enqueue({ kind: 'restore', from, events });
       },
     });
   }
