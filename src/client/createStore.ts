@@ -17,11 +17,14 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   if (options.snapshotEvery !== undefined) openOptions.snapshotEvery = options.snapshotEvery;
   if (options.clientId !== undefined) openOptions.clientId = options.clientId;
   if (options.sync !== undefined) {
-    const { fetch, ...sync } = options.sync;
+    const { fetch, token, ...sync } = options.sync;
     if (fetch !== undefined && options.worker) {
       throw new TypeError('createStore: in worker mode, sync.fetch cannot cross to the worker; pass it to serveStore({ fetch }) there');
     }
-    openOptions.sync = sync;
+    if (typeof token === 'function' && options.worker) {
+      throw new TypeError('createStore: in worker mode, a sync.token function cannot cross to the worker; pass it to serveStore({ token }) there');
+    }
+    openOptions.sync = typeof token === 'function' ? sync : { ...sync, ...(token === undefined ? {} : { token }) };
   }
 
   if (options.upcasters !== undefined && options.worker) {
@@ -73,6 +76,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
       indexedDB: options.indexedDB,
       IDBKeyRange: options.IDBKeyRange,
       fetch: options.sync?.fetch,
+      token: typeof options.sync?.token === 'function' ? options.sync.token : undefined,
     },
     onChange,
   );
@@ -111,6 +115,7 @@ function remoteApi(remote: Remote<EngineApi>): EngineApi {
     syncPause: () => remoteCall(() => remote.syncPause()),
     syncResume: () => remoteCall(() => remote.syncResume()),
     syncRejected: () => remoteCall(() => remote.syncRejected()),
+    syncSetToken: (token) => remoteCall(() => remote.syncSetToken(token)),
     compact: (options) => remoteCall(() => remote.compact(options)),
     refreshStorage: () => remoteCall(() => remote.refreshStorage()),
     close: () => remoteCall(() => remote.close()),

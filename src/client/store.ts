@@ -116,6 +116,12 @@ export class StoreImpl implements Store {
       this.#assertOpen();
       if (this.mirror.status.sync !== 'off') this.api.syncResume().catch(() => undefined);
     },
+    /** A no-op on a store without sync; a TypeError for anything but a non-empty string. */
+    setToken: (token: string): void => {
+      this.#assertOpen();
+      if (typeof token !== 'string' || token.length === 0) throw new TypeError('sync.setToken() needs a non-empty token string');
+      if (this.mirror.status.sync !== 'off') this.api.syncSetToken(token).catch(() => undefined);
+    },
     rejected: async (): Promise<RejectedCommit[]> => {
       this.#assertOpen();
       return this.api.syncRejected();

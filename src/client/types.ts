@@ -8,7 +8,12 @@ import type { StorageLike } from '../worker/storageStatus.ts';
 export interface SyncOptions {
   url: string;
   logId: string;
-  token?: string;
+  /**
+   * Sent as `Authorization: Bearer`. A function (in-process mode; in worker mode pass it to
+   * serveStore) is called at start and after each 401 for a fresh token; with a string, a
+   * 401 stops sync until store.sync.setToken() gives a new one.
+   */
+  token?: string | (() => string | Promise<string>);
   fetch?: typeof fetch;
   live?: boolean;
 }
@@ -72,6 +77,13 @@ export interface Store {
   compact(options: { before: number }): Promise<{ compacted: number; removed: number }>;
   readonly status: StoreStatus;
   onStatus(listener: (status: StoreStatus) => void): () => void;
-  readonly sync: { now(): Promise<void>; pause(): void; resume(): void; rejected(): Promise<RejectedCommit[]> };
+  readonly sync: {
+    now(): Promise<void>;
+    pause(): void;
+    resume(): void;
+    rejected(): Promise<RejectedCommit[]>;
+    /** A new bearer token: after a 401 (status.sync 'error'), sync goes on at once. */
+    setToken(token: string): void;
+  };
   close(): Promise<void>;
 }

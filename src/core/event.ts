@@ -7,9 +7,12 @@
  * 3. `payload` and `meta` are plain JSON data (so they survive structured clone, IndexedDB
  *    and the wire unchanged): objects with Object/null prototype, arrays, strings, finite
  *    numbers, booleans, null. `undefined` object members are allowed (JSON drops them).
+ * 4. Everything the sync server would refuse is refused here first (./limits.ts): names
+ *    without NUL or lone surrogates, payload and meta at most MAX_DEPTH levels deep.
  */
 import * as v from 'valibot';
 import { InvalidEventError } from './errors/index.ts';
+import { MAX_DEPTH, metaSchema, nameSchema } from './limits.ts';
 
 export interface EventInput {
   type: string;
@@ -36,7 +39,6 @@ export interface StoredEvent {
 export type ExpectedVersion = number | 'none' | 'any';
 
 export const DEFAULT_STREAM = 'default';
-export const MAX_NAME_LENGTH = 256;
 export const UNDO = '$undo';
 export const REDO = '$redo';
 
@@ -46,26 +48,14 @@ export function isMarkerType(type: string): type is MarkerType {
   return type === UNDO || type === REDO;
 }
 
-const Name = (what: string) =>
-  v.pipe(
-    v.string(`${what} must be a string`),
-    v.minLength(1, `${what} must not be empty`),
-    v.maxLength(MAX_NAME_LENGTH, `${what} must be at most ${MAX_NAME_LENGTH} characters`),
-  );
-
 const EventInputSchema = v.object({
   type: v.pipe(
-    Name('type'),
+    nameSchema('type'),
     v.check((type) => !type.startsWith('$'), 'types starting with "$" are reserved for markers ($undo, $redo)'),
   ),
   payload: v.optional(v.unknown()),
-  stream: v.optional(Name('stream')),
-  meta: v.optional(
-    v.pipe(
-      v.custom<Record<string, unknown>>((m) => typeof m === 'object' && m !== null && !Array.isArray(m), 'meta must be an object'),
-      v.record(v.string(), v.unknown(), 'meta must be an object'),
-    ),
-  ),
+  stream: v.optional(nameSchema('stream')),
+  meta: v.optional(metaSchema),
 });
 
 const ExpectedVersionSchema = v.union(
@@ -122,15 +112,23 @@ export function validateInputs(
   return { events, expectedVersion: ev };
 }
 
-/** Throws InvalidEventError unless `value` is plain JSON data (see invariant 3). */
+/** Throws InvalidEventError unless `value` is plain JSON data at most MAX_DEPTH deep (invariants 3, 4). */
 export function assertJsonData(value: unknown, where: string): void {
-  const problem = findNonJson(value, new Set(), where);
+  const problem = findNonJson(value, new Set(), where, 0);
+  if (problem === DEEP) {
+    throw new InvalidEventError(`${where} is nested deeper than ${MAX_DEPTH} levels, which the sync server refuses`, {
+      details: { maxDepth: MAX_DEPTH },
+    });
+  }
   if (problem !== undefined) {
     throw new InvalidEventError(`${problem}: payload and meta must be plain JSON data (objects, arrays, strings, finite numbers, booleans, null)`);
   }
 }
 
-function findNonJson(value: unknown, seen: Set<object>, path: string): string | undefined {
+const DEEP = Symbol('deep');
+
+/** The first thing in `value` that is not plain JSON data; DEEP past MAX_DEPTH (never recursing further). */
+function findNonJson(value: unknown, seen: Set<object>, path: string, depth: number): string | typeof DEEP | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -142,12 +140,13 @@ function findNonJson(value: unknown, seen: Set<object>, path: string): string | 
     case 'object': {
       if (value === null) return undefined;
       if (seen.has(value)) return `${path} is a circular reference`;
+      if (depth >= MAX_DEPTH) return DEEP;
       seen.add(value);
       try {
         if (Array.isArray(value)) {
           for (let i = 0; i < value.length; i++) {
             if (value[i] === undefined) return `${path}[${i}] is undefined`;
-            const p = findNonJson(value[i], seen, `${path}[${i}]`);
+            const p = findNonJson(value[i], seen, `${path}[${i}]`, depth + 1);
             if (p !== undefined) return p;
           }
           return undefined;
@@ -158,7 +157,7 @@ function findNonJson(value: unknown, seen: Set<object>, path: string): string | 
           return `${path} is a ${kind}, not a plain object`;
         }
         for (const key of Object.keys(value)) {
-          const p = findNonJson((value as Record<string, unknown>)[key], seen, `${path}.${key}`);
+          const p = findNonJson((value as Record<string, unknown>)[key], seen, `${path}.${key}`, depth + 1);
           if (p !== undefined) return p;
         }
         return undefined;

@@ -7,7 +7,10 @@ import type { WireEvent } from '../sync/protocol.ts';
 import { readCompaction } from './compaction.ts';
 import { eventsOf, type LogDb, type LogRecord } from './schema.ts';
 
-/** The position of the last confirmed event: everything after it is pending. */
+/**
+ * The position of the last confirmed event: everything after it is pending. Two reads: run
+ * it in a transaction (as readPushable does), or an append between them counts as confirmed.
+ */
 export async function readConfirmedHead(db: LogDb): Promise<number> {
   const firstPending = await db.records.where('pending').equals(1).first();
   if (firstPending) return firstPending.first - 1;
@@ -26,6 +29,19 @@ export async function countPending(db: LogDb): Promise<number> {
 /** Pending records in log order (every record after the confirmed head). */
 export async function readPendingRecords(db: LogDb): Promise<LogRecord[]> {
   return db.records.where('pending').equals(1).sortBy('first');
+}
+
+/** The confirmed head, and every pending commit after it, from one state of the log. */
+export function readPushable(db: LogDb): Promise<{ confirmed: number; commits: WireEvent[][] }> {
+  return db.transaction('r', db.records, db.meta, async () => {
+    const [confirmed, commits] = await Promise.all([readConfirmedHead(db), readPendingWire(db)]);
+    return { confirmed, commits };
+  });
+}
+
+/** The confirmed head, read in one transaction. */
+export function readConfirmedHeadNow(db: LogDb): Promise<number> {
+  return db.transaction('r', db.records, db.meta, () => readConfirmedHead(db));
 }
 
 /** Every pending commit as wire events, in log order (the sync loop cuts them into pushes). */

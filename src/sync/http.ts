@@ -25,17 +25,26 @@ export interface TransportOptions {
 
 export class HttpTransport {
   readonly #base: string;
-  readonly #headers: Record<string, string>;
+  #headers: Record<string, string> = {};
   readonly #fetch: typeof fetch;
 
   constructor(options: TransportOptions) {
     this.#base = `${options.url.replace(/\/+$/, '')}/v1/logs/${encodeURIComponent(options.logId)}`;
-    this.#headers = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+    this.setToken(options.token);
     const f = options.fetch ?? globalThis.fetch;
     this.#fetch = (input, init) => f(input, init);
   }
 
-  async push(events: readonly WireEvent[], signal?: AbortSignal): Promise<PushResponse> {
+  /** The bearer token of the requests from now on (none: no Authorization header). */
+  setToken(token: string | undefined): void {
+    this.#headers = token ? { Authorization: `Bearer ${token}` } : {};
+  }
+
+  /**
+   * Pushes events that were pending while this replica's confirmed head was `confirmed`:
+   * the server must place them after it, or it has lost what it confirmed before.
+   */
+  async push(events: readonly WireEvent[], confirmed: number, signal?: AbortSignal): Promise<PushResponse> {
     const response = await this.#request(`${this.#base}/events`, {
       method: 'POST',
       headers: { ...this.#headers, 'Content-Type': 'application/json' },
@@ -48,8 +57,14 @@ export class HttpTransport {
         details: { pushed: events.length, results: body.results.length },
       });
     }
+    behind(body.head, confirmed);
+    const given = new Set<number>();
     for (const r of body.results) {
-      if ('position' in r && r.position > body.head) throw new ProtocolError(`The server confirmed position ${r.position} past its head ${body.head}`);
+      if (!('position' in r)) continue;
+      if (r.position > body.head) throw new ProtocolError(`The server confirmed position ${r.position} past its head ${body.head}`);
+      if (r.position <= confirmed) behind(r.position - 1, confirmed);
+      if (given.has(r.position)) throw new ProtocolError(`The server gave position ${r.position} to two events of one push`, { details: { position: r.position } });
+      given.add(r.position);
     }
     return body;
   }
@@ -82,7 +97,9 @@ export class HttpTransport {
         try {
           const data: unknown = JSON.parse(message.data);
           if (message.event === 'head') {
-            onOpen?.(parse(v.object({ head: v.pipe(v.number(), v.integer(), v.minValue(0)) }), data, 'live').head);
+            const { head } = parse(v.object({ head: v.pipe(v.number(), v.integer(), v.minValue(0)) }), data, 'live');
+            behind(head, after);
+            onOpen?.(head);
           } else if (message.event === 'events') {
             const page = checkPage(parse(EventsResponseSchema, data, 'live') as EventsResponse, cursor, Infinity);
             if (page.events.length > 0) cursor = page.events[page.events.length - 1]!.position;
@@ -153,13 +170,30 @@ function parse<T extends v.GenericSchema>(schema: T, data: unknown, what: string
   throw new ProtocolError(`The sync server's ${what} answer is malformed at ${path || 'the top'}: ${issue.message}`);
 }
 
-/** A page must continue the cursor without gaps and stay within the head. */
+/**
+ * A server whose head is below what this replica already has confirmed lost data (it was
+ * restored from an older backup, or restarted on empty storage): nothing it says can be
+ * applied. See docs/protocol.md for what an operator does.
+ */
+function behind(head: number, confirmed: number): void {
+  if (head >= confirmed) return;
+  throw new ProtocolError(
+    `The sync server's log ends at position ${head}, but this replica already has ${confirmed} events confirmed by it: the server lost data (restored from an older backup, or started on empty storage). Nothing was applied; restore the server's storage, or start this replica on a new database`,
+    { details: { serverHead: head, confirmed } },
+  );
+}
+
+/** A page must continue the cursor without gaps, hold each id once and stay within the head. */
 function checkPage(page: EventsResponse, after: number, limit: number): EventsResponse {
   if (page.events.length > limit) throw new ProtocolError(`The server sent ${page.events.length} events for a limit of ${limit}`);
+  behind(page.head, after);
+  const ids = new Set<string>();
   page.events.forEach((e, i) => {
     if (e.position !== after + i + 1) {
       throw new ProtocolError(`The server sent position ${e.position} where ${after + i + 1} was due: pages must be contiguous`);
     }
+    if (ids.has(e.id)) throw new ProtocolError(`The server sent event ${e.id} at two positions`, { details: { eventId: e.id } });
+    ids.add(e.id);
   });
   const last = page.events[page.events.length - 1];
   if (last && last.position > page.head) throw new ProtocolError(`The server sent position ${last.position} past its head ${page.head}`);

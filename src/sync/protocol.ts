@@ -11,11 +11,9 @@
  *   errors -> 4xx/5xx { error: { code, message } }
  */
 import * as v from 'valibot';
+import { MAX_DEPTH, deeperThan, idSchema, metaSchema, nameSchema } from '../core/limits.ts';
 
 export const PROTOCOL_PREFIX = '/v1/logs';
-export const MAX_NAME = 256;
-export const MAX_ID = 128;
-
 export const LogIdSchema = v.pipe(
   v.string(),
   v.minLength(1, 'logId must not be empty'),
@@ -24,34 +22,16 @@ export const LogIdSchema = v.pipe(
   v.check((id) => !id.startsWith('.'), 'logId must not start with "."'),
 );
 
-/** No NUL (PostgreSQL text cannot hold it) and no lone surrogate (it would not round-trip). */
-const CLEAN = /^(?:[^\u0000\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
-const Text = (what: string, max: number) =>
-  v.pipe(
-    v.string(`${what} must be a string`),
-    v.minLength(1, `${what} must not be empty`),
-    v.maxLength(max, `${what} must be at most ${max} characters`),
-    v.regex(CLEAN, `${what} must not contain NUL characters or lone surrogates`),
-  );
-const Name = (what: string) => Text(what, MAX_NAME);
-const Id = (what: string) => Text(what, MAX_ID);
-
-/** A JSON object (not an array, which v.record would turn into one). */
-export const MetaSchema = v.pipe(
-  v.custom<Record<string, unknown>>((m) => typeof m === 'object' && m !== null && !Array.isArray(m), 'meta must be an object'),
-  v.record(v.string(), v.unknown(), 'meta must be an object'),
-);
-
 export const WireEventSchema = v.pipe(
   v.object({
-    id: Id('id'),
-    type: Name('type'),
+    id: idSchema('id'),
+    type: nameSchema('type'),
     payload: v.optional(v.unknown()),
-    stream: Name('stream'),
-    clientId: Id('clientId'),
-    commit: Id('commit'),
+    stream: nameSchema('stream'),
+    clientId: idSchema('clientId'),
+    commit: idSchema('commit'),
     time: v.pipe(v.number('time must be a number'), v.finite('time must be finite')),
-    meta: v.optional(MetaSchema),
+    meta: v.optional(metaSchema),
     schemaVersion: v.optional(
       v.pipe(v.number(), v.integer('schemaVersion must be an integer'), v.minValue(1, 'schemaVersion must be at least 1'), v.maxValue(2 ** 31 - 1)),
     ),
@@ -63,6 +43,7 @@ export const WireEventSchema = v.pipe(
     (e) => !e.type.startsWith('$') || ((e.type === '$undo' || e.type === '$redo') && typeof (e.payload as { commit?: unknown } | null)?.commit === 'string'),
     'types starting with "$" are reserved: only $undo/$redo with payload { commit } are accepted',
   ),
+  v.check((e) => !deeperThan(e.payload, MAX_DEPTH) && !deeperThan(e.meta, MAX_DEPTH), `payload and meta must be at most ${MAX_DEPTH} levels deep`),
 );
 
 export type WireEvent = v.InferOutput<typeof WireEventSchema>;

@@ -10,15 +10,26 @@
  *    another tab's now()) cannot duplicate or lose an event.
  * 2. A push that fails after the server stored it is retried with the same ids: the server
  *    answers with the original positions (idempotency), and the pull brings them back once.
+ * 3. Nothing stops the pull: a commit the server can never accept (400, 409, or 413 for the
+ *    commit alone) leaves the log for `rejected()` with the server's reason, and a round
+ *    whose push fails for any other reason still pulls before it reports the failure.
+ * 4. A round's pull reaches the server's head (as the last page said), however small the
+ *    server's pages are.
+ * 5. A 401 stops the retries until the app gives a token (setToken(), or the token function
+ *    called after each 401): retrying a refused token would only be refused again.
  */
-import { SyncError, isProtocolError, isSyncError } from '../core/errors/index.ts';
+import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../core/errors/index.ts';
 import type { StoreStatus } from '../worker/contract.ts';
 import type { IntegrateInput, IntegrateResult } from '../worker/integrate.ts';
 import type { HttpTransport } from './http.ts';
 import type { WireEvent } from './protocol.ts';
 
+/** Gives the bearer token: at start and after each 401 (createStore / serveStore `sync.token` as a function). */
+export type TokenSource = () => string | Promise<string>;
+
 export interface SyncHost {
-  pendingWire(): Promise<WireEvent[][]>;
+  /** The pending commits and the confirmed head they follow, read together. */
+  pendingWire(): Promise<{ confirmed: number; commits: WireEvent[][] }>;
   confirmedHead(): Promise<number>;
   integrate(input: IntegrateInput): Promise<IntegrateResult>;
   setSync(patch: Pick<StoreStatus, 'sync'> & Partial<Pick<StoreStatus, 'lastSyncedAt' | 'lastError'>>): void;
@@ -35,6 +46,8 @@ export interface SyncerOptions {
   maxDelay?: number;
   /** Without a live stream, pull this often while idle, ms. */
   pollInterval?: number;
+  /** Called for a token at start and after each 401 (else a 401 waits for setToken()). */
+  token?: TokenSource | undefined;
 }
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void };
@@ -42,13 +55,20 @@ type Waiter = { resolve: () => void; reject: (error: unknown) => void };
 export class Syncer {
   readonly #host: SyncHost;
   readonly #transport: HttpTransport;
-  readonly #options: Required<SyncerOptions>;
+  readonly #options: Required<Omit<SyncerOptions, 'token'>>;
+  readonly #token: TokenSource | undefined;
+  /** The token function's first answer, awaited before any round. */
+  #tokenReady: Promise<void> = Promise.resolve();
+  /** A 401 with no token function: no round until setToken() (or now()). */
+  #unauthorized = false;
   #closed = false;
   #paused = false;
   #leader = false;
   #attempt = 0;
   #wake: (() => void) | undefined;
   #woken = false;
+  /** Waiting out a failure: new appends do not cut the wait short (now() does). */
+  #backingOff = false;
   #waiters: Waiter[] = [];
   #live: { abort: AbortController; done: Promise<void> } | undefined;
   readonly #stop = new AbortController();
@@ -62,13 +82,15 @@ export class Syncer {
   constructor(host: SyncHost, transport: HttpTransport, options: SyncerOptions) {
     this.#host = host;
     this.#transport = transport;
+    const { token, ...rest } = options;
+    this.#token = token;
     this.#options = {
       maxEventsPerPush: 1000,
       pullLimit: 1000,
       minDelay: 250,
       maxDelay: 30_000,
       pollInterval: 5_000,
-      ...options,
+      ...rest,
     };
   }
 
@@ -77,10 +99,21 @@ export class Syncer {
     target.addEventListener?.('online', this.#onOnline);
     target.addEventListener?.('offline', this.#onOffline);
     this.#host.setSync({ sync: this.#online() ? 'idle' : 'offline' });
+    if (this.#token) this.#tokenReady = this.#renewToken();
     this.#loop = lead(this.#options.lockName, this.#stop.signal, async () => {
       this.#leader = true;
       await this.#run();
     }).catch(() => undefined);
+  }
+
+  /** A new bearer token (after a 401, or before the old one expires): a stopped loop goes on at once. */
+  setToken(token: string): void {
+    if (typeof token !== 'string' || token.length === 0) throw new TypeError('sync.setToken() needs a non-empty token string');
+    this.#transport.setToken(token);
+    if (!this.#unauthorized) return;
+    this.#unauthorized = false;
+    this.#attempt = 0;
+    this.#poke();
   }
 
   /** Whether this store runs the sync loop for its database (holds the leader lock). */
@@ -92,9 +125,9 @@ export class Syncer {
     return this.#paused;
   }
 
-  /** Something to push (a local append) or to pull (a hint): run a round soon. */
+  /** Something to push (a local append) or to pull (a hint): run a round soon, or after the backoff. */
   poke(): void {
-    this.#poke();
+    if (!this.#backingOff) this.#poke();
   }
 
   async now(): Promise<void> {
@@ -102,6 +135,7 @@ export class Syncer {
     if (this.#paused) throw new SyncError('Sync is paused: call sync.resume() first');
     if (!this.#leader) {
       // Another store on this database leads; a one-off round here is safe (invariant 1).
+      await this.#tokenReady;
       await this.#round();
       return;
     }
@@ -170,8 +204,10 @@ export class Syncer {
   }
 
   async #run(): Promise<void> {
+    await this.#tokenReady;
     while (!this.#closed) {
-      if (this.#paused) {
+      // Paused, or refused by the server until a new token: only now() runs a round.
+      if (this.#paused || (this.#unauthorized && this.#waiters.length === 0)) {
         await this.#sleep(3_600_000);
         continue;
       }
@@ -191,11 +227,23 @@ export class Syncer {
       } catch (error) {
         for (const w of waiters) w.reject(error);
         if (this.#closed) return;
+        if (unauthorized(error)) {
+          // A token function gives a new token before the retry; without one, the app must.
+          if (this.#token) await this.#renewToken();
+          else this.#unauthorized = true;
+        }
         this.#attempt++;
         const retryAfter = (error as { details?: { retryAfter?: number } }).details?.retryAfter;
         const cap = Math.min(this.#options.maxDelay, this.#options.minDelay * 2 ** (this.#attempt - 1));
-        // Full jitter, never shorter than the server asked for.
-        await this.#sleep(Math.max(retryAfter ?? 0, Math.random() * cap));
+        // Full jitter, never shorter than the server asked for; appends made during the
+        // failed round wait too (a now() does not).
+        if (this.#waiters.length === 0) this.#woken = false;
+        this.#backingOff = true;
+        try {
+          await this.#sleep(Math.max(retryAfter ?? 0, Math.random() * cap));
+        } finally {
+          this.#backingOff = false;
+        }
         continue;
       }
       if (this.#options.live) this.#startLive();
@@ -203,69 +251,131 @@ export class Syncer {
     }
   }
 
+  /** pause() stops all traffic, a round in flight included: it sends no further request. */
+  #assertRunning(): void {
+    if (this.#paused) throw new SyncError('Sync was paused');
+  }
+
+  /** Asks the token function for a token; its failure is the next round's 401 again. */
+  async #renewToken(): Promise<void> {
+    try {
+      const token = await this.#token!();
+      if (typeof token === 'string' && token.length > 0) this.#transport.setToken(token);
+    } catch {
+      // keep the old token: the next 401 asks again
+    }
+  }
+
   /** One push + pull round; keeps status current; throws SyncError/ProtocolError. */
   async #round(): Promise<void> {
     this.#host.setSync({ sync: 'syncing' });
     try {
-      await this.#push();
+      let failed: unknown;
+      try {
+        await this.#push();
+      } catch (error) {
+        // Invariant 3: the pull goes on, unless the push showed it would fail as well.
+        if (unauthorized(error) || isProtocolError(error) || this.#stop.signal.aborted) throw error;
+        failed = error;
+      }
       await this.#pull();
+      if (failed !== undefined) throw failed;
       this.#host.setSync({ sync: this.#paused ? 'paused' : 'idle', lastSyncedAt: Date.now() });
     } catch (error) {
       const typed = isSyncError(error) || isProtocolError(error) ? error : new SyncError(`Sync failed: ${(error as Error)?.message ?? error}`, { cause: error });
       const offline = !this.#online() && (typed as SyncError).details?.['status'] === 0;
+      const message = unauthorized(typed) && !this.#token ? `${typed.message}. Sync stops until the app gives a new token with store.sync.setToken()` : typed.message;
       this.#host.setSync({
         sync: this.#paused ? 'paused' : offline ? 'offline' : 'error',
-        lastError: { name: (typed as Error).name, message: (typed as Error).message },
+        lastError: { name: (typed as Error).name, message },
       });
       throw typed;
     }
   }
 
+  /**
+   * Pushes the pending commits in chunks of at most maxEventsPerPush events (a larger commit
+   * goes alone). A chunk the server refuses as too large or invalid is split in halves until
+   * the commit at fault stands alone; that commit leaves the log (invariant 3).
+   */
   async #push(): Promise<void> {
-    const commits = await this.#host.pendingWire();
+    // The pending commits all lie after `confirmed` on the server (http.ts push()).
+    const { confirmed, commits } = await this.#host.pendingWire();
     let limit = this.#options.maxEventsPerPush;
+    let maxCommits = Infinity;
     let i = 0;
     while (i < commits.length) {
       const chunk: WireEvent[][] = [];
       let n = 0;
-      while (i + chunk.length < commits.length && (chunk.length === 0 || n + commits[i + chunk.length]!.length <= limit)) {
+      while (i + chunk.length < commits.length && chunk.length < maxCommits && (chunk.length === 0 || n + commits[i + chunk.length]!.length <= limit)) {
         n += commits[i + chunk.length]!.length;
         chunk.push(commits[i + chunk.length]!);
       }
       let response;
+      this.#assertRunning();
       try {
-        response = await this.#transport.push(chunk.flat(), this.#stop.signal);
+        response = await this.#transport.push(chunk.flat(), confirmed, this.#stop.signal);
       } catch (error) {
         const status = (error as SyncError).details?.['status'];
-        if (status === 413 && chunk.length > 1) {
-          limit = Math.max(1, Math.floor(n / 2)); // the server takes less: push smaller chunks
+        if (!isSyncError(error) || !(status === 413 || status === 400 || status === 409)) throw error;
+        if (chunk.length > 1) {
+          // Find the commit at fault: halve the chunk (and, for 413, what the server takes).
+          maxCommits = Math.ceil(chunk.length / 2);
+          if (status === 413) limit = Math.max(1, Math.floor(n / 2));
           continue;
         }
-        throw error;
+        await this.#reject(chunk[0]!, error);
+        i += 1;
+        continue;
       }
       const rejected = new Map<string, number>();
       for (const [j, r] of response.results.entries()) {
         if ('error' in r) rejected.set(chunk.flat()[j]!.commit, r.streamVersion);
       }
-      if (rejected.size > 0) {
-        const result = await this.#host.integrate({ remote: [], rejected: [...rejected].map(([commit, streamVersion]) => ({ commit, streamVersion })) });
-        const last = result.rejected[result.rejected.length - 1];
-        // The round goes on; a pause() meanwhile stays shown (the app may have paused).
-        if (last) this.#host.setSync({ sync: this.#paused ? 'paused' : 'syncing', lastError: last.reason });
-      }
+      if (rejected.size > 0) await this.#rejected([...rejected].map(([commit, streamVersion]) => ({ commit, streamVersion })));
       i += chunk.length;
+      maxCommits = maxCommits === Infinity ? Infinity : maxCommits * 2;
     }
   }
 
+  /** A commit the server can never accept (it answered `error` for it alone) leaves the log. */
+  async #reject(commit: WireEvent[], error: SyncError): Promise<void> {
+    const status = error.details['status'];
+    const what = status === 413 ? 'as too large' : status === 409 ? 'as conflicting with events it holds' : 'as invalid';
+    await this.#rejected([
+      {
+        commit: commit[0]!.commit,
+        reason: {
+          name: 'InvalidEventError',
+          message: `The sync server refused commit ${commit[0]!.commit} (${commit.length} event${commit.length === 1 ? '' : 's'}) ${what}: ${error.message}`,
+        },
+      },
+    ]);
+  }
+
+  async #rejected(rejected: IntegrateInput['rejected']): Promise<void> {
+    const result = await this.#host.integrate({ remote: [], rejected });
+    const last = result.rejected[result.rejected.length - 1];
+    // The round goes on; a pause() meanwhile stays shown (the app may have paused).
+    if (last) this.#host.setSync({ sync: this.#paused ? 'paused' : 'syncing', lastError: last.reason });
+  }
+
+  /** Pulls until the log holds everything up to the server's head (invariant 4). */
   async #pull(): Promise<void> {
     let cursor = await this.#host.confirmedHead();
     for (;;) {
+      this.#assertRunning();
       const page = await this.#transport.pull(cursor, this.#options.pullLimit, this.#stop.signal);
       if (page.events.length > 0) {
         const result = await this.#host.integrate({ remote: page.events, rejected: [] });
         cursor = result.confirmed;
       }
-      if (page.events.length < this.#options.pullLimit || cursor >= page.head) return;
+      if (cursor >= page.head) return;
+      if (page.events.length === 0) {
+        throw new ProtocolError(`The sync server says its log ends at ${page.head} but sent no events after ${cursor}`, {
+          details: { head: page.head, after: cursor },
+        });
+      }
     }
   }
 
@@ -307,6 +417,10 @@ export class Syncer {
   #stopLive(): void {
     this.#live?.abort.abort();
   }
+}
+
+function unauthorized(error: unknown): boolean {
+  return isSyncError(error) && error.details['status'] === 401;
 }
 
 /** Runs `task` while holding the named lock (Web Locks, else within this realm). */

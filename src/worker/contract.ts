@@ -70,6 +70,8 @@ export interface EngineApi {
   syncPause(): Promise<void>;
   syncResume(): Promise<void>;
   syncRejected(): Promise<RejectedCommit[]>;
+  /** A new bearer token for the sync server; after a 401, sync goes on at once. */
+  syncSetToken(token: string): Promise<void>;
   compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }>;
   /** Reads status.storage again (after the main thread asked for persistence). */
   refreshStorage(): Promise<void>;

@@ -20,12 +20,13 @@ import { initialState, type States } from '../core/replay.ts';
 import { readCompaction } from '../storage/compaction.ts';
 import { validateQuery, type EventQuery } from '../storage/query.ts';
 import type { LogDb } from '../storage/schema.ts';
-import { readConfirmedHead, readPendingWire } from '../storage/sync.ts';
-import type { Syncer, SyncHost } from '../sync/syncer.ts';
+import { readConfirmedHeadNow, readPushable } from '../storage/sync.ts';
+import type { Syncer, SyncHost, TokenSource } from '../sync/syncer.ts';
 import { attemptBatch, type BatchContext, type Op, type OpBody } from './batch.ts';
 import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, StoreStatus } from './contract.ts';
 import type { IntegrateInput, IntegrateResult } from './integrate.ts';
 import { parseStateAt, validateSyncOptions } from './checks.ts';
+import { bindLog } from './logBinding.ts';
 import { Peers, type PeerMessage } from './peers.ts';
 import { StorageStatus, type StorageLike } from './storageStatus.ts';
 import { makeClientId, openDatabase, readStartWithHistory, saveSnapshots, type StartView } from './startup.ts';
@@ -44,6 +45,8 @@ export interface EngineConfig extends OpenOptions {
   IDBKeyRange?: typeof IDBKeyRange | undefined;
   /** The transport's fetch (tests, fault injection); default globalThis.fetch. */
   fetch?: typeof fetch | undefined;
+  /** Gives the sync token at start and after each 401 (instead of sync.token). */
+  token?: TokenSource | undefined;
   /** Whose estimate and persistence status.storage reports; default navigator.storage. */
   storage?: StorageLike | undefined;
 }
@@ -94,7 +97,7 @@ export class Engine implements EngineApi {
   readonly #peers: Peers;
   readonly #storage: StorageStatus;
 
-  private constructor(init: { ctx: LogContext; config: EngineConfig; clientId: string; onChange: (change: Change) => void }) {
+  private constructor(init: { ctx: LogContext; config: EngineConfig; clientId: string; bound: boolean; onChange: (change: Change) => void }) {
     this.#db = init.ctx.db;
     this.clientId = init.clientId;
     this.#onChange = init.onChange;
@@ -103,7 +106,8 @@ export class Engine implements EngineApi {
     this.#states = {};
     this.#markers = new MarkerLog();
     this.#peers = new Peers(init.config.name, (message) => this.#onPeerChange(message), () => ({ head: this.#head, epoch: this.#epoch }));
-    this.#syncing = init.config.sync !== undefined;
+    // A database bound to a log writes pending events, with or without sync (./logBinding.ts).
+    this.#syncing = init.bound;
     this.#writer = new Writer({ db: this.#db, clientId: init.clientId, syncing: this.#syncing, schema: init.ctx.schema });
     this.#storage = new StorageStatus(init.config.storage, () => {
       if (!this.#closed && this.#loaded) this.#announce({});
@@ -127,6 +131,7 @@ export class Engine implements EngineApi {
     let engine: Engine | undefined;
     try {
       if (config.sync) validateSyncOptions(config.sync);
+      const bound = await bindLog(db, config.name, config.sync);
       const every = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
       const ctx: LogContext = {
         db,
@@ -142,11 +147,15 @@ export class Engine implements EngineApi {
           : undefined;
       // The client id is read with the log, in start-up's one transaction.
       const view = await readStartWithHistory(ctx, typeof config.clientId === 'string' ? config.clientId : undefined, transport);
-      engine = new Engine({ ctx, config, clientId: view.clientId ?? (await makeClientId(db)), onChange });
+      engine = new Engine({ ctx, config, clientId: view.clientId ?? (await makeClientId(db)), bound, onChange });
       engine.#transport = transport;
       engine.#keep = compactionKeep(config.compaction);
       if (config.sync && syncModule && transport) {
-        engine.#syncer = new syncModule.Syncer(engine.#syncHost(), transport, { live: config.sync.live ?? true, lockName: `eventloom:sync:${config.name}` });
+        engine.#syncer = new syncModule.Syncer(engine.#syncHost(), transport, {
+          live: config.sync.live ?? true,
+          lockName: `eventloom:sync:${config.name}`,
+          token: config.token,
+        });
       }
       await engine.#load(view);
       engine.#syncer?.start();
@@ -464,8 +473,8 @@ export class Engine implements EngineApi {
 
   #syncHost(): SyncHost {
     return {
-      pendingWire: () => readPendingWire(this.#db),
-      confirmedHead: () => readConfirmedHead(this.#db),
+      pendingWire: () => readPushable(this.#db),
+      confirmedHead: () => readConfirmedHeadNow(this.#db),
       integrate: async (input: IntegrateInput) =>
         ((await this.#submit({ kind: 'integrate', input })) as { integrated: IntegrateResult }).integrated,
       setSync: (patch) => {
@@ -496,6 +505,10 @@ export class Engine implements EngineApi {
 
   async syncResume(): Promise<void> {
     this.#needSync().resume();
+  }
+
+  async syncSetToken(token: string): Promise<void> {
+    this.#needSync().setToken(token);
   }
 
   async syncRejected(): Promise<RejectedCommit[]> {
@@ -540,6 +553,7 @@ export function engineApi(engine: Engine): EngineApi {
     syncPause: () => engine.syncPause(),
     syncResume: () => engine.syncResume(),
     syncRejected: () => engine.syncRejected(),
+    syncSetToken: (token) => engine.syncSetToken(token),
     compact: (options) => engine.compact(options),
     refreshStorage: () => engine.refreshStorage(),
     close: () => engine.close(),

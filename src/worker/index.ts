@@ -24,6 +24,8 @@ export interface ServeStoreOptions {
   storage?: StorageLike;
   /** The sync transport's fetch (tests, fault injection); default the worker's fetch. */
   fetch?: typeof fetch;
+  /** Gives the sync token, at start and after each 401 (renewal); createStore's sync.token is then not needed. */
+  token?: () => string | Promise<string>;
   /** Where to listen; defaults to the worker's global scope. */
   endpoint?: Endpoint;
 }
@@ -44,6 +46,7 @@ export function serveStore(options: ServeStoreOptions): void {
           indexedDB: options.indexedDB,
           IDBKeyRange: options.IDBKeyRange,
           fetch: options.fetch,
+          token: options.token,
         },
         (change: Change) => changes.port1.postMessage(change),
       );

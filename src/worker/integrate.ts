@@ -18,8 +18,11 @@ import type { Working } from './working.ts';
 export interface IntegrateInput {
   /** Confirmed events from the server, ascending; those at or below the confirmed head are ignored. */
   remote: PositionedEvent[];
-  /** Commits the server rejected for expectedVersion. */
-  rejected: { commit: string; streamVersion: number }[];
+  /**
+   * Commits the server rejected: for expectedVersion (with the stream's version there), or
+   * as a commit it can never accept (with the server's reason).
+   */
+  rejected: ({ commit: string; streamVersion: number } | { commit: string; reason: RejectedRecord['reason'] })[];
 }
 
 export interface IntegrateResult {
@@ -40,25 +43,30 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   const pendingRecords = await readPendingRecords(db);
   const remoteIds = new Set(remote.map((e) => e.id));
   checkSchemaVersions(pendingRecords, remote);
-  const rejectedVersion = new Map(input.rejected.map((r) => [r.commit, r.streamVersion]));
+  const rejectedBy = new Map(input.rejected.map((r) => [r.commit, r]));
   const survivors: { events: RecordEvent[]; ev: LogRecord['ev'] }[] = [];
   const rejected: RejectedRecord[] = [];
   const seenRejected = new Set<string>();
   for (const record of pendingRecords) {
-    const keep = record.events.filter((e) => !remoteIds.has(e.id) && !rejectedVersion.has(e.commit));
+    const keep = record.events.filter((e) => !remoteIds.has(e.id) && !rejectedBy.has(e.commit));
     if (keep.length > 0) survivors.push({ events: keep, ev: record.ev });
     for (const e of record.events) {
-      if (!rejectedVersion.has(e.commit) || remoteIds.has(e.id) || seenRejected.has(e.commit)) continue;
+      const why = rejectedBy.get(e.commit);
+      if (!why || remoteIds.has(e.id) || seenRejected.has(e.commit)) continue;
       seenRejected.add(e.commit);
-      const streamVersion = rejectedVersion.get(e.commit)!;
+      const events = storedFromRecords(pendingRecords, e.commit);
+      if ('reason' in why) {
+        rejected.push({ commit: e.commit, events, reason: why.reason, at: Date.now() });
+        continue;
+      }
       rejected.push({
         commit: e.commit,
-        events: storedFromRecords(pendingRecords, e.commit),
+        events,
         reason: {
           name: 'ConcurrencyError',
-          message: `The server rejected commit ${e.commit}: stream "${e.stream}" is at version ${streamVersion}, not the expected ${String(record.ev)}`,
+          message: `The server rejected commit ${e.commit}: stream "${e.stream}" is at version ${why.streamVersion}, not the expected ${String(record.ev)}`,
         },
-        streamVersion,
+        streamVersion: why.streamVersion,
         at: Date.now(),
       });
     }

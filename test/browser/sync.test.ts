@@ -32,6 +32,20 @@ function nextLiveStream(logId: string): Promise<string> {
 }
 
 describe('sync in real Chromium', () => {
+  it('a worker store whose token expired stops at the 401 and goes on after sync.setToken()', async () => {
+    const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: 'token' });
+    workers.push(worker);
+    const store = await createStore({ name: dbName('token'), worker, sync: { url: inject('syncAuthUrl'), logId: `token-${Date.now()}`, token: 'expired' } });
+    stores.push(store);
+    await store.append({ type: 'added', payload: { id: 'x', title: 'made while the token was expired' } });
+    const stopped = await untilStatus(store, (s) => s.sync === 'error');
+    expect(stopped.lastError?.message).toMatch(/401.*setToken/);
+    expect(stopped.pending).toBe(1);
+    store.sync.setToken('fresh');
+    const synced = await untilStatus(store, (s) => s.sync === 'idle' && s.pending === 0);
+    expect(synced.head).toBe(1);
+  });
+
   it('a worker store syncs with the server, and another device receives it live', async () => {
     const logId = `browser-${Date.now()}`;
     const a = await open(dbName('dev-a'), logId);

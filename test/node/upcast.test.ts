@@ -244,7 +244,8 @@ describe('replicas on different app versions', () => {
     await other.append({ type: 'item.added', stream: 'doc', payload: { title: 'theirs', qty: 1 } }, { expectedVersion: 'none' });
     await other.sync.now();
     const name = dbName('rejected-old');
-    const v1 = await store({ name, projections: { items: itemsV1 }, sync: { ...sync, url: 'http://127.0.0.1:9/' } }); // offline
+    const offline: typeof fetch = () => Promise.reject(new TypeError('offline'));
+    const v1 = await store({ name, projections: { items: itemsV1 }, sync: { ...sync, fetch: offline } });
     await v1.append({ type: 'item.added', stream: 'doc', payload: { name: 'mine' } }, { expectedVersion: 'none' });
     await v1.close();
     open.splice(open.indexOf(v1), 1);

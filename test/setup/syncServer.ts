@@ -6,11 +6,18 @@ import { memoryStorage, startSyncServer } from '../../src/server/index.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     syncUrl: string;
+    /** A server that takes only the token "fresh" (token renewal tests). */
+    syncAuthUrl: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
+  const auth = await startSyncServer({ port: 0, storage: memoryStorage(), auth: { tokens: { fresh: { logs: '*', access: 'write' } } } });
   project.provide('syncUrl', server.url);
-  return () => server.close();
+  project.provide('syncAuthUrl', auth.url);
+  return async () => {
+    await server.close();
+    await auth.close();
+  };
 }

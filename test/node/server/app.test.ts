@@ -738,9 +738,53 @@ describe('startSyncServer over HTTP', () => {
   });
 
   it('ends open live streams when the server closes', async () => {
-    const live = await subscribe(`${server.url}/v1/logs/${LOG}/live?after=0`);
-    await live.until(() => live.messages.length > 0);
-    await server.close(); // must not hang on the open stream
-    await live.close();
+    const backlog = wireCommit(2);
+    await storage.push(LOG, backlog);
+    const res = await fetch(`${server.url}/v1/logs/${LOG}/live?after=0`);
+    expect(res.status).toBe(200);
+    const messages: EventSourceMessage[] = [];
+    let caughtUp!: () => void;
+    const backlogSent = new Promise<void>((resolve) => (caughtUp = resolve));
+    const parser = createParser({
+      onEvent: (message) => {
+        messages.push(message);
+        if (message.event === 'events') caughtUp();
+      },
+    });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    // Settles once the stream is over, whether it ended cleanly or its connection was closed.
+    const ended = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        parser.feed(value);
+      }
+    })().then(
+      () => 'ended',
+      () => 'ended',
+    );
+    // A bounded wait: a stream or a close that never ends fails here rather than at the test timeout.
+    const within = async <T>(promise: Promise<T>, ms: number): Promise<T | 'still open'> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<'still open'>((resolve) => (timer = setTimeout(() => resolve('still open'), ms)));
+      try {
+        return await Promise.race([promise, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    try {
+      await backlogSent;
+      expect(messages.map((m) => [m.event, JSON.parse(m.data)])).toStrictEqual([
+        ['head', { head: 2 }],
+        ['events', { events: backlog.map((e, i) => positioned(e, i + 1)), head: 2 }],
+      ]);
+      const closing = server.close().then(() => 'closed');
+      expect(await within(ended, 2_000)).toBe('ended');
+      expect(await within(closing, 2_000)).toBe('closed'); // not held up by the open stream
+      expect(messages).toHaveLength(2); // nothing more came before the end
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
   });
 });

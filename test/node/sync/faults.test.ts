@@ -73,15 +73,20 @@ describe('sync under faults', () => {
   it('a response lost after the server stored the push: the retry duplicates nothing', async () => {
     const f = faulty();
     const a = await replica('lost', f);
-    await a.append([{ type: 'added', payload: { id: 'a' } }, { type: 'added', payload: { id: 'b' } }]);
+    // The push's answer is lost after the server stored it, and the network stays down for
+    // the pull that follows it: the events stay pending and are pushed again, same ids.
     f.set(async (request, real) => {
-      const response = await real();
-      if (request.method === 'POST') throw new TypeError('connection reset after the server answered');
-      return response;
+      if (request.method !== 'POST') throw new TypeError('network down');
+      await real();
+      throw new TypeError('connection reset after the server answered');
     });
+    await a.append([{ type: 'added', payload: { id: 'a' } }, { type: 'added', payload: { id: 'b' } }]);
     expect(isSyncError(await rejection(a.sync.now()))).toBe(true);
+    expect(a.status.pending).toBe(2);
+    const pushed = f.pushes;
     f.set(undefined);
     await a.sync.now();
+    expect(f.pushes).toBeGreaterThan(pushed);
     const b = await replica('lost');
     await b.sync.now();
     expect((await b.events()).map((e) => e.position)).toEqual([1, 2]);

@@ -67,9 +67,9 @@ describe('two replicas through a real server', () => {
   it('drops a commit the server rejects for expectedVersion, reports it, and keeps it in rejected()', async () => {
     const a = await replica('log-3');
     const b = await replica('log-3');
+    b.sync.pause();
     await a.append({ type: 'added', payload: { id: 'x' }, stream: 'doc' }, { expectedVersion: 'none' });
     await a.sync.now();
-    b.sync.pause();
     await b.append({ type: 'added', payload: { id: 'y' }, stream: 'doc' }, { expectedVersion: 'none' }); // b has not seen a's
     await b.append({ type: 'added', payload: { id: 'z' } });
     b.sync.resume();

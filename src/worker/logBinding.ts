@@ -1,0 +1,64 @@
+/**
+ * Which log a database belongs to (DESIGN "Sync"): a database remembers the server and
+ * `logId` it syncs with (meta `log`), from the first time it is opened with sync.
+ *
+ * Invariants:
+ * 1. A database is bound to at most one log, for good: opening it with another is refused
+ *    (a SyncError naming both) and changes nothing.
+ * 2. Start local, sync later: a database that was never bound and is opened with sync has
+ *    its local (confirmed) events turned pending, in order, so the first round pushes them
+ *    and rebases them after the server's events. Positions do not move until then, so its
+ *    snapshots stay valid.
+ * 3. A bound database writes pending events even when opened without sync: they go to its
+ *    log the next time it is opened with sync (a confirmed local event would claim a
+ *    position the server gives to another).
+ * 4. A database that dropped history without sync (compacted) cannot start syncing: what it
+ *    dropped could never reach the log (HistoryUnavailableError).
+ */
+import { HistoryUnavailableError, SyncError } from '../core/errors/index.ts';
+import { readCompaction } from '../storage/compaction.ts';
+import type { LogDb } from '../storage/schema.ts';
+
+export interface LogAddress {
+  url: string;
+  logId: string;
+}
+
+const KEY = 'log';
+
+/** The server URL as compared: scheme and host in canonical case, no trailing slash. */
+function canonical(url: string): string {
+  try {
+    return new URL(url).href.replace(/\/+$/, '');
+  } catch {
+    return url.replace(/\/+$/, '');
+  }
+}
+
+/**
+ * Checks (and on a first sync, records) the log of a database opened with `sync`; answers
+ * whether the database is bound to a log, so that its new events are pending.
+ */
+export async function bindLog(db: LogDb, name: string, sync: LogAddress | undefined): Promise<boolean> {
+  return db.transaction('rw', db.records, db.meta, async () => {
+    const stored = (await db.meta.get(KEY))?.value as LogAddress | undefined;
+    if (!sync) return stored !== undefined;
+    const wanted: LogAddress = { url: canonical(sync.url), logId: sync.logId };
+    if (stored) {
+      if (stored.url === wanted.url && stored.logId === wanted.logId) return true;
+      throw new SyncError(
+        `The database "${name}" syncs with log "${stored.logId}" at ${stored.url}; it cannot be opened with log "${wanted.logId}" at ${wanted.url}. Open another database (another createStore name) for that log`,
+        { details: { code: 'log_mismatch', stored, requested: wanted } },
+      );
+    }
+    if ((await readCompaction(db)).base > 0) {
+      throw new HistoryUnavailableError(
+        `The database "${name}" was compacted without sync: the events it dropped can never reach log "${wanted.logId}". Open another database for that log`,
+        { details: { requested: wanted } },
+      );
+    }
+    await db.records.where('pending').equals(0).modify({ pending: 1 });
+    await db.meta.put({ key: KEY, value: wanted });
+    return true;
+  });
+}
