@@ -230,7 +230,10 @@ export class Syncer {
         if (unauthorized(error)) {
           // A token function gives a new token before the retry; without one, the app must.
           if (this.#token) await this.#renewToken();
-          else this.#unauthorized = true;
+          else {
+            this.#unauthorized = true;
+            this.#stopLive();
+          }
         }
         this.#attempt++;
         const retryAfter = (error as { details?: { retryAfter?: number } }).details?.retryAfter;
@@ -401,6 +404,12 @@ export class Syncer {
           if (abort.signal.aborted) break;
           failures++;
           if (isProtocolError(error)) this.#host.setSync({ sync: 'error', lastError: { name: error.name, message: error.message } });
+          if (unauthorized(error)) {
+            // Invariant 5: no reconnecting with a refused token; the loop's round reports it,
+            // and the stream opens again after a round that succeeds.
+            this.#poke();
+            break;
+          }
         }
         if (abort.signal.aborted) break;
         // Reconnect with backoff; a round in the loop covers anything missed meanwhile.

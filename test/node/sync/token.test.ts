@@ -52,6 +52,56 @@ describe('an expired token', () => {
     expect(traffic.tokens.at(-1)).toBe('Bearer fresh');
   });
 
+  it('a live stream whose token is revoked does not reconnect with it', async () => {
+    const requests: string[] = [];
+    let revoked = false;
+    let drop: (() => void) | undefined;
+    let opened: () => void;
+    const live = new Promise<void>((resolve) => (opened = resolve));
+    const revocable: typeof fetch = async (input, init) => {
+      const url = String(input);
+      requests.push(url);
+      if (revoked && new Headers(init?.headers).get('Authorization') === 'Bearer fresh') {
+        return Response.json({ error: { code: 'unauthorized', message: 'token revoked' } }, { status: 401 });
+      }
+      const response = await fetch(input, init);
+      if (!url.includes('/live') || !response.body) return response;
+      // The live stream, with a way to cut its connection.
+      const reader = response.body.getReader();
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          drop = () => {
+            controller.error(new TypeError('the connection dropped'));
+            void reader.cancel();
+          };
+          void (async () => {
+            for (;;) {
+              const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+              if (done) return;
+              try {
+                controller.enqueue(value);
+              } catch {
+                return;
+              }
+            }
+          })();
+          opened();
+        },
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const store = await createStore({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'fresh', live: true, fetch: revocable } });
+    open.push(store);
+    await live;
+    revoked = true;
+    drop!();
+    const stopped = await untilStatus(store, (s) => s.sync === 'error' && /401/.test(s.lastError?.message ?? ''));
+    expect(stopped.lastError?.message).toMatch(/setToken/);
+    const sent = requests.length;
+    await quiet(2_000);
+    expect(requests.slice(sent)).toEqual([]);
+  });
+
   it('now() still tries after a 401 stop and rejects with the 401', async () => {
     const store = await createStore({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'expired', live: false } });
     open.push(store);
