@@ -319,8 +319,8 @@ export class Syncer {
       try {
         response = await this.#transport.push(chunk.flat(), confirmed, this.#stop.signal);
       } catch (error) {
-        const status = (error as SyncError).details?.['status'];
-        if (!isSyncError(error) || !(status === 413 || status === 400 || status === 409)) throw error;
+        if (!neverAccepted(error)) throw error;
+        const status = error.details['status'];
         if (chunk.length > 1) {
           // Find the commit at fault: halve the chunk (and, for 413, what the server takes).
           maxCommits = Math.ceil(chunk.length / 2);
@@ -426,6 +426,17 @@ export class Syncer {
   #stopLive(): void {
     this.#live?.abort.abort();
   }
+}
+
+/**
+ * A refusal that will not change on retry: 413 (whatever answered it: a proxy's body limit
+ * too), or the protocol's own 400 `invalid` / 409 answer. A 400 that is not the protocol's
+ * (a misconfigured proxy answering every request so) is retried, not taken as the commit's.
+ */
+function neverAccepted(error: unknown): error is SyncError {
+  if (!isSyncError(error)) return false;
+  const { status, code } = error.details;
+  return status === 413 || (status === 400 && code === 'invalid') || (status === 409 && code !== 'http_error');
 }
 
 function unauthorized(error: unknown): boolean {

@@ -104,6 +104,21 @@ describe('sync never stalls', () => {
     ]);
   });
 
+  it('a 400 that is not the protocol’s (a proxy’s page) is retried, not taken as the commit’s fault', async () => {
+    let broken = true;
+    const proxy: Fault = async (request, real) =>
+      broken && request.method === 'POST' ? new Response('<html><body>400 Bad Request</body></html>', { status: 400, headers: { 'Content-Type': 'text/html' } }) : real();
+    const a = await replica('proxy', proxy);
+    await a.append(added('kept'));
+    const error = await settle(a.sync.now());
+    expect(isSyncError(error)).toBe(true);
+    expect(a.status.pending).toBe(1);
+    expect(await a.sync.rejected()).toEqual([]);
+    broken = false;
+    await a.sync.now();
+    expect(a.status).toMatchObject({ pending: 0, head: 1 });
+  });
+
   it('a failed push does not stop the pull: others’ events still arrive', async () => {
     const down: Fault = async (request, real) => (request.method === 'POST' ? Response.json({ error: { code: 'unavailable', message: 'down' } }, { status: 503 }) : real());
     const a = await replica('halfway', down);
