@@ -9,6 +9,7 @@ import {
   type Store,
 } from 'eventloom';
 import { dbName, type Todo } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
 
 const workers: Worker[] = [];
 const stores: Store[] = [];
@@ -40,15 +41,6 @@ function nextState<S>(store: Store, projection: string, accept: (s: S) => boolea
       }
     });
   });
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('worker mode in real Chromium', () => {
@@ -100,32 +92,32 @@ describe('worker mode in real Chromium', () => {
     const store = await open(dbName());
     await store.append({ type: 'added', payload: { id: 'a' }, stream: 'todo-a' });
 
-    const reserved = await caught(store.append({ type: '$undo', payload: {} }));
+    const reserved = await rejection(store.append({ type: '$undo', payload: {} }));
     expect(isInvalidEventError(reserved)).toBe(true);
     expect((reserved as Error).name).toBe('InvalidEventError');
 
-    const fn = await caught(store.append({ type: 'added', payload: { f: () => 1 } }));
+    const fn = await rejection(store.append({ type: 'added', payload: { f: () => 1 } }));
     expect(isInvalidEventError(fn)).toBe(true);
-    const node = await caught(store.append({ type: 'added', payload: { el: document.createElement('div') } }));
+    const node = await rejection(store.append({ type: 'added', payload: { el: document.createElement('div') } }));
     expect(isInvalidEventError(node)).toBe(true);
 
-    const conflict = await caught(store.append({ type: 'toggled', payload: { id: 'a' }, stream: 'todo-a' }, { expectedVersion: 0 }));
+    const conflict = await rejection(store.append({ type: 'toggled', payload: { id: 'a' }, stream: 'todo-a' }, { expectedVersion: 0 }));
     expect(isConcurrencyError(conflict)).toBe(true);
     expect((conflict as { details: unknown }).details).toMatchObject({ stream: 'todo-a', actualVersion: 1 });
 
-    const boom = await caught(store.append({ type: 'boom' }));
+    const boom = await rejection(store.append({ type: 'boom' }));
     expect(isProjectionError(boom)).toBe(true);
     expect((boom as { details: unknown }).details).toMatchObject({ projection: 'fragile' });
 
-    const badQuery = await caught(store.events({ limit: -1 }));
+    const badQuery = await rejection(store.events({ limit: -1 }));
     expect(isInvalidEventError(badQuery)).toBe(true);
-    expect(isUnknownProjectionError(await caught(store.stateAt('nope', { position: 1 })))).toBe(true);
+    expect(isUnknownProjectionError(await rejection(store.stateAt('nope', { position: 1 })))).toBe(true);
     expect(() => store.get('nope')).toThrow(expect.objectContaining({ name: 'UnknownProjectionError' }));
 
     expect((await store.events()).map((e) => e.type)).toEqual(['added']);
     expect(store.status.head).toBe(1);
     await store.close();
-    expect(isStoreClosedError(await caught(store.append({ type: 'added' })))).toBe(true);
+    expect(isStoreClosedError(await rejection(store.append({ type: 'added' })))).toBe(true);
   });
 
   it('serves several stores from one worker, and a new store after close()', async () => {

@@ -10,6 +10,7 @@ import {
   type Store,
 } from '../../src/index.ts';
 import { counter, dbName, fragile, projections, type Todo } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const open: Store[] = [];
@@ -21,15 +22,6 @@ async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): 
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { details?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('append', () => {
   it('stores events with the full envelope: UUIDv7 ids, positions, one commit per call', async () => {

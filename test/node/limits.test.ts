@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
 import { createSyncApp, memoryStorage } from '../../src/server/index.ts';
 import { dbName, projections } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
 
 // append() applies the sync server's own rules (src/core/limits.ts): nothing it stores can
 // be refused by the server for its names or its depth.
@@ -24,15 +25,6 @@ function nested(depth: number): unknown {
   return value;
 }
 
-async function refusal(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected append() to refuse');
-}
-
 describe('append() applies the server’s limits', () => {
   it.each([
     ['a type with a NUL', { type: 'a\u0000b' }, 'type'],
@@ -41,7 +33,7 @@ describe('append() applies the server’s limits', () => {
     ['a stream with a lone low surrogate', { type: 'ok', stream: '\uDC00s' }, 'stream'],
   ])('refuses %s with InvalidEventError and stores nothing', async (_, event, field) => {
     const s = await store();
-    const error = await refusal(s.append(event));
+    const error = await rejection(s.append(event));
     expect(isInvalidEventError(error)).toBe(true);
     expect(error.message).toContain(field);
     expect(error.message).toMatch(/NUL|surrogate/);
@@ -58,17 +50,17 @@ describe('append() applies the server’s limits', () => {
   it('takes a payload 64 levels deep and refuses 65, in payload and in meta', async () => {
     const s = await store();
     await s.append({ type: 'deep', payload: nested(64), meta: { m: nested(63) } });
-    const payload = await refusal(s.append({ type: 'deep', payload: nested(65) }));
+    const payload = await rejection(s.append({ type: 'deep', payload: nested(65) }));
     expect(isInvalidEventError(payload)).toBe(true);
     expect(payload.message).toMatch(/deeper than 64/);
-    const meta = await refusal(s.append({ type: 'deep', meta: { m: nested(64) } }));
+    const meta = await rejection(s.append({ type: 'deep', meta: { m: nested(64) } }));
     expect(isInvalidEventError(meta)).toBe(true);
     expect(s.status.head).toBe(1);
   });
 
   it('refuses a payload nested a hundred thousand levels deep with InvalidEventError, not a RangeError', async () => {
     const s = await store();
-    const error = await refusal(s.append({ type: 'deep', payload: nested(100_000) }));
+    const error = await rejection(s.append({ type: 'deep', payload: nested(100_000) }));
     expect(error.name).toBe('InvalidEventError');
     expect(s.status.head).toBe(0);
   });

@@ -7,6 +7,7 @@ import { createStore, isProtocolError, isSyncError, type Store, type StoredEvent
 import { sqliteStorage, startSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
+import { rejection } from '../../support/rejection.ts';
 
 // Faults are injected through the store's `sync.fetch`: the real server sees what the
 // wrapper lets through.
@@ -38,15 +39,6 @@ async function replica(logId: string, f?: ReturnType<typeof faulty>, url = serve
 }
 
 const ids = (events: StoredEvent[]) => events.map((e) => `${e.position}:${e.id}`);
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('sync under faults', () => {
   it('a request dropped before the server: SyncError, then a retry delivers once', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createStore, isHistoryUnavailableError, isSyncError, type CreateStoreOptions, type Store } from '../../../src/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
+import { rejection } from '../../support/rejection.ts';
 
 // Which log a database belongs to (DESIGN "Sync"): start local, sync later; never another log.
 const server = syncServerPerTest();
@@ -26,15 +27,6 @@ async function closeStore(store: Store): Promise<void> {
 
 const added = (id: string) => ({ type: 'added', payload: { id } });
 const todoIds = (store: Store) => store.get<Todo[]>('todos').map((t) => t.id);
-
-async function refusal(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('start local, sync later', () => {
   it('local events go to the log when the database is first opened with sync, rebased after the server’s', async () => {
@@ -101,11 +93,11 @@ describe('one database, one log', () => {
     await store.sync.now();
     await closeStore(store);
 
-    const error = await refusal(openStore(name, { logId: "log-b" }));
+    const error = await rejection(openStore(name, { logId: "log-b" }));
     expect(isSyncError(error)).toBe(true);
     expect(error.message).toContain('"log-a"');
     expect(error.message).toContain('"log-b"');
-    const otherServer = await refusal(openStore(name, { logId: 'log-a', url: 'http://127.0.0.2:9' }));
+    const otherServer = await rejection(openStore(name, { logId: 'log-a', url: 'http://127.0.0.2:9' }));
     expect(isSyncError(otherServer)).toBe(true);
     expect(otherServer.message).toContain('127.0.0.2');
 
@@ -120,7 +112,7 @@ describe('one database, one log', () => {
     for (let i = 0; i < 5; i++) await local.append(added(`t${i}`));
     await local.compact({ before: 4 });
     await closeStore(local);
-    const error = await refusal(openStore(name, { logId: 'compacted' }));
+    const error = await rejection(openStore(name, { logId: 'compacted' }));
     expect(isHistoryUnavailableError(error)).toBe(true);
     const again = await openStore(name);
     expect(again.status).toMatchObject({ head: 5, pending: 0 });

@@ -7,6 +7,7 @@ import { createStore, isProtocolError, type Store } from '../../../src/index.ts'
 import { memoryStorage, sqliteStorage, startSyncServer, type RunningSyncServer, type SyncStorage } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
 import { untilStatus } from '../../support/wait.ts';
+import { rejection } from '../../support/rejection.ts';
 
 // A server whose log is behind what a replica already saw confirmed lost data: the replica
 // says so (ProtocolError, status.sync 'error') and applies nothing from it.
@@ -35,15 +36,6 @@ async function replica(url: string, logId: string, live = false): Promise<Store>
   const store = await createStore({ name: dbName('loss'), projections, sync: { url, logId, live } });
   open.push(store);
   return store;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const added = (id: string) => ({ type: 'added', payload: { id } });
