@@ -8,9 +8,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
 import * as v from 'valibot';
+import { deeperThan, MAX_DEPTH } from '../core/limits.ts';
 import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../sync/protocol.ts';
 import { makeAuthorizer, type AuthOptions } from './auth.ts';
-import { InvalidPushError } from './plan.ts';
+import { ConflictingPushError, InvalidPushError } from './plan.ts';
 import { sqliteStorage } from './sqliteStorage.ts';
 import type { SyncStorage } from './storage.ts';
 
@@ -35,11 +36,29 @@ export interface SyncAppOptions {
   /** Default: sqliteStorage({ path: './data/eventloom.db' }), opened on first use. */
   storage?: SyncStorage;
   auth?: AuthOptions;
-  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number };
+  /**
+   * maxDepth: how deep payload and meta may nest (default 64, as append() allows); deeper
+   * is a 400 (a store refuses such events at append(), src/core/limits.ts).
+   */
+  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number; maxDepth?: number };
+  /** Where 5xx answers are logged with their cause, one entry each; default console.error, one JSON line. */
+  log?: (entry: ServerLogEntry) => void;
   /** Allowed origins for CORS; default '*' (tokens travel in a header, not cookies). */
   cors?: { origin: string | string[] } | false;
   /** Live streams send a comment this often so proxies keep them open; default 15 s. */
   heartbeatMs?: number;
+}
+
+/** One line about a request the server could not serve (a 5xx): what, where, and why. */
+export interface ServerLogEntry {
+  level: 'error';
+  status: number;
+  code: ErrorCode;
+  method: string;
+  path: string;
+  message: string;
+  /** The underlying failure (a storage error, a bug): name and message. */
+  cause: string;
 }
 
 export interface SyncApp {
@@ -54,6 +73,8 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
+  unsupported_media_type: 415,
   too_large: 413,
   too_many_requests: 429,
   unavailable: 503,
@@ -72,10 +93,29 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   const maxEvents = options.limits?.maxEventsPerPush ?? 1000;
   const maxBytes = options.limits?.maxBodyBytes ?? 1024 * 1024;
   const maxPull = options.limits?.maxPullLimit ?? 1000;
+  const maxDepth = options.limits?.maxDepth ?? MAX_DEPTH;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const log = options.log ?? ((entry: ServerLogEntry) => console.error(JSON.stringify(entry)));
+  /** A 5xx, logged with its cause (the client hears only the code and message). */
+  const failHard = (c: Context, code: 'unavailable' | 'internal', message: string, cause: unknown, headers: Record<string, string> = {}): Response => {
+    try {
+      log({
+        level: 'error',
+        status: STATUS[code],
+        code,
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        message,
+        cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+      });
+    } catch {
+      // a failing logger must not turn the answer into another error
+    }
+    return fail(c, code, message, headers);
+  };
   const authorize = makeAuthorizer(options.auth);
   const streams = new Set<() => void>();
-  const app = new Hono();
+  const app = new Hono<{ Variables: { logId: string } }>();
 
   if (options.cors !== false) {
     app.use(
@@ -110,13 +150,25 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
 
   app.post(
     '/v1/logs/:logId/events',
+    // The token and the content type are checked before a byte of the body is read
+    // (bodyLimit reads a chunked body to its end).
+    async (c, next) => {
+      const logId = guard(c, 'write');
+      if (typeof logId !== 'string') return logId;
+      const type = c.req.header('Content-Type') ?? '';
+      if (!/^application\/json\s*(;|$)/i.test(type)) {
+        return fail(c, 'unsupported_media_type', `a push must be Content-Type: application/json, not ${type ? `"${type}"` : 'none'}`);
+      }
+      c.set('logId', logId);
+      await next();
+      return undefined;
+    },
     bodyLimit({
       maxSize: maxBytes,
       onError: (c) => fail(c, 'too_large', `the body is over ${maxBytes} bytes: push fewer events at once`),
     }),
     async (c) => {
-      const logId = guard(c, 'write');
-      if (typeof logId !== 'string') return logId;
+      const logId = c.get('logId');
       let body: unknown;
       try {
         body = JSON.parse(await c.req.text());
@@ -133,11 +185,14 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
         const path = issue.path?.map((p) => String(p.key)).join('.') ?? 'body';
         return fail(c, 'invalid', `${path}: ${issue.message}`);
       }
+      const deep = parsed.output.events.findIndex((e) => deeperThan(e.payload, maxDepth) || deeperThan(e.meta, maxDepth));
+      if (deep !== -1) return fail(c, 'invalid', `events.${deep}: payload and meta may nest at most ${maxDepth} levels deep`);
       try {
         return c.json(await storage.push(logId, parsed.output.events));
       } catch (error) {
         if (error instanceof InvalidPushError) return fail(c, 'invalid', error.message);
-        return fail(c, 'unavailable', 'the storage is unavailable; retry later', { 'Retry-After': '1' });
+        if (error instanceof ConflictingPushError) return fail(c, 'conflict', error.message);
+        return failHard(c, 'unavailable', 'the storage is unavailable; retry later', error, { 'Retry-After': '1' });
       }
     },
   );
@@ -151,8 +206,8 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
     if (limit === undefined || limit < 1) return fail(c, 'invalid', `limit must be an integer from 1 to ${maxPull}`);
     try {
       return c.json(await storage.read(logId, after, Math.min(limit, maxPull)));
-    } catch {
-      return fail(c, 'unavailable', 'the storage is unavailable; retry later', { 'Retry-After': '1' });
+    } catch (error) {
+      return failHard(c, 'unavailable', 'the storage is unavailable; retry later', error, { 'Retry-After': '1' });
     }
   });
 
@@ -222,7 +277,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
     if (/^\/v1\/logs\/\/(events|live)$/.test(path)) return fail(c, 'invalid', 'invalid logId: logId must not be empty');
     return fail(c, 'not_found', `no route ${c.req.method} ${path}`);
   });
-  app.onError((_, c) => fail(c, 'internal', 'internal error'));
+  app.onError((error, c) => failHard(c, 'internal', 'internal error', error));
 
   return {
     fetch: async (request) => app.fetch(request),

@@ -1,12 +1,18 @@
-/** An in-memory SyncStorage: for tests and for trying the server out; lost on exit. */
+/**
+ * An in-memory SyncStorage: for tests and for trying the server out; lost on exit. A push
+ * copies every row before it changes anything, so a row that cannot be copied leaves the
+ * log as it was (a commit is stored whole or not at all).
+ */
 import type { PositionedEvent } from '../sync/protocol.ts';
-import { planPush } from './plan.ts';
+import { markerTargets, planPush } from './plan.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
 
 interface MemoryLog {
   events: PositionedEvent[];
   ids: Map<string, number>;
   versions: Map<string, number>;
+  /** Every commit of the log: whether it is a marker commit (plan.ts invariant 5). */
+  commits: Map<string, boolean>;
 }
 
 export function memoryStorage(): SyncStorage {
@@ -14,21 +20,29 @@ export function memoryStorage(): SyncStorage {
   const listeners = new Listeners();
   const log = (logId: string): MemoryLog => {
     let l = logs.get(logId);
-    if (!l) logs.set(logId, (l = { events: [], ids: new Map(), versions: new Map() }));
+    if (!l) logs.set(logId, (l = { events: [], ids: new Map(), versions: new Map(), commits: new Map() }));
     return l;
   };
   return {
     async push(logId, events) {
       const l = log(logId);
-      const existing = new Map<string, number>();
+      const existing = new Map<string, PositionedEvent>();
       for (const e of events) {
         const p = l.ids.get(e.id);
-        if (p !== undefined) existing.set(e.id, p);
+        if (p !== undefined) existing.set(e.id, l.events[p - 1]!);
       }
-      const plan = planPush(events, { head: l.events.length, existing, versions: l.versions });
-      for (const row of plan.rows) {
-        l.events.push(structuredClone(row));
+      const targets = new Map<string, boolean>();
+      for (const commit of markerTargets(events)) {
+        const marker = l.commits.get(commit);
+        if (marker !== undefined) targets.set(commit, marker);
+      }
+      const plan = planPush(events, { head: l.events.length, existing, versions: l.versions, targets });
+      const rows = plan.rows.map((row) => structuredClone(row)); // all copied before anything changes
+      for (const row of rows) {
+        l.events.push(row);
         l.ids.set(row.id, row.position);
+        const marker = row.type === '$undo' || row.type === '$redo';
+        l.commits.set(row.commit, (l.commits.get(row.commit) ?? true) && marker);
       }
       for (const [stream, version] of plan.versions) l.versions.set(stream, version);
       if (plan.rows.length > 0) queueMicrotask(() => listeners.emit(logId, plan.head));

@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import type { WireEvent } from '../sync/protocol.ts';
-import { planPush } from './plan.ts';
+import { markerTargets, planPush } from './plan.ts';
 import { fromRow } from './sqliteStorage.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
 
@@ -36,6 +36,7 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
           PRIMARY KEY (log_id, position));
         ALTER TABLE eventloom_events ADD COLUMN IF NOT EXISTS schema_version integer;
         CREATE UNIQUE INDEX IF NOT EXISTS eventloom_events_by_id ON eventloom_events (log_id, id);
+        CREATE INDEX IF NOT EXISTS eventloom_events_by_commit ON eventloom_events (log_id, commit_id);
         CREATE TABLE IF NOT EXISTS eventloom_streams (
           log_id text NOT NULL, stream text NOT NULL, version bigint NOT NULL, PRIMARY KEY (log_id, stream));
       `);
@@ -92,18 +93,31 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
         await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [logId]);
         const head = await headOf(client, logId);
         const ids = events.map((e) => e.id);
-        const found = await client.query<{ id: string; position: string }>(
-          'SELECT id, position FROM eventloom_events WHERE log_id = $1 AND id = ANY($2::text[])',
+        const found = await client.query(
+          `SELECT position, id, type, payload, stream, client_id, commit_id, time, meta, schema_version FROM eventloom_events
+           WHERE log_id = $1 AND id = ANY($2::text[])`,
           [logId, ids],
         );
-        const existing = new Map(found.rows.map((r) => [r.id, Number(r.position)]));
+        const existing = new Map(found.rows.map((r) => [r.id as string, fromRow(r)]));
+        const named = markerTargets(events);
+        const marked =
+          named.length === 0
+            ? []
+            : (
+                await client.query<{ commit_id: string; marker: boolean }>(
+                  `SELECT commit_id, bool_and(left(type, 1) = '$') AS marker FROM eventloom_events
+                   WHERE log_id = $1 AND commit_id = ANY($2::text[]) GROUP BY commit_id`,
+                  [logId, named],
+                )
+              ).rows;
+        const targets = new Map(marked.map((r) => [r.commit_id, r.marker]));
         const streams = [...new Set(events.map((e) => e.stream))];
         const vrows = await client.query<{ stream: string; version: string }>(
           'SELECT stream, version FROM eventloom_streams WHERE log_id = $1 AND stream = ANY($2::text[])',
           [logId, streams],
         );
         const versions = new Map(vrows.rows.map((r) => [r.stream, Number(r.version)]));
-        const plan = planPush(events, { head, existing, versions });
+        const plan = planPush(events, { head, existing, versions, targets });
         if (plan.rows.length > 0) {
           const col = <K extends keyof (typeof plan.rows)[number]>(k: K) => plan.rows.map((r) => r[k]);
           await client.query(

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PositionedEvent, WireEvent } from '../sync/protocol.ts';
-import { planPush } from './plan.ts';
+import { markerTargets, planPush } from './plan.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
 
 interface Row {
@@ -36,6 +36,7 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
       time REAL NOT NULL, meta TEXT, schema_version INTEGER,
       PRIMARY KEY (log_id, position)) WITHOUT ROWID;
     CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (log_id, id);
+    CREATE INDEX IF NOT EXISTS events_by_commit ON events (log_id, commit_id);
     CREATE TABLE IF NOT EXISTS streams (
       log_id TEXT NOT NULL, stream TEXT NOT NULL, version INTEGER NOT NULL,
       PRIMARY KEY (log_id, stream)) WITHOUT ROWID;
@@ -52,8 +53,12 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
   const q = {
     head: db.prepare<[string], { head: number }>('SELECT head FROM logs WHERE log_id = ?'),
     setHead: db.prepare('INSERT INTO logs (log_id, head) VALUES (?, ?) ON CONFLICT (log_id) DO UPDATE SET head = excluded.head'),
-    byIds: db.prepare<[string, string], { id: string; position: number }>(
-      'SELECT id, position FROM events WHERE log_id = ? AND id IN (SELECT value FROM json_each(?))',
+    byIds: db.prepare<[string, string], Row>(
+      'SELECT position, id, type, payload, stream, client_id, commit_id, time, meta, schema_version FROM events WHERE log_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    targets: db.prepare<[string, string], { commit: string; marker: number }>(
+      `SELECT commit_id AS "commit", MIN(substr(type, 1, 1) = '$') AS marker FROM events
+       WHERE log_id = ? AND commit_id IN (SELECT value FROM json_each(?)) GROUP BY commit_id`,
     ),
     version: db.prepare<[string, string], { version: number }>('SELECT version FROM streams WHERE log_id = ? AND stream = ?'),
     setVersion: db.prepare(
@@ -71,10 +76,12 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
   const push = db.transaction((logId: string, events: readonly WireEvent[]) => {
     const head = q.head.get(logId)?.head ?? 0;
     // One lookup for the whole push (idempotency), not one per event.
-    const existing = new Map(q.byIds.all(logId, JSON.stringify(events.map((e) => e.id))).map((r) => [r.id, r.position]));
+    const existing = new Map(q.byIds.all(logId, JSON.stringify(events.map((e) => e.id))).map((r) => [r.id, fromRow(r)]));
     const versions = new Map<string, number>();
     for (const stream of new Set(events.map((e) => e.stream))) versions.set(stream, q.version.get(logId, stream)?.version ?? 0);
-    const plan = planPush(events, { head, existing, versions });
+    const named = markerTargets(events);
+    const targets = new Map(named.length === 0 ? [] : q.targets.all(logId, JSON.stringify(named)).map((r) => [r.commit, r.marker === 1]));
+    const plan = planPush(events, { head, existing, versions, targets });
     for (const r of plan.rows) {
       q.insert.run(logId, r.position, r.id, r.type, json(r.payload), r.stream, r.clientId, r.commit, r.time, json(r.meta), r.schemaVersion ?? null);
     }

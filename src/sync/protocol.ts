@@ -11,7 +11,7 @@
  *   errors -> 4xx/5xx { error: { code, message } }
  */
 import * as v from 'valibot';
-import { MAX_DEPTH, deeperThan, idSchema, metaSchema, nameSchema } from '../core/limits.ts';
+import { idSchema, metaSchema, nameSchema } from '../core/limits.ts';
 
 export const PROTOCOL_PREFIX = '/v1/logs';
 export const LogIdSchema = v.pipe(
@@ -43,7 +43,6 @@ export const WireEventSchema = v.pipe(
     (e) => !e.type.startsWith('$') || ((e.type === '$undo' || e.type === '$redo') && typeof (e.payload as { commit?: unknown } | null)?.commit === 'string'),
     'types starting with "$" are reserved: only $undo/$redo with payload { commit } are accepted',
   ),
-  v.check((e) => !deeperThan(e.payload, MAX_DEPTH) && !deeperThan(e.meta, MAX_DEPTH), `payload and meta must be at most ${MAX_DEPTH} levels deep`),
 );
 
 export type WireEvent = v.InferOutput<typeof WireEventSchema>;
@@ -86,6 +85,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
+  | 'conflict'
+  | 'unsupported_media_type'
   | 'too_large'
   | 'too_many_requests'
   | 'unavailable'

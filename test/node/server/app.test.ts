@@ -230,7 +230,9 @@ describe('createSyncApp', () => {
           else controller.close();
         },
       });
-      const res = await app.fetch(new Request(`${ORIGIN}/v1/logs/${LOG}/events`, { method: 'POST', body: raw, duplex: 'half' } as RequestInit));
+      const res = await app.fetch(
+        new Request(`${ORIGIN}/v1/logs/${LOG}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: raw, duplex: 'half' } as RequestInit),
+      );
       await expectError(res, 413, 'too_large');
       await expectLogUnchanged();
     });
@@ -625,7 +627,7 @@ describe('startSyncServer over HTTP', () => {
       await onFreshServer((url) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: oversized(bytes) }));
     }
     // streamed, without Content-Length
-    await onFreshServer((url) => fetch(url, { method: 'POST', body: streamedBody(12), duplex: 'half' } as RequestInit));
+    await onFreshServer((url) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamedBody(12), duplex: 'half' } as RequestInit));
   });
 
   // After answering a push early (413 before reading its body), the server must not leave

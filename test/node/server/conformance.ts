@@ -4,7 +4,7 @@
  * cleaned up afterwards.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidPushError } from '../../../src/server/plan.ts';
+import { ConflictingPushError, InvalidPushError } from '../../../src/server/plan.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
 import type { PositionedEvent, PushResult, WireEvent } from '../../../src/sync/protocol.ts';
 
@@ -450,6 +450,82 @@ export function storageConformance(name: string, make: () => Promise<MadeStorage
         const byId = new Map(commits.flat().map((e) => [e.id, e]));
         expect(events).toStrictEqual(events.map((e, i) => positioned(byId.get(e.id)!, i + 1)));
         expect(followed).toStrictEqual(events);
+      });
+    });
+
+    describe('an id names one event for good', () => {
+      it.each([
+        ['payload', { payload: { n: -1 } }],
+        ['type', { type: 'renamed' }],
+        ['stream', { stream: 'elsewhere' }],
+        ['meta', { meta: { by: 'someone else' } }],
+      ])('throws ConflictingPushError for a known id pushed again with another %s; the stored event and the rest of the push stay out', async (_, change) => {
+        const known = wireCommit(1);
+        await storage.push(LOG, known);
+        const fresh = wireCommit(1);
+        const changed = { ...known[0]!, ...change };
+        const error = await storage.push(LOG, [...fresh, changed]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ConflictingPushError);
+        expect((error as Error).message).toContain(known[0]!.id);
+        expect(await readAll()).toStrictEqual({ events: [positioned(known[0]!, 1)], head: 1 });
+      });
+
+      it('answers the same content pushed again with its position, payload and meta compared as data', async () => {
+        const known = wireCommit(2, { payload: { a: 1, nested: { b: [1, 2, { c: 'ü' }] } }, meta: { m: true } });
+        await storage.push(LOG, known);
+        const again = known.map((e) => JSON.parse(JSON.stringify(e)) as WireEvent);
+        expect(await storage.push(LOG, again)).toStrictEqual({ results: landed(known, 1), head: 2 });
+      });
+    });
+
+    describe('markers', () => {
+      it('stores a marker whose target is in the log, or earlier in the same push', async () => {
+        const target = wireCommit(2);
+        await storage.push(LOG, target);
+        const undo = wireEvent({ type: '$undo', payload: { commit: target[0]!.commit } });
+        const fresh = wireCommit(1);
+        const redo = wireEvent({ type: '$redo', payload: { commit: fresh[0]!.commit } });
+        expect(await storage.push(LOG, [undo, ...fresh, redo])).toStrictEqual({ results: landed([undo, ...fresh, redo], 3), head: 5 });
+      });
+
+      it.each([
+        ['a commit the log does not hold', () => 'no-such-commit'],
+        ['a commit later in the same push', (later: WireEvent[]) => later[0]!.commit],
+      ])('throws InvalidPushError for a marker naming %s, and stores nothing', async (_, target) => {
+        const known = wireCommit(1);
+        await storage.push(LOG, known);
+        const later = wireCommit(1);
+        const undo = wireEvent({ type: '$undo', payload: { commit: target(later) } });
+        await expect(storage.push(LOG, [...wireCommit(1), undo, ...later])).rejects.toThrow(InvalidPushError);
+        expect(await readAll()).toStrictEqual({ events: [positioned(known[0]!, 1)], head: 1 });
+      });
+
+      it('throws InvalidPushError for a marker naming a marker, in the log or in the same push', async () => {
+        const app = wireCommit(1);
+        const undo = wireEvent({ type: '$undo', payload: { commit: app[0]!.commit } });
+        await storage.push(LOG, [...app, undo]);
+        await expect(storage.push(LOG, [wireEvent({ type: '$undo', payload: { commit: undo.commit } })])).rejects.toThrow(/marker/);
+        const redo = wireEvent({ type: '$redo', payload: { commit: app[0]!.commit } });
+        await expect(storage.push(LOG, [redo, wireEvent({ type: '$undo', payload: { commit: redo.commit } })])).rejects.toThrow(InvalidPushError);
+        expect((await readAll()).head).toBe(2);
+      });
+    });
+
+    describe('a commit whole or not at all', () => {
+      it('stores nothing of a push whose second event cannot be stored', async () => {
+        const known = wireCommit(1);
+        await storage.push(LOG, known);
+        const commit = wireCommit(2);
+        // Data no storage can keep (a function cannot be copied, a BigInt not serialised): the
+        // push rule accepts it, then storing the second event fails.
+        commit[1] = { ...commit[1]!, payload: { fn: () => 1, big: 1n } };
+        await expect(storage.push(LOG, commit)).rejects.toThrow();
+        expect(await readAll()).toStrictEqual({ events: [positioned(known[0]!, 1)], head: 1 });
+        const retry = wireCommit(2);
+        expect(await storage.push(LOG, retry)).toStrictEqual({ results: landed(retry, 2), head: 3 });
       });
     });
 
