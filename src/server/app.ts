@@ -11,6 +11,7 @@ import * as v from 'valibot';
 import { deeperThan, MAX_DEPTH } from '../core/limits.ts';
 import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../sync/protocol.ts';
 import { makeAuthorizer, type AuthOptions } from './auth.ts';
+import { makeAccess, type AccessOptions } from './openAccess.ts';
 import { ConflictingPushError, InvalidPushError } from './plan.ts';
 import { sqliteStorage } from './sqliteStorage.ts';
 import type { SyncStorage } from './storage.ts';
@@ -43,8 +44,18 @@ export interface SyncAppOptions {
   limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number; maxDepth?: number };
   /** Where 5xx answers are logged with their cause, one entry each; default console.error, one JSON line. */
   log?: (entry: ServerLogEntry) => void;
-  /** Allowed origins for CORS; default '*' (tokens travel in a header, not cookies). */
-  cors?: { origin: string | string[] } | false;
+  /**
+   * Browser origins allowed to call the server (CORS). Default: with auth, any ('*': tokens
+   * travel in a header, not cookies); without auth, loopback origins only, and a request from
+   * any other origin is refused (403). `{ origin }` is the older spelling of `{ origins }`.
+   * `false`: no CORS headers at all.
+   */
+  cors?: { origins: '*' | string[] } | { origin: string | string[] } | false;
+  /**
+   * Without auth, the server answers only requests whose Host is a loopback name (no DNS
+   * rebinding) or one of these. startSyncServer adds the host it listens on.
+   */
+  hosts?: string[];
   /** Live streams send a comment this often so proxies keep them open; default 15 s. */
   heartbeatMs?: number;
 }
@@ -80,6 +91,12 @@ const STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+function corsOrigins(cors: SyncAppOptions['cors']): AccessOptions['origins'] {
+  if (cors === undefined || cors === false) return undefined;
+  const given = 'origins' in cors ? cors.origins : cors.origin;
+  return given === '*' ? '*' : typeof given === 'string' ? [given] : given;
+}
 
 function fail(c: Context, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
   // An error answer to a push may come before its body was read: close the connection so
@@ -117,11 +134,18 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   const streams = new Set<() => void>();
   const app = new Hono<{ Variables: { logId: string } }>();
 
+  const access = makeAccess({ auth: options.auth !== undefined, origins: corsOrigins(options.cors), hosts: options.hosts });
+  app.use('*', async (c, next) => {
+    const why = access.refusal({ hostname: new URL(c.req.url).hostname, origin: c.req.header('Origin') });
+    if (why !== undefined) return fail(c, 'forbidden', why);
+    await next();
+    return undefined;
+  });
   if (options.cors !== false) {
     app.use(
       '*',
       cors({
-        origin: options.cors?.origin ?? '*',
+        origin: (origin) => access.allowOrigin(origin) ?? null,
         allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
         allowMethods: ['GET', 'POST', 'OPTIONS'],
         exposeHeaders: ['Retry-After'],

@@ -22,8 +22,10 @@ export interface RunningSyncServer {
 export async function startSyncServer(options: StartSyncServerOptions = {}): Promise<RunningSyncServer> {
   const ownStorage = options.storage === undefined;
   const storage: SyncStorage = options.storage ?? sqliteStorage({ path: DEFAULT_DB_PATH });
-  const app = createSyncApp({ ...options, storage });
   const host = options.host ?? '127.0.0.1';
+  // The name it listens on is one its clients use (a wildcard address names no host).
+  const listened = host === '0.0.0.0' || host === '::' ? [] : [host.replace(/^\[(.*)\]$/, '$1')];
+  const app = createSyncApp({ ...options, storage, hosts: [...(options.hosts ?? []), ...listened] });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, () => resolve(s));
     s.once('error', reject);

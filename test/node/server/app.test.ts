@@ -14,7 +14,7 @@ import type { SyncStorage } from '../../../src/server/storage.ts';
 import type { EventsResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
 import { positioned, wireCommit, wireEvent } from './conformance.ts';
 
-const ORIGIN = 'http://sync.test';
+const ORIGIN = 'http://127.0.0.1:8787';
 const LOG = 'todo-list';
 
 function request(app: SyncApp, method: string, path: string, init: { body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {}) {
@@ -436,18 +436,22 @@ describe('createSyncApp', () => {
   });
 
   describe('CORS', () => {
-    it('answers a preflight with Access-Control-Allow-Origin and allows Authorization, even with auth on', async () => {
-      for (const target of [app, make({ auth: { tokens: { t: { logs: '*', access: 'write' } } } })]) {
+    it('answers a preflight with Access-Control-Allow-Origin and allows Authorization: open from a loopback origin, with auth from any', async () => {
+      const cases: [SyncApp, string][] = [
+        [app, 'http://localhost:5173'],
+        [make({ auth: { tokens: { t: { logs: '*', access: 'write' } } } }), 'https://app.example'],
+      ];
+      for (const [target, origin] of cases) {
         const res = await request(target, 'OPTIONS', `/v1/logs/${LOG}/events`, {
           headers: {
-            Origin: 'https://app.example',
+            Origin: origin,
             'Access-Control-Request-Method': 'POST',
             'Access-Control-Request-Headers': 'authorization, content-type',
           },
         });
         expect(res.status).toBeGreaterThanOrEqual(200);
         expect(res.status).toBeLessThan(300);
-        expect(['*', 'https://app.example']).toContain(res.headers.get('Access-Control-Allow-Origin'));
+        expect(['*', origin]).toContain(res.headers.get('Access-Control-Allow-Origin'));
         expect(res.headers.get('Access-Control-Allow-Headers')?.toLowerCase()).toMatch(/(^|[ ,])authorization([ ,]|$)/);
         expect(res.headers.get('Access-Control-Allow-Methods')).toMatch(/POST/);
       }
@@ -455,7 +459,7 @@ describe('createSyncApp', () => {
     });
 
     it('puts Access-Control-Allow-Origin on answers and on errors, so a browser can read them', async () => {
-      const ok = await request(app, 'GET', `/v1/logs/${LOG}/events`, { headers: { Origin: 'https://app.example' } });
+      const ok = await request(app, 'GET', `/v1/logs/${LOG}/events`, { headers: { Origin: 'http://127.0.0.1:5173' } });
       expect(ok.status).toBe(200);
       expect(ok.headers.get('Access-Control-Allow-Origin')).toBeTruthy();
       const secured = make({ auth: { tokens: { t: { logs: '*', access: 'write' } } } });
@@ -656,7 +660,7 @@ describe('startSyncServer over HTTP', () => {
       });
     try {
       const big = oversized(2 * 1024 * 1024);
-      socket.write(`POST /v1/logs/${LOG}/events HTTP/1.1\r\nHost: sync.test\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(big)}\r\n\r\n`);
+      socket.write(`POST /v1/logs/${LOG}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(big)}\r\n\r\n`);
       socket.write(big);
       await until(() => received.includes('too_large') || closed);
       expect(received).toMatch(/^HTTP\/1\.1 413/);

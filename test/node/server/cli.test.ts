@@ -18,7 +18,7 @@ describe('CORS configuration', () => {
     const app = createSyncApp({ storage: memoryStorage(), cors: { origin: ['https://app.example'] } });
     const ask = (origin: string) =>
       app.fetch(
-        new Request('http://sync.test/v1/logs/x/events', {
+        new Request('http://127.0.0.1:8787/v1/logs/x/events', {
           method: 'OPTIONS',
           headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
         }),
@@ -28,8 +28,8 @@ describe('CORS configuration', () => {
   });
 
   it('sends no CORS headers when turned off', async () => {
-    const app = createSyncApp({ storage: memoryStorage(), cors: false });
-    const res = await app.fetch(new Request('http://sync.test/v1/logs/x/events', { headers: { Origin: 'https://app.example' } }));
+    const app = createSyncApp({ storage: memoryStorage(), cors: false, auth: { tokens: { t: { logs: '*', access: 'read' } } } });
+    const res = await app.fetch(new Request('http://127.0.0.1:8787/v1/logs/x/events', { headers: { Origin: 'https://app.example', Authorization: 'Bearer t' } }));
     expect(res.status).toBe(200);
     expect(res.headers.get('Access-Control-Allow-Origin')).toBeNull();
   });

@@ -9,7 +9,7 @@ import { memoryStorage } from '../../../src/server/memoryStorage.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
 import { positioned, wireCommit, wireEvent } from './conformance.ts';
 
-const ORIGIN = 'http://sync.test';
+const ORIGIN = 'http://127.0.0.1:8787';
 const LOG = 'hostile';
 const EVENTS = `${ORIGIN}/v1/logs/${LOG}/events`;
 
@@ -151,6 +151,75 @@ describe('5xx answers are logged with their cause', () => {
       broken.close();
     } finally {
       spy.mockRestore();
+    }
+  });
+});
+
+describe('the open server on a laptop (no auth)', () => {
+  const evil = 'https://evil.example';
+
+  it('refuses a request from a foreign origin with 403 and stores nothing; a loopback origin is served', async () => {
+    const refused = await push(app, { events: [wireEvent()] }, { 'Content-Type': 'application/json', Origin: evil });
+    expect(await errorOf(refused)).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(refused.headers.get('Access-Control-Allow-Origin')).toBeNull();
+    const read = await app.fetch(new Request(`${EVENTS}?after=0`, { headers: { Origin: evil } }));
+    expect(read.status).toBe(403);
+    const preflight = await app.fetch(
+      new Request(EVENTS, { method: 'OPTIONS', headers: { Origin: evil, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } }),
+    );
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBeNull();
+    expect(await storage.head(LOG)).toBe(0);
+    for (const origin of ['http://localhost:5173', 'http://127.0.0.1:4173', 'http://[::1]:3000', 'http://app.localhost']) {
+      const ok = await push(app, { events: [wireEvent()] }, { 'Content-Type': 'application/json', Origin: origin });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('Access-Control-Allow-Origin')).toBe(origin);
+    }
+  });
+
+  it('serves the origins it is configured with, besides loopback ones', async () => {
+    const configured = createSyncApp({ storage, cors: { origins: ['https://app.example'] } });
+    expect((await push(configured, { events: [wireEvent()] }, { 'Content-Type': 'application/json', Origin: 'https://app.example' })).status).toBe(200);
+    expect((await push(configured, { events: [wireEvent()] }, { 'Content-Type': 'application/json', Origin: evil })).status).toBe(403);
+    configured.close();
+  });
+
+  it('with auth, takes any origin (tokens travel in a header) and any host', async () => {
+    const secured = createSyncApp({ storage, auth: { tokens: { t: { logs: '*', access: 'write' } } } });
+    const response = await secured.fetch(
+      new Request(`http://sync.example.com/v1/logs/${LOG}/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: evil, Authorization: 'Bearer t' },
+        body: JSON.stringify({ events: [wireEvent()] }),
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    secured.close();
+  });
+
+  it('answers, over real HTTP, only requests whose Host is a loopback name or its configured host (no DNS rebinding)', async () => {
+    const { startSyncServer } = await import('../../../src/server/startSyncServer.ts');
+    const { request: httpRequest } = await import('node:http');
+    const server = await startSyncServer({ port: 0, storage, warn: () => undefined, hosts: ['devbox.lan'] });
+    const { port } = new URL(server.url);
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/logs/${LOG}/events`, headers: { Host: host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await get('evil.example')).toBe(403);
+      expect(await get(`evil.example:${port}`)).toBe(403);
+      expect(await get(`127.0.0.1:${port}`)).toBe(200);
+      expect(await get(`localhost:${port}`)).toBe(200);
+      expect(await get(`[::1]:${port}`)).toBe(200);
+      expect(await get(`devbox.lan:${port}`)).toBe(200);
+    } finally {
+      await server.close();
     }
   });
 });

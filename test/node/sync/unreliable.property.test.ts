@@ -94,7 +94,7 @@ describe('the sync loop against an unreliable server with random limits', () => 
           const made: { replica: number; events: StoredEvent[] }[] = [];
           try {
             for (let i = 0; i < n; i++) {
-              stores.push(await createStore({ name: dbName('unreliable'), projections: { todos }, snapshotEvery: 3, sync: { url: 'http://sync.test', logId, live: false, fetch: transport } }));
+              stores.push(await createStore({ name: dbName('unreliable'), projections: { todos }, snapshotEvery: 3, sync: { url: 'http://localhost:8787', logId, live: false, fetch: transport } }));
             }
             for (const c of script) {
               if (c.kind === 'sync') {
@@ -116,7 +116,7 @@ describe('the sync loop against an unreliable server with random limits', () => 
 
             const log: { id: string; position: number }[] = [];
             for (let after = 0; ; ) {
-              const page = (await (await app.fetch(new Request(`http://sync.test/v1/logs/${logId}/events?after=${after}`))).json()) as { events: StoredEvent[]; head: number };
+              const page = (await (await app.fetch(new Request(`http://localhost:8787/v1/logs/${logId}/events?after=${after}`))).json()) as { events: StoredEvent[]; head: number };
               log.push(...page.events.map((e) => ({ id: e.id, position: e.position })));
               after = log.length;
               if (after >= page.head) break;
