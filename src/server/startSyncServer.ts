@@ -35,7 +35,7 @@ export async function startSyncServer(options: StartSyncServerOptions = {}): Pro
   if (!options.auth) {
     (options.warn ?? console.warn)(
       `\n  ⚠ Eventloom sync server at ${url} is OPEN: no auth configured, anyone who can reach it can read and write every log.\n` +
-        `    Pass auth: { tokens } (CLI: --token <token>:<logs|*>:<read|write>) before exposing it.\n`,
+        `    It answers only loopback hosts and origins. Pass auth: { tokens } (CLI: --token <token>:<logs|*>:<read|write>) before exposing it.\n`,
     );
   }
   let closing: Promise<void> | undefined;
