@@ -39,9 +39,10 @@ export interface SyncAppOptions {
   auth?: AuthOptions;
   /**
    * maxDepth: how deep payload and meta may nest (default 64, as append() allows); deeper
-   * is a 400 (a store refuses such events at append(), src/core/limits.ts).
+   * is a 400 (a store refuses such events at append(), src/core/limits.ts). bodyTimeoutMs:
+   * how long a push's body may take to arrive (default 30 s); slower is a 408.
    */
-  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number; maxDepth?: number };
+  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number; maxDepth?: number; bodyTimeoutMs?: number };
   /** Where 5xx answers are logged with their cause, one entry each; default console.error, one JSON line. */
   log?: (entry: ServerLogEntry) => void;
   /**
@@ -84,6 +85,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  timeout: 408,
   conflict: 409,
   unsupported_media_type: 415,
   too_large: 413,
@@ -111,6 +113,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   const maxBytes = options.limits?.maxBodyBytes ?? 1024 * 1024;
   const maxPull = options.limits?.maxPullLimit ?? 1000;
   const maxDepth = options.limits?.maxDepth ?? MAX_DEPTH;
+  const bodyTimeoutMs = options.limits?.bodyTimeoutMs ?? 30_000;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const log = options.log ?? ((entry: ServerLogEntry) => console.error(JSON.stringify(entry)));
   /** A 5xx, logged with its cause (the client hears only the code and message). */
@@ -132,7 +135,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   };
   const authorize = makeAuthorizer(options.auth);
   const streams = new Set<() => void>();
-  const app = new Hono<{ Variables: { logId: string } }>();
+  const app = new Hono<{ Variables: { logId: string; answered: { late: boolean } } }>();
 
   const access = makeAccess({ auth: options.auth !== undefined, origins: corsOrigins(options.cors), hosts: options.hosts });
   app.use('*', async (c, next) => {
@@ -184,7 +187,20 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
         return fail(c, 'unsupported_media_type', `a push must be Content-Type: application/json, not ${type ? `"${type}"` : 'none'}`);
       }
       c.set('logId', logId);
-      await next();
+      // A body that trickles in (a slow-loris upload) holds a connection for no more than this;
+      // the push it carried is then never stored, even if the body arrives after all.
+      const answered = { late: false };
+      c.set('answered', answered);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), bodyTimeoutMs)));
+      try {
+        if ((await Promise.race([next(), late])) === 'late') {
+          answered.late = true;
+          return fail(c, 'timeout', `the body did not arrive within ${bodyTimeoutMs} ms`);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
       return undefined;
     },
     bodyLimit({
@@ -211,6 +227,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
       }
       const deep = parsed.output.events.findIndex((e) => deeperThan(e.payload, maxDepth) || deeperThan(e.meta, maxDepth));
       if (deep !== -1) return fail(c, 'invalid', `events.${deep}: payload and meta may nest at most ${maxDepth} levels deep`);
+      if (c.get('answered').late) return fail(c, 'timeout', 'the body came too late');
       try {
         return c.json(await storage.push(logId, parsed.output.events));
       } catch (error) {

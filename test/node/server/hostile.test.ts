@@ -223,3 +223,31 @@ describe('the open server on a laptop (no auth)', () => {
     }
   });
 });
+
+describe('a body that trickles in', () => {
+  it('gets a 408 after limits.bodyTimeoutMs, and its push is not stored even if the body arrives later', async () => {
+    const slow = createSyncApp({ storage, limits: { bodyTimeoutMs: 100 } });
+    const body = JSON.stringify({ events: [wireEvent()] });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const trickle = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode(body.slice(0, 10)));
+        await held;
+        controller.enqueue(new TextEncoder().encode(body.slice(10)));
+        controller.close();
+      },
+    });
+    const response = await within(
+      slow.fetch(new Request(EVENTS, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: trickle, duplex: 'half' } as RequestInit)),
+      2_000,
+    );
+    expect(await errorOf(response)).toMatchObject({ status: 408, code: 'timeout' });
+    release();
+    // Whatever the handler does with the late body, nothing lands.
+    const after = await push(slow, { events: [wireEvent()] });
+    expect(after.status).toBe(200);
+    expect(await storage.head(LOG)).toBe(1);
+    slow.close();
+  });
+});
