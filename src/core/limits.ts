@@ -33,11 +33,11 @@ export const textSchema = (what: string, max: number) =>
 export const nameSchema = (what: string) => textSchema(what, MAX_NAME);
 export const idSchema = (what: string) => textSchema(what, MAX_ID);
 
-/** A JSON object (not an array, which v.record would turn into one). */
-export const metaSchema = v.pipe(
-  v.custom<Record<string, unknown>>((m) => typeof m === 'object' && m !== null && !Array.isArray(m), 'meta must be an object'),
-  v.record(v.string(), v.unknown(), 'meta must be an object'),
-);
+/**
+ * A JSON object (not an array). Checked, not rebuilt: a copy made key by key (as v.record
+ * does) would turn a `__proto__` key into the copy's prototype and lose it.
+ */
+export const metaSchema = v.custom<Record<string, unknown>>((m) => typeof m === 'object' && m !== null && !Array.isArray(m), 'meta must be an object');
 
 /** Whether `value` (JSON-like data) is nested deeper than `max` levels (invariant 2). */
 export function deeperThan(value: unknown, max: number): boolean {

@@ -11,6 +11,7 @@ import * as v from 'valibot';
 import { deeperThan, MAX_DEPTH } from '../core/limits.ts';
 import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../sync/protocol.ts';
 import { makeAuthorizer, type AuthOptions } from './auth.ts';
+import { LiveHub, type LiveLimits } from './live.ts';
 import { makeAccess, type AccessOptions } from './openAccess.ts';
 import { ConflictingPushError, InvalidPushError } from './plan.ts';
 import { sqliteStorage } from './sqliteStorage.ts';
@@ -42,7 +43,7 @@ export interface SyncAppOptions {
    * is a 400 (a store refuses such events at append(), src/core/limits.ts). bodyTimeoutMs:
    * how long a push's body may take to arrive (default 30 s); slower is a 408.
    */
-  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number; maxDepth?: number; bodyTimeoutMs?: number };
+  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number; maxDepth?: number; bodyTimeoutMs?: number } & LiveLimits;
   /** Where 5xx answers are logged with their cause, one entry each; default console.error, one JSON line. */
   log?: (entry: ServerLogEntry) => void;
   /**
@@ -115,6 +116,8 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   const maxDepth = options.limits?.maxDepth ?? MAX_DEPTH;
   const bodyTimeoutMs = options.limits?.bodyTimeoutMs ?? 30_000;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const live = new LiveHub(storage, { maxPull, limits: options.limits ?? {} });
+  const stallMs = options.limits?.liveStallMs ?? 30_000;
   const log = options.log ?? ((entry: ServerLogEntry) => console.error(JSON.stringify(entry)));
   /** A 5xx, logged with its cause (the client hears only the code and message). */
   const failHard = (c: Context, code: 'unavailable' | 'internal', message: string, cause: unknown, headers: Record<string, string> = {}): Response => {
@@ -257,6 +260,12 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
     if (typeof logId !== 'string') return logId;
     const after = nonNegativeInt(c.req.query('after') ?? c.req.header('Last-Event-ID'), 0);
     if (after === undefined) return fail(c, 'invalid', 'after must be a non-negative integer');
+    const token = c.req.header('Authorization') ?? '';
+    const admitted = live.admit(token);
+    if (admitted === 'instance') return fail(c, 'unavailable', 'this server has as many live streams as it takes; retry later', { 'Retry-After': '5' });
+    if (admitted === 'token') return fail(c, 'too_many_requests', 'this token has as many live streams open as it may; close one, or retry later', { 'Retry-After': '5' });
+    // On Node (startSyncServer) the response, so a stalled subscriber's connection can be cut.
+    const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
     return streamSSE(c, async (stream) => {
       let cursor = after;
       let wake: (() => void) | undefined;
@@ -270,19 +279,29 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
         open = false;
         wake?.();
       };
-      const unsubscribe = storage.subscribe(logId, poke);
+      const unsubscribe = live.subscribe(logId, poke);
       streams.add(end);
       stream.onAbort(end);
+      /** Writes, or drops a subscriber that has not taken what it was sent within liveStallMs. */
+      const send = async (write: Promise<unknown>): Promise<void> => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), stallMs)));
+        const outcome = await Promise.race([write, stalled]).finally(() => clearTimeout(timer));
+        if (outcome !== 'stalled') return;
+        open = false;
+        stream.abort();
+        outgoing?.destroy();
+      };
       try {
-        await stream.writeSSE({ event: 'head', data: JSON.stringify({ head: await storage.head(logId) }) });
+        await send(stream.writeSSE({ event: 'head', data: JSON.stringify({ head: await storage.head(logId) }) }));
         while (open && !stream.aborted) {
           if (dirty) {
             dirty = false;
-            const page = await storage.read(logId, cursor, maxPull);
-            if (page.events.length > 0) {
-              cursor = page.events[page.events.length - 1]!.position;
-              dirty = page.events.length === maxPull || cursor < page.head;
-              await stream.writeSSE({ event: 'events', id: String(cursor), data: JSON.stringify(page) });
+            const page = await live.page(logId, cursor);
+            if (page.count > 0) {
+              cursor = page.last;
+              dirty = cursor < page.head;
+              await send(stream.writeSSE({ event: 'events', id: String(cursor), data: page.data }));
               continue;
             }
           }
@@ -296,7 +315,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
           });
           wake = undefined;
           if (timedOut && open) {
-            await stream.write(': ping\n\n');
+            await send(stream.write(': ping\n\n'));
             dirty = true; // and look again, in case a notification was lost
           }
         }
@@ -305,6 +324,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
       } finally {
         unsubscribe();
         streams.delete(end);
+        live.release(token);
       }
     });
   });

@@ -94,7 +94,12 @@ describe.each(storages)('JSON round trip through the server on %s storage', (_, 
         );
         expect(again.status).toBe(200);
       }),
-      { numRuns: RUNS },
+      {
+        numRuns: RUNS,
+        // Found by this property: valibot's record schema rebuilt meta key by key, and a
+        // `__proto__` key became the copy's prototype (the key was lost).
+        examples: [[0, JSON.parse('{"__proto__":{"x":1}}') as Record<string, null>]],
+      },
     );
     app.close();
   }, 120_000);
