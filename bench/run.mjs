@@ -24,7 +24,7 @@ import { gzipSync } from 'node:zlib';
 import { build, runnerImport } from 'vite';
 import { chromium } from 'playwright';
 import { makeEvents, wireOf } from './page/data.js';
-import { sqliteCase, postgresCase, startPostgres } from './node/server-push.mjs';
+import { sqliteCase, sqliteConcurrentCase, postgresCase, startPostgres } from './node/server-push.mjs';
 import { machineBusy, ownTreeBusy } from './load.mjs';
 
 const execFile = promisify(execFileCb);
@@ -499,7 +499,10 @@ if (BROWSER_GROUPS.some(want)) await step('browser', () => browserCases(machine)
 await step('sqlite', async () => {
   const r = await sqliteCase({ server: await serverModule(), count: C.pushEvents, runs: RUNS, log });
   addCase({ name: 'server.push.sqlite', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
-    baselineLabel: 'better-sqlite3 insert of the same rows, one transaction', extra: { events: C.pushEvents, batch: 1000, betterSqlite3: require('better-sqlite3/package.json').version } });
+    baselineLabel: 'better-sqlite3 insert of the same rows, one transaction (both synchronous=FULL)', extra: { events: C.pushEvents, batch: 1000, durability: 'synchronous=FULL', betterSqlite3: require('better-sqlite3/package.json').version } });
+  const c = await sqliteConcurrentCase({ server: await serverModule(), count: C.pushEvents, runs: RUNS, log });
+  addCase({ name: 'server.push.sqlite.concurrent16', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, c.toolkit), baseline: perSecond(C.pushEvents, c.baseline),
+    baselineLabel: 'better-sqlite3, the same 100-event batches, one synchronous=FULL transaction each, one after another (no HTTP)', extra: { events: C.pushEvents, batch: 100, pushers: 16, durability: 'synchronous=FULL' } });
 });
 await step('postgres', async () => {
   const pg = await startPostgres(log);
@@ -525,7 +528,7 @@ machine.wallSeconds = Math.round((Date.now() - started) / 1000);
 
 // ---- report ----------------------------------------------------------------------------------
 const order = ['append.bulk1000', 'append.bulk100', 'append.single.p50', 'append.concurrent', 'boot.100k', 'boot.100k.vsRaw', 'undo.100k', 'stateAt.100k',
-  'sync.pull.100k', 'server.push.sqlite', 'server.push.postgres', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
+  'sync.pull.100k', 'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
   'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.boot'];
 results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 const cell = (s) => (s.n > 1 ? `${fmtNum(s.median)} (${fmtNum(s.min)}–${fmtNum(s.max)})` : fmtNum(s.median));

@@ -1,6 +1,9 @@
 // server.push.sqlite / server.push.postgres: HTTP push throughput of the reference server
 // (startSyncServer, batches of 1000 events, sequential, like one busy client) against a
-// direct insert of the same rows into the same table layout (one transaction).
+// direct insert of the same rows into the same table layout (one transaction), both with
+// full durability (SQLite synchronous=FULL: a push answered survives an OS crash).
+// server.push.sqlite.concurrent16: 16 clients pushing batches of 100 events at once into one
+// log, against the same rows inserted in one transaction per batch, one after another.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,15 +66,7 @@ export async function sqliteCase({ server, count, runs, log }) {
       }
     };
     const baselineRun = async (run) => {
-      const db = new Database(join(dir, `raw-${run}.db`));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(`CREATE TABLE events (
-        log_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
-        payload TEXT, stream TEXT NOT NULL, client_id TEXT NOT NULL, commit_id TEXT NOT NULL,
-        time REAL NOT NULL, meta TEXT, PRIMARY KEY (log_id, position)) WITHOUT ROWID;
-        CREATE UNIQUE INDEX events_by_id ON events (log_id, id);`);
-      const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const { db, insert } = rawDb(Database, join(dir, `raw-${run}.db`));
       const t0 = performance.now();
       db.transaction(() => {
         for (const r of rows) insert.run('bench', ...r);
@@ -81,6 +76,77 @@ export async function sqliteCase({ server, count, runs, log }) {
       return ms;
     };
     await interleave('server.push.sqlite', { runs, count, log, toolkitRun, baselineRun, toolkit, baseline });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { toolkit, baseline };
+}
+
+/** The storage's table layout, durable as the server's (WAL, synchronous=FULL). */
+function rawDb(Database, path) {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE events (
+    log_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+    payload TEXT, stream TEXT NOT NULL, client_id TEXT NOT NULL, commit_id TEXT NOT NULL,
+    time REAL NOT NULL, meta TEXT, PRIMARY KEY (log_id, position)) WITHOUT ROWID;
+    CREATE UNIQUE INDEX events_by_id ON events (log_id, id);`);
+  return { db, insert: db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)') };
+}
+
+const PUSHERS = 16;
+const SMALL_BATCH = 100;
+
+export async function sqliteConcurrentCase({ server, count, runs, log }) {
+  const Database = require('better-sqlite3');
+  const dir = await mkdtemp(join(tmpdir(), 'eventloom-bench-sqlite16-'));
+  const events = makeEvents(count, 13);
+  const wire = wireOf(events);
+  const rows = rowsOf(events);
+  const batches = [];
+  for (let i = 0; i < wire.length; i += SMALL_BATCH) batches.push(i);
+  const toolkit = [];
+  const baseline = [];
+  try {
+    const toolkitRun = async (run) => {
+      const storage = server.sqliteStorage({ path: join(dir, `toolkit-${run}.db`) });
+      const s = await server.startSyncServer({ port: 0, storage, warn: () => {} });
+      try {
+        let next = 0;
+        const t0 = performance.now();
+        await Promise.all(
+          Array.from({ length: PUSHERS }, async () => {
+            while (next < batches.length) {
+              const i = batches[next++];
+              const response = await fetch(`${s.url}/v1/logs/bench/events`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ events: wire.slice(i, i + SMALL_BATCH) }),
+              });
+              if (!response.ok) throw new Error(`push: ${response.status} ${await response.text()}`);
+              await response.json();
+            }
+          }),
+        );
+        return performance.now() - t0;
+      } finally {
+        await s.close();
+        await storage.close();
+      }
+    };
+    const baselineRun = async (run) => {
+      const { db, insert } = rawDb(Database, join(dir, `raw-${run}.db`));
+      const commit = db.transaction((from) => {
+        for (const r of rows.slice(from, from + SMALL_BATCH)) insert.run('bench', ...r);
+      });
+      const t0 = performance.now();
+      for (const i of batches) commit(i);
+      const ms = performance.now() - t0;
+      db.close();
+      return ms;
+    };
+    await interleave('server.push.sqlite.concurrent16', { runs, count, log, toolkitRun, baselineRun, toolkit, baseline });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

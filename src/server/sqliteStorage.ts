@@ -1,6 +1,13 @@
 /**
  * The embedded default: one SQLite file through better-sqlite3 (WAL). One server process
  * per file: live subscribers hear of pushes made through this process only.
+ *
+ * Invariants:
+ * 1. A push answered is on disk: `synchronous = FULL` syncs the WAL at every commit, so it
+ *    survives an OS crash or a power cut, not just a crash of the process.
+ * 2. Group commit: the pushes that arrive while the event loop is busy (say, syncing the
+ *    previous commit) are written in one transaction, each in its own savepoint, so one
+ *    push's failure takes nothing from the others and one sync serves them all.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -26,7 +33,7 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.exec(`
     CREATE TABLE IF NOT EXISTS logs (log_id TEXT PRIMARY KEY, head INTEGER NOT NULL) WITHOUT ROWID;
@@ -90,10 +97,39 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
     return plan;
   });
 
+  // Invariant 2: a push inside the batch's transaction runs as a savepoint (better-sqlite3
+  // nests transaction functions so); its failure rolls back only itself.
+  type Queued = { logId: string; events: readonly WireEvent[]; resolve: (plan: ReturnType<typeof push>) => void; reject: (error: unknown) => void };
+  let queue: Queued[] = [];
+  const commitAll = db.transaction((batch: Queued[]) =>
+    batch.map((p) => {
+      try {
+        return { plan: push(p.logId, p.events) };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    let outcomes: ReturnType<typeof commitAll>;
+    try {
+      outcomes = commitAll.immediate(batch);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, i) => ('plan' in outcome ? batch[i]!.resolve(outcome.plan!) : batch[i]!.reject(outcome.error)));
+  };
+
   let closed = false;
   return {
     async push(logId, events) {
-      const plan = push.immediate(logId, events);
+      const plan = await new Promise<ReturnType<typeof push>>((resolve, reject) => {
+        queue.push({ logId, events, resolve, reject });
+        if (queue.length === 1) setImmediate(flush);
+      });
       if (plan.rows.length > 0) queueMicrotask(() => listeners.emit(logId, plan.head));
       return { results: plan.results, head: plan.head };
     },

@@ -385,6 +385,29 @@ export function storageConformance(name: string, make: () => Promise<MadeStorage
     });
 
     describe('concurrency', () => {
+      it('keeps concurrent pushes apart: an invalid or conflicting one fails alone, the others land in full', async () => {
+        const known = wireCommit(1);
+        await storage.push(LOG, known);
+        const good = Array.from({ length: 6 }, () => wireCommit(2));
+        const invalid = [wireEvent({ type: '$undo', payload: { commit: 'nowhere' } })];
+        const conflicting = [{ ...known[0]!, payload: { changed: true } }];
+        const outcomes = await Promise.allSettled([
+          ...good.slice(0, 3).map((c) => storage.push(LOG, c)),
+          storage.push(LOG, invalid),
+          storage.push(LOG, conflicting),
+          ...good.slice(3).map((c) => storage.push(LOG, c)),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        const { events, head } = await readAll();
+        expect(head).toBe(13);
+        expect(events.map((e) => e.position)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+        expect(new Set(events.map((e) => e.id))).toEqual(new Set([...known, ...good.flat()].map((e) => e.id)));
+        for (const commit of good) {
+          const at = events.findIndex((e) => e.id === commit[0]!.id);
+          expect(events[at + 1]!.id).toBe(commit[1]!.id);
+        }
+      });
+
       it('gives 30 concurrent pushes unique gap-free positions, and no read shows a hole while they run', async () => {
         const commits = Array.from({ length: 30 }, (_, i) =>
           wireCommit(1 + (i % 3), { clientId: `client-${i % 5}`, stream: `s${i % 4}` }),
@@ -401,11 +424,15 @@ export function storageConformance(name: string, make: () => Promise<MadeStorage
           if (last && page.head < last.position) problems.push(`read after ${after}: head ${page.head} < ${last.position}`);
         };
 
+        // Readers yield to the event loop between reads, as clients over a network do (a
+        // storage may commit pushes in the loop's next turn: sqliteStorage's group commit).
+        const turn = () => new Promise((resolve) => setImmediate(resolve));
         // a client pulling after its cursor: it must end up with every event, each once
         const followed: PositionedEvent[] = [];
         const follower = async () => {
           let cursor = 0;
           for (let i = 0; i < 20_000 && !done; i++) {
+            await turn();
             const page = await storage.read(LOG, cursor, 7);
             check(cursor, page);
             followed.push(...page.events);
@@ -423,6 +450,7 @@ export function storageConformance(name: string, make: () => Promise<MadeStorage
         const scanner = async (fromMiddle: boolean) => {
           let seenHead = 0;
           for (let i = 0; i < 20_000 && !done; i++) {
+            await turn();
             const after = fromMiddle ? Math.floor(seenHead / 2) : 0;
             const page = await storage.read(LOG, after, 1000);
             check(after, page);
