@@ -29,7 +29,7 @@ export type TokenSource = () => string | Promise<string>;
 
 export interface SyncHost {
   /** The pending commits and the confirmed head they follow, read together. */
-  pendingWire(): Promise<{ confirmed: number; commits: WireEvent[][] }>;
+  pushable(): Promise<{ confirmed: number; commits: WireEvent[][] }>;
   confirmedHead(): Promise<number>;
   integrate(input: IntegrateInput): Promise<IntegrateResult>;
   setSync(patch: Pick<StoreStatus, 'sync'> & Partial<Pick<StoreStatus, 'lastSyncedAt' | 'lastError'>>): void;
@@ -303,7 +303,7 @@ export class Syncer {
    */
   async #push(): Promise<void> {
     // The pending commits all lie after `confirmed` on the server (http.ts push()).
-    const { confirmed, commits } = await this.#host.pendingWire();
+    const { confirmed, commits } = await this.#host.pushable();
     let limit = this.#options.maxEventsPerPush;
     let maxCommits = Infinity;
     let i = 0;

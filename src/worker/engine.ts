@@ -473,7 +473,7 @@ export class Engine implements EngineApi {
 
   #syncHost(): SyncHost {
     return {
-      pendingWire: () => readPushable(this.#db),
+      pushable: () => readPushable(this.#db),
       confirmedHead: () => readConfirmedHeadNow(this.#db),
       integrate: async (input: IntegrateInput) =>
         ((await this.#submit({ kind: 'integrate', input })) as { integrated: IntegrateResult }).integrated,
