@@ -32,25 +32,25 @@ async function interleave(name, { runs, count, log, toolkitRun, baselineRun, too
   }
 }
 
-async function pushAll(url, logId, events) {
-  const wire = wireOf(events);
-  const t0 = performance.now();
-  for (let i = 0; i < wire.length; i += BATCH) {
-    const response = await fetch(`${url}/v1/logs/${logId}/events`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ events: wire.slice(i, i + BATCH) }),
-    });
-    const body = await response.json();
-    if (!response.ok || body.head !== Math.min(i + BATCH, wire.length)) throw new Error(`push: ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
-  }
-  return performance.now() - t0;
+async function pushBatch(url, events) {
+  const response = await fetch(`${url}/v1/logs/bench/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ events }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`push: ${response.status} ${JSON.stringify(body).slice(0, 200)}`);
 }
 
-export async function sqliteCase({ server, count, runs, log }) {
+/**
+ * A SQLite case: `push(url, wire)` against a started server on a fresh file (the toolkit), and
+ * `insert(db, insert, rows)` into a fresh file of the same layout (the baseline), interleaved.
+ */
+async function sqliteBench(name, { server, count, runs, log, seed, push, insert }) {
   const Database = require('better-sqlite3');
   const dir = await mkdtemp(join(tmpdir(), 'eventloom-bench-sqlite-'));
-  const events = makeEvents(count, 11);
+  const events = makeEvents(count, seed);
+  const wire = wireOf(events);
   const rows = rowsOf(events);
   const toolkit = [];
   const baseline = [];
@@ -59,27 +59,43 @@ export async function sqliteCase({ server, count, runs, log }) {
       const storage = server.sqliteStorage({ path: join(dir, `toolkit-${run}.db`) });
       const s = await server.startSyncServer({ port: 0, storage, warn: () => {} });
       try {
-        return await pushAll(s.url, 'bench', events);
+        const t0 = performance.now();
+        await push(s.url, wire);
+        return performance.now() - t0;
       } finally {
         await s.close();
         await storage.close();
       }
     };
     const baselineRun = async (run) => {
-      const { db, insert } = rawDb(Database, join(dir, `raw-${run}.db`));
-      const t0 = performance.now();
-      db.transaction(() => {
-        for (const r of rows) insert.run('bench', ...r);
-      })();
-      const ms = performance.now() - t0;
-      db.close();
-      return ms;
+      const raw = rawDb(Database, join(dir, `raw-${run}.db`));
+      try {
+        const t0 = performance.now();
+        insert(raw.db, raw.insert, rows);
+        return performance.now() - t0;
+      } finally {
+        raw.db.close();
+      }
     };
-    await interleave('server.push.sqlite', { runs, count, log, toolkitRun, baselineRun, toolkit, baseline });
+    await interleave(name, { runs, count, log, toolkitRun, baselineRun, toolkit, baseline });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   return { toolkit, baseline };
+}
+
+/** One busy client: batches of 1000, one after another; the baseline inserts all rows in one transaction. */
+export function sqliteCase({ server, count, runs, log }) {
+  return sqliteBench('server.push.sqlite', {
+    server, count, runs, log, seed: 11,
+    push: async (url, wire) => {
+      for (let i = 0; i < wire.length; i += BATCH) await pushBatch(url, wire.slice(i, i + BATCH));
+    },
+    insert: (db, insert, rows) =>
+      db.transaction(() => {
+        for (const r of rows) insert.run('bench', ...r);
+      })(),
+  });
 }
 
 /** The storage's table layout, durable as the server's (WAL, synchronous=FULL). */
@@ -98,59 +114,28 @@ function rawDb(Database, path) {
 const PUSHERS = 16;
 const SMALL_BATCH = 100;
 
-export async function sqliteConcurrentCase({ server, count, runs, log }) {
-  const Database = require('better-sqlite3');
-  const dir = await mkdtemp(join(tmpdir(), 'eventloom-bench-sqlite16-'));
-  const events = makeEvents(count, 13);
-  const wire = wireOf(events);
-  const rows = rowsOf(events);
-  const batches = [];
-  for (let i = 0; i < wire.length; i += SMALL_BATCH) batches.push(i);
-  const toolkit = [];
-  const baseline = [];
-  try {
-    const toolkitRun = async (run) => {
-      const storage = server.sqliteStorage({ path: join(dir, `toolkit-${run}.db`) });
-      const s = await server.startSyncServer({ port: 0, storage, warn: () => {} });
-      try {
-        let next = 0;
-        const t0 = performance.now();
-        await Promise.all(
-          Array.from({ length: PUSHERS }, async () => {
-            while (next < batches.length) {
-              const i = batches[next++];
-              const response = await fetch(`${s.url}/v1/logs/bench/events`, {
-                method: 'POST',
-                headers: { 'Content-Type': 'application/json' },
-                body: JSON.stringify({ events: wire.slice(i, i + SMALL_BATCH) }),
-              });
-              if (!response.ok) throw new Error(`push: ${response.status} ${await response.text()}`);
-              await response.json();
-            }
-          }),
-        );
-        return performance.now() - t0;
-      } finally {
-        await s.close();
-        await storage.close();
-      }
-    };
-    const baselineRun = async (run) => {
-      const { db, insert } = rawDb(Database, join(dir, `raw-${run}.db`));
+/** 16 clients pushing batches of 100 at once into one log; the baseline commits the same batches one after another. */
+export function sqliteConcurrentCase({ server, count, runs, log }) {
+  return sqliteBench('server.push.sqlite.concurrent16', {
+    server, count, runs, log, seed: 13,
+    push: async (url, wire) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: PUSHERS }, async () => {
+          while (next * SMALL_BATCH < wire.length) {
+            const i = next++ * SMALL_BATCH;
+            await pushBatch(url, wire.slice(i, i + SMALL_BATCH));
+          }
+        }),
+      );
+    },
+    insert: (db, insert, rows) => {
       const commit = db.transaction((from) => {
         for (const r of rows.slice(from, from + SMALL_BATCH)) insert.run('bench', ...r);
       });
-      const t0 = performance.now();
-      for (const i of batches) commit(i);
-      const ms = performance.now() - t0;
-      db.close();
-      return ms;
-    };
-    await interleave('server.push.sqlite.concurrent16', { runs, count, log, toolkitRun, baselineRun, toolkit, baseline });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-  return { toolkit, baseline };
+      for (let i = 0; i < rows.length; i += SMALL_BATCH) commit(i);
+    },
+  });
 }
 
 function freePort() {
@@ -212,7 +197,10 @@ export async function postgresCase({ server, count, runs, log, url }) {
       const s = await server.startSyncServer({ port: 0, storage, warn: () => {} });
       try {
         await storage.head('warm-up'); // the schema is made before the clock starts
-        return await pushAll(s.url, 'bench', events);
+        const wire = wireOf(events);
+        const t0 = performance.now();
+        for (let i = 0; i < wire.length; i += BATCH) await pushBatch(s.url, wire.slice(i, i + BATCH));
+        return performance.now() - t0;
       } finally {
         await s.close();
         await storage.close();
