@@ -301,7 +301,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
             if (page.count > 0) {
               cursor = page.last;
               dirty = cursor < page.head;
-              await send(stream.writeSSE({ event: 'events', id: String(cursor), data: page.data }));
+              await send(stream.write(page.frame));
               continue;
             }
           }

@@ -2,7 +2,7 @@
  * The live route's shared parts (DESIGN "Server": live streams are bounded).
  *
  * Invariants:
- * 1. A page of a log is read from storage and serialised once for all the subscribers that
+ * 1. A page of a log is read from storage, serialised and encoded once for all the subscribers that
  *    ask for it while it is current (until the log's next push): a push costs one read, not
  *    one per subscriber.
  * 2. A page holds at most `pageBytes` of events (and at least one event), so what one
@@ -18,9 +18,11 @@ export interface LivePage {
   last: number;
   count: number;
   head: number;
-  /** `{ events, head }` as JSON. */
-  data: string;
+  /** The SSE message `events` with `{ events, head }`, encoded once for every subscriber. */
+  frame: Uint8Array;
 }
+
+const encoder = new TextEncoder();
 
 export interface LiveLimits {
   /** Live connections per server instance; default 10,000. */
@@ -114,6 +116,8 @@ export class LiveHub {
       parts.push(json);
       bytes += json.length;
     }
-    return { last: after + parts.length, count: parts.length, head, data: `{"events":[${parts.join(',')}],"head":${head}}` };
+    const last = after + parts.length;
+    const data = `{"events":[${parts.join(',')}],"head":${head}}`; // JSON holds no raw newline
+    return { last, count: parts.length, head, frame: encoder.encode(`event: events\nid: ${last}\ndata: ${data}\n\n`) };
   }
 }
