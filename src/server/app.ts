@@ -6,7 +6,6 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { streamSSE } from 'hono/streaming';
 import * as v from 'valibot';
 import { deeperThan, MAX_DEPTH } from '../core/limits.ts';
 import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../sync/protocol.ts';
@@ -116,8 +115,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   const maxDepth = options.limits?.maxDepth ?? MAX_DEPTH;
   const bodyTimeoutMs = options.limits?.bodyTimeoutMs ?? 30_000;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const live = new LiveHub(storage, { maxPull, limits: options.limits ?? {} });
-  const stallMs = options.limits?.liveStallMs ?? 30_000;
+  const live = new LiveHub(storage, { maxPull, heartbeatMs, limits: options.limits ?? {} });
   const log = options.log ?? ((entry: ServerLogEntry) => console.error(JSON.stringify(entry)));
   /** A 5xx, logged with its cause (the client hears only the code and message). */
   const failHard = (c: Context, code: 'unavailable' | 'internal', message: string, cause: unknown, headers: Record<string, string> = {}): Response => {
@@ -137,7 +135,6 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
     return fail(c, code, message, headers);
   };
   const authorize = makeAuthorizer(options.auth);
-  const streams = new Set<() => void>();
   const app = new Hono<{ Variables: { logId: string; answered: { late: boolean } } }>();
 
   const access = makeAccess({ auth: options.auth !== undefined, origins: corsOrigins(options.cors), hosts: options.hosts });
@@ -266,67 +263,8 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
     if (admitted === 'token') return fail(c, 'too_many_requests', 'this token has as many live streams open as it may; close one, or retry later', { 'Retry-After': '5' });
     // On Node (startSyncServer) the response, so a stalled subscriber's connection can be cut.
     const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
-    return streamSSE(c, async (stream) => {
-      let cursor = after;
-      let wake: (() => void) | undefined;
-      let dirty = true;
-      let open = true;
-      const poke = () => {
-        dirty = true;
-        wake?.();
-      };
-      const end = () => {
-        open = false;
-        wake?.();
-      };
-      const unsubscribe = live.subscribe(logId, poke);
-      streams.add(end);
-      stream.onAbort(end);
-      /** Writes, or drops a subscriber that has not taken what it was sent within liveStallMs. */
-      const send = async (write: Promise<unknown>): Promise<void> => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), stallMs)));
-        const outcome = await Promise.race([write, stalled]).finally(() => clearTimeout(timer));
-        if (outcome !== 'stalled') return;
-        open = false;
-        stream.abort();
-        outgoing?.destroy();
-      };
-      try {
-        await send(stream.writeSSE({ event: 'head', data: JSON.stringify({ head: await storage.head(logId) }) }));
-        while (open && !stream.aborted) {
-          if (dirty) {
-            dirty = false;
-            const page = await live.page(logId, cursor);
-            if (page.count > 0) {
-              cursor = page.last;
-              dirty = cursor < page.head;
-              await send(stream.write(page.frame));
-              continue;
-            }
-          }
-          if (dirty) continue; // a push landed while we were reading
-          const timedOut = await new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => resolve(true), heartbeatMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve(false);
-            };
-          });
-          wake = undefined;
-          if (timedOut && open) {
-            await send(stream.write(': ping\n\n'));
-            dirty = true; // and look again, in case a notification was lost
-          }
-        }
-      } catch {
-        // storage failure or a closed connection: the client reconnects with its cursor
-      } finally {
-        unsubscribe();
-        streams.delete(end);
-        live.release(token);
-      }
-    });
+    const body = live.stream(logId, after, token, { signal: c.req.raw.signal, onStall: () => outgoing?.destroy() });
+    return c.body(body, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
   });
 
   const wrongMethod = (allow: string) => (c: Context) =>
@@ -342,8 +280,6 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
 
   return {
     fetch: async (request) => app.fetch(request),
-    close: () => {
-      for (const end of [...streams]) end();
-    },
+    close: () => live.closeAll(),
   };
 }

@@ -49,8 +49,12 @@ async function listen(app: SyncApp, headers: Record<string, string> = {}) {
   const pages: EventsResponse[] = [];
   const sizes: number[] = [];
   let changed = () => {};
+  let headed = () => {};
+  let comments = 0;
   const parser = createParser({
+    onComment: () => void comments++,
     onEvent: (m) => {
+      if (m.event === 'head') headed();
       if (m.event !== 'events') return;
       sizes.push(m.data.length);
       pages.push(JSON.parse(m.data) as EventsResponse);
@@ -70,6 +74,10 @@ async function listen(app: SyncApp, headers: Record<string, string> = {}) {
   const received = () => pages.reduce((n, p) => n + p.events.length, 0);
   return {
     response,
+    headed: new Promise<void>((resolve) => (headed = resolve)),
+    get comments() {
+      return comments;
+    },
     pages,
     sizes,
     received,
@@ -100,11 +108,8 @@ describe('live fan-out', () => {
     const { storage, counts } = counted(inner);
     make(storage);
     const subscribers = await Promise.all(Array.from({ length: 50 }, () => listen(app!)));
-    // Every subscriber has read the (empty) log once and waits.
-    await new Promise<void>((resolve) => {
-      const check = () => (counts.subscribed >= 50 ? resolve() : setImmediate(check));
-      check();
-    });
+    // Every subscriber has its `head` message and has read the (empty) log.
+    await Promise.all(subscribers.map((s) => s.headed));
     const before = counts.reads;
     await storage.push(LOG, wireCommit(3));
     await Promise.all(subscribers.map((s) => s.until(3)));
@@ -127,6 +132,24 @@ describe('live fan-out', () => {
     expect(s.pages.length).toBeGreaterThanOrEqual(5);
     for (const page of s.pages) expect(page.events.length === 1 || JSON.stringify(page.events).length <= 3_000 + 2).toBe(true);
     s.close();
+  });
+});
+
+describe('live heartbeats', () => {
+  it('send a comment to each subscriber and deliver a push whose notification was lost', async () => {
+    // A storage that never tells of pushes: only the heartbeat's fresh look can find them.
+    const deaf: SyncStorage = { ...inner, subscribe: () => () => undefined };
+    make(deaf, { heartbeatMs: 50 });
+    const a = await listen(app!);
+    const b = await listen(app!);
+    await Promise.all([a.headed, b.headed]);
+    await inner.push(LOG, wireCommit(2));
+    await Promise.all([a.until(2), b.until(2)]);
+    expect(a.received()).toBe(2);
+    expect(b.received()).toBe(2);
+    expect(a.comments).toBeGreaterThan(0);
+    a.close();
+    b.close();
   });
 });
 
