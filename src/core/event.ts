@@ -58,9 +58,11 @@ const EventInputSchema = v.object({
   meta: v.optional(metaSchema),
 });
 
+const EXPECTED_VERSION = 'expectedVersion must be "none", "any" or a non-negative integer';
+// The message on each check too: for a number, valibot reports the number branch's own issue.
 const ExpectedVersionSchema = v.union(
-  [v.literal('none'), v.literal('any'), v.pipe(v.number(), v.integer(), v.minValue(0))],
-  'expectedVersion must be "none", "any" or a non-negative integer',
+  [v.literal('none'), v.literal('any'), v.pipe(v.number(), v.integer(EXPECTED_VERSION), v.minValue(0, EXPECTED_VERSION))],
+  EXPECTED_VERSION,
 );
 
 /** An appended event after validation: its stream filled in. */
@@ -84,7 +86,8 @@ export function validateInputs(
     if (!result.success) {
       const issue = result.issues[0];
       const field = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-      const what = issue.kind === 'schema' && field === '' ? 'an event must be an object { type, payload?, stream?, meta? }' : issue.message;
+      // An issue with no path is the item itself not being an object.
+      const what = field === '' ? 'an event must be an object { type, payload?, stream?, meta? }' : issue.message;
       throw new InvalidEventError(`Invalid event${at}: ${field && !what.startsWith(field) ? `${field}: ` : ''}${what}`, {
         details: { index, field },
       });

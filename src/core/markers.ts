@@ -127,7 +127,7 @@ export class MarkerLog {
       let lowered = start;
       for (let i = this.#list.length - 1; i >= 0 && this.#list[i]!.position > start; i--) {
         const first = this.#first.get(this.#list[i]!.target);
-        if (first !== undefined && first <= start) lowered = Math.min(lowered, first - 1);
+        if (first !== undefined) lowered = Math.min(lowered, first - 1); // first > start leaves it as is
       }
       if (lowered === start) return start;
       start = lowered;
