@@ -57,7 +57,7 @@ export function markerTargets(events: readonly WireEvent[]): string[] {
 }
 
 /** JSON data as stored: JSON text, so a payload read back compares equal to the pushed one. */
-const json = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
+const json = (value: unknown): string | undefined => JSON.stringify(value); // undefined for undefined
 
 /** The fields that make an event what it is (invariant 4); the first that differs. */
 function changedField(stored: PositionedEvent, pushed: WireEvent): string | undefined {

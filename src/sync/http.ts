@@ -62,7 +62,7 @@ export class HttpTransport {
     for (const r of body.results) {
       if (!('position' in r)) continue;
       if (r.position > body.head) throw new ProtocolError(`The server confirmed position ${r.position} past its head ${body.head}`);
-      if (r.position <= confirmed) behind(r.position - 1, confirmed);
+      behind(r.position - 1, confirmed); // a position at or below `confirmed`: the server lost data
       if (given.has(r.position)) throw new ProtocolError(`The server gave position ${r.position} to two events of one push`, { details: { position: r.position } });
       given.add(r.position);
     }
@@ -119,8 +119,7 @@ export class HttpTransport {
         parser.feed(value);
         if (failure !== undefined) throw failure;
       }
-      await queue;
-      if (failure !== undefined) throw failure;
+      await queue; // a failure of onPage rejects it; any other failure was thrown in the loop
     } catch (error) {
       if (signal.aborted) return;
       throw error instanceof SyncError || error instanceof ProtocolError ? error : failure ?? new SyncError(`The live stream broke: ${(error as Error)?.message}`, { cause: error });

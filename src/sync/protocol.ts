@@ -22,6 +22,8 @@ export const LogIdSchema = v.pipe(
   v.check((id) => !id.startsWith('.'), 'logId must not start with "."'),
 );
 
+const EXPECTED_VERSION = 'expectedVersion must be "none" or a non-negative integer';
+// The message on each check too: for a number, valibot reports the number branch's own issue.
 export const WireEventSchema = v.pipe(
   v.object({
     id: idSchema('id'),
@@ -36,7 +38,7 @@ export const WireEventSchema = v.pipe(
       v.pipe(v.number(), v.integer('schemaVersion must be an integer'), v.minValue(1, 'schemaVersion must be at least 1'), v.maxValue(2 ** 31 - 1)),
     ),
     expectedVersion: v.optional(
-      v.union([v.literal('none'), v.pipe(v.number(), v.integer(), v.minValue(0))], 'expectedVersion must be "none" or a non-negative integer'),
+      v.union([v.literal('none'), v.pipe(v.number(), v.integer(EXPECTED_VERSION), v.minValue(0, EXPECTED_VERSION))], EXPECTED_VERSION),
     ),
   }),
   v.check(
