@@ -412,8 +412,12 @@ export class Syncer {
           }
         }
         if (abort.signal.aborted) break;
-        // Reconnect with backoff; a round in the loop covers anything missed meanwhile.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(this.#options.maxDelay, this.#options.minDelay * 2 ** failures)));
+        // Reconnect with backoff (cut short by close() or pause()); a round in the loop covers
+        // anything missed meanwhile.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.random() * Math.min(this.#options.maxDelay, this.#options.minDelay * 2 ** failures));
+          abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
         this.#poke();
       }
     })();
@@ -462,7 +466,11 @@ async function lead(name: string, signal: AbortSignal, task: () => Promise<void>
     await task();
   } finally {
     release();
-    if (localLocks.get(name) === chain) localLocks.delete(name);
+    // Forgotten only once every holder before us is done too: one that gave up waiting must
+    // not let the next syncer lead beside the one still holding the lock.
+    void chain.then(() => {
+      if (localLocks.get(name) === chain) localLocks.delete(name);
+    });
   }
 }
 
