@@ -28,16 +28,18 @@ export function isCloneFaithful(value: unknown, seen = new Set<object>()): boole
       const proto = Object.getPrototypeOf(value) as object | null;
       if (!CLONEABLE.has(proto) && Object.getPrototypeOf(proto ?? {}) !== TYPED) return false;
       seen.add(value);
+      if (proto === Object.prototype || proto === null || proto === Array.prototype) {
+        for (const key of Object.keys(value)) if (!isCloneFaithful((value as Record<string, unknown>)[key], seen)) return false;
+        return true;
+      }
+      // A clone drops what a Date, Map, Set, RegExp or buffer carries as properties of its own
+      // (a typed array's keys are its indices: not looked at, so as not to list them all).
+      if ((!ArrayBuffer.isView(value) || value instanceof DataView) && Object.keys(value).length > 0) return false;
       if (value instanceof Map) {
         for (const [k, v] of value) if (!isCloneFaithful(k, seen) || !isCloneFaithful(v, seen)) return false;
-        return true;
-      }
-      if (value instanceof Set) {
+      } else if (value instanceof Set) {
         for (const v of value) if (!isCloneFaithful(v, seen)) return false;
-        return true;
       }
-      if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return true;
-      for (const key of Object.keys(value)) if (!isCloneFaithful((value as Record<string, unknown>)[key], seen)) return false;
       return true;
     }
     default:

@@ -42,14 +42,16 @@ export const metaSchema = v.custom<Record<string, unknown>>((m) => typeof m === 
 /** Whether `value` (JSON-like data) is nested deeper than `max` levels (invariant 2). */
 export function deeperThan(value: unknown, max: number): boolean {
   // Iterative: a hostile value nested a million levels deep costs a walk, not the stack.
-  const stack: [unknown, number][] = [[value, 0]];
+  // Each entry is an object (or array) and its level, the value itself being level 1.
+  const stack: [object, number][] = [];
+  const visit = (item: unknown, depth: number): void => {
+    if (typeof item === 'object' && item !== null) stack.push([item, depth]);
+  };
+  visit(value, 1);
   while (stack.length > 0) {
     const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
-    if (depth + 1 > max) return true;
-    for (const member of Array.isArray(item) ? item : Object.values(item)) {
-      if (typeof member === 'object' && member !== null) stack.push([member, depth + 1]);
-    }
+    if (depth > max) return true;
+    for (const member of Object.values(item)) visit(member, depth + 1);
   }
   return false;
 }

@@ -13,6 +13,8 @@ const NAMES = [
   'UnknownProjectionError',
   'SyncError',
   'ProtocolError',
+  'UpcastError',
+  'HistoryUnavailableError',
 ] as const;
 
 afterEach(() => vi.restoreAllMocks());
@@ -29,6 +31,8 @@ describe('errors', () => {
     expect(guard({ name, message: 'x' })).toBe(true);
     expect(guard(new Error('x'))).toBe(false);
     expect(guard(null)).toBe(false);
+    // and no other Eventloom error passes it
+    for (const other of NAMES) if (other !== name) expect(guard(new api[other]('x'))).toBe(false);
     const data = structuredClone(toErrorData(error));
     const revived = reviveError(data) as InstanceType<typeof Class>;
     expect(revived).toBeInstanceOf(Class);
