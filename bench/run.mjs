@@ -498,17 +498,20 @@ const serverModule = async () => (server ??= (await runnerImport(join(root, 'src
 await step('bundle', bundleCases);
 if (BROWSER_GROUPS.some(want)) await step('browser', () => browserCases(machine));
 await step('sqlite', async () => {
-  const r = await sqliteCase({ server: await serverModule(), count: C.pushEvents, runs: RUNS, log });
+  const r = await sqliteCase({ count: C.pushEvents, runs: RUNS, log });
   addCase({ name: 'server.push.sqlite', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
-    baselineLabel: 'better-sqlite3 insert of the same rows, one transaction (both synchronous=FULL)', extra: { events: C.pushEvents, batch: 1000, durability: 'synchronous=FULL', betterSqlite3: require('better-sqlite3/package.json').version } });
-  const c = await sqliteConcurrentCase({ server: await serverModule(), count: C.pushEvents, runs: RUNS, log });
+    baselineLabel: 'better-sqlite3 insert of the same rows into the same table and indexes, one transaction per 1000 (both synchronous=FULL; the server in its own process)', extra: { events: C.pushEvents, batch: 1000, durability: 'synchronous=FULL', betterSqlite3: require('better-sqlite3/package.json').version } });
+  const c = await sqliteConcurrentCase({ count: C.pushEvents, runs: RUNS, log });
   addCase({ name: 'server.push.sqlite.concurrent16', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, c.toolkit), baseline: perSecond(C.pushEvents, c.baseline),
     baselineLabel: 'better-sqlite3, the same 100-event batches, one synchronous=FULL transaction each, one after another (no HTTP)', extra: { events: C.pushEvents, batch: 100, pushers: 16, durability: 'synchronous=FULL' } });
 });
 await step('live', async () => {
   const r = await liveFanoutCase({ subscribers: 1000, runs: Math.min(RUNS, 3), log });
+  const cpu = { toolkitMsPerPush: median(r.cpu.toolkit) / 1000, rawMsPerPush: median(r.cpu.raw) / 1000 };
   addCase({ name: 'server.live.fanout', goal: 20, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.baseline,
-    baselineLabel: 'the same push with one live subscriber', extra: { subscribers: 1000, perIdleSubscriberKiB: Math.round(r.perSubscriberBytes / 1024), memoryGoalKiB: 64 } });
+    baselineLabel: 'the same push with one live subscriber', extra: { subscribers: 1000, perIdleSubscriberKiB: Math.round(r.perSubscriberBytes / 1024), memoryGoalKiB: 64, serverCpu: cpu } });
+  addCase({ name: 'server.live.fanout.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.floor,
+    baselineLabel: 'plain node:http writing each push to the same 1000 SSE responses (the floor)', extra: { subscribers: 1000, serverCpu: cpu } });
 });
 await step('postgres', async () => {
   const pg = await startPostgres(log);
@@ -516,7 +519,7 @@ await step('postgres', async () => {
     const r = await postgresCase({ server: await serverModule(), count: C.pushEvents, runs: C.pgRuns, log, url: pg.url });
     machine.postgres = `${r.version} (${pg.source})`;
     addCase({ name: 'server.push.postgres', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
-      baselineLabel: 'pg multi-row INSERT of the same rows (1000 per statement), one transaction', extra: { events: C.pushEvents, batch: 1000, postgres: r.version } });
+      baselineLabel: 'pg multi-row INSERT of the same rows into the same table and indexes, one statement and commit per 1000', extra: { events: C.pushEvents, batch: 1000, postgres: r.version } });
   } finally {
     await pg.stop();
   }

@@ -1,31 +1,9 @@
 // server.live.fanout: 1,000 live subscribers on one log. The time from a push's 200 until
 // every subscriber has the event, against the same with one subscriber (the baseline): a push
 // must not cost per subscriber. Also the server's memory per idle subscriber. The server runs
-// in its own process (live-server.mjs); the subscribers are plain HTTP connections here.
-import { spawn } from 'node:child_process';
+// in its own process (server-process.mjs); the subscribers are plain HTTP connections here.
 import { request } from 'node:http';
-import { createInterface } from 'node:readline';
-
-const here = new URL('.', import.meta.url).pathname;
-
-function startServer() {
-  const child = spawn(process.execPath, ['--expose-gc', `${here}live-server.mjs`], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const next = () => new Promise((resolve) => waiting.push(resolve));
-  return {
-    url: next(),
-    async memory() {
-      child.stdin.write('mem\n');
-      return JSON.parse(await next());
-    },
-    stop() {
-      child.stdin.write('stop\n');
-      return new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
+import { startServerProcess } from './server-process.mjs';
 
 /** One SSE subscriber on `log`: resolves `ready` at the stream's head, `got(id)` once the event with that id arrived. */
 function subscribe(url, log) {
@@ -83,33 +61,57 @@ async function fanout(url, log, subscribers, pushes) {
   return times[Math.floor(times.length / 2)];
 }
 
-export async function liveFanoutCase({ subscribers: count = 1000, runs, log }) {
-  const server = startServer();
-  const url = await server.url;
+/** `count` subscribers on a fresh log of `server`: the fan-out time (median of `pushes`) and the server's CPU per push. */
+async function manyOn(server, url, logId, count, pushes) {
+  const many = Array.from({ length: count }, () => subscribe(url, logId));
+  await Promise.all(many.map((s) => s.opened));
+  const cpu0 = await server.cpu();
+  const ms = await fanout(url, logId, many, pushes);
+  const cpuPerPush = ((await server.cpu()) - cpu0) / pushes;
+  return { many, ms, cpuPerPush };
+}
+
+/**
+ * The toolkit's server with one subscriber (the case's baseline) and with `count`, and the raw
+ * fan-out floor (server-process.mjs `raw`: node:http writing each push to every response)
+ * with `count`, interleaved; each server in its own process, the same client here.
+ */
+export async function liveFanoutCase({ subscribers: count = 1000, runs, log, pushes = 5 }) {
+  const server = startServerProcess('memory');
+  const raw = startServerProcess('raw');
+  const [url, rawUrl] = [await server.url, await raw.url];
   const toolkit = [];
   const baseline = [];
+  const floor = [];
+  const cpu = { toolkit: [], raw: [] };
   let perSubscriber;
   try {
     for (let run = 0; run < runs; run++) {
       const logId = `fanout-${run}`;
       const one = [subscribe(url, `${logId}-one`)];
       await one[0].opened;
+      const single = await fanout(url, `${logId}-one`, one, pushes);
       const before = await server.memory();
-      const many = Array.from({ length: count }, () => subscribe(url, logId));
-      await Promise.all(many.map((s) => s.opened));
+      const t = await manyOn(server, url, logId, count, pushes);
       const after = await server.memory();
       // Measured in the first run, on a fresh process (later runs reuse memory the first freed).
       if (run === 0) perSubscriber = (after.rss - before.rss) / count;
-      // Interleaved: the single subscriber's push, then the thousand's, three pushes each.
-      const single = await fanout(url, `${logId}-one`, one, 3);
-      const all = await fanout(url, logId, many, 3);
+      for (const s of [...one, ...t.many]) s.close();
+      const r = await manyOn(raw, rawUrl, logId, count, pushes);
+      for (const s of r.many) s.close();
       baseline.push(single);
-      toolkit.push(all);
-      log(`server.live.fanout run ${run + 1}/${runs}: ${count} subscribers ${all.toFixed(1)} ms, one ${single.toFixed(1)} ms; ${(perSubscriber / 1024).toFixed(1)} kB RSS per idle subscriber`);
-      for (const s of [...one, ...many]) s.close();
+      toolkit.push(t.ms);
+      floor.push(r.ms);
+      cpu.toolkit.push(t.cpuPerPush);
+      cpu.raw.push(r.cpuPerPush);
+      log(
+        `server.live.fanout run ${run + 1}/${runs}: ${count} subscribers ${t.ms.toFixed(1)} ms (server CPU ${(t.cpuPerPush / 1000).toFixed(1)} ms per push), ` +
+          `one ${single.toFixed(2)} ms, raw node:http ${r.ms.toFixed(1)} ms (CPU ${(r.cpuPerPush / 1000).toFixed(1)} ms); ${(perSubscriber / 1024).toFixed(1)} kB RSS per idle subscriber`,
+      );
     }
   } finally {
     await server.stop();
+    await raw.stop();
   }
-  return { toolkit, baseline, perSubscriberBytes: perSubscriber };
+  return { toolkit, baseline, floor, cpu, perSubscriberBytes: perSubscriber };
 }

@@ -1,7 +1,9 @@
 // server.push.sqlite / server.push.postgres: HTTP push throughput of the reference server
-// (startSyncServer, batches of 1000 events, sequential, like one busy client) against a
-// direct insert of the same rows into the same table layout (one transaction), both with
-// full durability (SQLite synchronous=FULL: a push answered survives an OS crash).
+// (startSyncServer, batches of 1000 events, sequential, like one busy client; for SQLite the
+// server runs in its own process, server-process.mjs) against a direct insert of the same rows
+// into the storage's table layout with the same commit pattern (SQLite: one transaction per
+// 1000 events, as a durable answer per push needs), both with full durability (SQLite
+// synchronous=FULL: a push answered survives an OS crash).
 // server.push.sqlite.concurrent16: 16 clients pushing batches of 100 events at once into one
 // log, against the same rows inserted in one transaction per batch, one after another.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,13 +12,14 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { makeEvents, wireOf } from '../page/data.js';
+import { startServerProcess } from './server-process.mjs';
 
 const require = createRequire(import.meta.url);
 const BATCH = 1000;
 
-/** Rows as the storages write them: (position, id, type, payload JSON, stream, client, commit, time, meta). */
+/** Rows as the storages write them: (position, id, type, payload JSON, stream, client, commit, time, meta, schema version). */
 function rowsOf(events) {
-  return events.map((e) => [e.position, e.id, e.type, JSON.stringify(e.payload), e.stream, e.clientId, e.commit, e.time, null]);
+  return events.map((e) => [e.position, e.id, e.type, JSON.stringify(e.payload), e.stream, e.clientId, e.commit, e.time, null, null]);
 }
 
 /** A warm-up of each side, then `runs` runs alternating which side goes first. */
@@ -46,7 +49,7 @@ async function pushBatch(url, events) {
  * A SQLite case: `push(url, wire)` against a started server on a fresh file (the toolkit), and
  * `insert(db, insert, rows)` into a fresh file of the same layout (the baseline), interleaved.
  */
-async function sqliteBench(name, { server, count, runs, log, seed, push, insert }) {
+async function sqliteBench(name, { count, runs, log, seed, push, insert }) {
   const Database = require('better-sqlite3');
   const dir = await mkdtemp(join(tmpdir(), 'eventloom-bench-sqlite-'));
   const events = makeEvents(count, seed);
@@ -56,15 +59,14 @@ async function sqliteBench(name, { server, count, runs, log, seed, push, insert 
   const baseline = [];
   try {
     const toolkitRun = async (run) => {
-      const storage = server.sqliteStorage({ path: join(dir, `toolkit-${run}.db`) });
-      const s = await server.startSyncServer({ port: 0, storage, warn: () => {} });
+      const s = startServerProcess('sqlite', join(dir, `toolkit-${run}.db`));
       try {
+        const url = await s.url;
         const t0 = performance.now();
-        await push(s.url, wire);
+        await push(url, wire);
         return performance.now() - t0;
       } finally {
-        await s.close();
-        await storage.close();
+        await s.stop();
       }
     };
     const baselineRun = async (run) => {
@@ -84,21 +86,28 @@ async function sqliteBench(name, { server, count, runs, log, seed, push, insert 
   return { toolkit, baseline };
 }
 
-/** One busy client: batches of 1000, one after another; the baseline inserts all rows in one transaction. */
-export function sqliteCase({ server, count, runs, log }) {
+/** One busy client: batches of 1000, one after another; the baseline commits the same batches one after another. */
+export function sqliteCase({ count, runs, log }) {
   return sqliteBench('server.push.sqlite', {
-    server, count, runs, log, seed: 11,
+    count, runs, log, seed: 11,
     push: async (url, wire) => {
       for (let i = 0; i < wire.length; i += BATCH) await pushBatch(url, wire.slice(i, i + BATCH));
     },
-    insert: (db, insert, rows) =>
-      db.transaction(() => {
-        for (const r of rows) insert.run('bench', ...r);
-      })(),
+    insert: batchedInsert(BATCH),
   });
 }
 
-/** The storage's table layout, durable as the server's (WAL, synchronous=FULL). */
+/** The baseline's commit pattern: one synchronous=FULL transaction per `size` rows, one after another. */
+function batchedInsert(size) {
+  return (db, insert, rows) => {
+    const commit = db.transaction((from) => {
+      for (const r of rows.slice(from, from + size)) insert.run('bench', ...r);
+    });
+    for (let i = 0; i < rows.length; i += size) commit(i);
+  };
+}
+
+/** The storage's events table as src/server/sqliteStorage.ts makes it, durable as the server's (WAL, synchronous=FULL). */
 function rawDb(Database, path) {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -106,18 +115,19 @@ function rawDb(Database, path) {
   db.exec(`CREATE TABLE events (
     log_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
     payload TEXT, stream TEXT NOT NULL, client_id TEXT NOT NULL, commit_id TEXT NOT NULL,
-    time REAL NOT NULL, meta TEXT, PRIMARY KEY (log_id, position)) WITHOUT ROWID;
-    CREATE UNIQUE INDEX events_by_id ON events (log_id, id);`);
-  return { db, insert: db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)') };
+    time REAL NOT NULL, meta TEXT, schema_version INTEGER, PRIMARY KEY (log_id, position)) WITHOUT ROWID;
+    CREATE UNIQUE INDEX events_by_id ON events (log_id, id);
+    CREATE INDEX events_by_commit ON events (log_id, commit_id);`);
+  return { db, insert: db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)') };
 }
 
 const PUSHERS = 16;
 const SMALL_BATCH = 100;
 
 /** 16 clients pushing batches of 100 at once into one log; the baseline commits the same batches one after another. */
-export function sqliteConcurrentCase({ server, count, runs, log }) {
+export function sqliteConcurrentCase({ count, runs, log }) {
   return sqliteBench('server.push.sqlite.concurrent16', {
-    server, count, runs, log, seed: 13,
+    count, runs, log, seed: 13,
     push: async (url, wire) => {
       let next = 0;
       await Promise.all(
@@ -129,12 +139,7 @@ export function sqliteConcurrentCase({ server, count, runs, log }) {
         }),
       );
     },
-    insert: (db, insert, rows) => {
-      const commit = db.transaction((from) => {
-        for (const r of rows.slice(from, from + SMALL_BATCH)) insert.run('bench', ...r);
-      });
-      for (let i = 0; i < rows.length; i += SMALL_BATCH) commit(i);
-    },
+    insert: batchedInsert(SMALL_BATCH),
   });
 }
 
@@ -212,10 +217,10 @@ export async function postgresCase({ server, count, runs, log, url }) {
       await client.query(`CREATE TABLE events (
         log_id text NOT NULL, position bigint NOT NULL, id text NOT NULL, type text NOT NULL,
         payload text, stream text NOT NULL, client_id text NOT NULL, commit_id text NOT NULL,
-        time double precision NOT NULL, meta text, PRIMARY KEY (log_id, position));
-        CREATE UNIQUE INDEX events_by_id ON events (log_id, id);`);
+        time double precision NOT NULL, meta text, schema_version integer, PRIMARY KEY (log_id, position));
+        CREATE UNIQUE INDEX events_by_id ON events (log_id, id);
+        CREATE INDEX events_by_commit ON events (log_id, commit_id);`);
       const t0 = performance.now();
-      await client.query('BEGIN');
       for (let i = 0; i < rows.length; i += BATCH) {
         const chunk = rows.slice(i, i + BATCH);
         const params = [];
@@ -224,9 +229,9 @@ export async function postgresCase({ server, count, runs, log, url }) {
           params.push('bench', ...r);
           return `(${r.map((_, k) => `$${base + k + 2}`).join(', ').replace(/^/, `$${base + 1}, `)})`;
         });
+        // One commit per 1000 events, as the server makes (autocommit: one statement each).
         await client.query(`INSERT INTO events VALUES ${values.join(', ')}`, params);
       }
-      await client.query('COMMIT');
       const ms = performance.now() - t0;
       await client.end();
       return ms;
