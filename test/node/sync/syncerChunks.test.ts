@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../../../src/index.ts';
-import { Syncer, type HttpTransport, type SyncHost } from '../../../src/sync/index.ts';
+import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
 import type { PushResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
-import type { IntegrateInput, IntegrateResult } from '../../../src/worker/integrate.ts';
-import type { RejectedRecord } from '../../../src/storage/schema.ts';
+import type { IntegrateInput } from '../../../src/worker/integrate.ts';
+import { FakeReplica as Replica } from '../../support/fakeReplica.ts';
 import { rejection } from '../../support/rejection.ts';
 
 // How one round pushes the pending commits: chunks of at most maxEventsPerPush events (a
@@ -11,47 +11,7 @@ import { rejection } from '../../support/rejection.ts';
 // commit at fault stands alone and leaves the log, and conflicts that leave it for rejected().
 // A Syncer that was never start()ed runs each now() as one round, without the loop.
 
-type Patch = Parameters<SyncHost['setSync']>[0];
 
-/** The replica side: a confirmed log and pending commits, integrated as the engine would. */
-class Replica implements SyncHost {
-  log: PositionedEvent[] = [];
-  pending: WireEvent[][] = [];
-  rejected: RejectedRecord[] = [];
-  status: Patch = { sync: 'idle' };
-  statuses: Patch['sync'][] = [];
-  integrated: IntegrateInput[] = [];
-  async pushable() {
-    return { confirmed: this.log.length, commits: this.pending.map((c) => [...c]) };
-  }
-  async confirmedHead() {
-    return this.log.length;
-  }
-  async integrate(input: IntegrateInput): Promise<IntegrateResult> {
-    this.integrated.push(input);
-    const head = this.log.length;
-    const fresh = input.remote.filter((e) => e.position > head);
-    if (fresh.length > 0 && fresh[0]!.position !== head + 1) return { gap: true, confirmed: head, rejected: [], changed: false };
-    this.log.push(...fresh);
-    const confirmedIds = new Set(this.log.map((e) => e.id));
-    const why = new Map(input.rejected.map((r) => [r.commit, r]));
-    const out: RejectedRecord[] = [];
-    this.pending = this.pending.filter((commit) => {
-      if (commit.every((e) => confirmedIds.has(e.id))) return false;
-      const r = why.get(commit[0]!.commit);
-      if (!r) return true;
-      const reason = 'reason' in r ? r.reason : { name: 'ConcurrencyError', message: `stream at ${r.streamVersion}` };
-      out.push({ commit: commit[0]!.commit, events: [], reason, at: 0 });
-      return false;
-    });
-    this.rejected.push(...out);
-    return { gap: false, confirmed: this.log.length, rejected: out, changed: fresh.length + out.length > 0 };
-  }
-  setSync(patch: Patch) {
-    this.status = { ...this.status, ...patch };
-    this.statuses.push(patch.sync);
-  }
-}
 
 type PushFault = (events: readonly WireEvent[]) => Error | PushResponse | undefined;
 

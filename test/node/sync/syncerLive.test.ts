@@ -1,41 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProtocolError, SyncError } from '../../../src/index.ts';
-import { Syncer, type HttpTransport, type SyncHost } from '../../../src/sync/index.ts';
+import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
 import type { SyncerOptions } from '../../../src/sync/syncer.ts';
 import type { EventsResponse, PushResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
-import type { IntegrateInput, IntegrateResult } from '../../../src/worker/integrate.ts';
+import { FakeReplica as Replica, fakeSyncClock, settle } from '../../support/fakeReplica.ts';
 
 // Live mode on fake timers: the stream opens after a round that succeeds, its pages are
 // integrated, a gap or a dropped stream brings a round, reconnects back off, a 401 or a
 // pause/offline/close ends it.
 
-type Patch = Parameters<SyncHost['setSync']>[0];
 
-class Replica implements SyncHost {
-  log: PositionedEvent[] = [];
-  pending: WireEvent[][] = [];
-  status: Patch = { sync: 'idle' };
-  integrated: IntegrateInput[] = [];
-  async pushable() {
-    return { confirmed: this.log.length, commits: this.pending.map((c) => [...c]) };
-  }
-  async confirmedHead() {
-    return this.log.length;
-  }
-  async integrate(input: IntegrateInput): Promise<IntegrateResult> {
-    this.integrated.push(input);
-    const head = this.log.length;
-    const fresh = input.remote.filter((e) => e.position > head);
-    if (fresh.length > 0 && fresh[0]!.position !== head + 1) return { gap: true, confirmed: head, rejected: [], changed: false };
-    this.log.push(...fresh);
-    const ids = new Set(this.log.map((e) => e.id));
-    this.pending = this.pending.filter((c) => !c.every((e) => ids.has(e.id)));
-    return { gap: false, confirmed: this.log.length, rejected: [], changed: fresh.length > 0 };
-  }
-  setSync(patch: Patch) {
-    this.status = { ...this.status, ...patch };
-  }
-}
 
 interface Connection {
   after: number;
@@ -97,10 +71,9 @@ class Server {
 
 const wire = (id: string): WireEvent => ({ id, type: 'added', payload: { id }, stream: 'todos', clientId: 'other', commit: id, time: 1 });
 
-const settle = () => vi.advanceTimersByTimeAsync(0);
 
 let lock = 0;
-const syncers: Syncer[] = [];
+const syncers = fakeSyncClock();
 function started(options: Partial<SyncerOptions> = {}) {
   const replica = new Replica();
   const server = new Server();
@@ -110,18 +83,6 @@ function started(options: Partial<SyncerOptions> = {}) {
   return { replica, server, syncer };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 1_000_000 });
-  vi.spyOn(Math, 'random').mockReturnValue(1);
-});
-afterEach(async () => {
-  const closing = Promise.all(syncers.splice(0).map((s) => s.close()));
-  await vi.runAllTimersAsync();
-  await closing;
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  vi.unstubAllGlobals();
-});
 
 describe('the live stream', () => {
   it('opens from the confirmed head after the first round and carries others’ events; no polling meanwhile', async () => {

@@ -1,40 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SyncError, isSyncError } from '../../../src/index.ts';
-import { Syncer, type HttpTransport, type SyncHost } from '../../../src/sync/index.ts';
+import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
 import type { SyncerOptions } from '../../../src/sync/syncer.ts';
 import type { PushResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
-import type { IntegrateInput, IntegrateResult } from '../../../src/worker/integrate.ts';
+import { FakeReplica as Replica, fakeSyncClock, settle, type SyncPatch as Patch } from '../../support/fakeReplica.ts';
 import { rejection } from '../../support/rejection.ts';
 
 // The background loop on fake timers: exponential backoff with jitter (Math.random() pinned),
 // Retry-After, polling, now() and poke() during a backoff, offline, pause/resume/close and
 // the 401 stop. The replica and server are in memory; only the loop's timing is under test.
 
-type Patch = Parameters<SyncHost['setSync']>[0];
 
-class Replica implements SyncHost {
-  log: PositionedEvent[] = [];
-  pending: WireEvent[][] = [];
-  status: Patch = { sync: 'idle' };
-  statuses: Patch['sync'][] = [];
-  async pushable() {
-    return { confirmed: this.log.length, commits: this.pending.map((c) => [...c]) };
-  }
-  async confirmedHead() {
-    return this.log.length;
-  }
-  async integrate(input: IntegrateInput): Promise<IntegrateResult> {
-    const fresh = input.remote.filter((e) => e.position > this.log.length);
-    this.log.push(...fresh);
-    const ids = new Set(this.log.map((e) => e.id));
-    this.pending = this.pending.filter((c) => !c.every((e) => ids.has(e.id)));
-    return { gap: false, confirmed: this.log.length, rejected: [], changed: fresh.length > 0 };
-  }
-  setSync(patch: Patch) {
-    this.status = { ...this.status, ...patch };
-    this.statuses.push(patch.sync);
-  }
-}
 
 type Fault = () => Error | undefined;
 
@@ -89,22 +65,8 @@ const failure = (status: number, retryAfter?: number) =>
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
-/** Lets the loop's promises settle without moving the clock. */
-const settle = () => vi.advanceTimersByTimeAsync(0);
 
-const syncers: Syncer[] = [];
-beforeEach(() => {
-  vi.useFakeTimers({ now: 1_000_000 });
-  vi.spyOn(Math, 'random').mockReturnValue(1);
-});
-afterEach(async () => {
-  const closing = Promise.all(syncers.splice(0).map((s) => s.close()));
-  await vi.runAllTimersAsync();
-  await closing;
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  vi.unstubAllGlobals();
-});
+const syncers = fakeSyncClock();
 function started(options: Partial<SyncerOptions> = {}) {
   const s = setup(options);
   syncers.push(s.syncer);
