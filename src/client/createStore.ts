@@ -4,7 +4,7 @@
  */
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { InvalidEventError, reviveError } from '../core/errors/index.ts';
-import type { Change, EngineApi, OpenOptions, WorkerApi } from '../worker/contract.ts';
+import type { Change, ChangeMessage, EngineApi, OpenOptions, WorkerApi } from '../worker/contract.ts';
 import { Mirror } from './mirror.ts';
 import { StoreImpl } from './store.ts';
 import type { CreateStoreOptions, Store } from './types.ts';
@@ -46,7 +46,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     mirror = new Mirror(opened);
     // Changes posted before this point wait in the port's queue; the mirror skips those
     // that `opened` already includes (by seq).
-    changes.onmessage = (message: MessageEvent<Change>) => onChange(message.data);
+    changes.onmessage = (message: MessageEvent<ChangeMessage>) => mirror?.applyMessage(message.data);
     if (options.projections) {
       for (const name of Object.keys(options.projections)) {
         if (!mirror.states.has(name)) {

@@ -3,7 +3,8 @@
  * and the status, so get() and status are synchronous. Calls resolve once the mirror has
  * reached the seq their result names (engine invariant 3).
  */
-import type { Change, StoreStatus } from '../worker/contract.ts';
+import { applyPatch } from '../core/diff.ts';
+import type { Change, ChangeMessage, StoreStatus } from '../worker/contract.ts';
 import { sameStatus } from './sameStatus.ts';
 
 export class Mirror {
@@ -33,6 +34,14 @@ export class Mirror {
     const ready = this.#waiters.filter((w) => w.seq <= this.seq);
     this.#waiters = this.#waiters.filter((w) => w.seq > this.seq);
     for (const w of ready) w.resolve();
+  }
+
+  /** A change as worker mode posts it: each patch applied to the state this mirror holds. */
+  applyMessage(message: ChangeMessage): void {
+    if (message.seq <= this.seq) return;
+    const states: Record<string, unknown> = {};
+    for (const [name, patch] of message.patches) states[name] = applyPatch(this.states.get(name), patch);
+    this.apply({ seq: message.seq, states, status: message.status });
   }
 
   /** Resolves once the mirror includes change `seq`. */

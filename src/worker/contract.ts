@@ -3,6 +3,7 @@
  * the calling thread (in-process mode). Both sides import this file. Everything that
  * crosses it is structured-cloneable; errors cross as ErrorData (see core/errors/wire.ts).
  */
+import type { Patch } from '../core/diff.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
 import type { EventQuery } from '../storage/query.ts';
 import type { StorageInfo } from './storageStatus.ts';
@@ -47,6 +48,19 @@ export interface Change {
   seq: number;
   /** The projections whose state changed, with their new state. */
   states: Record<string, unknown>;
+  status: StoreStatus;
+}
+
+/**
+ * A Change as worker mode posts it to the page: each changed projection's state as a
+ * structural patch against the state of the previous change (src/core/diff.ts), so the
+ * message and the page's work follow what changed, and untouched parts of a state keep
+ * their identity on the page.
+ */
+export interface ChangeMessage {
+  seq: number;
+  /** [projection, patch] for each projection whose state changed (a patch may be empty). */
+  patches: [string, Patch][];
   status: StoreStatus;
 }
 

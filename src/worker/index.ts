@@ -9,7 +9,8 @@ import { expose, transfer, type Endpoint } from 'comlink';
 import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema, type Upcasters } from '../core/upcast.ts';
-import type { Change, EngineApi, WorkerApi } from './contract.ts';
+import { diffState } from '../core/diff.ts';
+import type { Change, ChangeMessage, EngineApi, WorkerApi } from './contract.ts';
 import type { StorageLike } from './storageStatus.ts';
 import { Engine, engineApi } from './engine.ts';
 
@@ -37,6 +38,17 @@ export function serveStore(options: ServeStoreOptions): void {
       // Changes go out on their own port as plain messages: a Comlink callback would cost
       // a reply from the main thread for every change.
       const changes = new MessageChannel();
+      // Each projection's state as the page last got it: changes go out as patches against it.
+      const sent = new Map<string, unknown>();
+      const post = (change: Change): void => {
+        const patches: ChangeMessage['patches'] = [];
+        for (const [name, state] of Object.entries(change.states)) {
+          patches.push([name, diffState(sent.get(name), state)]);
+          sent.set(name, state);
+        }
+        const message: ChangeMessage = { seq: change.seq, patches, status: change.status };
+        changes.port1.postMessage(message);
+      };
       const engine = await Engine.open(
         {
           ...openOptions,
@@ -48,7 +60,7 @@ export function serveStore(options: ServeStoreOptions): void {
           fetch: options.fetch,
           token: options.token,
         },
-        (change: Change) => changes.port1.postMessage(change),
+        post,
       );
       const { port1, port2 } = new MessageChannel();
       const api = engineApi(engine);
@@ -60,7 +72,11 @@ export function serveStore(options: ServeStoreOptions): void {
         },
       };
       expose(withWireErrors(session), port1);
-      return transfer({ port: port2, changes: changes.port2, opened: engine.opened() }, [port2, changes.port2]);
+      // The page starts from these states; later changes are patches against them. (Changes
+      // posted before, at or below opened.seq, the page skips.)
+      const opened = engine.opened();
+      for (const [name, state] of Object.entries(opened.states)) sent.set(name, state);
+      return transfer({ port: port2, changes: changes.port2, opened }, [port2, changes.port2]);
     },
   };
   expose(withWireErrors(api), options.endpoint);

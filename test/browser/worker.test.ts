@@ -54,6 +54,33 @@ describe('worker mode in real Chromium', () => {
     expect(store.status).toMatchObject({ head: 1, pending: 0, canUndo: true, canRedo: false, sync: 'off' });
   });
 
+  it('sends what changed: parts of a state a change did not touch keep their identity on the page', async () => {
+    const name = dbName();
+    const store = await open(name);
+    await store.append([
+      { type: 'added', payload: { id: 'a', title: 'A' } },
+      { type: 'added', payload: { id: 'b', title: 'B' } },
+    ]);
+    const before = store.get<Todo[]>('todos');
+    await store.append({ type: 'toggled', payload: { id: 'b' } });
+    const after = store.get<Todo[]>('todos');
+    expect(after).toEqual([
+      { id: 'a', title: 'A', done: false },
+      { id: 'b', title: 'B', done: true },
+    ]);
+    expect(after).not.toBe(before);
+    expect(after[0]).toBe(before[0]); // untouched: the very object the page had
+    await store.undo();
+    const undone = store.get<Todo[]>('todos');
+    expect(undone).toEqual(before);
+    expect(undone[0]).toBe(before[0]);
+    // The page's copy equals what the worker derives from the log.
+    await store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const reopened = await open(name);
+    expect(reopened.get<Todo[]>('todos')).toEqual(undone);
+  });
+
   it('keeps the log, state, clientId and undo history across a close and reopen', async () => {
     const name = dbName();
     const first = await open(name, { snapshotEvery: 2 });
