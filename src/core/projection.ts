@@ -11,6 +11,11 @@ export interface Projection<S> {
   readonly version: number;
   readonly initial: () => S;
   readonly reduce: (state: S, event: StoredEvent) => S;
+  /**
+   * Whether states are frozen as they are made (default true), so a reducer that changes the
+   * state it is given fails as a ProjectionError (./freeze.ts). `false` skips that work.
+   */
+  readonly freeze?: boolean;
 }
 
 export function defineProjection<S>(definition: {
@@ -18,12 +23,14 @@ export function defineProjection<S>(definition: {
   version?: number;
   initial: () => S;
   reduce: (state: S, event: StoredEvent) => S;
+  freeze?: boolean;
 }): Projection<S> {
-  const { name, version = 1, initial, reduce } = definition;
+  const { name, version = 1, initial, reduce, freeze = true } = definition;
   if (typeof name !== 'string' || name.length === 0) throw new TypeError('defineProjection: name must be a non-empty string');
   if (!Number.isInteger(version) || version < 1) throw new TypeError(`defineProjection(${name}): version must be a positive integer`);
   if (typeof initial !== 'function' || typeof reduce !== 'function') {
     throw new TypeError(`defineProjection(${name}): initial and reduce must be functions`);
   }
-  return Object.freeze({ name, version, initial, reduce });
+  if (typeof freeze !== 'boolean') throw new TypeError(`defineProjection(${name}): freeze must be a boolean`);
+  return Object.freeze({ name, version, initial, reduce, freeze });
 }

@@ -4,6 +4,7 @@
  * and (for a time view) its time is at or before the view's time.
  */
 import { ProjectionError } from './errors/index.ts';
+import { freezeState } from './freeze.ts';
 import { isMarkerType, type StoredEvent } from './event.ts';
 import type { Projection } from './projection.ts';
 import type { EventSchema } from './upcast.ts';
@@ -42,19 +43,29 @@ export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void 
 }
 
 export function reduceOne(projection: Projection<unknown>, state: unknown, event: StoredEvent): unknown {
+  let next: unknown;
   try {
-    return projection.reduce(state, event);
+    next = projection.reduce(state, event);
   } catch (cause) {
+    // A frozen state refuses changes: say what the reducer did wrong (./freeze.ts).
+    const mutated = cause instanceof TypeError && typeof state === 'object' && state !== null && Object.isFrozen(state);
+    const hint = mutated ? ' (a reducer must return a new state, not change the one it is given)' : '';
     throw new ProjectionError(
-      `Projection "${projection.name}" threw on event ${event.id} (${event.type} at position ${event.position}): ${String((cause as Error)?.message ?? cause)}`,
+      `Projection "${projection.name}" threw on event ${event.id} (${event.type} at position ${event.position}): ${String((cause as Error)?.message ?? cause)}${hint}`,
       { cause, details: { projection: projection.name, eventId: event.id, position: event.position } },
     );
   }
+  return frozen(projection, next);
+}
+
+/** `state` frozen as the projection asks (./freeze.ts); for states from snapshots too. */
+export function frozen(projection: Projection<unknown>, state: unknown): unknown {
+  return projection.freeze === false ? state : freezeState(state);
 }
 
 export function initialState(projection: Projection<unknown>): unknown {
   try {
-    return projection.initial();
+    return frozen(projection, projection.initial());
   } catch (cause) {
     throw new ProjectionError(`Projection "${projection.name}": initial() threw: ${String((cause as Error)?.message ?? cause)}`, {
       cause,

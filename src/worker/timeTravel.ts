@@ -9,7 +9,7 @@
 import { inView, type MarkerLog, type View } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import type { EventSchema } from '../core/upcast.ts';
-import { fold, initialState } from '../core/replay.ts';
+import { fold, frozen, initialState } from '../core/replay.ts';
 import { forEachEvents, recordContaining, scanRecords } from '../storage/log.ts';
 import { eventsOf, type LogDb, type LogRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
@@ -47,7 +47,7 @@ export async function stateAtView(
   );
   const start = snap?.position ?? 0;
   if (start < base) throw new NeedsHistory(start);
-  const states = { [projection.name]: snap ? snap.state : initialState(projection) };
+  const states = { [projection.name]: snap ? frozen(projection, snap.state) : initialState(projection) };
   const options = {
     projections: [projection],
     states,

@@ -22,7 +22,7 @@ import { markerOf, type MarkerLog } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import { isCloneFaithful } from '../core/clone.ts';
-import { fold, initialState, type States } from '../core/replay.ts';
+import { fold, frozen, initialState, type States } from '../core/replay.ts';
 import { countStream, forEachEvents, readCommit } from '../storage/log.ts';
 import type { LogDb, LogRecord, SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
@@ -407,7 +407,7 @@ export class Working {
     );
     for (const [i, p] of this.ctx.projections.entries()) {
       const snap = snaps[i];
-      states[p.name] = snap ? snap.state : initialState(p);
+      states[p.name] = snap ? frozen(p, snap.state) : initialState(p);
       const start = snap?.position ?? 0;
       startAt[p.name] = start;
       if (start <= from) {

@@ -1,5 +1,5 @@
-// The two-line worker module an app writes (plus a projection that can throw, for tests).
+// The two-line worker module an app writes (plus projections that throw or mutate, for tests).
 import { serveStore } from 'eventloom/worker';
-import { fragile, projections } from '../support/fixtures.ts';
+import { fragile, mutating, projections } from '../support/fixtures.ts';
 
-serveStore({ projections: { ...projections, fragile } });
+serveStore({ projections: { ...projections, fragile, mutating } });

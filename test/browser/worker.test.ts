@@ -81,6 +81,16 @@ describe('worker mode in real Chromium', () => {
     expect(reopened.get<Todo[]>('todos')).toEqual(undone);
   });
 
+  it('refuses a reducer that changes the state it is given, as in-process mode does: ProjectionError, nothing stored', async () => {
+    const store = await open(dbName());
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    const error = await rejection(store.append({ type: 'pushed' }));
+    expect(isProjectionError(error)).toBe(true);
+    expect((error as { details: unknown }).details).toMatchObject({ projection: 'mutating' });
+    expect(store.get('mutating')).toEqual({ items: [] });
+    expect(await store.events()).toHaveLength(1);
+  });
+
   it('keeps the log, state, clientId and undo history across a close and reopen', async () => {
     const name = dbName();
     const first = await open(name, { snapshotEvery: 2 });

@@ -47,6 +47,16 @@ export const fragile = defineProjection<number>({
   },
 });
 
+/** Against the contract: pushes into the state it is given on "pushed" events. */
+export const mutating = defineProjection<{ items: string[] }>({
+  name: 'mutating',
+  initial: () => ({ items: [] }),
+  reduce: (state, event) => {
+    if (event.type === 'pushed') state.items.push(event.id);
+    return state;
+  },
+});
+
 export const projections = { todos, counter };
 
 /** A projection that counts its events and how often its reducer ran (`calls`, resettable). */
