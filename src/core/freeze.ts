@@ -1,7 +1,9 @@
 /**
- * States are frozen as reducers make them, so a reducer that changes the state it is given
- * (against the contract: replay, snapshots, undo and worker mode all rely on it not doing so)
- * fails at once, as a ProjectionError naming it, in worker and in-process mode alike.
+ * States are frozen as a fold of reducers ends (each append, each replay, each snapshot
+ * loaded), so a reducer that changes the state it is given (against the contract: replay,
+ * snapshots, undo and worker mode all rely on it not doing so) fails at once, as a
+ * ProjectionError naming it, in worker and in-process mode alike. The states in the middle of
+ * a fold are the fold's own and are not frozen: a replay of many events walks the result once.
  *
  * Invariants:
  * 1. Cost follows the change: the walk stops at objects already frozen, so after a reducer's

@@ -40,6 +40,11 @@ export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void 
     }
     if (onBoundary && every !== undefined && stored.position % every === 0) onBoundary(stored.position, states);
   }
+  // Frozen once the fold is done, not after every event: the states in between are the
+  // fold's own, and a long replay would pay the walk of each state it copied (./freeze.ts).
+  for (const projection of projections) {
+    if (projection.name in states) states[projection.name] = frozen(projection, states[projection.name]);
+  }
 }
 
 export function reduceOne(projection: Projection<unknown>, state: unknown, event: StoredEvent): unknown {
@@ -55,7 +60,7 @@ export function reduceOne(projection: Projection<unknown>, state: unknown, event
       { cause, details: { projection: projection.name, eventId: event.id, position: event.position } },
     );
   }
-  return frozen(projection, next);
+  return next;
 }
 
 /** `state` frozen as the projection asks (./freeze.ts); for states from snapshots too. */
