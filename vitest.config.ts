@@ -37,7 +37,7 @@ export default mergeConfig(
         {
           extends: true,
           // Found up front, so Vite never re-bundles mid-run (two Reacts: "Invalid hook call").
-          optimizeDeps: { include: ['react', 'react-dom/client', 'react-dom/server'] },
+          optimizeDeps: { include: ['react', 'react-dom/client', 'react-dom/server', 'use-sync-external-store/with-selector', 'fast-check'] },
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],

@@ -2,12 +2,12 @@
 // in a worker. No JSX (React.createElement), so no compiler setting is needed; act() from
 // React flushes renders, and every wait is on a store promise, never on a timer.
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { act, Component, createElement, StrictMode, type ReactNode } from 'react';
+import { act, Component, createElement, memo, StrictMode, type ReactNode } from 'react';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { createStore, isStoreClosedError, isUnknownProjectionError, type CreateStoreOptions, type Store, type StoreStatus } from 'eventloom';
 import { useProjection, useStoreStatus } from 'eventloom/react';
-import { dbName, projections, steadyStorage, type Todo } from '../support/fixtures.ts';
+import { catalog, dbName, projections, steadyStorage, type Catalog, type Item, type Todo } from '../support/fixtures.ts';
 import { until, untilStatus } from '../support/wait.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -104,6 +104,36 @@ function Projection(props: { store: Store; name: string; renders?: string[] }): 
   const state = useProjection<unknown>(props.store, props.name);
   props.renders?.push(props.name);
   return createElement('pre', null, JSON.stringify(state));
+}
+
+/** A memoised row: renders again only when its item is another object. */
+const Row = memo(function Row(props: { item: Item; renders: string[] }): ReactNode {
+  props.renders.push(props.item.id);
+  return createElement('li', null, `${props.item.title} × ${props.item.qty}`);
+});
+
+/** Every item of the catalog's group "main", one memoised row each. */
+function Rows(props: { store: Store; renders: string[] }): ReactNode {
+  const main = useProjection<Catalog, Record<string, Item> | undefined>(props.store, 'catalog', (c) => c.groups['main']);
+  return createElement('ul', null, ...Object.values(main ?? {}).map((item) => createElement(Row, { key: item.id, item, renders: props.renders })));
+}
+
+/** One item's quantity, picked by a selector written inline (a new function each render). */
+function Quantity(props: { store: Store; id: string; seen: (number | undefined)[] }): ReactNode {
+  const qty = useProjection(props.store, 'catalog', (c: Catalog) => c.groups['main']?.[props.id]?.qty);
+  props.seen.push(qty);
+  return createElement('b', null, String(qty));
+}
+
+/** The ids of the catalog's group "main": a new array on each read, kept while equal. */
+function Ids(props: { store: Store; seen: string[][] }): ReactNode {
+  const ids = useProjection(props.store, 'catalog', (c: Catalog) => Object.keys(c.groups['main'] ?? {}), sameList);
+  props.seen.push(ids);
+  return createElement('i', null, ids.join(','));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function Status(props: { store: Store; seen: StoreStatus[]; tick?: number }): ReactNode {
@@ -286,6 +316,71 @@ describe('useProjection', () => {
     act(() => root.render(createElement(Boundary, null, createElement(TodoList, { store }))));
     expect(container.textContent).toBe('failed: StoreClosedError');
     expect(caught.map(isStoreClosedError)).toEqual([true]);
+  });
+});
+
+describe('useProjection with a selector', () => {
+  it('worker mode: changing one of 1,000 memoised rows re-renders that row alone', async () => {
+    const name = dbName('react');
+    const store = await openWorker(name);
+    const items = Array.from({ length: 1000 }, (_, i) => ({ type: 'item.set', payload: { id: `i${i}`, title: `Item ${i}`, qty: 1 } }));
+    await store.append(items);
+    const renders: string[] = [];
+    const { container } = mount(createElement(Rows, { store, renders }));
+    expect(container.querySelectorAll('li')).toHaveLength(1000);
+    expect(renders).toHaveLength(1000);
+
+    renders.length = 0;
+    await act(() => store.append({ type: 'item.set', payload: { id: 'i500', title: 'Item 500', qty: 7 } }));
+    expect(renders).toEqual(['i500']);
+    expect(container.querySelectorAll('li')[500]?.textContent).toBe('Item 500 × 7');
+
+    // Undo, a new item, and another tab's change: each renders the rows it touched.
+    renders.length = 0;
+    await act(() => store.undo());
+    expect(renders).toEqual(['i500']);
+    expect(container.querySelectorAll('li')[500]?.textContent).toBe('Item 500 × 1');
+    renders.length = 0;
+    await act(() => store.append({ type: 'item.set', payload: { id: 'new', title: 'New', qty: 2 } }));
+    expect(renders).toEqual(['new']);
+    expect(container.querySelectorAll('li')).toHaveLength(1001);
+    const other = await openWorker(name);
+    renders.length = 0;
+    await act(async () => {
+      await other.append({ type: 'item.set', payload: { id: 'i10', title: 'From the other tab', qty: 3 } });
+      await until<Catalog>(store, 'catalog', (c) => c.groups['main']?.['i10']?.qty === 3);
+    });
+    expect(renders).toEqual(['i10']);
+    expect(container.querySelectorAll('li')[10]?.textContent).toBe('From the other tab × 3');
+  });
+
+  it("re-renders only when the selected part changes, in both modes", async () => {
+    for (const store of [await openLocal({ projections: { ...projections, catalog } }), await openWorker()]) {
+      await store.append([
+        { type: 'item.set', payload: { id: 'a', title: 'A', qty: 1 } },
+        { type: 'item.set', payload: { id: 'b', title: 'B', qty: 1 } },
+      ]);
+      const quantities: (number | undefined)[] = [];
+      const lists: string[][] = [];
+      const { container } = mount(createElement('div', null, createElement(Quantity, { store, id: 'a', seen: quantities }), createElement(Ids, { store, seen: lists })));
+      expect(container.textContent).toBe('1a,b');
+
+      // b changes: neither a's quantity nor the list of ids did.
+      await act(() => store.append({ type: 'item.set', payload: { id: 'b', title: 'B', qty: 9 } }));
+      expect(quantities).toEqual([1]);
+      expect(lists).toEqual([['a', 'b']]);
+
+      // a changes: its quantity re-renders; the ids, equal under sameList, do not.
+      await act(() => store.append({ type: 'item.set', payload: { id: 'a', title: 'A', qty: 4 } }));
+      expect(quantities).toEqual([1, 4]);
+      expect(lists).toHaveLength(1);
+
+      // A new item: the ids re-render, a's quantity does not.
+      await act(() => store.append({ type: 'item.set', payload: { id: 'c', title: 'C', qty: 1 } }));
+      expect(quantities).toEqual([1, 4]);
+      expect(lists.at(-1)).toEqual(['a', 'b', 'c']);
+      expect(container.textContent).toBe('4a,b,c');
+    }
   });
 });
 

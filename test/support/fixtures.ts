@@ -57,6 +57,60 @@ export const mutating = defineProjection<{ items: string[] }>({
   },
 });
 
+export interface Item {
+  id: string;
+  title: string;
+  qty: number;
+}
+
+export interface Catalog {
+  groups: Record<string, Record<string, Item>>;
+  total: number;
+}
+
+/**
+ * Items in groups, updated immutably: a change copies one item, its group and the top
+ * level, and shares every other group and item (what worker mode's patches rely on).
+ */
+export const catalog = defineProjection<Catalog>({
+  name: 'catalog',
+  initial: () => ({ groups: {}, total: 0 }),
+  reduce: (state, event) => {
+    const p = (event.payload ?? {}) as { id: string; group?: string; title?: string; qty?: number };
+    const name = p.group ?? 'main';
+    const group = state.groups[name] ?? {};
+    switch (event.type) {
+      case 'item.set': {
+        const item = { id: p.id, title: p.title ?? '', qty: p.qty ?? 0 };
+        return { groups: { ...state.groups, [name]: { ...group, [p.id]: item } }, total: state.total + (Object.hasOwn(group, p.id) ? 0 : 1) };
+      }
+      case 'item.removed': {
+        if (!Object.hasOwn(group, p.id)) return state;
+        const { [p.id]: _gone, ...rest } = group;
+        return { groups: { ...state.groups, [name]: rest }, total: state.total - 1 };
+      }
+      default:
+        return state;
+    }
+  },
+});
+
+/** Quantities by item id in a Map (a new Map per change). */
+export const stock = defineProjection<Map<string, number>>({
+  name: 'stock',
+  initial: () => new Map(),
+  reduce: (state, event) => {
+    const p = (event.payload ?? {}) as { id: string; qty?: number };
+    if (event.type === 'item.set') return new Map(state).set(p.id, p.qty ?? 0);
+    if (event.type === 'item.removed' && state.has(p.id)) {
+      const next = new Map(state);
+      next.delete(p.id);
+      return next;
+    }
+    return state;
+  },
+});
+
 export const projections = { todos, counter };
 
 /** A projection that counts its events and how often its reducer ran (`calls`, resettable). */
