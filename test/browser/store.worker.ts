@@ -1,5 +1,5 @@
 // The two-line worker module an app writes (plus projections that throw or mutate, for tests).
 import { serveStore } from 'eventloom/worker';
-import { fragile, mutating, projections } from '../support/fixtures.ts';
+import { fragile, mutating, mutatingUnchecked, projections } from '../support/fixtures.ts';
 
-serveStore({ projections: { ...projections, fragile, mutating } });
+serveStore({ projections: { ...projections, fragile, mutating, mutatingUnchecked } });

@@ -8,7 +8,7 @@ import {
   isUnknownProjectionError,
   type Store,
 } from 'eventloom';
-import { dbName, type Todo } from '../support/fixtures.ts';
+import { dbName, fragile, mutating, mutatingUnchecked, projections, type Todo } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
 
 const workers: Worker[] = [];
@@ -89,6 +89,27 @@ describe('worker mode in real Chromium', () => {
     expect((error as { details: unknown }).details).toMatchObject({ projection: 'mutating' });
     expect(store.get('mutating')).toEqual({ items: [] });
     expect(await store.events()).toHaveLength(1);
+  });
+
+  it('with the check off (freeze: false), such a reducer shows the same states in worker and in-process mode', async () => {
+    const inWorker = dbName();
+    const inProcess = dbName();
+    const local = async (name: string) => {
+      const s = await createStore({ name, projections: { ...projections, fragile, mutating, mutatingUnchecked } });
+      stores.push(s);
+      return s;
+    };
+    const pair = [await open(inWorker), await local(inProcess)];
+    for (const store of pair) await store.append([{ type: 'shoved' }, { type: 'added', payload: { id: 'a', title: 'A' } }]);
+    const [w, l] = pair.map((s) => s.get('mutatingUnchecked'));
+    expect(w).toEqual({ items: [] });
+    expect(l).toEqual(w);
+    for (const store of pair) await store.close();
+    // Reopened, each replays the log: the reducer's effect shows, in both alike.
+    const again = [await open(inWorker), await local(inProcess)];
+    const [wa, la] = again.map((s) => s.get<{ items: string[] }>('mutatingUnchecked'));
+    expect(wa?.items).toHaveLength(1);
+    expect(la?.items).toHaveLength(1);
   });
 
   it('keeps the log, state, clientId and undo history across a close and reopen', async () => {

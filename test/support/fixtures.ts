@@ -57,6 +57,17 @@ export const mutating = defineProjection<{ items: string[] }>({
   },
 });
 
+/** The same, on "shoved" events, with the check off (freeze: false), as a production build may have it. */
+export const mutatingUnchecked = defineProjection<{ items: string[] }>({
+  name: 'mutatingUnchecked',
+  freeze: false,
+  initial: () => ({ items: [] }),
+  reduce: (state, event) => {
+    if (event.type === 'shoved') state.items.push(event.id);
+    return state;
+  },
+});
+
 export interface Item {
   id: string;
   title: string;

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, diffState, type Patch } from '../../../src/core/diff.ts';
+import { applyPatch, diffState, FAST_KEYS, type Patch } from '../../../src/core/diff.ts';
 
 /** What the page gets: the state and the patch after a trip through postMessage. */
 const overTheWire = <T>(value: T): T => structuredClone(value);
@@ -122,6 +122,33 @@ describe('diffState and applyPatch', () => {
       removed: [],
       set: [['groups', { kind: 'object', removed: [], set: [['g1', { kind: 'object', removed: [], set: [['b', { kind: 'value', value: 3 }]] }]] }]],
     });
+  });
+
+  it('walks objects of more keys than V8 keeps fast by key, and gives the same patches', () => {
+    const prev: Record<string, unknown> = {};
+    for (let i = 0; i < FAST_KEYS + 80; i++) prev[`k${i}`] = { i };
+    const { k7: _removed, ...rest } = prev;
+    const next = { ...rest, k3: { i: -3 }, added: { i: 0 } };
+    const patch = diffState(prev, next);
+    expect(patch).toStrictEqual<Patch>({
+      kind: 'object',
+      set: [['k3', { kind: 'object', removed: [], set: [['i', { kind: 'value', value: -3 }]] }], ['added', { kind: 'value', value: { i: 0 } }]],
+      removed: ['k7'],
+    });
+    const page = applyPatch(overTheWire(prev), overTheWire(patch)) as Record<string, unknown>;
+    expect(page).toEqual(next);
+    expect(Object.keys(page)).toEqual(Object.keys(next));
+  });
+
+  it('compares by key when the same keys come in another order', () => {
+    const prev = { a: { n: 1 }, b: { n: 2 }, c: { n: 3 } };
+    const next = { c: prev.c, a: { n: 10 }, b: prev.b };
+    const patch = diffState(prev, next);
+    expect(patch).toStrictEqual<Patch>({ kind: 'object', removed: [], set: [['a', { kind: 'object', removed: [], set: [['n', { kind: 'value', value: 10 }]] }]] });
+    const base = overTheWire(prev);
+    const page = applyPatch(base, overTheWire(patch)) as typeof prev;
+    expect(page).toEqual(next);
+    expect(page.b).toBe(base.b);
   });
 
   it('sets a __proto__ key as the state’s own data, never as its prototype', () => {

@@ -1,6 +1,7 @@
 /** States are frozen as reducers make them (src/core/freeze.ts). */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FAST_KEYS } from '../../../src/core/diff.ts';
 import { freezeState } from '../../../src/core/freeze.ts';
 import { createStore, defineProjection, isProjectionError, type Store } from '../../../src/index.ts';
 import { dbName, mutating, projections, type Todo } from '../../support/fixtures.ts';
@@ -41,6 +42,42 @@ describe('freezeState', () => {
     expect(Object.isFrozen(stop.inner)).toBe(false);
   });
 
+  it('given the state it grew from, never looks into what the two share (not even Object.isFrozen)', () => {
+    const untouchable = new Proxy(
+      {},
+      Object.fromEntries(
+        ['get', 'ownKeys', 'isExtensible', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'preventExtensions', 'defineProperty'].map((trap) => [
+          trap,
+          () => {
+            throw new Error(`looked into a shared subtree (${trap})`);
+          },
+        ]),
+      ),
+    );
+    for (const size of [10, FAST_KEYS + 10]) {
+      const groups: Record<string, unknown> = {};
+      for (let i = 0; i < size; i++) groups[`g${i}`] = untouchable;
+      groups['g1'] = Object.freeze({ fresh: Object.freeze([0]) }); // what the update replaces
+      const previous = { groups, list: [untouchable, untouchable] };
+      // What a reducer returns: new objects along the changed path, the rest shared.
+      const next = { groups: { ...groups, g1: { fresh: [1, 2] } }, list: [...previous.list, { added: true }] };
+      expect(freezeState(next, previous)).toBe(next);
+      expect(Object.isFrozen(next)).toBe(true);
+      expect(Object.isFrozen(next.groups)).toBe(true);
+      expect(Object.isFrozen(next.groups.g1)).toBe(true);
+      expect(Object.isFrozen((next.groups.g1 as { fresh: number[] }).fresh)).toBe(true);
+      expect(Object.isFrozen(next.list[2])).toBe(true);
+    }
+  });
+
+  it('freezes what moved to another key, and what replaced a shared value', () => {
+    const previous = freezeState({ a: { n: 1 }, b: { n: 2 } });
+    const next = { a: previous.b, b: { n: 3 }, c: { inner: { n: 4 } } };
+    freezeState(next, previous);
+    expect(Object.isFrozen(next.b)).toBe(true);
+    expect(Object.isFrozen(next.c.inner)).toBe(true);
+  });
+
   it('copes with cycles and with a state nested 100,000 levels deep', () => {
     const a: Record<string, unknown> = {};
     a['self'] = a;
@@ -72,12 +109,28 @@ describe('a reducer that changes the state it is given', () => {
     expect(s.get<Todo[]>('todos')).toHaveLength(1);
   });
 
-  it('is let through with freeze: false (the check skipped, as in production builds that want it)', async () => {
+  it('is let through with freeze: false, and the page then shows what worker mode shows (its own copy, not the changed one)', async () => {
     const unchecked = defineProjection({ ...mutating, name: 'unchecked', freeze: false });
-    const s = await createStore({ name: dbName(), projections: { unchecked } });
+    const name = dbName();
+    const s = await createStore({ name, projections: { unchecked, todos: projections.todos } });
     open.push(s);
-    await s.append({ type: 'pushed' });
+    const before = s.get('unchecked');
+    const [event] = await s.append({ type: 'pushed' });
     expect(await s.events()).toHaveLength(1);
+    // The engine's state changed in place; a worker-mode page (a copy) would not see it, nor does this one.
+    expect(s.get('unchecked')).toBe(before);
+    expect(s.get('unchecked')).toEqual({ items: [] });
+    await s.close();
+    // A replay from the log shows the reducer's effect, in both modes alike.
+    const reopened = await createStore({ name, projections: { unchecked, todos: projections.todos } });
+    open.push(reopened);
+    expect(reopened.get('unchecked')).toEqual({ items: [event!.id] });
+    // Frozen projections are not copied: the page holds the engine's states, shared as they are.
+    await reopened.append({ type: 'added', payload: { id: 'a', title: 'A' } });
+    const list = reopened.get<Todo[]>('todos');
+    await reopened.append({ type: 'noted' });
+    expect(reopened.get<Todo[]>('todos')).toBe(list);
+    expect(Object.isFrozen(list[0])).toBe(true);
   });
 
   it('gets frozen states from snapshots too, after a reopen', async () => {
