@@ -3,7 +3,7 @@
  * and the status, so get() and status are synchronous. Calls resolve once the mirror has
  * reached the seq their result names (engine invariant 3).
  */
-import { applyPatch } from '../core/diff.ts';
+import { applyPatch } from '../core/patch.ts';
 import type { Change, ChangeMessage, StoreStatus } from '../worker/contract.ts';
 import { sameStatus } from './sameStatus.ts';
 

@@ -12,7 +12,8 @@
  * Invariant: for a projection listed, the page's state never shares an object with the
  * engine's; for the others, this changes nothing.
  */
-import { applyPatch, diffState } from '../core/diff.ts';
+import { diffState } from '../core/diff.ts';
+import { applyPatch } from '../core/patch.ts';
 import type { Projection } from '../core/projection.ts';
 import type { Change } from '../worker/contract.ts';
 

@@ -3,7 +3,7 @@
  * the calling thread (in-process mode). Both sides import this file. Everything that
  * crosses it is structured-cloneable; errors cross as ErrorData (see core/errors/wire.ts).
  */
-import type { Patch } from '../core/diff.ts';
+import type { Patch } from '../core/patch.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
 import type { EventQuery } from '../storage/query.ts';
 import type { StorageInfo } from './storageStatus.ts';

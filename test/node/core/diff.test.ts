@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, diffState, FAST_KEYS, type Patch } from '../../../src/core/diff.ts';
+import { diffState, FAST_KEYS } from '../../../src/core/diff.ts';
+import { applyPatch, type Patch } from '../../../src/core/patch.ts';
 
 /** What the page gets: the state and the patch after a trip through postMessage. */
 const overTheWire = <T>(value: T): T => structuredClone(value);
