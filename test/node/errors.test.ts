@@ -3,19 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as api from '../../src/index.ts';
 import { reviveError, toErrorData } from '../../src/core/errors/index.ts';
 import { dbName, projections, type Todo } from '../support/fixtures.ts';
+import { ERROR_NAMES } from '../support/errorNames.ts';
 
-const NAMES = [
-  'InvalidEventError',
-  'ConcurrencyError',
-  'ProjectionError',
-  'StorageFullError',
-  'StoreClosedError',
-  'UnknownProjectionError',
-  'SyncError',
-  'ProtocolError',
-  'UpcastError',
-  'HistoryUnavailableError',
-] as const;
+const NAMES = ERROR_NAMES;
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../../src/core/errors/index.ts';
-import { isEventloomError, reviveError, toErrorData, type ErrorData, type EventloomErrorName } from '../../../src/core/errors/index.ts';
+import { isEventloomError, reviveError, toErrorData, type ErrorData } from '../../../src/core/errors/index.ts';
+import { ERROR_NAMES } from '../../support/errorNames.ts';
 
-const NAMES: readonly EventloomErrorName[] = [
-  'InvalidEventError',
-  'ConcurrencyError',
-  'ProjectionError',
-  'StorageFullError',
-  'StoreClosedError',
-  'UnknownProjectionError',
-  'SyncError',
-  'ProtocolError',
-  'UpcastError',
-  'HistoryUnavailableError',
-];
+const NAMES = ERROR_NAMES;
 
 /** What crosses postMessage: the data after a structured clone. */
 const send = (error: unknown): unknown => reviveError(structuredClone(toErrorData(error)));

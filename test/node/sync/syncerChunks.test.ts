@@ -1,43 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../../../src/index.ts';
 import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
-import type { PushResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
+import type { WireEvent } from '../../../src/sync/protocol.ts';
 import type { IntegrateInput } from '../../../src/worker/integrate.ts';
 import { FakeReplica as Replica } from '../../support/fakeReplica.ts';
+import { FakeServer } from '../../support/fakeServer.ts';
 import { rejection } from '../../support/rejection.ts';
 
 // How one round pushes the pending commits: chunks of at most maxEventsPerPush events (a
 // larger commit alone), halving a chunk the server refuses as too large or invalid until the
 // commit at fault stands alone and leaves the log, and conflicts that leave it for rejected().
 // A Syncer that was never start()ed runs each now() as one round, without the loop.
-
-
-
-type PushFault = (events: readonly WireEvent[]) => Error | PushResponse | undefined;
-
-/** The server side, in memory: stores pushes idempotently by id, pages its log. */
-class Server {
-  log: PositionedEvent[] = [];
-  pushes: string[][] = [];
-  fault: PushFault | undefined;
-  setToken(): void {}
-  async push(events: readonly WireEvent[]): Promise<PushResponse> {
-    this.pushes.push(events.map((e) => e.id));
-    const answer = this.fault?.(events);
-    if (answer instanceof Error) throw answer;
-    if (answer) return answer;
-    const results = events.map((e) => {
-      const known = this.log.find((k) => k.id === e.id);
-      if (known) return { id: e.id, position: known.position };
-      this.log.push({ ...e, position: this.log.length + 1 });
-      return { id: e.id, position: this.log.length };
-    });
-    return { results, head: this.log.length };
-  }
-  async pull(after: number, limit: number) {
-    return { events: this.log.slice(after, after + limit), head: this.log.length };
-  }
-}
 
 function event(id: string, commit: string): WireEvent {
   return { id, type: 'added', payload: { id }, stream: 'todos', clientId: 'client-1', commit, time: 1 };
@@ -51,13 +24,13 @@ function commit(name: string, size = 1): WireEvent[] {
 function setup(commits: WireEvent[][], options: { maxEventsPerPush?: number; pullLimit?: number } = {}) {
   const replica = new Replica();
   replica.pending = commits;
-  const server = new Server();
+  const server = new FakeServer();
   const syncer = new Syncer(replica, server as unknown as HttpTransport, { live: false, lockName: `chunks-${Math.random()}`, ...options });
   return { replica, server, syncer };
 }
 
 /** The commits of each push, in order (a commit's events always travel together). */
-const pushedCommits = (server: Server) => server.pushes.map((ids) => [...new Set(ids.map((id) => id.split('.')[0]))]);
+const pushedCommits = (server: FakeServer) => server.pushed.map((ids) => [...new Set(ids.map((id) => id.split('.')[0]))]);
 
 const refused = (status: number, code: string, message = 'refused') =>
   new SyncError(`The sync server answered ${status} (${code}): ${message}`, { details: { status, code } });
@@ -67,7 +40,7 @@ describe('pushing in chunks', () => {
     const { replica, server, syncer } = setup([commit('a', 1), commit('b', 2), commit('c', 1), commit('d', 3), commit('e', 5), commit('f', 1)], { maxEventsPerPush: 3 });
     await syncer.now();
     expect(pushedCommits(server)).toEqual([['a', 'b'], ['c'], ['d'], ['e'], ['f']]);
-    expect(server.pushes.map((p) => p.length)).toEqual([3, 1, 3, 5, 1]);
+    expect(server.pushed.map((p) => p.length)).toEqual([3, 1, 3, 5, 1]);
     expect(replica.pending).toEqual([]);
     expect(replica.log.map((e) => e.id)).toEqual(server.log.map((e) => e.id));
     expect(replica.log.map((e) => e.position)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
@@ -84,7 +57,7 @@ describe('pushing in chunks', () => {
     const { replica, server, syncer } = setup([]);
     server.log.push({ ...event('theirs.0', 'theirs'), position: 1 });
     await syncer.now();
-    expect(server.pushes).toEqual([]);
+    expect(server.pushed).toEqual([]);
     expect(replica.log.map((e) => e.id)).toEqual(['theirs.0']);
   });
 });
@@ -95,9 +68,9 @@ describe('a chunk the server refuses', () => {
     const { replica, server, syncer } = setup(
       Array.from({ length: 10 }, (_, i) => commit(`c${i}`)),
     );
-    server.fault = (events) => (events.length > 3 ? refused(413, 'too_large', 'body too large') : undefined);
+    server.pushFault = (events) => (events.length > 3 ? refused(413, 'too_large', 'body too large') : undefined);
     await syncer.now();
-    const sizes = server.pushes.map((p) => p.length);
+    const sizes = server.pushed.map((p) => p.length);
     // 10 refused, then 5 (half of it) refused, then never more than 2 (half of 5) again.
     expect(sizes.slice(0, 2)).toEqual([10, 5]);
     expect(Math.max(...sizes.slice(2))).toBe(2);
@@ -109,7 +82,7 @@ describe('a chunk the server refuses', () => {
 
   it('413 for a chunk of one big commit and small ones: the big one leaves, the small ones push', async () => {
     const { replica, server, syncer } = setup([commit('small1'), commit('big', 4), commit('small2'), commit('small3')], { maxEventsPerPush: 10 });
-    server.fault = (events) => (events.length > 3 ? refused(413, 'too_large', 'body too large') : undefined);
+    server.pushFault = (events) => (events.length > 3 ? refused(413, 'too_large', 'body too large') : undefined);
     await syncer.now();
     expect(replica.rejected.map((r) => r.commit)).toEqual(['big']);
     expect(replica.rejected[0]!.reason).toEqual({
@@ -124,7 +97,7 @@ describe('a chunk the server refuses', () => {
   it('400 invalid: halves the chunk until the commit at fault stands alone; it leaves the log with the server’s reason', async () => {
     const names = ['a', 'poison', 'b', 'c', 'd', 'e', 'f'];
     const { replica, server, syncer } = setup(names.map((n) => commit(n)));
-    server.fault = (events) => (events.some((e) => e.commit === 'poison') ? refused(400, 'invalid', 'events[0].type: poison is not allowed here') : undefined);
+    server.pushFault = (events) => (events.some((e) => e.commit === 'poison') ? refused(400, 'invalid', 'events[0].type: poison is not allowed here') : undefined);
     await syncer.now();
     expect(pushedCommits(server)).toEqual([names, ['a', 'poison', 'b', 'c'], ['a', 'poison'], ['a'], ['poison', 'b'], ['poison'], ['b'], ['c', 'd'], ['e', 'f']]);
     expect(replica.rejected.map((r) => r.reason)).toEqual([
@@ -139,7 +112,7 @@ describe('a chunk the server refuses', () => {
 
   it('409 that is the protocol’s: the commit leaves the log as conflicting', async () => {
     const { replica, server, syncer } = setup([commit('dup', 2)]);
-    server.fault = () => refused(409, 'conflict', 'event dup.0 is stored with other content');
+    server.pushFault = () => refused(409, 'conflict', 'event dup.0 is stored with other content');
     await syncer.now();
     expect(replica.rejected.map((r) => [r.commit, r.reason.message])).toEqual([
       ['dup', 'The sync server refused commit dup (2 events) as conflicting with events it holds: The sync server answered 409 (conflict): event dup.0 is stored with other content'],
@@ -151,7 +124,7 @@ describe('a chunk the server refuses', () => {
     const cases = [refused(409, 'http_error', 'HTTP 409'), refused(400, 'http_error', 'HTTP 400'), refused(400, 'bad_request'), refused(503, 'unavailable'), refused(500, 'invalid')];
     for (const error of cases) {
       const { replica, server, syncer } = setup([commit('a'), commit('b')]);
-      server.fault = () => error;
+      server.pushFault = () => error;
       const thrown = await rejection(syncer.now());
       expect(thrown).toBe(error);
       // Not split: one push, the whole chunk, and both commits still pending.
@@ -165,7 +138,7 @@ describe('a chunk the server refuses', () => {
   it('an error that is not a SyncError is never taken as the commit’s fault', async () => {
     const { replica, server, syncer } = setup([commit('a')]);
     const odd = Object.assign(new Error('odd'), { details: { status: 413, code: 'too_large' } });
-    server.fault = () => odd;
+    server.pushFault = () => odd;
     const thrown = await rejection(syncer.now());
     expect(isSyncError(thrown)).toBe(true);
     expect(thrown.message).toBe('Sync failed: odd');
@@ -178,7 +151,7 @@ describe('a chunk the server refuses', () => {
 describe('conflicts in a push answer', () => {
   it('a commit whose expectedVersion failed leaves the log once, with the stream’s version; the others confirm', async () => {
     const { replica, server, syncer } = setup([commit('ok1'), commit('late', 2), commit('ok2')]);
-    server.fault = (events) => {
+    server.pushFault = (events) => {
       if (!events.some((e) => e.commit === 'late')) return undefined;
       let position = server.log.length;
       const results = events.map((e) =>
@@ -214,7 +187,7 @@ describe('a push that fails', () => {
     const { replica, server, syncer } = setup([commit('mine')]);
     server.log.push({ ...event('theirs.0', 'theirs'), position: 1 });
     const down = refused(503, 'unavailable', 'down');
-    server.fault = () => down;
+    server.pushFault = () => down;
     expect(await rejection(syncer.now())).toBe(down);
     expect(replica.log.map((e) => e.id)).toEqual(['theirs.0']);
     expect(replica.pending).toHaveLength(1);
@@ -227,7 +200,7 @@ describe('a push that fails', () => {
       let pulls = 0;
       const pull = server.pull.bind(server);
       server.pull = (after, limit) => (pulls++, pull(after, limit));
-      server.fault = () => error;
+      server.pushFault = () => error;
       const thrown = await rejection(syncer.now());
       expect(thrown).toBe(error);
       expect(pulls).toBe(0);
@@ -241,7 +214,7 @@ describe('a push that fails', () => {
 describe('pause() during the pushes', () => {
   it('sends no further push, and shows paused from then on, a rejected commit included', async () => {
     const { replica, server, syncer } = setup([commit('poison'), commit('a'), commit('b')], { maxEventsPerPush: 1 });
-    server.fault = (events) => {
+    server.pushFault = (events) => {
       if (events[0]!.commit !== 'poison') return undefined;
       syncer.pause();
       return refused(400, 'invalid', 'no poison');

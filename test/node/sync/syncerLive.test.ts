@@ -2,87 +2,23 @@ import { describe, expect, it, vi } from 'vitest';
 import { ProtocolError, SyncError } from '../../../src/index.ts';
 import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
 import type { SyncerOptions } from '../../../src/sync/syncer.ts';
-import type { EventsResponse, PushResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
 import { FakeReplica as Replica, fakeSyncClock, settle } from '../../support/fakeReplica.ts';
+import { FakeServer, wire } from '../../support/fakeServer.ts';
 
 // Live mode on fake timers: the stream opens after a round that succeeds, its pages are
 // integrated, a gap or a dropped stream brings a round, reconnects back off, a 401 or a
 // pause/offline/close ends it.
 
-
-
-interface Connection {
-  after: number;
-  /** Ended by the server, failed, or aborted by the client. */
-  closed: boolean;
-  signal: AbortSignal;
-  send(page: EventsResponse): Promise<void>;
-  /** The server ends the stream. */
-  end(): void;
-  fail(error: unknown): void;
-}
-
-class Server {
-  log: PositionedEvent[] = [];
-  pulls: number[] = [];
-  connections: Connection[] = [];
-  pullFault: (() => Error | undefined) | undefined;
-  liveFault: (() => Error | undefined) | undefined;
-  setToken(): void {}
-  get open(): Connection[] {
-    return this.connections.filter((c) => !c.closed);
-  }
-  async push(events: readonly WireEvent[]): Promise<PushResponse> {
-    const results = events.map((e) => this.#add(e));
-    return { results, head: this.log.length };
-  }
-  async pull(after: number, limit: number) {
-    this.pulls.push(Date.now());
-    const error = this.pullFault?.();
-    if (error) throw error;
-    return { events: this.log.slice(after, after + limit), head: this.log.length };
-  }
-  live(after: number, onPage: (page: EventsResponse) => Promise<void>, signal: AbortSignal): Promise<void> {
-    const error = this.liveFault?.();
-    if (error) return Promise.reject(error);
-    return new Promise((resolve, reject) => {
-      const connection: Connection = {
-        after,
-        signal,
-        closed: false,
-        send: onPage,
-        end: () => ((connection.closed = true), resolve()),
-        fail: (error) => ((connection.closed = true), reject(error)),
-      };
-      signal.addEventListener('abort', connection.end);
-      this.connections.push(connection);
-    });
-  }
-  /** Another replica's events reach the server; open streams carry them. */
-  async publish(...ids: string[]): Promise<void> {
-    const fresh = ids.map((id) => this.log[this.#add(wire(id)).position - 1]!);
-    for (const c of this.open) await c.send({ events: fresh, head: this.log.length });
-  }
-  #add(e: WireEvent) {
-    this.log.push({ ...e, position: this.log.length + 1 });
-    return { id: e.id, position: this.log.length };
-  }
-}
-
-const wire = (id: string): WireEvent => ({ id, type: 'added', payload: { id }, stream: 'todos', clientId: 'other', commit: id, time: 1 });
-
-
 let lock = 0;
 const syncers = fakeSyncClock();
 function started(options: Partial<SyncerOptions> = {}) {
   const replica = new Replica();
-  const server = new Server();
+  const server = new FakeServer();
   const syncer = new Syncer(replica, server as unknown as HttpTransport, { live: true, lockName: `live-${lock++}`, ...options });
   syncers.push(syncer);
   syncer.start();
   return { replica, server, syncer };
 }
-
 
 describe('the live stream', () => {
   it('opens from the confirmed head after the first round and carries others’ events; no polling meanwhile', async () => {

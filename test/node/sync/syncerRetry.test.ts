@@ -2,55 +2,19 @@ import { describe, expect, it, vi } from 'vitest';
 import { SyncError, isSyncError } from '../../../src/index.ts';
 import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
 import type { SyncerOptions } from '../../../src/sync/syncer.ts';
-import type { PushResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
 import { FakeReplica as Replica, fakeSyncClock, settle, type SyncPatch as Patch } from '../../support/fakeReplica.ts';
+import { FakeServer } from '../../support/fakeServer.ts';
 import { rejection } from '../../support/rejection.ts';
 
 // The background loop on fake timers: exponential backoff with jitter (Math.random() pinned),
 // Retry-After, polling, now() and poke() during a backoff, offline, pause/resume/close and
 // the 401 stop. The replica and server are in memory; only the loop's timing is under test.
 
-
-
-type Fault = () => Error | undefined;
-
-class Server {
-  log: PositionedEvent[] = [];
-  /** Fake-clock times of each request, by kind. */
-  pushes: number[] = [];
-  pulls: number[] = [];
-  tokens: (string | undefined)[] = [];
-  pushFault: Fault | undefined;
-  pullFault: Fault | undefined;
-  setToken(token: string | undefined): void {
-    this.tokens.push(token);
-  }
-  get token(): string | undefined {
-    return this.tokens.at(-1);
-  }
-  async push(events: readonly WireEvent[]): Promise<PushResponse> {
-    this.pushes.push(Date.now());
-    const error = this.pushFault?.();
-    if (error) throw error;
-    const results = events.map((e) => {
-      this.log.push({ ...e, position: this.log.length + 1 });
-      return { id: e.id, position: this.log.length };
-    });
-    return { results, head: this.log.length };
-  }
-  async pull(after: number, limit: number) {
-    this.pulls.push(Date.now());
-    const error = this.pullFault?.();
-    if (error) throw error;
-    return { events: this.log.slice(after, after + limit), head: this.log.length };
-  }
-}
-
 let lock = 0;
 let n = 0;
 function setup(options: Partial<SyncerOptions> = {}) {
   const replica = new Replica();
-  const server = new Server();
+  const server = new FakeServer();
   const syncer = new Syncer(replica, server as unknown as HttpTransport, { live: false, lockName: `retry-${lock++}`, ...options });
   const append = () => {
     const id = `e${n++}`;
@@ -64,7 +28,6 @@ const failure = (status: number, retryAfter?: number) =>
   new SyncError(`The sync server answered ${status} (x): no`, { details: { status, code: 'x', ...(retryAfter === undefined ? {} : { retryAfter }) } });
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
-
 
 const syncers = fakeSyncClock();
 function started(options: Partial<SyncerOptions> = {}) {
