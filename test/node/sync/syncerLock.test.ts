@@ -36,6 +36,13 @@ function node(lockName: string) {
   };
 }
 
+/** A node whose syncer has started (its loop waits for the lock). */
+function started(lockName: string): ReturnType<typeof node> {
+  const n = node(lockName);
+  n.syncer.start();
+  return n;
+}
+
 /** A LockManager stand-in: exclusive locks by name, granted in request order, honouring `signal`. */
 function lockManager() {
   const queues = new Map<string, Promise<void>>();
@@ -113,16 +120,13 @@ describe('the leader lock within one realm', () => {
   });
 
   it('passes the lock down a queue: the third waits while the second holds it', async () => {
-    const a = node('db');
-    const b = node('db');
-    a.syncer.start();
-    b.syncer.start();
+    const a = started('db');
+    const b = started('db');
     await settle();
     await a.syncer.close();
     await settle();
     expect(b.syncer.leading).toBe(true);
-    const c = node('db');
-    c.syncer.start();
+    const c = started('db');
     await vi.advanceTimersByTimeAsync(2_000);
     expect(c.syncer.leading).toBe(false);
     expect(c.rounds).toBe(0);
@@ -132,10 +136,8 @@ describe('the leader lock within one realm', () => {
   });
 
   it('a syncer closed while it waits for the lock never leads', async () => {
-    const a = node('db');
-    const b = node('db');
-    a.syncer.start();
-    b.syncer.start();
+    const a = started('db');
+    const b = started('db');
     await settle();
     await b.syncer.close();
     expect(b.syncer.leading).toBe(false);
@@ -148,14 +150,11 @@ describe('the leader lock within one realm', () => {
   // lead() used to forget the name's queue when a waiter gave up, although an earlier
   // holder still held the lock: the next syncer on that name led at once, beside the holder.
   it('a syncer closed while it waits does not let a later one lead beside the holder', async () => {
-    const a = node('db');
-    const b = node('db');
-    a.syncer.start();
-    b.syncer.start();
+    const a = started('db');
+    const b = started('db');
     await settle();
     await b.syncer.close();
-    const c = node('db');
-    c.syncer.start();
+    const c = started('db');
     await settle();
     expect([a.syncer.leading, c.syncer.leading]).toEqual([true, false]);
     await a.syncer.close();
@@ -164,20 +163,17 @@ describe('the leader lock within one realm', () => {
   });
 
   it('a lock freed by its last holder is free for the next syncer at once', async () => {
-    const a = node('db');
-    a.syncer.start();
+    const a = started('db');
     await settle();
     await a.syncer.close();
-    const b = node('db');
-    b.syncer.start();
+    const b = started('db');
     await settle();
     expect(b.syncer.leading).toBe(true);
     expect(b.rounds).toBe(1);
   });
 
   it('a syncer closed right after start() never runs a round', async () => {
-    const a = node('db');
-    a.syncer.start();
+    const a = started('db');
     await a.syncer.close();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(a.rounds).toBe(0);
@@ -190,8 +186,7 @@ describe('the leader lock with Web Locks', () => {
     const locks = lockManager();
     vi.stubGlobal('navigator', { locks });
     const release = locks.hold('eventloom:sync:todos');
-    const a = node('eventloom:sync:todos');
-    a.syncer.start();
+    const a = started('eventloom:sync:todos');
     await vi.advanceTimersByTimeAsync(3_000);
     expect(a.syncer.leading).toBe(false);
     expect(a.rounds).toBe(0);
@@ -206,8 +201,7 @@ describe('the leader lock with Web Locks', () => {
     const locks = lockManager();
     vi.stubGlobal('navigator', { locks });
     locks.hold('db');
-    const a = node('db');
-    a.syncer.start();
+    const a = started('db');
     await settle();
     await a.syncer.close();
     expect(locks.requests[1]!.signal?.aborted).toBe(true);
