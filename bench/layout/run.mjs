@@ -2,6 +2,10 @@
 // IndexedDB layouts for an append-only event log, measured in real Chromium.
 //
 //   node bench/layout/run.mjs [--runs 5] [--events 20000] [--appends 200] [--json out.json]
+//   node bench/layout/run.mjs --streams [--runs 3] [--stream-events 100000] [--batch 1000] [--variants packed,sliced,sliced-noev,sliced-1]
+//
+// --streams: queries by stream on a log of multi-stream records (see docs/storage.md,
+// "Slices"): write time, one stream's events, and 1000 events by position, per layout.
 //
 // Serves page.html + worker.mjs + Dexie's ESM build on 127.0.0.1 with COOP/COEP headers
 // (so performance.now() is fine-grained), launches Chromium with a fresh persistent
@@ -134,6 +138,24 @@ try {
     `crossOriginIsolated=${info.crossOriginIsolated}, timer step ${(info.timerStepMs * 1000).toFixed(1)} µs`);
   log(`sample event: ${JSON.stringify(info.sample)}`);
 
+  if (argv.includes('--streams')) {
+    // Stream queries on a log of multi-stream records (issue 14): write, then read one stream.
+    const variants = (opt('variants') ?? 'packed,sliced').split(',');
+    const rows = Object.fromEntries(variants.map((v) => [v, []]));
+    for (const v of variants) await bench('streams', { variant: v, run: 'warm', count: 5000, batch: 1000 });
+    for (let run = 0; run < RUNS; run++) {
+      for (const v of rotate(variants, run)) {
+        const r = await bench('streams', { variant: v, run, count: Number(opt('stream-events', 100000)), batch: Number(opt('batch', 1000)) });
+        rows[v].push(r);
+        log(`run ${run + 1} ${v.padEnd(7)}: write ${r.writeMs.toFixed(0)} ms; stream (${r.streamEvents} events) ${r.streamMs.toFixed(2)} ms; 1000 by position ${r.posMs.toFixed(2)} ms`);
+      }
+    }
+    for (const v of variants) {
+      const m = (k) => median(rows[v].map((r) => r[k]));
+      console.log(`${v}: write ${m('writeMs').toFixed(0)} ms, stream ${m('streamMs').toFixed(2)} ms, position ${m('posMs').toFixed(2)} ms, ratio ${(m('streamMs') / m('posMs')).toFixed(2)}`);
+    }
+    process.exit(0);
+  }
   // one/p100/p1000 are the compared layouts; the -noidx pair only splits their cost
   // into per-record and per-index-entry parts (same records, no secondary index).
   const BULK = ['one', 'p100', 'p1000', 'one-noidx', 'p100-noidx'];

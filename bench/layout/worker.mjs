@@ -245,3 +245,88 @@ self.onmessage = async ({ data: { id, cmd, args } }) => {
   }
 };
 self.postMessage({ ready: true });
+
+// ---- stream queries on logs of multi-stream records (issue 14) -----------------------
+// 'packed': the toolkit's schema before issue 14 (a stream query reads every record that
+// holds one event of the stream); 'sliced': records without *sk, plus one `slices` row per
+// (stream, record) holding a copy of that stream's events of the record (the toolkit's
+// layout since). Only to split the slices' write cost: 'sliced-noev' writes the same rows
+// without the events (the per-row part), 'sliced-1' one row per record holding a copy of
+// all its events (the per-byte part).
+const STREAM_SCHEMAS = {
+  packed: { log: PACKED_SCHEMA },
+  sliced: { log: 'first, *tk, *ck, *cl, minTime, pending', slices: '[s+first]' },
+  'sliced-noev': { log: 'first, *tk, *ck, *cl, minTime, pending', slices: '[s+first]' },
+  'sliced-1': { log: 'first, *tk, *ck, *cl, minTime, pending', slices: '[s+first]' },
+};
+
+function slicesOf(record) {
+  const byStream = new Map();
+  record.events.forEach((e, i) => {
+    let s = byStream.get(e.stream);
+    if (!s) byStream.set(e.stream, (s = { s: e.stream, first: record.first, at: [], events: [] }));
+    s.at.push(i);
+    s.events.push(e);
+  });
+  return [...byStream.values()];
+}
+
+commands.streams = async ({ variant, run, count, batch }) => {
+  const events = makeEvents(count, 3);
+  const name = `streams-${variant}-${run}`;
+  await Dexie.delete(name);
+  const schema = STREAM_SCHEMAS[variant];
+  let db = new Dexie(name);
+  db.version(1).stores(schema);
+  await db.open();
+  const t0 = performance.now();
+  for (let i = 0; i < count; i += batch) {
+    const record = makeRecord(i + 1, events.slice(i, i + batch), false);
+    if (variant.startsWith('sliced')) {
+      const { sk, ...rest } = record;
+      let slices = slicesOf(record);
+      if (variant === 'sliced-noev') slices = slices.map(({ events, ...x }) => x);
+      if (variant === 'sliced-1') slices = [{ s: 'all', first: record.first, events: record.events }];
+      await db.transaction('rw', db.log, db.slices, async () => {
+        await db.log.add(rest);
+        await db.slices.bulkAdd(slices);
+      });
+    } else {
+      await db.transaction('rw', db.log, async () => {
+        await db.log.add(record);
+      });
+    }
+  }
+  const writeMs = performance.now() - t0;
+  db.close();
+  db = new Dexie(name);
+  db.version(1).stores(schema);
+  await db.open();
+  const streamMs = [];
+  const posMs = [];
+  let got = 0;
+  for (let k = 0; k < 10; k++) {
+    const stream = `todo-${k * 7}`;
+    const a = performance.now();
+    let out;
+    if (variant.startsWith('sliced')) {
+      const rows = await db.slices.where('[s+first]').between([stream, -Infinity], [stream, Infinity]).toArray();
+      out = rows.flatMap((r) => (r.events ?? []).map((e, j) => ({ ...e, position: r.first + r.at[j] })));
+    } else {
+      const rows = await db.log.where('sk').between([stream, -Infinity], [stream, Infinity]).toArray();
+      out = rows.flatMap((r) => r.events.flatMap((e, j) => (e.stream === stream ? [{ ...e, position: r.first + j }] : [])));
+    }
+    streamMs.push(performance.now() - a);
+    got = out.length;
+    const from = 1 + Math.floor(((k * 0.37) % 1) * (count - 2000));
+    const b = performance.now();
+    const rows = await db.log.where('first').between(from - batch, from + 1000, true, true).toArray();
+    const pos = rows.flatMap((r) => r.events.map((e, j) => ({ ...e, position: r.first + j }))).filter((e) => e.position > from && e.position <= from + 1000);
+    posMs.push(performance.now() - b);
+    if (pos.length !== 1000) throw new Error(`read ${pos.length} by position`);
+  }
+  db.close();
+  await Dexie.delete(name);
+  const med = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  return { writeMs, streamMs: med(streamMs), posMs: med(posMs), streamEvents: got };
+};

@@ -5,8 +5,9 @@
 import * as v from 'valibot';
 import { InvalidEventError } from '../core/errors/index.ts';
 import type { StoredEvent } from '../core/event.ts';
-import { recordContaining, scanRecords } from './log.ts';
-import { eventsOf, type LogDb } from './schema.ts';
+import { partEvents } from './records.ts';
+import { scanName, scanRecords, type Part } from './scan.ts';
+import type { LogDb } from './schema.ts';
 
 export interface EventQuery {
   stream?: string;
@@ -39,33 +40,32 @@ export async function queryEvents(db: LogDb, query: EventQuery): Promise<StoredE
   const { stream, after = 0, limit = Infinity, reverse = false } = query;
   const types = query.type === undefined ? undefined : Array.isArray(query.type) ? query.type : [query.type];
   if (types?.length === 0) return [];
-  // The lowest record key that can hold a position > after.
-  const low = after === 0 ? -Infinity : ((await recordContaining(db, after + 1))?.first ?? after + 1);
+  // The lowest record key that can hold a position > after (a key only: no record is read).
+  const low = after === 0 ? -Infinity : ((await db.records.where(':id').belowOrEqual(after + 1).reverse().limit(1).primaryKeys())[0] ?? after + 1);
   const typeSet = types && new Set(types);
   const keep = (e: StoredEvent) =>
     e.position > after && (stream === undefined || e.stream === stream) && (typeSet === undefined || typeSet.has(e.type));
 
-  const scan = async (index: ':id' | 'sk' | 'tk', key: string | undefined): Promise<StoredEvent[]> => {
+  const scan = async (kind: 's' | 't' | undefined, name: string): Promise<StoredEvent[]> => {
     const out: StoredEvent[] = [];
-    const lo = key === undefined ? low : ([key, low] as [string, number]);
-    const hi = key === undefined ? Infinity : ([key, Infinity] as [string, number]);
-    await scanRecords(db, index, lo, hi, reverse, (record) => {
-      const events = [...eventsOf(record)].filter(keep);
+    const visit = (part: Part) => {
+      const events = partEvents(part).filter(keep);
       if (reverse) events.reverse();
       for (const e of events) {
         out.push(e);
         if (out.length >= limit) return false;
       }
       return true;
-    });
+    };
+    await (kind === undefined ? scanRecords(db, ':id', low, Infinity, reverse, visit) : scanName(db, kind, name, low, Infinity, reverse, visit));
     return out;
   };
 
-  if (stream !== undefined) return scan('sk', stream);
-  if (types === undefined) return scan(':id', undefined);
-  if (types.length === 1) return scan('tk', types[0]);
+  if (stream !== undefined) return scan('s', stream);
+  if (types === undefined) return scan(undefined, '');
+  if (types.length === 1) return scan('t', types[0]!);
   const merged = new Map<number, StoredEvent>();
-  for (const type of new Set(types)) for (const e of await scan('tk', type)) merged.set(e.position, e);
+  for (const type of new Set(types)) for (const e of await scan('t', type)) merged.set(e.position, e);
   const sorted = [...merged.values()].sort((a, b) => (reverse ? b.position - a.position : a.position - b.position));
   return sorted.slice(0, limit);
 }

@@ -5,10 +5,14 @@
  * server, not one per event: IndexedDB's cost is per record, so a 1000-event append is
  * one write. A record holds consecutive positions `first..last`; its multiEntry indexes
  * let queries by stream, type, commit and client find records without reading others:
- *   sk: [stream, first] for each stream in the record
- *   tk: [type, first]   for each type in the record
+ *   sk: [stream, first] for each stream in the record that has no slice
+ *   tk: [type, first]   for each type in the record that has no slice
  *   ck: commit ids in the record
  *   cl: [clientId, first] for each client in the record
+ * A stream (or type) with only a small share of a large record gets a *slice* instead of
+ * an `sk` (`tk`) key: its events of that record stored again on their own, keyed
+ * [kind, name, first], so that a query by stream on a log of pulled pages (each holding
+ * many streams) reads about as many events as it returns, not every page (SLICE_* in records.ts).
  * Invariants:
  * 1. Records tile the log: their ranges are disjoint and cover 1..head without gaps.
  * 2. All events of a record are pending or all are confirmed (`pending` 1/0).
@@ -21,6 +25,7 @@
  */
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import type { StoredEvent } from '../core/event.ts';
+import { sliceRecords } from './records.ts';
 
 export type RecordEvent = Omit<StoredEvent, 'position' | 'pending'>;
 
@@ -37,6 +42,20 @@ export interface LogRecord {
   maxTime: number;
   /** A pending commit's expectedVersion, checked again by the server at push. */
   ev?: number | 'none';
+  /** The streams (`ss`) and types (`st`) of the record that have a slice; absent: none. */
+  ss?: string[];
+  st?: string[];
+}
+
+/** The events of one record with one stream (`kind` 's') or type ('t'): a copy, for queries. */
+export interface SliceRecord {
+  kind: 's' | 't';
+  name: string;
+  /** The record's first position: the events are at `first + at[i]`. */
+  first: number;
+  pending: 0 | 1;
+  at: number[];
+  events: RecordEvent[];
 }
 
 export interface SnapshotRecord {
@@ -61,10 +80,11 @@ export interface RejectedRecord {
   at: number;
 }
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type LogDb = Dexie & {
   records: EntityTable<LogRecord, 'first'>;
+  slices: Table<SliceRecord, [string, string, number]>;
   snapshots: Table<SnapshotRecord, [string, number, number]>;
   meta: EntityTable<MetaRecord, 'key'>;
   rejected: EntityTable<RejectedRecord, 'commit'>;
@@ -86,66 +106,15 @@ export function openLogDb(options: {
   // per-write observation (range sets of every key written, a BroadcastChannel post after
   // every write transaction) and its optimistic query cache are pure cost here.
   db.unuse({ stack: 'dbcore', name: 'Observability' }).unuse({ stack: 'dbcore', name: 'Cache' });
-  db.version(SCHEMA_VERSION).stores({
+  const stores = {
     records: 'first, *sk, *tk, *ck, *cl, minTime, pending',
     snapshots: '[projection+version+position], position',
     meta: 'key',
     rejected: 'commit, at',
-  });
+  };
+  db.version(1).stores(stores);
+  db.version(SCHEMA_VERSION)
+    .stores({ ...stores, slices: '[kind+name+first]' })
+    .upgrade((tx) => sliceRecords(tx.table('records'), tx.table('slices')));
   return db;
-}
-
-/** The record for a list of events at consecutive positions starting at `first`. */
-export function makeRecord(first: number, events: RecordEvent[], pending: boolean): LogRecord {
-  const streams = new Set<string>();
-  const types = new Set<string>();
-  const commits = new Set<string>();
-  const clients = new Set<string>();
-  let minTime = Infinity;
-  let maxTime = -Infinity;
-  for (const e of events) {
-    streams.add(e.stream);
-    types.add(e.type);
-    commits.add(e.commit);
-    clients.add(e.clientId);
-    if (e.time < minTime) minTime = e.time;
-    if (e.time > maxTime) maxTime = e.time;
-  }
-  return {
-    first,
-    last: first + events.length - 1,
-    pending: pending ? 1 : 0,
-    events,
-    sk: [...streams].map((s) => [s, first]),
-    tk: [...types].map((t) => [t, first]),
-    ck: [...commits],
-    cl: [...clients].map((c) => [c, first]),
-    minTime,
-    maxTime,
-  };
-}
-
-export function eventAt(record: LogRecord, index: number): StoredEvent {
-  const e = record.events[index]!;
-  const stored: StoredEvent = {
-    id: e.id,
-    type: e.type,
-    payload: e.payload,
-    stream: e.stream,
-    position: record.first + index,
-    pending: record.pending === 1,
-    clientId: e.clientId,
-    commit: e.commit,
-    time: e.time,
-  };
-  if (e.meta !== undefined) stored.meta = e.meta;
-  if (e.schemaVersion !== undefined) stored.schemaVersion = e.schemaVersion;
-  return stored;
-}
-
-/** The events of a record with positions in from..to. */
-export function* eventsOf(record: LogRecord, from = -Infinity, to = Infinity): Generator<StoredEvent> {
-  const start = Math.max(0, from - record.first);
-  const end = Math.min(record.events.length - 1, to - record.first);
-  for (let i = start; i <= end; i++) yield eventAt(record, i);
 }

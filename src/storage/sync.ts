@@ -5,7 +5,8 @@
 import type { StoredEvent } from '../core/event.ts';
 import type { WireEvent } from '../sync/protocol.ts';
 import { readCompaction } from './compaction.ts';
-import { eventsOf, type LogDb, type LogRecord } from './schema.ts';
+import { eventsOf } from './records.ts';
+import type { LogDb, LogRecord } from './schema.ts';
 
 /**
  * The position of the last confirmed event: everything after it is pending. Two reads: run

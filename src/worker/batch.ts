@@ -6,7 +6,8 @@
  */
 import { isStorageFullError } from '../core/errors/index.ts';
 import type { HistoryWalk } from '../core/markers.ts';
-import { eventsOf, type LogDb } from '../storage/schema.ts';
+import { eventsOf } from '../storage/records.ts';
+import type { LogDb } from '../storage/schema.ts';
 import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
 import { storageError } from './checks.ts';
 import { integrate, type IntegrateInput } from './integrate.ts';
@@ -94,7 +95,7 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
     delete op.error;
   }
   // Only an integration records rejected commits: a smaller scope is a cheaper transaction.
-  const scope = ops.some((op) => op.kind === 'integrate') ? [db.records, db.snapshots, db.meta, db.rejected] : [db.records, db.snapshots, db.meta];
+  const scope = ops.some((op) => op.kind === 'integrate') ? [db.records, db.slices, db.snapshots, db.meta, db.rejected] : [db.records, db.slices, db.snapshots, db.meta];
   await db.transaction('rw', scope, async () => {
     // Another store on this database may have rewritten (rebased) or extended the log.
     if (optimistic) {

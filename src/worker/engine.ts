@@ -303,7 +303,7 @@ export class Engine implements EngineApi {
    */
   #readLog<T>(read: (base: number) => Promise<T>): Promise<T> {
     const db = this.#db;
-    return db.transaction('r', db.records, db.snapshots, db.meta, async () => read(await this.#readBase()));
+    return db.transaction('r', db.records, db.slices, db.snapshots, db.meta, async () => read(await this.#readBase()));
   }
 
   async compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }> {

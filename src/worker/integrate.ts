@@ -10,9 +10,9 @@
 import { ProtocolError } from '../core/errors/index.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { PositionedEvent } from '../sync/protocol.ts';
-import { makeRecord, type LogDb, type LogRecord, type RecordEvent, type RejectedRecord } from '../storage/schema.ts';
+import { addRecords, deleteRecords, eventsOf, makeRecord } from '../storage/records.ts';
+import type { LogDb, LogRecord, RecordEvent, RejectedRecord } from '../storage/schema.ts';
 import { readConfirmedHead, readPendingRecords, readRewrites, storedFromRecords, writeRewrite } from '../storage/sync.ts';
-import { eventsOf } from '../storage/schema.ts';
 import type { Working } from './working.ts';
 
 export interface IntegrateInput {
@@ -87,9 +87,9 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
     next += group.events.length;
   }
 
-  await db.records.bulkDelete(pendingRecords.map((r) => r.first));
+  await deleteRecords(db, pendingRecords);
   await db.snapshots.where('position').aboveOrEqual(from).delete();
-  await db.records.bulkAdd(records);
+  await addRecords(db, records);
   for (const r of rejected) await db.rejected.put(r);
 
   await ws.rewind(confirmed);

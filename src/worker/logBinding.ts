@@ -40,7 +40,7 @@ function canonical(url: string): string {
  * whether the database is bound to a log, so that its new events are pending.
  */
 export async function bindLog(db: LogDb, name: string, sync: LogAddress | undefined): Promise<boolean> {
-  return db.transaction('rw', db.records, db.meta, async () => {
+  return db.transaction('rw', db.records, db.slices, db.meta, async () => {
     const stored = (await db.meta.get(KEY))?.value as LogAddress | undefined;
     if (!sync) return stored !== undefined;
     const wanted: LogAddress = { url: canonical(sync.url), logId: sync.logId };
@@ -58,6 +58,7 @@ export async function bindLog(db: LogDb, name: string, sync: LogAddress | undefi
       );
     }
     await db.records.where('pending').equals(0).modify({ pending: 1 });
+    await db.slices.toCollection().modify({ pending: 1 });
     await db.meta.put({ key: KEY, value: wanted });
     return true;
   });

@@ -9,7 +9,8 @@ import type { StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import { readCommit, readHead, readMarkers, recordContaining } from '../storage/log.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
-import { eventsOf, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
+import { eventsOf } from '../storage/records.ts';
+import { openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { readCompaction, restore } from '../storage/compaction.ts';
 import { fetchRestorable, isNeedsHistory, type HistorySource } from './history.ts';
 import { countPending, readRewrites } from '../storage/sync.ts';
@@ -61,7 +62,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
   const { db } = ctx;
   // One read transaction: head, markers, snapshots and tail from one state of the log.
   // Independent reads are issued together: a fresh worker pays a round trip per await.
-  return db.transaction('r', db.records, db.snapshots, db.meta, async () => {
+  return db.transaction('r', db.records, db.slices, db.snapshots, db.meta, async () => {
     const [head, rewrites, pending, markerEvents, storedId, newest, compaction] = await Promise.all([
       readHead(db),
       readRewrites(db),
@@ -117,7 +118,7 @@ export async function readStartWithHistory(ctx: LogContext, clientId: string | u
       if (attempt > 3) throw new HistoryUnavailableError('The history this store needs at start-up could not be restored from the sync server', { cause: error });
       const { base } = await ctx.db.transaction('r', ctx.db.meta, () => readCompaction(ctx.db));
       const { from, events } = await fetchRestorable(ctx.db, source, error.from, base);
-      await ctx.db.transaction('rw', ctx.db.records, ctx.db.meta, () => restore(ctx.db, from, events));
+      await ctx.db.transaction('rw', ctx.db.records, ctx.db.slices, ctx.db.meta, () => restore(ctx.db, from, events));
     }
   }
 }

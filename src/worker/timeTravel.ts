@@ -10,8 +10,10 @@ import { inView, type MarkerLog, type View } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import { fold, frozen, initialState } from '../core/replay.ts';
-import { forEachEvents, recordContaining, scanRecords } from '../storage/log.ts';
-import { eventsOf, type LogDb, type LogRecord } from '../storage/schema.ts';
+import { forEachEvents, recordContaining } from '../storage/log.ts';
+import { scanRecords } from '../storage/scan.ts';
+import { eventsOf } from '../storage/records.ts';
+import type { LogDb, LogRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 import { NeedsHistory } from './history.ts';
 

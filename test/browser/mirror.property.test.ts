@@ -57,6 +57,15 @@ const event: fc.Arbitrary<EventInput> = fc.oneof(
 const who = fc.constantFrom<Who>(0, 1, 2);
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('append' as const), who, events: fc.array(event, { minLength: 1, maxLength: 3 }) }) },
+  // A large commit over several streams: its small streams and types get slices (storage/records.ts).
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('append' as const),
+      who,
+      events: fc.array(fc.tuple(event, fc.nat(7)).map(([e, s]) => ({ ...e, stream: `s${s}` })), { minLength: 32, maxLength: 48 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('undo' as const, 'redo' as const), who }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('revert' as const), who, back: fc.nat(8) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), who }) },
@@ -77,6 +86,11 @@ async function expectFaithful(store: Store, label: string): Promise<void> {
     expect(page, `${label}: ${name}, page vs worker`).toEqual(await store.stateAt(name, { position: head }));
     expect(page, `${label}: ${name}, page vs a plain fold`).toEqual(referenceState(projections[name] as Parameters<typeof referenceState>[0], log));
   }
+  // Queries by stream and type (records and slices) equal a filter of the log kept here.
+  const after = store.status.compacted ?? 0;
+  const kept = log.filter((e) => e.position > after);
+  for (const stream of ['default', 's0', 's5']) expect(await store.events({ stream, after }), `${label}: stream ${stream}`).toEqual(kept.filter((e) => e.stream === stream));
+  for (const type of ['added', 'counted', '$undo']) expect(await store.events({ type, after }), `${label}: type ${type}`).toEqual(kept.filter((e) => e.type === type));
 }
 
 describe('worker mode: the page stays equal to the worker', () => {

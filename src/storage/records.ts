@@ -1,0 +1,146 @@
+/**
+ * Records and slices (the layout in schema.ts): making them, writing and deleting them
+ * together, and reading their events.
+ */
+import type { Table } from 'dexie';
+import type { StoredEvent } from '../core/event.ts';
+import type { LogDb, LogRecord, RecordEvent, SliceRecord } from './schema.ts';
+
+/**
+ * A stream or type gets a slice in a record of at least SLICE_MIN_EVENTS events when it
+ * holds fewer than 1/SLICE_SHARE of them: reading a record for a name then costs at most
+ * SLICE_SHARE times the events it returns, and a small record is read whole as cheaply as
+ * a slice would be. A commit of one stream (the usual local append) has no slice.
+ */
+export const SLICE_MIN_EVENTS = 32;
+export const SLICE_SHARE = 4;
+
+/** The record for a list of events at consecutive positions starting at `first`. */
+export function makeRecord(first: number, events: RecordEvent[], pending: boolean): LogRecord {
+  const streams = new Map<string, number>();
+  const types = new Map<string, number>();
+  const commits = new Set<string>();
+  const clients = new Set<string>();
+  let minTime = Infinity;
+  let maxTime = -Infinity;
+  for (const e of events) {
+    streams.set(e.stream, (streams.get(e.stream) ?? 0) + 1);
+    types.set(e.type, (types.get(e.type) ?? 0) + 1);
+    commits.add(e.commit);
+    clients.add(e.clientId);
+    if (e.time < minTime) minTime = e.time;
+    if (e.time > maxTime) maxTime = e.time;
+  }
+  // A name with a small share of a large record gets a slice instead of a key (SLICE_*).
+  const sliced = (count: number) => events.length >= SLICE_MIN_EVENTS && count * SLICE_SHARE < events.length;
+  const record: LogRecord = {
+    first,
+    last: first + events.length - 1,
+    pending: pending ? 1 : 0,
+    events,
+    sk: [...streams].filter(([, n]) => !sliced(n)).map(([s]) => [s, first]),
+    tk: [...types].filter(([, n]) => !sliced(n)).map(([t]) => [t, first]),
+    ck: [...commits],
+    cl: [...clients].map((c) => [c, first]),
+    minTime,
+    maxTime,
+  };
+  const ss = [...streams].filter(([, n]) => sliced(n)).map(([s]) => s);
+  const st = [...types].filter(([, n]) => sliced(n)).map(([t]) => t);
+  if (ss.length > 0) record.ss = ss;
+  if (st.length > 0) record.st = st;
+  return record;
+}
+
+/** The slices a record asks for (its `ss` and `st`). */
+export function slicesOf(record: LogRecord): SliceRecord[] {
+  if (!record.ss && !record.st) return [];
+  const out: SliceRecord[] = [];
+  const group = (kind: SliceRecord['kind'], names: string[] | undefined, nameOf: (e: RecordEvent) => string) => {
+    if (!names) return;
+    const slices = new Map(names.map((name) => [name, { kind, name, first: record.first, pending: record.pending, at: [], events: [] } as SliceRecord]));
+    record.events.forEach((e, i) => {
+      const slice = slices.get(nameOf(e));
+      if (!slice) return;
+      slice.at.push(i);
+      slice.events.push(e);
+    });
+    out.push(...slices.values());
+  };
+  group('s', record.ss, (e) => e.stream);
+  group('t', record.st, (e) => e.type);
+  return out;
+}
+
+/** The keys of a record's slices. */
+export function sliceKeys(record: LogRecord): [string, string, number][] {
+  return [...(record.ss ?? []).map((n): [string, string, number] => ['s', n, record.first]), ...(record.st ?? []).map((n): [string, string, number] => ['t', n, record.first])];
+}
+
+/**
+ * Version 1 to 2 (slices): gives the records written before slices existed the slices
+ * makeRecord would give them now, a bounded number of records at a time.
+ */
+export async function sliceRecords(records: Table<LogRecord, number>, slices: Table<SliceRecord, [string, string, number]>): Promise<void> {
+  let after = -Infinity;
+  for (;;) {
+    const batch = await records.where(':id').above(after).limit(64).toArray();
+    if (batch.length === 0) return;
+    after = batch[batch.length - 1]!.first;
+    const changed = batch.map((r) => makeRecord(r.first, r.events, r.pending === 1)).map((fresh, i) => {
+      const { ev } = batch[i]!;
+      if (ev !== undefined) fresh.ev = ev;
+      return fresh;
+    });
+    const withSlices = changed.filter((r) => r.ss || r.st);
+    if (withSlices.length === 0) continue;
+    await records.bulkPut(withSlices);
+    await slices.bulkAdd(withSlices.flatMap(slicesOf));
+  }
+}
+
+/** The event at `index` of a record's (or slice's) events; `offset` is its place in the record. */
+export function eventAt(record: LogRecord | SliceRecord, index: number, offset = index): StoredEvent {
+  const e = record.events[index]!;
+  const stored: StoredEvent = {
+    id: e.id,
+    type: e.type,
+    payload: e.payload,
+    stream: e.stream,
+    position: record.first + offset,
+    pending: record.pending === 1,
+    clientId: e.clientId,
+    commit: e.commit,
+    time: e.time,
+  };
+  if (e.meta !== undefined) stored.meta = e.meta;
+  if (e.schemaVersion !== undefined) stored.schemaVersion = e.schemaVersion;
+  return stored;
+}
+
+/** The events of a record with positions in from..to. */
+export function* eventsOf(record: LogRecord, from = -Infinity, to = Infinity): Generator<StoredEvent> {
+  const start = Math.max(0, from - record.first);
+  const end = Math.min(record.events.length - 1, to - record.first);
+  for (let i = start; i <= end; i++) yield eventAt(record, i);
+}
+
+/** The events of a record or slice, with their positions. */
+export function partEvents(part: LogRecord | SliceRecord): StoredEvent[] {
+  if (!('at' in part)) return [...eventsOf(part)];
+  return part.events.map((_, j) => eventAt(part, j, part.at[j]!));
+}
+
+/** Adds records and their slices (inside a transaction over both tables). */
+export function addRecords(db: LogDb, records: readonly LogRecord[]): Promise<unknown> {
+  const slices = records.flatMap(slicesOf);
+  const added = db.records.bulkAdd(records as LogRecord[]);
+  return slices.length === 0 ? added : Promise.all([added, db.slices.bulkAdd(slices)]);
+}
+
+/** Deletes records and their slices (inside a transaction over both tables). */
+export function deleteRecords(db: LogDb, records: readonly LogRecord[]): Promise<unknown> {
+  const slices = records.flatMap(sliceKeys);
+  const deleted = db.records.bulkDelete(records.map((r) => r.first));
+  return slices.length === 0 ? deleted : Promise.all([deleted, db.slices.bulkDelete(slices)]);
+}
