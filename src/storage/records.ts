@@ -7,13 +7,16 @@ import type { StoredEvent } from '../core/event.ts';
 import type { LogDb, LogRecord, RecordEvent, SliceRecord } from './schema.ts';
 
 /**
- * A stream or type gets a slice in a record of at least SLICE_MIN_EVENTS events when it
- * holds fewer than 1/SLICE_SHARE of them: reading a record for a name then costs at most
- * SLICE_SHARE times the events it returns, and a small record is read whole as cheaply as
- * a slice would be. A commit of one stream (the usual local append) has no slice.
+ * A stream or type gets a slice in a record when it holds fewer than 1/SLICE_SHARE of the
+ * record's events and at least SLICE_MIN_COUNT of them. Reading a record for a name that has
+ * no slice then costs at most SLICE_SHARE times the events it returns, or a few events read
+ * per name: a slice is one more row to write (about as costly as writing 30 events, see
+ * docs/storage.md), so a record of 100 events of 60 streams is not cut into 60 rows of one or
+ * two events. A commit of one stream (the usual local append) has no slice; a page of 1000
+ * events of 100 streams has about 100.
  */
-export const SLICE_MIN_EVENTS = 32;
-export const SLICE_SHARE = 4;
+export const SLICE_SHARE = 8;
+export const SLICE_MIN_COUNT = 4;
 
 /** The record for a list of events at consecutive positions starting at `first`. */
 export function makeRecord(first: number, events: RecordEvent[], pending: boolean): LogRecord {
@@ -32,7 +35,7 @@ export function makeRecord(first: number, events: RecordEvent[], pending: boolea
     if (e.time > maxTime) maxTime = e.time;
   }
   // A name with a small share of a large record gets a slice instead of a key (SLICE_*).
-  const sliced = (count: number) => events.length >= SLICE_MIN_EVENTS && count * SLICE_SHARE < events.length;
+  const sliced = (count: number) => count >= SLICE_MIN_COUNT && count * SLICE_SHARE < events.length;
   const record: LogRecord = {
     first,
     last: first + events.length - 1,

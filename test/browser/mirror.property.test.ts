@@ -63,7 +63,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('append' as const),
       who,
-      events: fc.array(fc.tuple(event, fc.nat(7)).map(([e, s]) => ({ ...e, stream: `s${s}` })), { minLength: 32, maxLength: 48 }),
+      events: fc.array(fc.tuple(event, fc.nat(9)).map(([e, s]) => ({ ...e, stream: `s${s}` })), { minLength: 48, maxLength: 64 }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('undo' as const, 'redo' as const), who }) },
