@@ -51,7 +51,7 @@ export async function dropThrough(db: LogDb, to: number): Promise<{ removed: num
     if (record.pending === 1) throw new Error(`compaction through ${to} would drop pending events`);
     dropped.push(record);
     const gone = record.last > to ? record.events.slice(0, to - record.first + 1) : record.events;
-    if (gone !== record.events) rest = makeRecord(to + 1, record.events.slice(gone.length), false);
+    if (gone !== record.events) rest = makeRecord(to + 1, record.events.slice(gone.length), { pending: false, slices: true });
     removed += gone.length;
     for (const e of gone) {
       maxTime = Math.max(maxTime, e.time);
@@ -76,7 +76,7 @@ export async function restore(db: LogDb, from: number, events: readonly (RecordE
   const records: LogRecord[] = [];
   for (let i = 0; i < missing.length; i += RECORD_EVENTS) {
     const chunk = missing.slice(i, i + RECORD_EVENTS);
-    records.push(makeRecord(chunk[0]!.position, chunk.map(({ position: _, ...body }) => body), false));
+    records.push(makeRecord(chunk[0]!.position, chunk.map(({ position: _, ...body }) => body), { pending: false, slices: true }));
   }
   for (const e of missing) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) - 1;
   for (const [stream, n] of Object.entries(streams)) if (n <= 0) delete streams[stream];

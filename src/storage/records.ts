@@ -4,22 +4,25 @@
  */
 import type { Table } from 'dexie';
 import type { StoredEvent } from '../core/event.ts';
-import type { LogDb, LogRecord, RecordEvent, SliceRecord } from './schema.ts';
+import type { LogDb, LogRecord, RecordEvent, SliceKey, SliceRecord } from './schema.ts';
 
 /**
- * A stream or type gets a slice in a record when it holds fewer than 1/SLICE_SHARE of the
- * record's events and at least SLICE_MIN_COUNT of them. Reading a record for a name that has
- * no slice then costs at most SLICE_SHARE times the events it returns, or a few events read
- * per name: a slice is one more row to write (about as costly as writing 30 events, see
- * docs/storage.md), so a record of 100 events of 60 streams is not cut into 60 rows of one or
- * two events. A commit of one stream (the usual local append) has no slice; a page of 1000
- * events of 100 streams has about 100.
+ * In a record that asks for slices (events from the server: pulled, confirmed or restored),
+ * a stream or type gets one when it holds fewer than 1/SLICE_SHARE of the record's events and
+ * at least SLICE_MIN_COUNT of them. Reading a record for a name that has no slice then costs
+ * at most SLICE_SHARE times the events it returns, or a few events read per name: a slice is
+ * one more row to write (about as costly as writing 30 events, see docs/storage.md), so a
+ * record of 100 events of 60 streams is not cut into 60 rows of one or two events. A page of
+ * 1000 events of 100 streams has about 100 slices. A local append asks for none: its record
+ * is written while the app waits, and it is usually of one stream; when the server confirms
+ * it, it is written again (as the server's), with its slices.
  */
 export const SLICE_SHARE = 8;
 export const SLICE_MIN_COUNT = 4;
 
 /** The record for a list of events at consecutive positions starting at `first`. */
-export function makeRecord(first: number, events: RecordEvent[], pending: boolean): LogRecord {
+export function makeRecord(first: number, events: RecordEvent[], options: { pending: boolean; slices?: boolean }): LogRecord {
+  const { pending, slices = false } = options;
   const streams = new Map<string, number>();
   const types = new Map<string, number>();
   const commits = new Set<string>();
@@ -35,7 +38,7 @@ export function makeRecord(first: number, events: RecordEvent[], pending: boolea
     if (e.time > maxTime) maxTime = e.time;
   }
   // A name with a small share of a large record gets a slice instead of a key (SLICE_*).
-  const sliced = (count: number) => count >= SLICE_MIN_COUNT && count * SLICE_SHARE < events.length;
+  const sliced = (count: number) => slices && count >= SLICE_MIN_COUNT && count * SLICE_SHARE < events.length;
   const record: LogRecord = {
     first,
     last: first + events.length - 1,
@@ -61,12 +64,13 @@ export function slicesOf(record: LogRecord): SliceRecord[] {
   const out: SliceRecord[] = [];
   const group = (kind: SliceRecord['kind'], names: string[] | undefined, nameOf: (e: RecordEvent) => string) => {
     if (!names) return;
-    const slices = new Map(names.map((name) => [name, { kind, name, first: record.first, pending: record.pending, at: [], events: [] } as SliceRecord]));
+    const slices = new Map(names.map((name) => [name, { kind, name, first: record.first, n: 0, pending: record.pending, at: [], events: [] } as SliceRecord]));
     record.events.forEach((e, i) => {
       const slice = slices.get(nameOf(e));
       if (!slice) return;
       slice.at.push(i);
       slice.events.push(e);
+      slice.n++;
     });
     out.push(...slices.values());
   };
@@ -76,21 +80,21 @@ export function slicesOf(record: LogRecord): SliceRecord[] {
 }
 
 /** The keys of a record's slices. */
-export function sliceKeys(record: LogRecord): [string, string, number][] {
-  return [...(record.ss ?? []).map((n): [string, string, number] => ['s', n, record.first]), ...(record.st ?? []).map((n): [string, string, number] => ['t', n, record.first])];
+export function sliceKeys(record: LogRecord): SliceKey[] {
+  return slicesOf(record).map((s) => [s.kind, s.name, s.first, s.n]);
 }
 
 /**
  * Version 1 to 2 (slices): gives the records written before slices existed the slices
  * makeRecord would give them now, a bounded number of records at a time.
  */
-export async function sliceRecords(records: Table<LogRecord, number>, slices: Table<SliceRecord, [string, string, number]>): Promise<void> {
+export async function sliceRecords(records: Table<LogRecord, number>, slices: Table<SliceRecord, SliceKey>): Promise<void> {
   let after = -Infinity;
   for (;;) {
     const batch = await records.where(':id').above(after).limit(64).toArray();
     if (batch.length === 0) return;
     after = batch[batch.length - 1]!.first;
-    const changed = batch.map((r) => makeRecord(r.first, r.events, r.pending === 1)).map((fresh, i) => {
+    const changed = batch.map((r) => makeRecord(r.first, r.events, { pending: r.pending === 1, slices: true })).map((fresh, i) => {
       const { ev } = batch[i]!;
       if (ev !== undefined) fresh.ev = ev;
       return fresh;

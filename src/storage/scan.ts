@@ -9,22 +9,29 @@ import type { LogDb, LogRecord, SliceRecord } from './schema.ts';
 export type Part = LogRecord | SliceRecord;
 
 /**
- * Parts are read in chunks of keys found first, each chunk at most twice the parts and
- * about as many events as were read before it (at least MIN_EVENTS): a walk that stops at
- * its first match (undo's history, a query with a small limit) reads one part, and a walk
- * that passes many small records before it reaches large ones never pulls a chunk of 64
- * records of 1000 events each, while a long scan soon reads 64 at a time. A part's size is
- * bounded by the gap to the next key in position order (every key is a record's first
- * position, and the records tile the log).
+ * Parts are read in chunks of keys found first, each chunk about as many events as were
+ * read before it (at least MIN_EVENTS) and at most MAX_CHUNK parts: a walk that passes
+ * many small records before it reaches large ones never pulls a chunk of 64 records of
+ * 1000 events each, while a long scan soon reads 64 at a time. A slice's key holds its
+ * size; a record's size is only bounded, by the gap to the next key in position order
+ * (every key is a record's first position, and the records tile the log), so a chunk of
+ * records is also at most twice the parts of the one before it: a walk that stops at its
+ * first match (undo's history, a query with a small limit) reads one record.
  */
 const KEY_PAGE = 256;
 const MAX_CHUNK = 64;
 const MIN_EVENTS = 256;
 
+/** A part's key: the first position of its record, and its size when the key tells it. */
+interface Key {
+  first: number;
+  size?: number;
+}
+
 /** One ordered set of parts, keyed by the first position of the record each belongs to. */
 interface Source {
   /** Up to `limit` keys strictly inside (or at, unless open) the bounds, in scan order. */
-  keys(lo: number, hi: number, loOpen: boolean, hiOpen: boolean, reverse: boolean, limit: number): Promise<number[]>;
+  keys(lo: number, hi: number, loOpen: boolean, hiOpen: boolean, reverse: boolean, limit: number): Promise<Key[]>;
   /** Exactly this source's parts with keys from `a` to `b` (in scan order), in one request. */
   read(a: number, b: number, reverse: boolean): Promise<Part[]>;
 }
@@ -39,7 +46,8 @@ function recordSource(db: LogDb, index: RecordIndex, name?: string): Source {
     return reverse ? collection.reverse() : collection;
   };
   return {
-    keys: (lo, hi, loOpen, hiOpen, reverse, limit) => range(lo, hi, loOpen, hiOpen, reverse).limit(limit).primaryKeys(),
+    keys: async (lo, hi, loOpen, hiOpen, reverse, limit) =>
+      (await range(lo, hi, loOpen, hiOpen, reverse).limit(limit).primaryKeys()).map((first) => ({ first })),
     async read(a, b, reverse) {
       if (a === b) {
         const record = await db.records.get(a);
@@ -50,16 +58,20 @@ function recordSource(db: LogDb, index: RecordIndex, name?: string): Source {
   };
 }
 
-/** The slices of one stream (`kind` 's') or type ('t'). */
+/** The slices of one stream (`kind` 's') or type ('t'), keyed [kind, name, first, n]. */
 function sliceSource(db: LogDb, kind: SliceRecord['kind'], name: string): Source {
+  // [kind, name, first] sorts before every [kind, name, first, n], and [kind, name, first,
+  // Infinity] after them: the bounds that take in, or leave out, the slices of `first`.
   const range = (lo: number, hi: number, loOpen: boolean, hiOpen: boolean, reverse: boolean) => {
-    const collection = db.slices.where('[kind+name+first]').between([kind, name, lo], [kind, name, hi], !loOpen, !hiOpen);
+    const low = loOpen ? [kind, name, lo, Infinity] : [kind, name, lo];
+    const high = hiOpen ? [kind, name, hi] : [kind, name, hi, Infinity];
+    const collection = db.slices.where('[kind+name+first+n]').between(low, high, false, false);
     return reverse ? collection.reverse() : collection;
   };
   return {
     async keys(lo, hi, loOpen, hiOpen, reverse, limit) {
       const keys = await range(lo, hi, loOpen, hiOpen, reverse).limit(limit).primaryKeys();
-      return keys.map((k) => k[2]);
+      return keys.map(([, , first, n]) => ({ first, size: n }));
     },
     read: (a, b, reverse) => (reverse ? range(b, a, false, false, true) : range(a, b, false, false, false)).toArray(),
   };
@@ -114,30 +126,33 @@ async function scan(sources: Source[], low: number, high: number, reverse: boole
     let boundary: number | undefined;
     for (const page of pages) {
       const last = page[page.length - 1];
-      if (page.length === KEY_PAGE && (boundary === undefined || before(last!, boundary))) boundary = last;
+      if (page.length === KEY_PAGE && (boundary === undefined || before(last!.first, boundary))) boundary = last!.first;
     }
-    const keys: { key: number; source: number }[] = [];
+    const keys: (Key & { source: number })[] = [];
     pages.forEach((page, source) => {
-      for (const key of page) if (boundary === undefined || !before(boundary, key)) keys.push({ key, source });
+      for (const key of page) if (boundary === undefined || !before(boundary, key.first)) keys.push({ ...key, source });
     });
-    if (sources.length > 1) keys.sort((a, b) => (reverse ? b.key - a.key : a.key - b.key));
-    // An upper bound of the events in the part at keys[i] (Infinity: not known).
+    if (sources.length > 1) keys.sort((a, b) => (reverse ? b.first - a.first : a.first - b.first));
+    // The events in the part at keys[i], or an upper bound of them (Infinity: not known).
     const size = (i: number): number => {
-      const next = reverse ? (i > 0 ? keys[i - 1]!.key : above) : keys[i + 1]?.key;
-      return next === undefined ? Infinity : Math.abs(next - keys[i]!.key);
+      const known = keys[i]!.size;
+      if (known !== undefined) return known;
+      const next = reverse ? (i > 0 ? keys[i - 1]!.first : above) : keys[i + 1]?.first;
+      return next === undefined ? Infinity : Math.abs(next - keys[i]!.first);
     };
     for (let i = 0; i < keys.length; ) {
       const budget = Math.max(MIN_EVENTS, eventsRead);
       const source = keys[i]!.source;
+      const parts = keys[i]!.size === undefined ? chunk : MAX_CHUNK;
       let end = i + 1;
       let events = size(i);
-      while (end < keys.length && keys[end]!.source === source && end - i < chunk && events + size(end) <= budget) events += size(end++);
-      for (const part of await sources[source]!.read(keys[i]!.key, keys[end - 1]!.key, reverse)) {
+      while (end < keys.length && keys[end]!.source === source && end - i < parts && events + size(end) <= budget) events += size(end++);
+      for (const part of await sources[source]!.read(keys[i]!.first, keys[end - 1]!.first, reverse)) {
         eventsRead += part.events.length;
         if (visit(part) === false) return;
       }
+      if (keys[i]!.size === undefined) chunk = Math.min(MAX_CHUNK, chunk * 2);
       i = end;
-      chunk = Math.min(MAX_CHUNK, chunk * 2);
     }
     if (boundary === undefined) return;
     above = boundary;

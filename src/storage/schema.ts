@@ -11,7 +11,7 @@
  *   cl: [clientId, first] for each client in the record
  * A stream (or type) with only a small share of a large record gets a *slice* instead of
  * an `sk` (`tk`) key: its events of that record stored again on their own, keyed
- * [kind, name, first], so that a query by stream on a log of pulled pages (each holding
+ * [kind, name, first, n], so that a query by stream on a log of pulled pages (each holding
  * many streams) reads about as many events as it returns, not every page (SLICE_* in records.ts).
  * Invariants:
  * 1. Records tile the log: their ranges are disjoint and cover 1..head without gaps.
@@ -47,12 +47,16 @@ export interface LogRecord {
   st?: string[];
 }
 
+export type SliceKey = [kind: string, name: string, first: number, n: number];
+
 /** The events of one record with one stream (`kind` 's') or type ('t'): a copy, for queries. */
 export interface SliceRecord {
   kind: 's' | 't';
   name: string;
   /** The record's first position: the events are at `first + at[i]`. */
   first: number;
+  /** How many events: in the key, so that a scan knows a slice's size before it reads it. */
+  n: number;
   pending: 0 | 1;
   at: number[];
   events: RecordEvent[];
@@ -84,7 +88,7 @@ export const SCHEMA_VERSION = 2;
 
 export type LogDb = Dexie & {
   records: EntityTable<LogRecord, 'first'>;
-  slices: Table<SliceRecord, [string, string, number]>;
+  slices: Table<SliceRecord, SliceKey>;
   snapshots: Table<SnapshotRecord, [string, number, number]>;
   meta: EntityTable<MetaRecord, 'key'>;
   rejected: EntityTable<RejectedRecord, 'commit'>;
@@ -114,7 +118,7 @@ export function openLogDb(options: {
   };
   db.version(1).stores(stores);
   db.version(SCHEMA_VERSION)
-    .stores({ ...stores, slices: '[kind+name+first]' })
+    .stores({ ...stores, slices: '[kind+name+first+n]' })
     .upgrade((tx) => sliceRecords(tx.table('records'), tx.table('slices')));
   return db;
 }

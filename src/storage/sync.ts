@@ -13,18 +13,26 @@ import type { LogDb, LogRecord } from './schema.ts';
  * it in a transaction (as readPushable does), or an append between them counts as confirmed.
  */
 export async function readConfirmedHead(db: LogDb): Promise<number> {
-  const firstPending = await db.records.where('pending').equals(1).first();
-  if (firstPending) return firstPending.first - 1;
+  const firstPending = await firstPendingPosition(db);
+  if (firstPending !== undefined) return firstPending - 1;
   const last = await db.records.orderBy(':id').last();
   return last?.last ?? (await readCompaction(db)).base;
 }
 
-export async function countPending(db: LogDb): Promise<number> {
-  let n = 0;
-  await db.records.where('pending').equals(1).each((r) => {
-    n += r.last - r.first + 1;
-  });
-  return n;
+/**
+ * The position of the first pending event, from the `pending` index's keys alone: pending
+ * records are the log's tail (schema invariant 4), so no record need be read to find it or
+ * to count the pending events (head - it + 1), however many there are.
+ */
+export async function firstPendingPosition(db: LogDb): Promise<number | undefined> {
+  const [first] = await db.records.where('pending').equals(1).limit(1).primaryKeys();
+  return first;
+}
+
+/** The number of pending events in a log whose head is `head`. */
+export async function countPending(db: LogDb, head: number): Promise<number> {
+  const first = await firstPendingPosition(db);
+  return first === undefined ? 0 : head - first + 1;
 }
 
 /** Pending records in log order (every record after the confirmed head). */

@@ -121,7 +121,7 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
       ws.epoch = rewrites.epoch;
       const foreign = await db.records.where(':id').above(ws.head).toArray();
       for (const record of foreign) await ws.apply([...eventsOf(record)], { capture: false });
-      if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db);
+      if (from !== Infinity || foreign.length > 0) ws.pending = await countPending(db, ws.head);
       await runOps(ctx, ws, ops, done);
     }
     await ws.settle();

@@ -77,11 +77,11 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   const records: LogRecord[] = [];
   for (let i = 0; i < remote.length; i += RECORD_EVENTS) {
     const chunk = remote.slice(i, i + RECORD_EVENTS);
-    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
+    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), { pending: false, slices: true }));
   }
   let next = confirmed + remote.length + 1;
   for (const group of survivors) {
-    const record = makeRecord(next, group.events, true);
+    const record = makeRecord(next, group.events, { pending: true });
     if (group.ev !== undefined) record.ev = group.ev;
     records.push(record);
     next += group.events.length;

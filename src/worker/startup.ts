@@ -13,7 +13,7 @@ import { eventsOf } from '../storage/records.ts';
 import { openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { readCompaction, restore } from '../storage/compaction.ts';
 import { fetchRestorable, isNeedsHistory, type HistorySource } from './history.ts';
-import { countPending, readRewrites } from '../storage/sync.ts';
+import { firstPendingPosition, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
 import { Working, type LogContext } from './working.ts';
 import { readHistory } from './writer.ts';
@@ -63,16 +63,17 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
   // One read transaction: head, markers, snapshots and tail from one state of the log.
   // Independent reads are issued together: a fresh worker pays a round trip per await.
   return db.transaction('r', db.records, db.slices, db.snapshots, db.meta, async () => {
-    const [head, rewrites, pending, markerEvents, storedId, newest, compaction] = await Promise.all([
+    const [head, rewrites, firstPending, markerEvents, storedId, newest, compaction] = await Promise.all([
       readHead(db),
       readRewrites(db),
-      countPending(db),
+      firstPendingPosition(db),
       readMarkers(db),
       clientId === undefined ? db.meta.get('clientId') : undefined,
       // The newest snapshot of each projection, valid or not (none lies past the head).
       Promise.all(ctx.projections.map((p) => findSnapshot(db, p.name, p.version, Infinity, () => true))),
       readCompaction(db),
     ]);
+    const pending = firstPending === undefined ? 0 : head - firstPending + 1;
     const id = clientId ?? (typeof storedId?.value === 'string' ? storedId.value : undefined);
     const markers = new MarkerLog();
     for (const e of markerEvents) if (e.position <= head) markers.add(markerOf(e)!);
