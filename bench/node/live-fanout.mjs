@@ -84,21 +84,27 @@ export async function liveFanoutCase({ subscribers: count = 1000, runs, log, pus
   const baseline = [];
   const floor = [];
   const cpu = { toolkit: [], raw: [] };
+  /** One round on fresh logs: a push to one subscriber, to `count` (the server's memory around it), to `count` on the floor. */
+  const round = async (logId) => {
+    const one = [subscribe(url, `${logId}-one`)];
+    await one[0].opened;
+    const single = await fanout(url, `${logId}-one`, one, pushes);
+    const before = await server.memory();
+    const t = await manyOn(server, url, logId, count, pushes);
+    const after = await server.memory();
+    for (const s of [...one, ...t.many]) s.close();
+    const r = await manyOn(raw, rawUrl, logId, count, pushes);
+    for (const s of r.many) s.close();
+    return { single, t, r, perSubscriber: (after.rss - before.rss) / count };
+  };
   let perSubscriber;
   try {
+    // The warm-up round is not timed. The memory per idle subscriber is measured in it, on
+    // fresh processes (later rounds reuse memory the first one freed).
+    ({ perSubscriber } = await round('fanout-warm'));
+    log(`server.live.fanout warm-up: ${(perSubscriber / 1024).toFixed(1)} kB RSS per idle subscriber`);
     for (let run = 0; run < runs; run++) {
-      const logId = `fanout-${run}`;
-      const one = [subscribe(url, `${logId}-one`)];
-      await one[0].opened;
-      const single = await fanout(url, `${logId}-one`, one, pushes);
-      const before = await server.memory();
-      const t = await manyOn(server, url, logId, count, pushes);
-      const after = await server.memory();
-      // Measured in the first run, on a fresh process (later runs reuse memory the first freed).
-      if (run === 0) perSubscriber = (after.rss - before.rss) / count;
-      for (const s of [...one, ...t.many]) s.close();
-      const r = await manyOn(raw, rawUrl, logId, count, pushes);
-      for (const s of r.many) s.close();
+      const { single, t, r } = await round(`fanout-${run}`);
       baseline.push(single);
       toolkit.push(t.ms);
       floor.push(r.ms);
@@ -106,7 +112,7 @@ export async function liveFanoutCase({ subscribers: count = 1000, runs, log, pus
       cpu.raw.push(r.cpuPerPush);
       log(
         `server.live.fanout run ${run + 1}/${runs}: ${count} subscribers ${t.ms.toFixed(1)} ms (server CPU ${(t.cpuPerPush / 1000).toFixed(1)} ms per push), ` +
-          `one ${single.toFixed(2)} ms, raw node:http ${r.ms.toFixed(1)} ms (CPU ${(r.cpuPerPush / 1000).toFixed(1)} ms); ${(perSubscriber / 1024).toFixed(1)} kB RSS per idle subscriber`,
+          `one ${single.toFixed(2)} ms, raw node:http ${r.ms.toFixed(1)} ms (CPU ${(r.cpuPerPush / 1000).toFixed(1)} ms)`,
       );
     }
   } finally {

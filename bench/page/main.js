@@ -1,8 +1,9 @@
 // The benchmark page: window.bench(cmd, args) runs one measurement and returns numbers.
-// Driven by bench/run.mjs. Every toolkit call goes through the public API (createStore
-// in worker mode); every baseline through raw.worker.js, except the peers (RxDB,
-// Replicache: peers.js, on this main thread, where they normally run). Times are
-// performance.now() on the main thread, from the call until its promise resolved.
+// Driven by bench/run.mjs, one fresh browser per group. Every toolkit call goes through the
+// public API (createStore in worker mode); every baseline through raw.worker.js, except the
+// peers (RxDB, Replicache: peers.js, on this main thread, where they normally run). Times
+// are performance.now() on the main thread, from the call until its promise resolved.
+// `?durability=strict` makes the raw baselines' write transactions strict.
 import { createStore, defineProjection } from 'eventloom';
 import { wrap } from 'comlink';
 import { inputsOf, makeEvents, rng } from './data.js';
@@ -13,8 +14,16 @@ const newStoreWorker = () => new Worker(new URL('./store.worker.js', import.meta
 const newRawWorker = () => new Worker(new URL('./raw.worker.js', import.meta.url), { type: 'module' });
 const now = () => performance.now();
 
+const DURABILITY = new URLSearchParams(location.search).get('durability') || undefined;
+
 let raw;
-const rawApi = () => (raw ??= wrap(newRawWorker()));
+function rawApi() {
+  if (!raw) {
+    raw = wrap(newRawWorker());
+    raw.configure({ durability: DURABILITY }); // before any other call (Comlink keeps the order)
+  }
+  return raw;
+}
 const peers = () => import('./peers.js');
 
 async function openStore(name, options = {}) {
@@ -49,14 +58,52 @@ function waitForStatus(store, predicate) {
   });
 }
 
+/** A fresh worker-mode store syncing `logId`, once it has pulled `count` events. */
+async function pulledReplica({ name, url, logId, count }) {
+  const replica = await openStore(name, { sync: { url, logId } });
+  const status = await waitForStatus(replica.store, (st) => st.head >= count || st.sync === 'error');
+  if (status.head < count) {
+    await replica.close();
+    throw new Error(`pull into ${name}: ${JSON.stringify(status)}`);
+  }
+  return replica;
+}
+
 const chunks = (xs, n) => {
   const out = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 };
 
-const open = new Map(); // long-lived stores of the 100k logs, by name
+const open = new Map(); // long-lived stores of the 100k logs and replicas, by name
 const entryStores = new Map(); // the worker-mode scaling cases' stores, by name
+
+/** The long-lived store of `name`, opened on first use. */
+async function openOf(name) {
+  let s = open.get(name);
+  if (!s) open.set(name, (s = await openStore(name)));
+  return s;
+}
+async function closeOf(name) {
+  await open.get(name)?.close();
+  open.delete(name);
+}
+async function closeAll() {
+  for (const name of [...open.keys()]) await closeOf(name);
+}
+
+/** Times `fn(x)` for each x after the first (which opens connections and is not timed). */
+async function timeEach(xs, fn) {
+  const times = [];
+  const results = [];
+  for (let i = 0; i < xs.length; i++) {
+    const t0 = now();
+    const r = await fn(xs[i]);
+    if (i > 0) times.push(now() - t0);
+    results.push(r);
+  }
+  return { times, results };
+}
 const entryProjections = (freeze) => ({
   [entryNames.grouped]: defineProjection({ name: entryNames.grouped, initial: initialGrouped, reduce: reduceGrouped, freeze }),
   [entryNames.flat]: defineProjection({ name: entryNames.flat, initial: initialFlat, reduce: reduceFlat, freeze }),
@@ -76,14 +123,20 @@ const commands = {
   },
   durability: () => rawApi().durability(),
 
-  /** `count` events in batches of `batch` through append(), or one raw bulkAdd. */
+  /**
+   * `count` events in batches of `batch`: through append() (toolkit), as one packed raw
+   * record per batch, one call each (packed), or in one raw per-event bulkAdd (raw: the
+   * naive baseline).
+   */
   async bulk({ kind, name, count, batch, seed }) {
     const events = makeEvents(count, seed);
-    if (kind === 'raw') {
+    if (kind !== 'toolkit') {
+      const r = rawApi();
       const t0 = now();
-      await rawApi().bulkAdd(name, events);
+      if (kind === 'raw') await r.bulkAdd(name, events);
+      else for (const b of chunks(events, batch)) await r.appendPacked(name, b);
       const ms = now() - t0;
-      await rawApi().drop(name);
+      await r.drop(name);
       return { ms };
     }
     const batches = chunks(inputsOf(events), batch);
@@ -124,14 +177,19 @@ const commands = {
     return { times };
   },
 
-  /** `count` one-event appends issued at once (toolkit) / sequential transactions (raw). */
+  /**
+   * `count` one-event appends issued at once: append() (toolkit), raw calls that share a
+   * transaction per burst (batched), or sequential raw transactions inside the worker (raw:
+   * the naive baseline).
+   */
   async concurrent({ kind, name, count, warm, seed }) {
     const events = makeEvents(count + warm, seed);
-    if (kind === 'raw') {
+    if (kind !== 'toolkit') {
       const r = rawApi();
-      await r.sequential(name, events.slice(0, warm));
+      const write = kind === 'batched' ? (es) => Promise.all(es.map((e) => r.queuedAdd(name, e))) : (es) => r.sequential(name, es);
+      await write(events.slice(0, warm));
       const t0 = now();
-      await r.sequential(name, events.slice(warm));
+      await write(events.slice(warm));
       const ms = now() - t0;
       await r.drop(name);
       return { ms };
@@ -161,8 +219,11 @@ const commands = {
     const ms = now() - t0;
     const head = s.store.status.head;
     const state = s.store.get(NAME);
+    // The log's time span, for stateAt({ time }) (untimed).
+    const [first] = await s.store.events({ limit: 1 });
+    const [last] = await s.store.events({ reverse: true, limit: 1 });
     await s.close();
-    return { ms, head, count: state.count };
+    return { ms, head, count: state.count, firstTime: first.time, lastTime: last.time };
   },
 
   /** Drops the events below `before` from a built log (store.compact()). */
@@ -175,6 +236,7 @@ const commands = {
 
   /** Time to a ready store (fresh worker) / to the raw read of snapshot + tail. */
   async boot({ kind, name, snapshotEvery }) {
+    await closeAll(); // no other connection to any database while a boot is timed
     if (kind === 'raw') {
       const worker = newRawWorker();
       const t0 = now();
@@ -194,35 +256,27 @@ const commands = {
     return { ms, head, count };
   },
 
-  /** stateAt at `count` random positions ≤ max (toolkit) / raw read+reduce of `every` events. */
-  async stateAt({ kind, name, count, max, every, seed }) {
-    const rand = rng(seed);
-    const positions = Array.from({ length: count + 1 }, () => 1 + Math.floor(rand() * max));
-    const times = [];
+  /**
+   * The whole state at each of `points` (positions or times, `at`): stateAt() (toolkit) or
+   * the raw read of the nearest snapshot + tail, reduced (raw). The first call is untimed.
+   * Returns each state's count, for run.mjs to check that both sides agree.
+   */
+  async stateAt({ kind, name, at, points }) {
+    let read;
     if (kind === 'raw') {
       const r = rawApi();
-      for (let i = 0; i < positions.length; i++) {
-        const t0 = now();
-        await r.replayWindow(name, positions[i], every);
-        if (i > 0) times.push(now() - t0); // the first opens the connection
-      }
-      return { times };
+      read = (p) => (at === 'time' ? r.stateAtTime(name, p) : r.stateAt(name, p));
+    } else {
+      const { store } = await openOf(name);
+      read = (p) => store.stateAt(NAME, { [at]: p });
     }
-    let s = open.get(name);
-    if (!s) open.set(name, (s = await openStore(name)));
-    for (let i = 0; i < positions.length; i++) {
-      const t0 = now();
-      const state = await s.store.stateAt(NAME, { position: positions[i] });
-      if (i > 0) times.push(now() - t0);
-      if (state.count > positions[i]) throw new Error('stateAt: wrong state');
-    }
-    return { times };
+    const { times, results } = await timeEach(points, read);
+    return { times, counts: results.map((state) => state.count) };
   },
 
   /** Pairs of (one-event append, undo of it) on a big log; both timed. */
   async undo({ name, count, seed }) {
-    let s = open.get(name);
-    if (!s) open.set(name, (s = await openStore(name)));
+    const s = await openOf(name);
     const inputs = inputsOf(makeEvents(count, seed));
     const append = [];
     const undo = [];
@@ -238,30 +292,99 @@ const commands = {
     return { append, undo, head: s.store.status.head };
   },
 
-  async closeOpen() {
-    for (const s of open.values()) await s.close();
-    open.clear();
+  /**
+   * `reps` times: `depth` one-event commits, then `depth` undo()s; the last one, which
+   * undoes the commit `depth` back, is timed (the others walk the same history and are not).
+   */
+  async undoBack({ name, depth, reps, seed }) {
+    const { store } = await openOf(name);
+    const inputs = inputsOf(makeEvents(depth * reps, seed));
+    const times = [];
+    for (let k = 0; k < reps; k++) {
+      for (const input of inputs.slice(k * depth, (k + 1) * depth)) await store.append(input);
+      for (let i = 1; i < depth; i++) if (!(await store.undo())) throw new Error('undoBack: nothing undone');
+      const t0 = now();
+      const done = await store.undo();
+      times.push(now() - t0);
+      if (!done) throw new Error('undoBack: nothing undone');
+    }
+    return { times };
   },
 
-  /** A fresh worker-mode replica pulling `count` events / raw bulkAdd of as many. */
-  async pull({ kind, name, url, logId, count, seed }) {
-    if (kind === 'raw') {
+  /**
+   * `reps` times: reopen the store (fresh worker) and time its first call, an append();
+   * reopen it again and time its first call, an undo() of that append.
+   */
+  async undoReopen({ name, reps, seed }) {
+    const inputs = inputsOf(makeEvents(reps, seed));
+    const firstCall = async (call) => {
+      await closeOf(name);
+      const { store } = await openOf(name);
       const t0 = now();
-      const inWorker = await rawApi().bulkAddGenerated(name, count, seed);
+      const r = await call(store);
+      return { ms: now() - t0, r };
+    };
+    const append = [];
+    const undo = [];
+    for (const input of inputs) {
+      append.push((await firstCall((store) => store.append(input))).ms);
+      const u = await firstCall((store) => store.undo());
+      if (!u.r) throw new Error('undoReopen: nothing undone');
+      undo.push(u.ms);
+    }
+    return { append, undo };
+  },
+
+  closeOpen: () => closeAll(),
+
+  /**
+   * A fresh worker-mode replica pulling `count` events (toolkit), the same server pages
+   * (`pageSize` events, as the toolkit's sync asks for) written as one raw packed record
+   * each (packed), or a raw per-event bulkAdd of as many events generated in the worker,
+   * no server (raw: the naive baseline).
+   */
+  async pull({ kind, name, url, logId, count, pageSize, seed }) {
+    if (kind !== 'toolkit') {
+      const r = rawApi();
+      const t0 = now();
+      let head = count;
+      if (kind === 'raw') await r.bulkAddGenerated(name, count, seed);
+      else head = await r.pullPacked(name, url, logId, pageSize);
       const ms = now() - t0;
-      await rawApi().drop(name);
-      return { ms, inWorker };
+      await r.drop(name);
+      if (head !== count) throw new Error(`pull ${kind}: head ${head}, expected ${count}`);
+      return { ms };
     }
     const t0 = now();
-    const worker = newStoreWorker();
-    const store = await createStore({ name, worker, sync: { url, logId } });
-    const status = await waitForStatus(store, (st) => st.head >= count || st.sync === 'error');
+    const replica = await pulledReplica({ name, url, logId, count });
     const ms = now() - t0;
-    await store.close();
-    worker.terminate();
+    await replica.close();
     await deleteDb(name);
-    if (status.head < count) throw new Error(`pull: ${JSON.stringify(status)}`);
     return { ms };
+  },
+
+  /** A worker-mode replica that pulled `count` events, kept open for `queries`. */
+  async replicaOpen({ name, url, logId, count }) {
+    await closeOf(name);
+    await deleteDb(name);
+    const t0 = now();
+    const replica = await pulledReplica({ name, url, logId, count });
+    const ms = now() - t0;
+    open.set(name, replica);
+    return { ms, head: replica.store.status.head };
+  },
+  /** store.events(q) for each of `queries`, each timed (all of them: the group is warmed up). */
+  async queries({ name, queries }) {
+    const { store } = open.get(name);
+    const times = [];
+    const counts = [];
+    for (const q of queries) {
+      const t0 = now();
+      const events = await store.events(q);
+      times.push(now() - t0);
+      counts.push(events.length);
+    }
+    return { times, counts };
   },
   deleteDb: ({ name }) => deleteDb(name),
 

@@ -128,7 +128,11 @@ export async function bulk({ peer, name, count, batch, seed, persistEach }) {
   return { ms, inMemory };
 }
 
-/** `count` sequential one-event Replicache mutations, each timed until persisted. */
+/**
+ * `count` sequential one-event Replicache mutations, each followed by persist(): `inMemory`
+ * times each until its mutation resolved (what Replicache's users wait for), `times` until
+ * the persist() after it resolved (durable).
+ */
 export async function single({ name, count, warm, seed }) {
   const events = makeEvents(count + warm, seed);
   const rep = await openRepForWrites(name);
