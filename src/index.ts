@@ -3,7 +3,7 @@
  */
 export { createStore } from './client/createStore.ts';
 export { defineProjection, type Projection } from './core/projection.ts';
-export type { CreateStoreOptions, RejectedCommit, Store, SyncOptions } from './client/types.ts';
+export type { CreateStoreOptions, Durability, RejectedCommit, Store, SyncOptions } from './client/types.ts';
 export type { EventInput, ExpectedVersion, StoredEvent } from './core/event.ts';
 export type { Upcaster, Upcasters } from './core/upcast.ts';
 export type { EventQuery } from './storage/query.ts';

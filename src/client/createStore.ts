@@ -16,6 +16,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const openOptions: OpenOptions = { name: options.name };
   if (options.snapshotEvery !== undefined) openOptions.snapshotEvery = options.snapshotEvery;
   if (options.clientId !== undefined) openOptions.clientId = options.clientId;
+  if (options.durability !== undefined) openOptions.durability = options.durability;
   if (options.sync !== undefined) {
     const { fetch, token, ...sync } = options.sync;
     if (fetch !== undefined && options.worker) {

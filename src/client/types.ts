@@ -35,6 +35,15 @@ export interface CreateStoreOptions {
   snapshotEvery?: number;
   /** Default: made once per database and persisted. */
   clientId?: string;
+  /**
+   * The durability of the log's write transactions (IndexedDB's `durability`, honoured by
+   * Chromium). 'default' (the default) is relaxed on Chromium 121 and later: a resolved
+   * append has been handed to the operating system, so it survives a crash of the tab or
+   * the browser, not necessarily of the OS or a power cut. 'strict' flushes it to disk
+   * before append() resolves, at a cost per commit (see docs/benchmarks.md); 'relaxed'
+   * says what 'default' does. Browsers without the option write as they always do.
+   */
+  durability?: Durability;
   sync?: SyncOptions;
   /**
    * Ask the browser for persistent storage (navigator.storage.persist()) when the store
@@ -56,8 +65,8 @@ export interface CreateStoreOptions {
   IDBKeyRange?: typeof IDBKeyRange;
 }
 
-export type { RejectedCommit } from '../worker/contract.ts';
-import type { RejectedCommit } from '../worker/contract.ts';
+export type { Durability, RejectedCommit } from '../worker/contract.ts';
+import type { Durability, RejectedCommit } from '../worker/contract.ts';
 
 export interface Store {
   readonly clientId: string;

@@ -98,13 +98,15 @@ export function openLogDb(options: {
   name: string;
   indexedDB?: IDBFactory | undefined;
   IDBKeyRange?: typeof IDBKeyRange | undefined;
+  durability?: 'default' | 'strict' | 'relaxed' | undefined;
 }): LogDb {
   const db = new Dexie(options.name, {
     ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
     ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
-    // The default durability: a resolved append survives a crash of the tab or the
-    // browser (the transaction committed), as every IndexedDB library assumes.
-    chromeTransactionDurability: 'default',
+    // 'default' unless asked: a resolved append survives a crash of the tab or the browser
+    // (the transaction committed; on Chromium >= 121 handed to the OS, not flushed), as
+    // every IndexedDB library assumes. 'strict' flushes before the commit is reported.
+    chromeTransactionDurability: options.durability ?? 'default',
   }) as LogDb;
   // No liveQuery() reads this database (the engine announces its own changes), so Dexie's
   // per-write observation (range sets of every key written, a BroadcastChannel post after

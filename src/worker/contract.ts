@@ -30,11 +30,15 @@ export interface StoreStatus {
 
 export type StateAt = { position: number } | { time: number };
 
+export type Durability = 'default' | 'strict' | 'relaxed';
+
 /** What createStore() hands to the engine; functions cannot cross to a worker. */
 export interface OpenOptions {
   name: string;
   snapshotEvery?: number;
   clientId?: string;
+  /** IndexedDB durability of the write transactions; default 'default'. */
+  durability?: Durability;
   sync?: { url: string; logId: string; token?: string; live?: boolean };
   /** Ask the browser for persistent storage at open (default true; see ./storageStatus.ts). */
   persist?: boolean;

@@ -25,6 +25,9 @@ export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; p
     if (p.name !== key) throw new TypeError(`createStore: projection "${p.name}" is registered under the key "${key}"; use its name as key`);
     return p as Projection<unknown>;
   });
+  if (config.durability !== undefined && !['default', 'strict', 'relaxed'].includes(config.durability)) {
+    throw new TypeError(`createStore: durability must be 'default', 'strict' or 'relaxed', not ${JSON.stringify(config.durability)}`);
+  }
   const db = openLogDb(config);
   await db.open();
   return { db, projections };
