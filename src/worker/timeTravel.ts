@@ -4,16 +4,15 @@
  * - { position: p }: events at positions <= p, markers at positions <= p.
  * - { time: t }: events (and markers) with time <= t. A snapshot at S serves only if
  *   every event up to S has time <= t (its `maxTime`), and the tail is every record after
- *   S that holds an event with time <= t (found through the `minTime` index).
+ *   S that holds an event with time <= t (found through the `minTime` index's keys).
  */
 import { inView, type MarkerLog, type View } from '../core/markers.ts';
 import type { Projection } from '../core/projection.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import { fold, frozen, initialState } from '../core/replay.ts';
-import { forEachEvents, recordContaining } from '../storage/log.ts';
-import { scanRecords } from '../storage/scan.ts';
+import { forEachEvents } from '../storage/log.ts';
 import { eventsOf } from '../storage/records.ts';
-import type { LogDb, LogRecord } from '../storage/schema.ts';
+import type { LogDb } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 import { NeedsHistory } from './history.ts';
 
@@ -61,22 +60,15 @@ export async function stateAtView(
   if ('position' in view) {
     await forEachEvents(db, start + 1, limit, (events) => fold(options, events));
   } else {
-    const from = (await recordContaining(db, start + 1))?.first ?? start + 1;
-    const visit = (record: LogRecord) => {
-      if (record.minTime <= view.time) fold(options, [...eventsOf(record, start + 1)].filter((e) => inView(view, e.position, e.time)));
-    };
-    // Two ways to find the tail; take the one that reads fewer records: every record after
-    // the snapshot, or (clocks need not be monotonic) every record holding an event <= t.
-    const after = await db.records.where(':id').aboveOrEqual(from).count();
-    const early = await db.records.where('minTime').belowOrEqual(view.time).count();
-    if (after <= early) {
-      await scanRecords(db, ':id', from, Infinity, false, visit);
-    } else {
-      const keys = (await db.records.where('minTime').belowOrEqual(view.time).primaryKeys())
-        .filter((k) => k >= from)
-        .sort((a, b) => a - b);
-      for (let i = 0; i < keys.length; i += 64) {
-        for (const record of await db.records.bulkGet(keys.slice(i, i + 64))) if (record) visit(record);
+    // The tail: the records after the snapshot that hold an event with time <= t. Clocks
+    // need not be monotonic, so any record after it may; the `minTime` index's keys (no
+    // record is read) tell which do, and only those are read: with clocks that mostly move
+    // forward, the few around time t.
+    const from = (await db.records.where(':id').belowOrEqual(start + 1).reverse().limit(1).primaryKeys())[0] ?? start + 1;
+    const keys = (await db.records.where('minTime').belowOrEqual(view.time).primaryKeys()).filter((k) => k >= from).sort((a, b) => a - b);
+    for (let i = 0; i < keys.length; i += 64) {
+      for (const record of await db.records.bulkGet(keys.slice(i, i + 64))) {
+        if (record) fold(options, [...eventsOf(record, start + 1)].filter((e) => inView(view, e.position, e.time)));
       }
     }
   }

@@ -6,7 +6,7 @@
  * returns, and the slices follow the records through rebase, confirmation and compaction.
  */
 import 'fake-indexeddb/auto';
-import { Dexie, type DBCore, type DBCoreTable } from 'dexie';
+import { Dexie } from 'dexie';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type EventInput, type EventQuery, type Store, type StoredEvent } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
@@ -14,54 +14,8 @@ import type { WireEvent } from '../../src/sync/protocol.ts';
 import { SLICE_SHARE, slicesOf } from '../../src/storage/records.ts';
 import type { LogRecord, SliceRecord } from '../../src/storage/schema.ts';
 import { dbName, projections, referenceState, todos } from '../support/fixtures.ts';
+import { counting } from '../support/readCounter.ts';
 import { untilStatus } from '../support/wait.ts';
-
-/** Values read from the records and slices tables of every Dexie database opened from now on, and the read requests. */
-const reads = { records: 0, slices: 0, events: 0, requests: 0 };
-const counted = new Set(['records', 'slices']);
-function countReads(down: DBCore): DBCore {
-  return {
-    ...down,
-    table(name: string): DBCoreTable {
-      const table = down.table(name);
-      if (!counted.has(name)) return table;
-      const count = (values: readonly unknown[]) => {
-        for (const v of values) {
-          if (!v) continue;
-          reads[name as 'records' | 'slices']++;
-          reads.events += (v as { events: unknown[] }).events.length;
-        }
-      };
-      return {
-        ...table,
-        // Dexie's own promises (then, not await), which keep its transaction zone.
-        get: (req) =>
-          table.get(req).then((value) => {
-            count([value]);
-            return value;
-          }),
-        getMany: (req) =>
-          table.getMany(req).then((values) => {
-            count(values);
-            return values;
-          }),
-        query: (req) =>
-          table.query(req).then((result) => {
-            reads.requests++;
-            if (req.values) count(result.result);
-            return result;
-          }),
-      };
-    },
-  };
-}
-Dexie.addons.push((db) => {
-  db.use({ stack: 'dbcore', name: 'countReads', create: countReads });
-});
-function counting<T>(run: () => Promise<T>): Promise<{ value: T; records: number; slices: number; events: number; requests: number }> {
-  reads.records = reads.slices = reads.events = reads.requests = 0;
-  return run().then((value) => ({ value, ...reads }));
-}
 
 function reference(log: readonly StoredEvent[], query: EventQuery): StoredEvent[] {
   const types = query.type === undefined ? undefined : new Set(Array.isArray(query.type) ? query.type : [query.type]);

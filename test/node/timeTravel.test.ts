@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { counting } from '../support/readCounter.ts';
 
 const open: Store[] = [];
 afterEach(async () => {
@@ -72,6 +73,25 @@ describe('stateAt', () => {
     const log = await s.events();
     for (let p = 0; p <= log.length; p++) {
       expect(await s.stateAt('todos', { position: p })).toEqual(referenceState(todos, log.slice(0, p)));
+    }
+  });
+
+  it('by time, reads the snapshot and the records around that time, not every record after the snapshot', async () => {
+    const s = await createStore({ name: dbName(), projections, snapshotEvery: 500 });
+    open.push(s);
+    // 40 commits of 100 events (one record each), a second apart; commit 20's clock is a
+    // minute behind, so its events count at every time after 959,000.
+    for (let i = 0; i < 40; i++) {
+      const time = i === 20 ? 1_000_000 + 19_000 - 60_000 : 1_000_000 + i * 1000;
+      await at(time, () => s.append(Array.from({ length: 100 }, (_, j) => ({ type: 'added', payload: { id: `t${i}-${j}` } }))));
+    }
+    const log = await s.events();
+    // At 1,012,000: the snapshot at 1000 (all its events by 1,009,000), then commits 10–12 and 20.
+    // At 1,033,500: the snapshot at 3000 (commit 20 is in it), then commits 30–33 only, not 34–39.
+    for (const time of [1_012_000, 1_033_500]) {
+      const { value, records } = await counting(() => s.stateAt('todos', { time }));
+      expect(value).toEqual(referenceState(todos, log.filter((e) => e.time <= time)));
+      expect(records, `records read at time ${time}`).toBe(4);
     }
   });
 
