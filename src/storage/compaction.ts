@@ -15,7 +15,8 @@
  *    older ones let a restore fetch less.
  */
 import { isMarkerType } from '../core/event.ts';
-import { addRecords, deleteRecords, makeRecord } from './records.ts';
+import { makeRecord } from './records.ts';
+import { forgetSlicesThrough } from './slicer.ts';
 import type { LogDb, LogRecord, RecordEvent } from './schema.ts';
 
 export interface Compaction {
@@ -43,23 +44,24 @@ export async function dropThrough(db: LogDb, to: number): Promise<{ removed: num
   const current = await readCompaction(db);
   if (to <= current.base) return { removed: 0, maxTime: current.maxTime };
   const streams = { ...current.streams };
-  const dropped: LogRecord[] = [];
+  const keys: number[] = [];
   let rest: LogRecord | undefined;
   let removed = 0;
   let maxTime = current.maxTime;
   await db.records.where(':id').between(current.base + 1, to, true, true).each((record: LogRecord) => {
     if (record.pending === 1) throw new Error(`compaction through ${to} would drop pending events`);
-    dropped.push(record);
-    const gone = record.last > to ? record.events.slice(0, to - record.first + 1) : record.events;
-    if (gone !== record.events) rest = makeRecord(to + 1, record.events.slice(gone.length), { pending: false, slices: true });
-    removed += gone.length;
-    for (const e of gone) {
+    keys.push(record.first);
+    const dropped = record.last > to ? record.events.slice(0, to - record.first + 1) : record.events;
+    if (dropped !== record.events) rest = makeRecord(to + 1, record.events.slice(dropped.length), false);
+    removed += dropped.length;
+    for (const e of dropped) {
       maxTime = Math.max(maxTime, e.time);
       if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
     }
   });
-  await deleteRecords(db, dropped);
-  if (rest) await addRecords(db, [rest]);
+  await db.records.bulkDelete(keys);
+  if (rest) await db.records.add(rest);
+  await forgetSlicesThrough(db, to);
   await db.meta.put({ key: KEY, value: { base: to, streams, maxTime } satisfies Compaction });
   return { removed, maxTime };
 }
@@ -76,11 +78,11 @@ export async function restore(db: LogDb, from: number, events: readonly (RecordE
   const records: LogRecord[] = [];
   for (let i = 0; i < missing.length; i += RECORD_EVENTS) {
     const chunk = missing.slice(i, i + RECORD_EVENTS);
-    records.push(makeRecord(chunk[0]!.position, chunk.map(({ position: _, ...body }) => body), { pending: false, slices: true }));
+    records.push(makeRecord(chunk[0]!.position, chunk.map(({ position: _, ...body }) => body), false));
   }
   for (const e of missing) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) - 1;
   for (const [stream, n] of Object.entries(streams)) if (n <= 0) delete streams[stream];
-  await addRecords(db, records);
+  await db.records.bulkAdd(records);
   // maxTime stays an upper bound of the (shorter) prefix's times: snapshot maxTimes come from the snapshots.
   await db.meta.put({ key: KEY, value: { base: from, streams, maxTime: current.maxTime } satisfies Compaction });
   return from;

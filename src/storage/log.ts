@@ -48,8 +48,8 @@ export async function readMarkers(db: LogDb): Promise<StoredEvent[]> {
       scanName(db, 't', type, -Infinity, Infinity, false, (part) => {
         part.events.forEach((e, i) => {
           if (!isMarkerType(e.type)) return;
-          const offset = 'at' in part ? part.at[i]! : i;
-          markers.set(part.first + offset, eventAt(part, i, offset));
+          const event = eventAt(part, i);
+          markers.set(event.position, event);
         });
       }),
     ),

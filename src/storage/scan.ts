@@ -1,11 +1,11 @@
 /**
- * Chunked scans of the packed log: the records of an index, or the records and slices that
+ * Chunked scans of the packed log: the records of an index, or the slices and records that
  * hold a stream's (or type's) events, in log order, read a chunk at a time so that a scan
  * that stops early reads little and a long one reads few requests.
  */
 import type { LogDb, LogRecord, SliceRecord } from './schema.ts';
 
-/** What a scan visits: a whole record, or the slice of one that holds a name's events. */
+/** What a scan visits: a whole record, or a slice (one name's events of a group of records). */
 export type Part = LogRecord | SliceRecord;
 
 /**
@@ -22,13 +22,17 @@ const KEY_PAGE = 256;
 const MAX_CHUNK = 64;
 const MIN_EVENTS = 256;
 
-/** A part's key: the first position of its record, and its size when the key tells it. */
+/**
+ * A part's key: the first position it covers; for a slice also the last one (the records
+ * first..last are read through it, not on their own) and its size.
+ */
 interface Key {
   first: number;
+  last?: number;
   size?: number;
 }
 
-/** One ordered set of parts, keyed by the first position of the record each belongs to. */
+/** One ordered set of parts, keyed by the first position each covers. */
 interface Source {
   /** Up to `limit` keys strictly inside (or at, unless open) the bounds, in scan order. */
   keys(lo: number, hi: number, loOpen: boolean, hiOpen: boolean, reverse: boolean, limit: number): Promise<Key[]>;
@@ -58,23 +62,29 @@ function recordSource(db: LogDb, index: RecordIndex, name?: string): Source {
   };
 }
 
-/** The slices of one stream (`kind` 's') or type ('t'), keyed [kind, name, first, n]. */
-function sliceSource(db: LogDb, kind: SliceRecord['kind'], name: string): Source {
-  // [kind, name, first] sorts before every [kind, name, first, n], and [kind, name, first,
-  // Infinity] after them: the bounds that take in, or leave out, the slices of `first`.
+/** The slices of one stream (`kind` 's') or type ('t'), keyed [kind, name, first, last, n]. */
+function sliceSource(db: LogDb, kind: SliceRecord['kind'], name: string) {
+  // [kind, name, first] sorts before every [kind, name, first, …], and [kind, name, first,
+  // Infinity] after them: the bounds that take in, or leave out, the slice at `first`.
   const range = (lo: number, hi: number, loOpen: boolean, hiOpen: boolean, reverse: boolean) => {
     const low = loOpen ? [kind, name, lo, Infinity] : [kind, name, lo];
     const high = hiOpen ? [kind, name, hi] : [kind, name, hi, Infinity];
-    const collection = db.slices.where('[kind+name+first+n]').between(low, high, false, false);
+    const collection = db.slices.where('[kind+name+first+last+n]').between(low, high, false, false);
     return reverse ? collection.reverse() : collection;
   };
+  const toKey = ([, , first, last, n]: [string, string, number, number, number]): Key => ({ first, last, size: n });
   return {
-    async keys(lo, hi, loOpen, hiOpen, reverse, limit) {
-      const keys = await range(lo, hi, loOpen, hiOpen, reverse).limit(limit).primaryKeys();
-      return keys.map(([, , first, n]) => ({ first, size: n }));
+    async keys(lo: number, hi: number, loOpen: boolean, hiOpen: boolean, reverse: boolean, limit: number) {
+      return (await range(lo, hi, loOpen, hiOpen, reverse).limit(limit).primaryKeys()).map(toKey);
     },
-    read: (a, b, reverse) => (reverse ? range(b, a, false, false, true) : range(a, b, false, false, false)).toArray(),
-  };
+    read: (a: number, b: number, reverse: boolean) => (reverse ? range(b, a, false, false, true) : range(a, b, false, false, false)).toArray(),
+    /** The slice with the greatest first position below `first` (and at least `low`), if any. */
+    async below(first: number, low: number): Promise<Key | undefined> {
+      if (!(low < first)) return undefined;
+      const [key] = await range(low, first, false, true, true).limit(1).primaryKeys();
+      return key && toKey(key);
+    },
+  } satisfies Source & { below(first: number, low: number): Promise<Key | undefined> };
 }
 
 /** Visits the records of an index between two record keys (inclusive), in order, until `visit` returns false. */
@@ -88,17 +98,17 @@ export function scanRecords(
 ): Promise<void> {
   const name = typeof low === 'number' ? undefined : low[0];
   const bound = (k: number | [string, number]) => (typeof k === 'number' ? k : k[1]);
-  return scan([recordSource(db, index, name)], bound(low), bound(high), reverse, visit as (part: Part) => boolean | void);
+  const source = recordSource(db, index, name);
+  return scan([source], bound(low), bound(high), reverse, async () => [], visit as (part: Part) => boolean | void);
 }
 
 /**
- * Visits the parts holding events of one stream or type whose record starts between `low`
- * and `high` (inclusive), in log order, until `visit` returns false: the records that keep
- * the name in their `sk`/`tk` keys, and the slices of the records that sliced it (a record
- * does one or the other for a name, never both). A part may hold other events too (a
- * record): the visitor filters.
+ * Visits the parts holding events of one stream or type from position `low` on (a part may
+ * start before it) to records starting at `high`, in log order, until `visit` returns false:
+ * the name's slices, and its records (`sk`/`tk`) that no slice covers. A part may hold other
+ * events too (a record, or a slice's events before `low`): the visitor filters.
  */
-export function scanName(
+export async function scanName(
   db: LogDb,
   kind: SliceRecord['kind'],
   name: string,
@@ -107,10 +117,32 @@ export function scanName(
   reverse: boolean,
   visit: (part: Part) => boolean | void,
 ): Promise<void> {
-  return scan([recordSource(db, kind === 's' ? 'sk' : 'tk', name), sliceSource(db, kind, name)], low, high, reverse, visit);
+  const slices = sliceSource(db, kind, name);
+  // The slice that covers `low` but starts before it is read too.
+  const straddling = low === -Infinity ? undefined : await slices.below(low, -Infinity);
+  const sliceLow = straddling && straddling.last! >= low ? straddling.first : low;
+  const records = recordSource(db, kind === 's' ? 'sk' : 'tk', name);
+  const sources: Source[] = [
+    records,
+    { ...slices, keys: (lo, hi, loOpen, hiOpen, rev, limit) => slices.keys(lo === low && !loOpen ? sliceLow : lo, hi, loOpen, hiOpen, rev, limit) },
+  ];
+  // Newest first, a record in this page may be covered by a slice that starts below the
+  // page: the one just below it is looked up (forward, the slice is always met first).
+  const coverBelow = async (lowest: number) => (reverse ? slices.below(lowest, sliceLow) : undefined);
+  return scan(sources, low, high, reverse, async (lowest) => {
+    const below = await coverBelow(lowest);
+    return below ? [below] : [];
+  }, visit);
 }
 
-async function scan(sources: Source[], low: number, high: number, reverse: boolean, visit: (part: Part) => boolean | void): Promise<void> {
+async function scan(
+  sources: Source[],
+  low: number,
+  high: number,
+  reverse: boolean,
+  coverBelow: (lowest: number) => Promise<Key[]>,
+  visit: (part: Part) => boolean | void,
+): Promise<void> {
   let lo = low;
   let hi = high;
   let loOpen = false;
@@ -118,6 +150,7 @@ async function scan(sources: Source[], low: number, high: number, reverse: boole
   let chunk = 1;
   let eventsRead = 0;
   let above: number | undefined; // reverse: the key read before this page's first
+  let coveredTo = -Infinity; // forward: the last position of the slices met so far
   const before = (a: number, b: number) => (reverse ? a > b : a < b);
   for (;;) {
     const pages = await Promise.all(sources.map((s) => s.keys(lo, hi, loOpen, hiOpen, reverse, KEY_PAGE)));
@@ -128,11 +161,29 @@ async function scan(sources: Source[], low: number, high: number, reverse: boole
       const last = page[page.length - 1];
       if (page.length === KEY_PAGE && (boundary === undefined || before(last!.first, boundary))) boundary = last!.first;
     }
-    const keys: (Key & { source: number })[] = [];
+    let keys: (Key & { source: number })[] = [];
     pages.forEach((page, source) => {
       for (const key of page) if (boundary === undefined || !before(boundary, key.first)) keys.push({ ...key, source });
     });
-    if (sources.length > 1) keys.sort((a, b) => (reverse ? b.first - a.first : a.first - b.first));
+    // Slices before records at the same first position: a slice covers the records it starts with.
+    if (sources.length > 1) keys.sort((a, b) => (reverse ? b.first - a.first || (b.last ?? 0) - (a.last ?? 0) : a.first - b.first || (b.last ?? 0) - (a.last ?? 0)));
+    // Records a slice covers are read through it, not on their own.
+    if (keys.some((k) => k.last !== undefined)) {
+      const ranges: Key[] = keys.filter((k) => k.last !== undefined);
+      if (reverse) ranges.push(...(await coverBelow(boundary ?? lo)));
+      keys = keys.filter((k) => {
+        if (k.last !== undefined) {
+          coveredTo = Math.max(coveredTo, k.last);
+          return true;
+        }
+        return reverse ? !ranges.some((r) => r.first <= k.first && k.first <= r.last!) : k.first > coveredTo;
+      });
+    } else if (!reverse && coveredTo !== -Infinity) {
+      keys = keys.filter((k) => k.first > coveredTo);
+    } else if (reverse && sources.length > 1) {
+      const ranges = await coverBelow(boundary ?? lo);
+      keys = keys.filter((k) => !ranges.some((r) => r.first <= k.first && k.first <= r.last!));
+    }
     // The events in the part at keys[i], or an upper bound of them (Infinity: not known).
     const size = (i: number): number => {
       const known = keys[i]!.size;

@@ -5,14 +5,17 @@
  * server, not one per event: IndexedDB's cost is per record, so a 1000-event append is
  * one write. A record holds consecutive positions `first..last`; its multiEntry indexes
  * let queries by stream, type, commit and client find records without reading others:
- *   sk: [stream, first] for each stream in the record that has no slice
- *   tk: [type, first]   for each type in the record that has no slice
+ *   sk: [stream, first] for each stream in the record
+ *   tk: [type, first]   for each type in the record
  *   ck: commit ids in the record
  *   cl: [clientId, first] for each client in the record
- * A stream (or type) with only a small share of a large record gets a *slice* instead of
- * an `sk` (`tk`) key: its events of that record stored again on their own, keyed
- * [kind, name, first, n], so that a query by stream on a log of pulled pages (each holding
- * many streams) reads about as many events as it returns, not every page (SLICE_* in records.ts).
+ * Slices (storage/slicer.ts): in the background, confirmed records are read again in groups
+ * of a few thousand events, and each stream (or type) with a small share of a group gets a
+ * copy of its events there in one row, keyed [kind, name, first, last, n], so that a query
+ * by stream on a log of pulled pages (each holding many streams) reads about as many
+ * events as it returns, not every page. meta `sliced` is the position through which the
+ * log is sliced; a query reads a name's slices for the records they cover, and its
+ * records (sk/tk) for the others.
  * Invariants:
  * 1. Records tile the log: their ranges are disjoint and cover 1..head without gaps.
  * 2. All events of a record are pending or all are confirmed (`pending` 1/0).
@@ -25,7 +28,6 @@
  */
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import type { StoredEvent } from '../core/event.ts';
-import { sliceRecords } from './records.ts';
 
 export type RecordEvent = Omit<StoredEvent, 'position' | 'pending'>;
 
@@ -42,22 +44,22 @@ export interface LogRecord {
   maxTime: number;
   /** A pending commit's expectedVersion, checked again by the server at push. */
   ev?: number | 'none';
-  /** The streams (`ss`) and types (`st`) of the record that have a slice; absent: none. */
-  ss?: string[];
-  st?: string[];
 }
 
-export type SliceKey = [kind: string, name: string, first: number, n: number];
+export type SliceKey = [kind: string, name: string, first: number, last: number, n: number];
 
-/** The events of one record with one stream (`kind` 's') or type ('t'): a copy, for queries. */
+/**
+ * The events of one stream (`kind` 's') or type ('t') in the confirmed records `first..last`
+ * (a slicing group): a copy, for queries. The key holds the range and the count, so a scan
+ * knows what a slice covers and how big it is before it reads it.
+ */
 export interface SliceRecord {
   kind: 's' | 't';
   name: string;
-  /** The record's first position: the events are at `first + at[i]`. */
   first: number;
-  /** How many events: in the key, so that a scan knows a slice's size before it reads it. */
+  last: number;
   n: number;
-  pending: 0 | 1;
+  /** Each event's position. */
   at: number[];
   events: RecordEvent[];
 }
@@ -119,8 +121,7 @@ export function openLogDb(options: {
     rejected: 'commit, at',
   };
   db.version(1).stores(stores);
-  db.version(SCHEMA_VERSION)
-    .stores({ ...stores, slices: '[kind+name+first+n]' })
-    .upgrade((tx) => sliceRecords(tx.table('records'), tx.table('slices')));
+  // Version 2 adds the slices; a version-1 database's records are sliced in the background.
+  db.version(SCHEMA_VERSION).stores({ ...stores, slices: '[kind+name+first+last+n], first' });
   return db;
 }

@@ -11,6 +11,7 @@
  *    batch first applies records past our head ("catch-up"), inside its own transaction.
  * 3. A call resolves only after the change that includes its effect was announced.
  */
+import { Dexie } from 'dexie';
 import { InvalidEventError, StoreClosedError, SyncError, UnknownProjectionError } from '../core/errors/index.ts';
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent } from '../core/event.ts';
 import { MarkerLog } from '../core/markers.ts';
@@ -36,6 +37,7 @@ import { Writer } from './writer.ts';
 import { autoCompactBefore, compactionKeep, validateCompact } from './compactPolicy.ts';
 import { isNeedsHistory, learnHistory, queryAfterBase, withHistory, type HistorySource } from './history.ts';
 import { Working, type LogContext } from './working.ts';
+import { GROUP_EVENTS, sliceNext } from '../storage/slicer.ts';
 
 export interface EngineConfig extends OpenOptions {
   projections: Record<string, Projection<any>>;
@@ -91,6 +93,9 @@ export class Engine implements EngineApi {
   #compacting = false;
   /** The automatic policy waits for this head after a compaction that could not move. */
   #compactAgainAt = 0;
+  /** The background slicer's step in flight, and how far it last found the log sliced. */
+  #slicing: Promise<void> | undefined;
+  #slicedThrough = -Infinity;
   readonly #syncing: boolean;
   readonly #writer: Writer;
   readonly #batch: BatchContext;
@@ -355,7 +360,35 @@ export class Engine implements EngineApi {
       } finally {
         this.#draining = false;
       }
+      this.#maybeSlice();
     });
+  }
+
+  /**
+   * Slices the log (storage/slicer.ts) while no call waits and no sync round runs, one group
+   * per transaction, once a group's worth of confirmed events is not sliced yet: a call that
+   * comes meanwhile waits for one step at most, and a write does not cost a slicing
+   * transaction after it.
+   */
+  #maybeSlice(): void {
+    // Not during a sync round either: a pull's pages would wait for the steps between them.
+    if (this.#slicing || this.#closed || this.#ops.length > 0 || this.#sync.sync === 'syncing') return;
+    if (this.#head - this.#pending - this.#slicedThrough < GROUP_EVENTS) return;
+    const db = this.#db;
+    const run = async () => {
+      try {
+        while (!this.#closed && this.#ops.length === 0 && !this.#draining && this.#sync.sync !== 'syncing') {
+          // A transaction of its own, never nested in the one of the batch that called us.
+          const step = await Dexie.ignoreTransaction(() => db.transaction('rw', db.records, db.slices, db.meta, () => sliceNext(db)));
+          this.#slicedThrough = step.through;
+          if (!step.sliced) break;
+        }
+      } catch {
+        // Slices only make queries cheaper: a step that failed (a full disk, a closing
+        // database) is tried again after the next write.
+      }
+    };
+    this.#slicing = run().finally(() => (this.#slicing = undefined));
   }
 
   async #runBatch(ops: Op[]): Promise<void> {
@@ -369,6 +402,7 @@ export class Engine implements EngineApi {
     const moved = this.#moved(ws);
     const rewritten = ws.epoch !== this.#epoch;
     this.#head = ws.head;
+    if (ws.base !== this.#base) this.#slicedThrough = -Infinity; // compaction moves the sliced point (storage/slicer.ts)
     this.#base = ws.base;
     this.#maxTime = ws.maxTime;
     this.#states = ws.states;
@@ -484,6 +518,7 @@ export class Engine implements EngineApi {
         if (this.#closed) return;
         this.#announce({});
         if (this.#syncer?.leading) this.#peers.post({ sync: next });
+        this.#maybeSlice(); // held back while a sync round ran
       },
     };
   }
@@ -533,6 +568,7 @@ export class Engine implements EngineApi {
     this.#storage.close();
     await this.#syncer?.close();
     await this.#chain;
+    await this.#slicing;
     this.#peers.flush();
     this.#peers.close();
     this.#db.close();

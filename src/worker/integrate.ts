@@ -10,7 +10,7 @@
 import { ProtocolError } from '../core/errors/index.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { PositionedEvent } from '../sync/protocol.ts';
-import { addRecords, deleteRecords, eventsOf, makeRecord } from '../storage/records.ts';
+import { eventsOf, makeRecord } from '../storage/records.ts';
 import type { LogDb, LogRecord, RecordEvent, RejectedRecord } from '../storage/schema.ts';
 import { readConfirmedHead, readPendingRecords, readRewrites, storedFromRecords, writeRewrite } from '../storage/sync.ts';
 import type { Working } from './working.ts';
@@ -77,19 +77,19 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   const records: LogRecord[] = [];
   for (let i = 0; i < remote.length; i += RECORD_EVENTS) {
     const chunk = remote.slice(i, i + RECORD_EVENTS);
-    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), { pending: false, slices: true }));
+    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
   }
   let next = confirmed + remote.length + 1;
   for (const group of survivors) {
-    const record = makeRecord(next, group.events, { pending: true });
+    const record = makeRecord(next, group.events, true);
     if (group.ev !== undefined) record.ev = group.ev;
     records.push(record);
     next += group.events.length;
   }
 
-  await deleteRecords(db, pendingRecords);
+  await db.records.bulkDelete(pendingRecords.map((r) => r.first));
   await db.snapshots.where('position').aboveOrEqual(from).delete();
-  await addRecords(db, records);
+  await db.records.bulkAdd(records);
   for (const r of rejected) await db.rejected.put(r);
 
   await ws.rewind(confirmed);

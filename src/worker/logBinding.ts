@@ -17,6 +17,7 @@
  */
 import { HistoryUnavailableError, SyncError } from '../core/errors/index.ts';
 import { readCompaction } from '../storage/compaction.ts';
+import { clearSlices } from '../storage/slicer.ts';
 import type { LogDb } from '../storage/schema.ts';
 
 export interface LogAddress {
@@ -58,7 +59,8 @@ export async function bindLog(db: LogDb, name: string, sync: LogAddress | undefi
       );
     }
     await db.records.where('pending').equals(0).modify({ pending: 1 });
-    await db.slices.toCollection().modify({ pending: 1 });
+    // Its records are pending now, and may move when rebased: slices hold confirmed ones only.
+    await clearSlices(db);
     await db.meta.put({ key: KEY, value: wanted });
     return true;
   });

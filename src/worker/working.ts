@@ -28,7 +28,6 @@ import type { LogDb, LogRecord, SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 import { learnHistory, NeedsHistory, restoreHistory, type HistoryEvent } from './history.ts';
 import { readCompaction } from '../storage/compaction.ts';
-import { addRecords } from '../storage/records.ts';
 import { StreamVersions } from './streamVersions.ts';
 import { addOwn, recentAt, remember, type OwnTail, type RecentStates } from './tails.ts';
 
@@ -158,7 +157,7 @@ export class Working {
    */
   flush(): void {
     if (this.#unwritten.length === 0) return;
-    const request = addRecords(this.ctx.db, this.#unwritten);
+    const request = this.ctx.db.records.bulkAdd(this.#unwritten);
     this.#unwritten = [];
     request.catch(() => undefined); // awaited with the others in settle(); a failure aborts the batch
     this.writes.push(request);

@@ -98,7 +98,7 @@ export class Writer {
       return body;
     });
     // The server checks a pending commit's expectedVersion again at push.
-    const record = makeRecord(ws.head + 1, bodies, { pending: this.#syncing });
+    const record = makeRecord(ws.head + 1, bodies, this.#syncing);
     if (this.#syncing && expectedVersion !== 'any') record.ev = expectedVersion;
     return { record, events: [...eventsOf(record)] };
   }

@@ -46,11 +46,11 @@ async function log(confirmed: number, pending: { events: RecordEvent[]; ev?: num
   const db = openLogDb({ name: dbName('integrate') });
   dbs.push(db);
   if (confirmed > 0) {
-    await db.records.add(makeRecord(1, Array.from({ length: confirmed }, (_, i) => toBody(remote(i + 1))), { pending: false }));
+    await db.records.add(makeRecord(1, Array.from({ length: confirmed }, (_, i) => toBody(remote(i + 1))), false));
   }
   let next = confirmed + 1;
   for (const p of pending) {
-    const record = makeRecord(next, p.events, { pending: true });
+    const record = makeRecord(next, p.events, true);
     if (p.ev !== undefined) record.ev = p.ev;
     await db.records.add(record);
     next += p.events.length;
