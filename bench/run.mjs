@@ -13,12 +13,14 @@
 // the median of per-run paired ratios with a bootstrap 95 % interval (see compare()).
 // Writes bench/results/latest.json (--quick: bench/results/quick.json) and prints a
 // markdown table with the machine line.
-// Groups for --only: bundle, append, worker, boot, stateAt, undo, pull, events, peers, sqlite, postgres, live, replay
-// (peers: RxDB and Replicache; full run and --only, not --quick).
+// Groups for --only: bundle, append, worker, boot, scale, cold, stateAt, undo, compact, pull, backlog, events, peers,
+// sqlite, postgres, live, replay (peers: RxDB and Replicache; full run and --only, not --quick). scale builds a
+// 1M-event log (15 s on a quiet machine) and replays it once per run; cold restarts the browser for every
+// sample; backlog makes 11k one-event commits per run and waits for the toolkit to sync them (minutes today).
 import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join, dirname, extname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +81,15 @@ const C = {
   entriesSmall: 100, // worker: the grouped state's sizes (groups of 100 entries)
   entries30k: 30_000,
   entries100k: 100_000,
+  scaleEvents: 1_000_000, // boot.1M: 1,000,000 + the 500-event tail, as the 100k log
+  coldPending: 10_000,
+  pushBatch: 1000, // the toolkit's pushes (src/sync/syncer.ts maxEventsPerPush)
+  backlogPush: 10_000,
+  backlogRemote: 10_000,
+  backlogLocal: 1000,
+  compactKeep: 10_000, // compact({ before: head - 10,000 })
+  compactInterval: 5, // ms between the appends issued during compaction
+  heapSampleMs: 200,
 };
 const PULL_SEED = 21; // the sync server's logs (pull, events)
 
@@ -151,8 +162,9 @@ function compare(toolkit, baseline) {
   return { pairing: 'unpaired', ratio: median(toolkit) / median(baseline), interval: bootstrap([toolkit, baseline], (t, b) => median(t) / median(b)) };
 }
 
-/** met / missed only when the whole interval is on one side of the goal. */
+/** met / missed only when the whole interval is on one side of the goal; no goal: informational. */
 function verdictOf({ ratio, interval, goal, better }) {
+  if (goal === undefined) return 'informational';
   const meets = (x) => (better === 'higher' ? x >= goal : x <= goal);
   const [lo, hi] = interval ?? [ratio, ratio];
   if (meets(lo) && meets(hi)) return 'met';
@@ -168,7 +180,7 @@ function addCase({ name, goal, better, unit, toolkit, baseline, baselineLabel, e
     name, ratio, goal, better, interval, verdict,
     detail: { toolkit: stats(toolkit), baseline: stats(baseline), unit, ...(baselineLabel ? { baselineLabel } : {}), pairing, ...(ratios ? { ratios } : {}), ...extra },
   });
-  log(`== ${name}: ratio ${fmtRatio(ratio)}${interval ? ` [${fmtInterval(interval)}]` : ''} (goal ${better === 'higher' ? '≥' : '≤'} ${goal}) ${verdict}`);
+  log(`== ${name}: ratio ${fmtRatio(ratio)}${interval ? ` [${fmtInterval(interval)}]` : ''} (${goal === undefined ? 'no goal' : `goal ${better === 'higher' ? '≥' : '≤'} ${goal}`}) ${verdict}`);
 }
 const fmtRatio = (r) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2));
 const fmtInterval = ([lo, hi]) => `${fmtRatio(lo)}–${fmtRatio(hi)}`;
@@ -221,13 +233,20 @@ function aliases() {
   ];
 }
 
+/** bench/node/replay-heap.mjs over `C.replayEvents` events, in a process of its own; its JSON line. */
+async function nodeReplay(...args) {
+  const { stdout } = await execFile(process.execPath, ['--expose-gc', join(here, 'node/replay-heap.mjs'), String(C.replayEvents), ...args], { cwd: root, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+let replay1M; // replay.1M.heap's run, shared with boot.1M.versionBump (scale), which compares with its fold rate
+const replay1MRun = () => (replay1M ??= nodeReplay());
+
 async function replayCase() {
   // One run: the live-heap figures are deterministic (they varied by < 1 KB over 3 runs).
   const samples = [];
   const runs = 1;
   for (let run = 0; run < runs; run++) {
-    const { stdout } = await execFile(process.execPath, ['--expose-gc', join(here, 'node/replay-heap.mjs'), String(C.replayEvents)], { cwd: root, maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split('\n').pop());
+    const r = await replay1MRun();
     samples.push(r);
     log(`replay.1M.heap run ${run + 1}/${runs}: peak live heap ${(r.peakLive / 1e6).toFixed(2)} MB, state ${(r.stateBytes / 1e6).toFixed(2)} MB + page ${(r.pageBytes / 1e6).toFixed(2)} MB; ` +
       `peak heapUsed without forced GC ${(r.peakRaw / 1e6).toFixed(1)} MB; fold ${(r.ms / 1000).toFixed(1)} s`);
@@ -253,16 +272,26 @@ async function buildPage(outDir) {
 }
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.json': 'application/json' };
+/** Vite's content-hashed output (assets/name-HASH.js): what production serves as immutable. */
+const HASHED = /^\/assets\/.+-[A-Za-z0-9_-]{8}\.[a-z]+$/;
+/**
+ * The page's static server. `server.cache` is set per group (GROUP_CACHE): 'no-store' (the
+ * default: nothing cached, every load the same) or 'production' (hashed assets
+ * `max-age=31536000, immutable`, the rest `no-cache`: a returning visitor's browser loads the
+ * scripts from its cache). `server.assetRequests` counts the requests for hashed assets.
+ */
 function staticServer(dir) {
   const server = createServer(async (req, res) => {
+    let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/') path = '/index.html';
+    const hashed = HASHED.test(path);
+    if (hashed) server.assetRequests++;
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
+      'Cache-Control': server.cache === 'production' ? (hashed ? 'max-age=31536000, immutable' : 'no-cache') : 'no-store',
     };
-    let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') path = '/index.html';
     if (path === '/favicon.ico') return res.writeHead(204, headers).end();
     const file = join(dir, path);
     if (relative(dir, file).startsWith('..')) return res.writeHead(403, headers).end();
@@ -273,8 +302,12 @@ function staticServer(dir) {
       res.writeHead(404, headers).end('not found');
     }
   });
+  server.cache = 'no-store';
+  server.assetRequests = 0;
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
+/** Groups whose assets are served as in production (cacheable); the others get no-store. */
+const GROUP_CACHE = { cold: 'production' };
 
 // ---- browsers ------------------------------------------------------------------------------
 const BROWSER_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -283,15 +316,19 @@ const BROWSER_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-
 /**
  * A fresh Chromium on a fresh persistent profile for one group, closed and deleted after it:
  * nothing one group leaves (databases, open connections, caches, a warm browser process)
- * reaches the next. `fn` gets `bench(cmd, args)`, one page command, and `mainThreadMs()`,
- * the page's main-thread busy time (CDP Performance.getMetrics TaskDuration: the page's own
- * thread, not its workers').
+ * reaches the next. `fn` gets `bench(cmd, args)`, one page command; `mainThreadMs()`, the
+ * page's main-thread busy time (CDP Performance.getMetrics TaskDuration: the page's own
+ * thread, not its workers'); `restart(params)`, which closes the browser and launches it
+ * again on the same profile, loading the page with `params` in its query (a cold start);
+ * `heaps()`, the JS heap probe of the page and its workers (heapProbe); and `profile`, the
+ * profile's directory.
  */
 async function withBrowser(origin, group, fn) {
   const profile = await mkdtemp(join(tmpdir(), `eventloom-bench-${group}-`));
-  let context;
-  try {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+  let current; // { context, page, cdp }: replaced by restart()
+  let probe;
+  const launch = async (params = {}) => {
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
       if (m.type() !== 'error' && m.type() !== 'warning') return;
@@ -300,17 +337,79 @@ async function withBrowser(origin, group, fn) {
       log(`page ${m.type()}: ${text.includes('RxDB Open Core RxStorage') ? 'RxDB Open Core RxStorage notice (free Dexie storage)' : text}`);
     });
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
-    await page.goto(`${origin}/${DURABILITY ? `?durability=${DURABILITY}` : ''}`);
-    await page.waitForFunction(() => window.benchReady === true);
-    const bench = (cmd, args) => page.evaluate(([c, a]) => window.bench(c, a), [cmd, args]);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
-    const mainThreadMs = async () => 1000 * (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
-    return await fn({ bench, mainThreadMs });
+    current = { context, page, cdp };
+    probe = undefined;
+    const query = new URLSearchParams({ ...(DURABILITY ? { durability: DURABILITY } : {}), ...params }).toString();
+    await page.goto(`${origin}/${query ? `?${query}` : ''}`);
+    await page.waitForFunction(() => window.benchReady === true);
+  };
+  try {
+    await launch();
+    const bench = (cmd, args) => current.page.evaluate(([c, a]) => window.bench(c, a), [cmd, args]);
+    const mainThreadMs = async () => 1000 * (await current.cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+    const restart = async (params) => {
+      await current.context.close();
+      await launch(params);
+      return current.page;
+    };
+    const heaps = async () => (probe ??= await heapProbe(current.cdp));
+    return await fn({ bench, mainThreadMs, restart, heaps, profile });
   } finally {
-    await context?.close().catch(() => {});
+    await current?.context.close().catch(() => {});
     await rm(profile, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/**
+ * JS heap of the page and of its dedicated workers through CDP (Runtime.getHeapUsage;
+ * HeapProfiler.collectGarbage first for the live heap). Playwright's newCDPSession takes
+ * pages and frames only, so the page's session auto-attaches to its workers without
+ * flattening and talks to each through Target.sendMessageToTarget. Nothing else is enabled
+ * on the workers (no Runtime or Debugger domain): attaching costs them nothing measurable.
+ */
+async function heapProbe(cdp) {
+  const workers = new Map(); // sessionId → worker script URL
+  const waiting = new Map(); // message id → { sessionId, resolve, reject }
+  let nextId = 0;
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker') workers.set(e.sessionId, e.targetInfo.url);
+  });
+  cdp.on('Target.detachedFromTarget', (e) => {
+    workers.delete(e.sessionId);
+    // A terminated worker answers nothing more.
+    for (const [id, w] of waiting) if (w.sessionId === e.sessionId) (waiting.delete(id), w.reject(new Error('the worker is gone')));
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error) w.reject(new Error(m.error.message));
+    else w.resolve(m.result);
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const toWorker = (sessionId, method) =>
+    new Promise((resolve, reject) => {
+      const id = ++nextId;
+      const timer = setTimeout(() => waiting.delete(id) && reject(new Error(`${method}: no answer from the worker`)), 30_000);
+      waiting.set(id, { sessionId, resolve: (r) => (clearTimeout(timer), resolve(r)), reject: (e) => (clearTimeout(timer), reject(e)) });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params: {} }) }).catch(reject);
+    });
+  const used = async (send, gc) => {
+    if (gc) await send('HeapProfiler.collectGarbage');
+    return (await send('Runtime.getHeapUsage')).usedSize;
+  };
+  return {
+    /** The page's heap in use, bytes (after a full GC with `gc`). */
+    page: (gc = true) => used((method) => cdp.send(method), gc),
+    /** The same for the newest worker whose script URL contains `match`; undefined if none. */
+    worker: async (match, gc = true) => {
+      const sessionId = [...workers].filter(([, url]) => url.includes(match)).map(([id]) => id).pop();
+      return sessionId === undefined ? undefined : used((method) => toWorker(sessionId, method), gc);
+    },
+  };
 }
 
 async function describeBrowser(bench, machine) {
@@ -334,7 +433,7 @@ const durabilityNote = (d) =>
 
 const PULL_LOG = 'bench-pull';
 const WARM_LOG = 'bench-pull-warm';
-/** A sync server (memoryStorage) holding the logs the pull and events groups pull, pushed directly. */
+/** A sync server (memoryStorage) holding the logs the pull, events and scale groups pull, pushed directly; backlog adds its own. */
 async function startPullServer() {
   const s = await serverModule();
   const storage = s.memoryStorage();
@@ -344,7 +443,7 @@ async function startPullServer() {
   }
   const sync = await s.startSyncServer({ port: 0, storage, warn: () => {} });
   log(`sync server (memoryStorage; ${PULL_LOG}: ${C.pullEvents} events, ${WARM_LOG}: ${C.warmPullEvents}; pushed directly) at ${sync.url}`);
-  return sync;
+  return Object.assign(sync, { storage }); // backlog pushes other clients' events into it directly
 }
 
 // ---- browser groups: each warms up its own commands, builds its logs, then runs ------------
@@ -492,6 +591,208 @@ async function bootGroup({ bench }) {
   addCase({ name: 'boot.100k.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.snap, baseline: S.raw, baselineLabel: 'fresh raw worker: newest snapshot row + tail, reduced' });
 }
 
+/** Bytes of all files under `dir` (0 if it does not exist). */
+async function dirBytes(dir) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  let bytes = 0;
+  for (const e of entries) if (e.isFile()) bytes += (await stat(join(e.parentPath ?? e.path, e.name)).catch(() => ({ size: 0 }))).size;
+  return bytes;
+}
+const MB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
+ * Node samples `sample()` every C.heapSampleMs while `work` runs; the largest value seen.
+ * For the heap during a replay or a pull (no forced GC: what the worker really holds, garbage included).
+ */
+async function peakWhile(sample, work) {
+  let peak = 0;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      const v = await sample().catch(() => undefined);
+      if (v !== undefined && v > peak) peak = v;
+      await new Promise((resolve) => setTimeout(resolve, C.heapSampleMs));
+    }
+  })();
+  try {
+    return { result: await work(), peak };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+/**
+ * boot.1M ÷ boot.100k, a projection-version bump on the 1M log (its full replay), the heaps
+ * of the page and the store worker after those and after a pull of 100k, and the bytes on
+ * disk per event of both logs. One profile: the 1M log takes a minute or two to build.
+ */
+async function scaleGroup({ bench, heaps, profile, sync, machine }) {
+  const LOG_100K = 'bench-log-100k';
+  const LOG_1M = 'bench-log-1M';
+  const EMPTY = 'bench-empty';
+  const PULLED = 'bench-mem-pull';
+  const probe = await heaps();
+  // Disk: the profile's IndexedDB directory (every database of the origin, as Chromium stores
+  // them, snapshots and indexes included) and the origin's navigator.storage.estimate().
+  const idbDir = join(profile, 'Default', 'IndexedDB');
+  const disk = async () => ({ onDisk: await dirBytes(idbDir), estimate: (await bench('storageEstimate')).usage });
+  const d0 = await disk();
+  const small = await buildLog(bench, LOG_100K);
+  const d1 = await disk();
+  const big = await buildLog(bench, LOG_1M, { count: C.scaleEvents });
+  const d2 = await disk();
+  log(`scale: IndexedDB on disk ${MB(d0.onDisk)} → ${MB(d1.onDisk)} (100k log) → ${MB(d2.onDisk)} (1M log); estimate() ${MB(d0.estimate)} → ${MB(d1.estimate)} → ${MB(d2.estimate)}`);
+
+  // The Node folds boot.1M.versionBump is compared with: replay.1M's (its reducer, its heap
+  // sampling) and the page's own reducer folded alone.
+  const fold = await replay1MRun();
+  const foldBench = await nodeReplay('bench', '--no-heap');
+  log(`scale: Node fold of ${C.replayEvents} events: ${(fold.ms / 1000).toFixed(1)} s (replay.1M.heap's run); the page's reducer, no heap sampling: ${(foldBench.ms / 1000).toFixed(1)} s`);
+
+  // After each boot or pull: the live heaps (full GC first), the store kept open meanwhile.
+  const heapsNow = async () => ({ page: await probe.page(), worker: await probe.worker('store') });
+  const boot = async (name, extra = {}) => {
+    const r = await bench('boot', { kind: 'toolkit', name, snapshotEvery: C.every, keep: true, ...extra });
+    const h = await heapsNow();
+    await bench('closeOpen');
+    return { ...r, ...h };
+  };
+  const versionBump = async (name, version) => {
+    // The store worker appears once the command has started it: sample whichever is there.
+    const { result, peak } = await peakWhile(() => probe.worker('store', false), () => boot(name, { version }));
+    return { ...result, peak };
+  };
+  const pull = async () => {
+    const { result, peak } = await peakWhile(() => probe.worker('store', false), () => bench('replicaOpen', { name: PULLED, url: sync.url, logId: PULL_LOG, count: C.pullEvents }));
+    const h = await heapsNow();
+    await bench('closeOpen');
+    await bench('deleteDb', { name: PULLED });
+    return { ...result, ...h, peak };
+  };
+
+  log('scale: warm-up (one boot of each log and of an empty one, a version bump on the 100k log, a pull of 2000 events)');
+  for (const name of [LOG_100K, LOG_1M, EMPTY]) await boot(name);
+  await versionBump(LOG_100K, 2);
+  await bench('replicaOpen', { name: PULLED, url: sync.url, logId: WARM_LOG, count: C.warmPullEvents });
+  await bench('closeOpen');
+  await bench('deleteDb', { name: PULLED });
+
+  const kinds = ['b100k', 'b1M', 'empty', 'bump', 'pull'];
+  const S = samples(...kinds);
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(kinds, run)) {
+      // Each run bumps to a version no snapshot has yet (2 was the warm-up's, on the other log).
+      const r = k === 'bump' ? await versionBump(LOG_1M, 2 + run) : k === 'pull' ? await pull() : await boot({ b100k: LOG_100K, b1M: LOG_1M, empty: EMPTY }[k]);
+      S[k].push(r);
+      const expected = k === 'bump' || k === 'b1M' ? big.head : k === 'b100k' ? small.head : k === 'pull' ? C.pullEvents : 0;
+      if (r.head !== expected || (k !== 'pull' && r.count !== expected)) throw new Error(`scale ${k}: head ${r.head}, state count ${r.count}, expected ${expected}`);
+      log(`${tag} scale ${k.padEnd(5)}: ${r.ms.toFixed(0)} ms${k === 'bump' ? ` (${Math.round(r.head / (r.ms / 1000))} events/s)` : ''}; ` +
+        `heap after: worker ${MB(r.worker)}, page ${MB(r.page)}${r.peak ? `; worker peak during ${MB(r.peak)}` : ''}`);
+    }
+  });
+
+  const of = (k, f) => S[k].map(f);
+  addCase({ name: 'boot.1M', goal: 1.3, better: 'lower', unit: 'ms', toolkit: of('b1M', (r) => r.ms), baseline: of('b100k', (r) => r.ms),
+    baselineLabel: `the same boot on the ${small.head.toLocaleString('en-US')}-event log (both built through append() in batches of 1000, snapshotEvery ${C.every}, a ${C.logTail}-event tail)`,
+    extra: { toolkitLabel: `fresh worker + createStore until ready, on a log of ${big.head.toLocaleString('en-US')} events`, buildMs: { '100k': small.ms, '1M': big.ms } } });
+  const bumpRate = of('bump', (r) => r.head / (r.ms / 1000));
+  addCase({ name: 'boot.1M.versionBump', better: 'higher', unit: 'events/s', toolkit: bumpRate, baseline: [C.replayEvents / (fold.ms / 1000)],
+    baselineLabel: `Node fold() of ${C.replayEvents.toLocaleString('en-US')} generated events (replay.1M.heap's run: its 10,000-entity reducer, gc() every 10 pages)`,
+    extra: { toolkitLabel: `fresh worker + createStore until ready on the 1M log with the projection at a new version (no snapshot of it): every event read and replayed; events/s = head ÷ time`,
+      bootMs: stats(of('bump', (r) => r.ms)), sameReducerNodeFold: C.replayEvents / (foldBench.ms / 1000), sameReducerLabel: "Node fold() of the page's own reducer (bench/page/projection.js), no heap sampling" } });
+
+  // Heaps: each state's live heap against an empty store's, measured in the same run.
+  const empty = of('empty', (r) => r.worker);
+  const pageOf = (k) => stats(of(k, (r) => r.page));
+  const heapCase = (name, k, toolkitLabel, extra = {}) =>
+    addCase({ name, better: 'lower', unit: 'bytes (worker JS heap)', toolkit: of(k, (r) => r.worker), baseline: empty,
+      baselineLabel: 'the store worker right after createStore on an empty database (live heap, after a full GC)',
+      extra: { toolkitLabel, pageHeap: pageOf(k), pageHeapEmpty: pageOf('empty'), ...extra } });
+  heapCase('memory.worker.boot100k', 'b100k', `the store worker's live heap (CDP Runtime.getHeapUsage after HeapProfiler.collectGarbage) right after booting the ${small.head}-event log`);
+  heapCase('memory.worker.boot1M', 'b1M', `the same after booting the ${big.head}-event log`);
+  heapCase('memory.worker.pull100k', 'pull', `the same after a fresh replica pulled ${C.pullEvents} events`,
+    { peakDuringNoGc: stats(of('pull', (r) => r.peak)) });
+  heapCase('memory.worker.replay1M', 'bump', 'the same after the version bump\'s full replay of the 1M log',
+    { peakDuringNoGc: stats(of('bump', (r) => r.peak)) });
+  addCase({ name: 'memory.worker.replay1M.peak', better: 'lower', unit: 'bytes (worker JS heap, no forced GC)', toolkit: of('bump', (r) => r.peak), baseline: empty,
+    baselineLabel: 'the store worker right after createStore on an empty database (live heap, after a full GC)',
+    extra: { toolkitLabel: `the largest heap in use (garbage included) sampled every ${C.heapSampleMs} ms during the version bump's replay of the 1M log` } });
+
+  // Disk: bytes per event of each log, against the event's JSON (what it is as data).
+  const json = machine.eventBytes?.mean ?? 249;
+  for (const [name, before, after, built] of [['disk.100k', d0, d1, small], ['disk.1M', d1, d2, big]]) {
+    addCase({ name, better: 'lower', unit: 'bytes per event', toolkit: [(after.onDisk - before.onDisk) / built.head], baseline: [json],
+      baselineLabel: 'the mean size of one event as JSON (machine.eventBytes)',
+      extra: { toolkitLabel: `growth of the profile's IndexedDB directory on disk while the ${built.head}-event log was built (snapshotEvery ${C.every}), per event`,
+        estimatePerEvent: (after.estimate - before.estimate) / built.head, onDiskBytes: after.onDisk - before.onDisk, events: built.head } });
+  }
+}
+
+/**
+ * The browser restarted on its profile, the page loaded (scripts from the HTTP cache, as a
+ * returning visitor's), the store ready: a 100k-event replica with 10k events appended
+ * offline ÷ the same replica with none. The replicas sync with a server that is down by then.
+ */
+async function coldGroup({ bench, restart, http }) {
+  const COLD_LOG = 'bench-cold';
+  const DBS = { pending: 'bench-cold-pending', none: 'bench-cold-none' };
+  const head = C.logEvents + C.logTail;
+  const s = await serverModule();
+  const storage = s.memoryStorage();
+  const events = wireOf(makeEvents(head, 51));
+  for (let i = 0; i < events.length; i += 1000) await storage.push(COLD_LOG, events.slice(i, i + 1000));
+  const server = await s.startSyncServer({ port: 0, storage, warn: () => {} });
+  const { url } = server;
+  try {
+    for (const [k, pending] of [['none', 0], ['pending', C.coldPending]]) {
+      const r = await bench('replicaBuild', { name: DBS[k], url, logId: COLD_LOG, count: head, pending, seed: 52 });
+      log(`cold: ${DBS[k]} pulled ${head} events in ${(r.pullMs / 1000).toFixed(1)} s` + (pending ? `, then ${pending} one-event commits offline in ${(r.appendMs / 1000).toFixed(1)} s` : ''));
+    }
+  } finally {
+    await server.close();
+  }
+  log(`cold: the sync server at ${url} is stopped: every cold start finds it down`);
+
+  const coldStart = async (k) => {
+    const assets = http.assetRequests;
+    const page = await restart({ cold: DBS[k], url, logId: COLD_LOG });
+    await page.waitForFunction(() => window.coldResult !== undefined, undefined, { timeout: 300_000 });
+    const r = await page.evaluate(() => window.coldResult);
+    if (r.error) throw new Error(`cold start of ${DBS[k]}: ${r.error}`);
+    const pending = k === 'pending' ? C.coldPending : 0;
+    if (r.head !== head + pending || r.pending !== pending || r.count !== head + pending) throw new Error(`cold start of ${DBS[k]}: ${JSON.stringify(r)}`);
+    return { ...r, assetsFetched: http.assetRequests - assets };
+  };
+  // The first loads fill the HTTP cache (and V8's code cache); the first open after the
+  // offline appends may write snapshots. Both are one-time costs, not a cold start's.
+  log('cold: warm-up (two cold starts of each)');
+  for (let i = 0; i < 2; i++) {
+    for (const k of Object.keys(DBS)) {
+      const r = await coldStart(k);
+      log(`cold warm-up ${k.padEnd(7)}: ready ${r.ms.toFixed(0)} ms after navigation start (script ${r.scriptMs.toFixed(0)} ms); ${r.assetsFetched} hashed assets fetched`);
+    }
+  }
+  const S = samples('pending', 'none', 'scriptPending', 'scriptNone');
+  let fetched = 0;
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(Object.keys(DBS), run)) {
+      const r = await coldStart(k);
+      S[k].push(r.ms);
+      S[k === 'pending' ? 'scriptPending' : 'scriptNone'].push(r.scriptMs);
+      fetched += r.assetsFetched;
+      log(`${tag} cold ${k.padEnd(7)}: ready ${r.ms.toFixed(0)} ms after navigation start (script ${r.scriptMs.toFixed(0)} ms; sync '${r.sync}'); ${r.assetsFetched} hashed assets fetched`);
+    }
+  });
+  addCase({ name: 'cold.100k.pending10k', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.pending, baseline: S.none,
+    baselineLabel: `the same cold start of the same ${head.toLocaleString('en-US')}-event replica with nothing pending`,
+    extra: {
+      toolkitLabel: `browser closed and relaunched on its profile, page load (navigation start) until createStore (worker mode, sync to a server that is down) is ready, on a replica that pulled ${head.toLocaleString('en-US')} events (snapshotEvery 1000) and then made ${C.coldPending.toLocaleString('en-US')} one-event commits offline`,
+      scriptStartMs: { pending: stats(S.scriptPending), none: stats(S.scriptNone) },
+      hashedAssetsFetchedInRuns: fetched, cache: 'hashed assets max-age=31536000, immutable; index.html no-cache',
+    } });
+}
+
 async function stateAtGroup({ bench }) {
   const name = 'bench-log-100k';
   const built = await buildLog(bench, name);
@@ -569,6 +870,48 @@ async function undoGroup({ bench }) {
     extra: { toolkitLabel: `the first call after the store was closed and reopened (fresh worker): undo() of the commit appended before (${C.undoReopenReps} per run)` } });
 }
 
+/**
+ * compact({ before: head - 10,000 }) on a 100k log while one-event appends are issued every
+ * 5 ms: their latencies against as many appends on the same store without a compaction.
+ * Each run builds its own log (a compaction changes the log for good).
+ */
+async function compactGroup({ bench }) {
+  const measure = async (name, seed) => {
+    await bench('appendsOnClock', { name, count: 5, interval: C.compactInterval, seed: seed + 1 }); // opens the store; its first appends
+    const c = await bench('appendsOnClock', { name, keepEvents: C.compactKeep, interval: C.compactInterval, seed: seed + 2 });
+    // The same number of appends, right after, on the same store (its head is what it was).
+    const b = await bench('appendsOnClock', { name, count: c.times.length, interval: C.compactInterval, seed: seed + 3 });
+    await bench('closeOpen');
+    await bench('deleteDb', { name });
+    return { c, b };
+  };
+  log('compact: warm-up (a compaction under appends on a 20k log)');
+  const warm = fresh('warm-compact');
+  await buildLog(bench, warm, { count: 20_000 });
+  await measure(warm, 1900);
+  const S = samples('maxC', 'maxB', 'p50C', 'p50B', 'compactMs', 'appends');
+  await forRuns(async (run, tag) => {
+    const name = fresh('compact');
+    await buildLog(bench, name);
+    const { c, b } = await measure(name, 2000 + 10 * run);
+    S.maxC.push(Math.max(...c.times));
+    S.maxB.push(Math.max(...b.times));
+    S.p50C.push(p50(c.times));
+    S.p50B.push(p50(b.times));
+    S.compactMs.push(c.compactMs);
+    S.appends.push(c.times.length);
+    log(`${tag} compact: ${c.compactMs.toFixed(0)} ms (${c.removed} events dropped, compacted to ${c.compacted}); ${c.times.length} appends meanwhile: ` +
+      `max ${Math.max(...c.times).toFixed(1)} ms, p50 ${p50(c.times).toFixed(1)} ms; without compaction: max ${Math.max(...b.times).toFixed(1)} ms, p50 ${p50(b.times).toFixed(1)} ms`);
+  });
+  const toolkitLabel = (q) => `${q} latency of one-event append()s issued every ${C.compactInterval} ms (none awaiting the one before) while compact({ before: head - ${C.compactKeep.toLocaleString('en-US')} }) ran on a fresh 100,500-event log (snapshotEvery 1000), from its call until it resolved`;
+  const baselineLabel = (q) => `${q} latency of as many appends on the same clock, on the same store right after (no compaction running)`;
+  const extra = { compactMs: stats(S.compactMs), appendsPerRun: stats(S.appends), intervalMs: C.compactInterval };
+  addCase({ name: 'compact.100k.appendMax', goal: 20, better: 'lower', unit: 'ms (max per run)', toolkit: S.maxC, baseline: S.maxB,
+    baselineLabel: baselineLabel('the max'), extra: { toolkitLabel: toolkitLabel('the max'), ...extra } });
+  addCase({ name: 'compact.100k.appendP50', better: 'lower', unit: 'ms (p50 per run)', toolkit: S.p50C, baseline: S.p50B,
+    baselineLabel: baselineLabel('the p50'), extra: { toolkitLabel: toolkitLabel('the p50'), ...extra } });
+}
+
 async function pullGroup({ bench, sync }) {
   const kinds = ['toolkit', 'packed', 'raw']; // raw: the naive per-event baseline
   const args = (kind, name, logId, count) => ({ kind, name, url: sync.url, logId, count, pageSize: C.pullPage, seed: PULL_SEED });
@@ -588,6 +931,62 @@ async function pullGroup({ bench, sync }) {
     baselineLabel: `raw Dexie in a worker: the same server pages (limit ${C.pullPage}), fetched one after another, each written as one record of the toolkit's shape and indexes in its own transaction`, extra: server });
   addCase({ name: 'sync.pull.100k.naive', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(S.toolkit), baseline: ev(S.raw),
     baselineLabel: 'naive: raw per-event bulkAdd of 100k events generated in the worker (no server), one transaction', extra: server });
+}
+
+/**
+ * Offline backlog against the sync server: 10k one-event commits pushed after resume() ÷
+ * the same 10k events POSTed by plain fetch (the wire floor); a pull of 10k remote events
+ * while 1k local events are pending (rebase) ÷ the same pull with nothing pending. Every
+ * measurement on a fresh database and a fresh log of the server.
+ */
+async function backlogGroup({ bench, sync }) {
+  const url = sync.url;
+  /** Another client's events, straight into the server's storage while the store is paused. */
+  const remote = async (logId, count, seed) => {
+    const events = wireOf(makeEvents(count, seed));
+    for (let i = 0; i < events.length; i += 1000) await sync.storage.push(logId, events.slice(i, i + 1000));
+  };
+  const toolkitPush = async (count, seed) => {
+    const name = fresh('backlog');
+    await bench('pendingStore', { name, url, logId: fresh('log-push'), pending: count, seed });
+    return bench('resumeUntil', { name, head: count });
+  };
+  const wirePush = (count, seed) => bench('rawPush', { url, logId: fresh('log-wire'), count, batch: C.pushBatch, seed });
+  const pullWith = async (local, count, seed) => {
+    const name = fresh('backlog');
+    const logId = fresh('log-rebase');
+    await bench('pendingStore', { name, url, logId, pending: local, seed });
+    await remote(logId, count, seed + 1);
+    return bench('resumeUntil', { name, head: count + local });
+  };
+  const sides = {
+    push: (run) => toolkitPush(C.backlogPush, 3000 + run * 10),
+    wire: (run) => wirePush(C.backlogPush, 3000 + run * 10),
+    rebase: (run) => pullWith(C.backlogLocal, C.backlogRemote, 4000 + run * 10),
+    plain: (run) => pullWith(0, C.backlogRemote, 5000 + run * 10),
+  };
+  log('backlog: warm-up (a push of 1000 pending events and its wire floor; a pull of 1000 with 100 pending and with none)');
+  await toolkitPush(1000, 2900);
+  await wirePush(1000, 2901);
+  await pullWith(100, 1000, 2902);
+  await pullWith(0, 1000, 2904);
+  const S = samples(...Object.keys(sides));
+  const headMs = samples('rebase');
+  await forRuns(async (run, tag) => {
+    for (const k of rotate(Object.keys(sides), run)) {
+      const r = await sides[k](run);
+      S[k].push(r.ms);
+      headMs[k]?.push(r.headMs);
+      log(`${tag} backlog ${k.padEnd(6)}: ${(r.ms / 1000).toFixed(2)} s${k === 'rebase' ? ` (the head had all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} events after ${(r.headMs / 1000).toFixed(2)} s; the rest until nothing was pending)` : ''}`);
+    }
+  });
+  addCase({ name: 'backlog.push10k', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: rate(C.backlogPush)(S.push), baseline: rate(C.backlogPush)(S.wire),
+    baselineLabel: `the wire floor: the same ${C.backlogPush.toLocaleString('en-US')} events POSTed from the raw worker by fetch to /v1/logs/:logId/events, ${C.pushBatch} per request, one after another (no local reads or writes)`,
+    extra: { toolkitLabel: `${C.backlogPush.toLocaleString('en-US')} one-event commits made while sync was paused, from sync.resume() until status.pending = 0 (pushed in requests of up to ${C.pushBatch} events, then pulled back and confirmed)`, server: 'startSyncServer + memoryStorage, same machine', offline: 'one append() after another, each awaited' } });
+  addCase({ name: 'backlog.rebase', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.rebase, baseline: S.plain,
+    baselineLabel: `the same: ${C.backlogRemote.toLocaleString('en-US')} remote events on the server, sync.resume() on a store with nothing pending, until its head has them`,
+    extra: { toolkitLabel: `${C.backlogRemote.toLocaleString('en-US')} events of another client put on the server while the store was paused with ${C.backlogLocal.toLocaleString('en-US')} one-event commits pending; from sync.resume() until nothing is pending and the head is ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} (the round pushes the ${C.backlogLocal} first, then pulls all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')}: the local events move after the remote ones)`,
+      headReachedMs: stats(headMs.rebase), server: 'startSyncServer + memoryStorage, same machine', offline: 'one append() after another, each awaited' } });
 }
 
 async function eventsGroup({ bench, sync }) {
@@ -707,7 +1106,11 @@ async function peersGroup({ bench, machine }) {
   addCase({ name: 'peer.replicache.boot.nosnap', goal: 1, better: 'lower', unit: 'ms', toolkit: S.toolkitNosnap, baseline: S.replicache, baselineLabel: repBoot, extra: { toolkitLabel: toolkitBoot(0) } });
 }
 
-const BROWSER_GROUPS = { append: appendGroup, worker: workerGroup, boot: bootGroup, stateAt: stateAtGroup, undo: undoGroup, pull: pullGroup, events: eventsGroup, peers: peersGroup };
+const BROWSER_GROUPS = {
+  append: appendGroup, worker: workerGroup, boot: bootGroup, scale: scaleGroup, cold: coldGroup, stateAt: stateAtGroup, undo: undoGroup,
+  compact: compactGroup, pull: pullGroup, backlog: backlogGroup, events: eventsGroup, peers: peersGroup,
+};
+const SYNC_GROUPS = ['pull', 'events', 'scale', 'backlog']; // the groups that use the shared sync server
 
 async function browserCases(machine) {
   const groups = Object.keys(BROWSER_GROUPS).filter(want);
@@ -720,12 +1123,13 @@ async function browserCases(machine) {
     await buildPage(outDir);
     http = await staticServer(outDir);
     const origin = `http://127.0.0.1:${http.address().port}`;
-    if (groups.includes('pull') || groups.includes('events')) sync = await startPullServer();
+    if (groups.some((g) => SYNC_GROUPS.includes(g))) sync = await startPullServer();
     for (const group of groups) {
-      await step(group, () => withBrowser(origin, group, async ({ bench, mainThreadMs }) => {
-        log(`${group}: a fresh browser on a fresh profile`);
+      http.cache = GROUP_CACHE[group] ?? 'no-store';
+      await step(group, () => withBrowser(origin, group, async ({ bench, ...browser }) => {
+        log(`${group}: a fresh browser on a fresh profile${http.cache === 'no-store' ? '' : `; assets served ${http.cache === 'production' ? 'as in production (hashed: immutable)' : http.cache}`}`);
         if (machine.userAgent === undefined) await describeBrowser(bench, machine);
-        await BROWSER_GROUPS[group]({ bench, mainThreadMs, machine, sync });
+        await BROWSER_GROUPS[group]({ bench, ...browser, machine, sync, http });
         const durability = await bench('durability'); // what the raw baseline's first write reported, if it wrote
         if (durability) machine.durability ??= durabilityNote(durability);
       }));
@@ -812,8 +1216,10 @@ machine.wallSeconds = Math.round((Date.now() - started) / 1000);
 // ---- report ----------------------------------------------------------------------------------
 const ORDER = ['append.bulk1000', 'append.bulk1000.naive', 'append.bulk100', 'append.bulk100.naive', 'append.single.p50', 'append.concurrent', 'append.concurrent.naive',
   'worker.state30k.grouped', 'worker.state100k.grouped', 'worker.state30k.flat', 'worker.mainthread.30k',
-  'boot.100k', 'boot.100k.vsRaw', 'boot.compacted', 'undo.100k', 'undo.100k.back10', 'undo.100k.back100', 'undo.100k.reopen', 'stateAt.100k', 'stateAt.100k.time',
-  'sync.pull.100k', 'sync.pull.100k.naive', 'events.stream.100k', 'events.type.100k',
+  'boot.100k', 'boot.100k.vsRaw', 'boot.compacted', 'boot.1M', 'boot.1M.versionBump', 'cold.100k.pending10k',
+  'memory.worker.boot100k', 'memory.worker.boot1M', 'memory.worker.pull100k', 'memory.worker.replay1M', 'memory.worker.replay1M.peak', 'disk.100k', 'disk.1M',
+  'compact.100k.appendMax', 'compact.100k.appendP50', 'undo.100k', 'undo.100k.back10', 'undo.100k.back100', 'undo.100k.reopen', 'stateAt.100k', 'stateAt.100k.time',
+  'sync.pull.100k', 'sync.pull.100k.naive', 'backlog.push10k', 'backlog.rebase', 'events.stream.100k', 'events.type.100k',
   'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'server.live.fanout', 'server.live.fanout.vsRaw', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
   'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.rxdb.boot.nosnap', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.single.persisted',
   'peer.replicache.boot', 'peer.replicache.boot.nosnap'];
@@ -831,12 +1237,12 @@ lines.push('');
 lines.push('| case | toolkit | baseline | unit | ratio | 95 % interval | goal | |');
 lines.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |');
 for (const r of results) {
-  const verdict = r.verdict === 'met' ? 'met' : r.verdict === 'missed' ? '**missed**' : 'inside noise';
+  const verdict = r.verdict === 'missed' ? '**missed**' : r.verdict;
   lines.push(`| \`${r.name}\` | ${cell(r.detail.toolkit)} | ${cell(r.detail.baseline)} | ${r.detail.unit} | **${fmtRatio(r.ratio)}** | ${r.interval ? fmtInterval(r.interval) : 'one sample'} | ` +
-    `${r.better === 'higher' ? '≥' : '≤'} ${r.goal} | ${verdict} |`);
+    `${r.goal === undefined ? '—' : `${r.better === 'higher' ? '≥' : '≤'} ${r.goal}`} | ${verdict} |`);
 }
 lines.push('');
-lines.push(`${count('met')} met, ${count('inside noise')} inside noise, ${count('missed')} missed, of ${results.length} cases.`);
+lines.push(`${count('met')} met, ${count('inside noise')} inside noise, ${count('missed')} missed, of ${results.length - count('informational')} cases with a goal; ${count('informational')} informational (no goal).`);
 lines.push('');
 lines.push('Cells: median (min–max) over runs. ratio: the median over runs of toolkit ÷ baseline in the same run (throughput: baseline time ÷ toolkit time, higher is better; ' +
   `time and bytes: lower is better); 95 % interval: bootstrap over the runs (${RESAMPLES.toLocaleString('en-US')} resamples, fixed seed); ` +

@@ -6,15 +6,18 @@
 // `?durability=strict` makes the raw baselines' write transactions strict.
 import { createStore, defineProjection } from 'eventloom';
 import { wrap } from 'comlink';
-import { inputsOf, makeEvents, rng } from './data.js';
+import { eventPages, inputsOf, makeEvents, rng } from './data.js';
 import { NAME, initial, reduce } from './projection.js';
 import { GROUP, initialFlat, initialGrouped, names as entryNames, reduceFlat, reduceGrouped } from './entries.js';
 
 const newStoreWorker = () => new Worker(new URL('./store.worker.js', import.meta.url), { type: 'module' });
+// The same worker, its projection at `version` (the worker's name carries it): a version bump.
+const newVersionedWorker = (version) => new Worker(new URL('./store.versioned.worker.js', import.meta.url), { type: 'module', name: `v${version}` });
 const newRawWorker = () => new Worker(new URL('./raw.worker.js', import.meta.url), { type: 'module' });
 const now = () => performance.now();
 
 const DURABILITY = new URLSearchParams(location.search).get('durability') || undefined;
+const scriptStart = now(); // this module's first line (after its imports): for the cold starts
 
 let raw;
 function rawApi() {
@@ -26,8 +29,7 @@ function rawApi() {
 }
 const peers = () => import('./peers.js');
 
-async function openStore(name, options = {}) {
-  const worker = newStoreWorker();
+async function openStore(name, options = {}, worker = newStoreWorker()) {
   const store = await createStore({ name, worker, ...options });
   return {
     store,
@@ -74,6 +76,41 @@ const chunks = (xs, n) => {
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 };
+
+/**
+ * `count` one-event commits, as an app offline makes them: one append() after another, each
+ * awaited. (Not in concurrent bursts, which would be quicker to make: group commit shares
+ * transactions, and the backlog must have the layout a user's edits leave.)
+ */
+async function appendOffline(store, count, seed) {
+  for (const input of inputsOf(makeEvents(count, seed))) await store.append(input);
+}
+
+/**
+ * One-event appends issued on a clock, one every `interval` ms, none waiting for the one
+ * before (as an app's input does), until `stop()` or the inputs run out; each append's time
+ * from its issue until it resolved.
+ */
+async function onClock(store, inputs, interval, stop) {
+  const times = [];
+  const calls = [];
+  let i = 0;
+  await new Promise((resolve) => {
+    const tick = () => {
+      if (stop() || i >= inputs.length) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      const t0 = now();
+      calls.push(store.append(inputs[i++]).then(() => times.push(now() - t0)));
+    };
+    const timer = setInterval(tick, interval);
+    tick();
+  });
+  await Promise.all(calls);
+  return times;
+}
 
 const open = new Map(); // long-lived stores of the 100k logs and replicas, by name
 const entryStores = new Map(); // the worker-mode scaling cases' stores, by name
@@ -207,15 +244,18 @@ const commands = {
     return { ms };
   },
 
-  /** Builds a big log through append() in batches; returns how long it took. */
+  /**
+   * Builds a big log through append(): `count` events in batches of `batch`, then a `tail`
+   * commit; returns how long it took. The pages are made as they are appended (the same
+   * events as makeEvents(count + tail, seed)): 1M events at once would not fit the page.
+   */
   async buildLog({ name, count, batch, tail, snapshotEvery, seed }) {
     await deleteDb(name);
-    const events = makeEvents(count + tail, seed);
-    const inputs = inputsOf(events);
+    if (count % batch !== 0 || tail >= batch) throw new Error(`buildLog: count ${count} must be a multiple of the batch ${batch}, and the tail ${tail} under it`);
     const s = await openStore(name, { snapshotEvery });
     const t0 = now();
-    for (const b of chunks(inputs.slice(0, count), batch)) await s.store.append(b);
-    if (tail > 0) await s.store.append(inputs.slice(count));
+    // Pages of `batch`; the last one is the tail (count is a multiple of batch, tail < batch).
+    for (const page of eventPages(count + tail, batch, seed)) await s.store.append(inputsOf(page));
     const ms = now() - t0;
     const head = s.store.status.head;
     const state = s.store.get(NAME);
@@ -234,8 +274,12 @@ const commands = {
     return result;
   },
 
-  /** Time to a ready store (fresh worker) / to the raw read of snapshot + tail. */
-  async boot({ kind, name, snapshotEvery }) {
+  /**
+   * Time to a ready store (fresh worker) / to the raw read of snapshot + tail. `version`:
+   * the projection at that version (no snapshot of it yet: a full replay). `keep`: the
+   * store stays open (closeOpen closes it), for run.mjs to read the heaps.
+   */
+  async boot({ kind, name, snapshotEvery, version, keep }) {
     await closeAll(); // no other connection to any database while a boot is timed
     if (kind === 'raw') {
       const worker = newRawWorker();
@@ -246,13 +290,17 @@ const commands = {
       return { ms, ...r };
     }
     const t0 = now();
-    const worker = newStoreWorker();
+    const worker = version ? newVersionedWorker(version) : newStoreWorker();
     const store = await createStore({ name, worker, snapshotEvery });
     const ms = now() - t0;
     const head = store.status.head;
     const count = store.get(NAME).count;
-    await store.close();
-    worker.terminate();
+    const close = async () => {
+      await store.close();
+      worker.terminate();
+    };
+    if (keep) open.set(name, { store, close });
+    else await close();
     return { ms, head, count };
   },
 
@@ -388,6 +436,97 @@ const commands = {
   },
   deleteDb: ({ name }) => deleteDb(name),
 
+  // ---- offline work: pending events, cold start, backlog (groups cold and backlog) ----
+  /**
+   * A worker-mode replica of `logId` that pulled `count` events, then `pending` one-event
+   * commits appended with sync paused; closed. For the cold starts.
+   */
+  async replicaBuild({ name, url, logId, count, pending, seed }) {
+    await deleteDb(name);
+    let t0 = now();
+    const replica = await pulledReplica({ name, url, logId, count });
+    const pullMs = now() - t0;
+    t0 = now();
+    replica.store.sync.pause();
+    await appendOffline(replica.store, pending, seed);
+    const appendMs = now() - t0;
+    const status = replica.store.status;
+    await replica.close();
+    if (status.pending !== pending) throw new Error(`replicaBuild ${name}: ${status.pending} pending, expected ${pending}`);
+    return { pullMs, appendMs, head: status.head, pending: status.pending };
+  },
+
+  /**
+   * A worker-mode store syncing `logId` (a fresh log), after its first round, then paused
+   * and given `pending` one-event commits; kept open for resumeUntil.
+   */
+  async pendingStore({ name, url, logId, pending, seed }) {
+    await closeOf(name);
+    await deleteDb(name);
+    const s = await openStore(name, { sync: { url, logId } });
+    open.set(name, s);
+    const first = await waitForStatus(s.store, (st) => (st.sync === 'idle' && st.lastSyncedAt !== undefined) || st.sync === 'error');
+    if (first.sync === 'error') throw new Error(`pendingStore ${name}: ${JSON.stringify(first)}`);
+    s.store.sync.pause();
+    await appendOffline(s.store, pending, seed);
+    if (s.store.status.pending !== pending) throw new Error(`pendingStore ${name}: ${s.store.status.pending} pending, expected ${pending}`);
+    return { head: s.store.status.head };
+  },
+  /** sync.resume() on a pendingStore until nothing is pending and the head reached `head`; then closed and deleted. */
+  async resumeUntil({ name, head }) {
+    const s = open.get(name);
+    const t0 = now();
+    // When the head first reached `head`: where the time went (the rest: own events confirmed).
+    let headMs;
+    const off = s.store.onStatus((st) => {
+      if (headMs === undefined && st.head >= head) headMs = now() - t0;
+    });
+    s.store.sync.resume();
+    const status = await waitForStatus(s.store, (st) => (st.pending === 0 && st.head >= head) || st.sync === 'error');
+    const ms = now() - t0;
+    off();
+    await closeOf(name);
+    await deleteDb(name);
+    if (status.sync === 'error' || status.head !== head) throw new Error(`resumeUntil ${name}: ${JSON.stringify(status)}, expected head ${head}`);
+    return { ms, headMs: headMs ?? ms };
+  },
+  /** The wire floor of a push: `count` events POSTed in batches of `batch` from the raw worker (made before the clock starts). */
+  async rawPush({ url, logId, count, batch, seed }) {
+    const r = rawApi();
+    await r.preparePush(logId, count, seed);
+    const t0 = now();
+    const head = await r.pushPrepared(url, logId, batch);
+    const ms = now() - t0;
+    if (head !== count) throw new Error(`rawPush: server head ${head}, expected ${count}`);
+    return { ms };
+  },
+
+  // ---- compaction under load (group compact) ----
+  /**
+   * compact({ before: head - keepEvents }) on the open store of `name` while one-event
+   * appends are issued every `interval` ms, each timed until it resolved; or, without
+   * `keepEvents`, `count` such appends alone.
+   */
+  async appendsOnClock({ name, keepEvents, count, interval, seed }) {
+    const { store } = await openOf(name);
+    const inputs = inputsOf(makeEvents(count ?? 100_000, seed));
+    if (keepEvents === undefined) return { times: await onClock(store, inputs, interval, () => false) };
+    let compactMs;
+    let result;
+    const t0 = now();
+    const compaction = store.compact({ before: store.status.head - keepEvents }).then(
+      (r) => (result = r),
+      (error) => (result = { error }),
+    ).finally(() => (compactMs = now() - t0));
+    const times = await onClock(store, inputs, interval, () => compactMs !== undefined);
+    await compaction;
+    if (result.error) throw result.error;
+    return { times, compactMs, ...result };
+  },
+
+  /** navigator.storage.estimate() of this origin. */
+  storageEstimate: () => navigator.storage.estimate().then(({ usage, quota }) => ({ usage, quota })),
+
   // ---- worker-mode scaling (issue 13): one-event appends on states of many entries ----
   /** A store (worker or in-process) whose `shape` projection holds `entries` entries. */
   async entriesOpen({ name, mode, shape, entries, freeze }) {
@@ -453,6 +592,25 @@ const commands = {
 
 window.bench = async (cmd, args) => commands[cmd](args ?? {});
 window.benchReady = true;
+
+// ---- cold start (group cold): the page opens its store at load, as an app does ------------
+// `?cold=<database>&url=…&logId=…`: createStore in worker mode with sync (the server is down
+// by then) right as this module runs; window.coldResult has the times since navigation start
+// (performance.now()'s origin): this script's first line and the store ready.
+const coldParams = new URLSearchParams(location.search);
+if (coldParams.has('cold')) {
+  const scriptMs = scriptStart;
+  createStore({ name: coldParams.get('cold'), worker: newStoreWorker(), sync: { url: coldParams.get('url'), logId: coldParams.get('logId') } }).then(
+    (store) => {
+      const ms = now();
+      const { head, pending, sync } = store.status;
+      window.coldResult = { ms, scriptMs, head, pending, sync, count: store.get(NAME).count };
+    },
+    (error) => {
+      window.coldResult = { error: String(error?.stack ?? error) };
+    },
+  );
+}
 
 // ---- diagnosis (bench/diagnose.mjs only) ------------------------------------------------
 let diag;

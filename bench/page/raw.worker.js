@@ -5,11 +5,12 @@
 //   pulled page, as src/storage/schema.ts makeRecord), the layout's physical limit;
 // - reads of the toolkit's own database (boot, stateAt): native IndexedDB on its packed
 //   records and snapshots, the least work that reading that data can cost.
+// - wire pushes (backlog): the sync protocol's POST with plain fetch, no local database.
 // Writes use Dexie's default durability (IDBTransaction.durability 'default', what the
 // toolkit asks for too) unless the page configures 'strict' (bench/run.mjs --durability).
 import { Dexie } from 'dexie';
 import { expose } from 'comlink';
-import { makeEvents } from './data.js';
+import { makeEvents, wireOf } from './data.js';
 import { initial, reduce, NAME } from './projection.js';
 
 const NAIVE_SCHEMA = { log: 'position, stream, type' };
@@ -130,6 +131,7 @@ async function positionAtTime(tx, time) {
 // end of the current task, and while that transaction is in flight new calls queue for
 // the next one (group commit). Each call resolves when its own transaction committed.
 const queues = new Map(); // name → { waiting: [{ event, resolve, reject }], busy }
+const prepared = new Map(); // logId → wire events for pushPrepared
 async function drain(name, q) {
   const db = naiveDb(name);
   while (q.waiting.length > 0) {
@@ -199,6 +201,31 @@ const api = {
       }
       if (after >= page.head || page.events.length === 0) return after;
     }
+  },
+  /** Events for pushPrepared, made before its clock starts (the toolkit's were appended before too). */
+  preparePush(logId, count, seed) {
+    prepared.set(logId, wireOf(makeEvents(count, seed)));
+  },
+  /**
+   * The wire floor of a push (src/sync/syncer.ts #push): POST /v1/logs/:logId/events of
+   * `batch` events at a time, one after another, as the toolkit's sync sends them. No local
+   * reads or writes. Returns the server's head.
+   */
+  async pushPrepared(url, logId, batch) {
+    const events = prepared.get(logId);
+    prepared.delete(logId);
+    const endpoint = `${url.replace(/\/+$/, '')}/v1/logs/${encodeURIComponent(logId)}/events`;
+    let head = 0;
+    for (let i = 0; i < events.length; i += batch) {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ events: events.slice(i, i + batch) }),
+      });
+      if (!response.ok) throw new Error(`push: HTTP ${response.status} ${await response.text()}`);
+      ({ head } = await response.json());
+    }
+    return head;
   },
   /** One one-event transaction (Dexie's implicit rw transaction around add). */
   async add(name, event) {
