@@ -12,6 +12,7 @@ import type { StoredEvent } from '../core/event.ts';
 import type { PositionedEvent } from '../sync/protocol.ts';
 import { eventsOf, makeRecord } from '../storage/records.ts';
 import type { LogDb, LogRecord, RecordEvent, RejectedRecord } from '../storage/schema.ts';
+import { readHead } from '../storage/log.ts';
 import { readConfirmedHead, readPendingRecords, readRewrites, storedFromRecords, writeRewrite } from '../storage/sync.ts';
 import type { Working } from './working.ts';
 
@@ -39,6 +40,10 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   const confirmed = await readConfirmedHead(db);
   const remote = input.remote.filter((e) => e.position > confirmed);
   if (remote.length > 0 && remote[0]!.position !== confirmed + 1) return { gap: true, confirmed, rejected: [], changed: false };
+  if (remote.length > 0 && input.rejected.length === 0) {
+    const own = await confirmOwn(db, ws, confirmed, remote);
+    if (own) return own;
+  }
 
   const pendingRecords = await readPendingRecords(db);
   const remoteIds = new Set(remote.map((e) => e.id));
@@ -100,6 +105,43 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   // was a pending tail (rebased) or a rejected commit; a pure append is just new records.
   if (pendingRecords.length > 0) ws.epoch = await writeRewrite(db, await readRewrites(db), from);
   return { gap: false, confirmed: confirmed + remote.length, rejected, changed: true };
+}
+
+/**
+ * The common case after a push: the server confirms our own pending events, in the order
+ * the log has them (no other replica's events before them). Their positions stay, so only
+ * the records holding them are written again, as confirmed, and nothing after them moves:
+ * no rebase and no replay, however many events are still pending after them (rewriting all
+ * of those for every page confirmed made a backlog of 10k one-event commits cost ~2 s per
+ * 1000 confirmed in Chromium). Undefined when the case does not apply.
+ */
+async function confirmOwn(db: LogDb, ws: Working, confirmed: number, remote: readonly PositionedEvent[]): Promise<IntegrateResult | undefined> {
+  const last = confirmed + remote.length;
+  const covering = await db.records.where(':id').between(confirmed + 1, last, true, true).toArray();
+  if (covering[0]?.first !== confirmed + 1 || covering.some((r) => r.pending !== 1)) return undefined;
+  const local = covering.flatMap((r) => r.events);
+  if (local.length < remote.length || remote.some((e, i) => e.id !== local[i]!.id)) return undefined;
+  checkSchemaVersions(covering, remote);
+  const records: LogRecord[] = [];
+  for (let i = 0; i < remote.length; i += RECORD_EVENTS) {
+    const chunk = remote.slice(i, i + RECORD_EVENTS);
+    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
+  }
+  // A commit the page cut in two: its rest stays pending, where it is.
+  const rest = local.slice(remote.length);
+  if (rest.length > 0) {
+    const record = makeRecord(last + 1, rest, true);
+    const { ev } = covering[covering.length - 1]!;
+    if (ev !== undefined) record.ev = ev;
+    records.push(record);
+  }
+  await db.records.bulkDelete(covering.map((r) => r.first));
+  await db.records.bulkAdd(records);
+  const head = await readHead(db);
+  ws.pending = head - last; // what follows the confirmed events is pending (schema invariant 4)
+  // No position changed, but other stores on this database count their pending again.
+  ws.epoch = await writeRewrite(db, await readRewrites(db), head + 1);
+  return { gap: false, confirmed: last, rejected: [], changed: true };
 }
 
 export function toBody(e: PositionedEvent): RecordEvent {

@@ -166,6 +166,18 @@ describe('integrate: the pending tail', () => {
     expect(ws.pending).toBe(1);
   });
 
+  it('our own events confirmed in order move nothing: no rebase, no replay, snapshots kept, the rest pending where it is', async () => {
+    const { db, ws, run } = await log(1, [{ events: [body('m1', 'c1')] }, { events: [body('m2', 'c2'), body('m3', 'c2')] }, { events: [body('m4', 'c4')] }]);
+    await db.snapshots.put({ projection: 'todos', version: 1, position: 3, maxTime: 0, state: 3 });
+    const result = await run({ remote: [remote(2, 'm1', { clientId: 'me', commit: 'c1' }), remote(3, 'm2', { clientId: 'me', commit: 'c2' })], rejected: [] });
+    expect(result).toEqual({ gap: false, confirmed: 3, rejected: [], changed: true });
+    // The page cut commit c2: its confirmed event joins the confirmed record, its rest stays pending.
+    expect((await layout(db)).map((r) => r.events)).toEqual([['1:r1'], ['2:m1', '3:m2'], ['4:m3*'], ['5:m4*']]);
+    expect(ws.calls).toEqual([]);
+    expect(ws.pending).toBe(2);
+    expect((await db.snapshots.toArray()).map((s) => s.position)).toEqual([3]);
+  });
+
   it('drops the snapshots from the first changed position on, and keeps the older ones', async () => {
     const { db, run } = await log(3, [{ events: [body('m1')] }]);
     for (const position of [2, 3, 4]) await db.snapshots.put({ projection: 'todos', version: 1, position, maxTime: 0, state: position });
