@@ -14,7 +14,9 @@
 // Writes bench/results/latest.json (--quick: bench/results/quick.json) and prints a
 // markdown table with the machine line.
 // Groups for --only: bundle, append, worker, boot, scale, cold, stateAt, undo, compact, pull, backlog, events, peers,
-// sqlite, postgres, live, replay (peers: RxDB and Replicache; full run and --only, not --quick). scale builds a
+// sqlite, postgres, live, replay, livestore (peers: RxDB and Replicache; livestore: LiveStore 0.4 through
+// bench/livestore/run.mjs, when installed with `npm ci --prefix bench/livestore`; both full run and --only,
+// not --quick). scale builds a
 // 1M-event log (15 s on a quiet machine) and replays it once per run; cold restarts the browser for every
 // sample; backlog makes 11k one-event commits per run and waits for the toolkit to sync them (minutes today).
 import { createServer } from 'node:http';
@@ -1203,6 +1205,30 @@ if (want('postgres')) {
   });
 }
 if (want('replay')) await step('replay', replayCase);
+if (want('livestore') && !QUICK) await step('livestore', livestoreCases);
+
+/**
+ * LiveStore 0.4 (bench/livestore: its own package, since its peers pin vitest 3): its runner
+ * alternates LiveStore and Eventloom in one browser, run by run, and hands back the samples,
+ * which are compared here like every other case. Skipped, and said so, when not installed.
+ */
+async function livestoreCases() {
+  const dir = join(here, 'livestore');
+  if (!(await stat(join(dir, 'node_modules', '@livestore', 'livestore')).catch(() => undefined))) {
+    log('livestore: skipped: LiveStore is not installed (npm ci --prefix bench/livestore)');
+    return;
+  }
+  const out = join(await mkdtemp(join(tmpdir(), 'eventloom-livestore-')), 'result.json');
+  log(`livestore: ${RUNS} runs (bench/livestore/run.mjs)`);
+  await execFile(process.execPath, [join(dir, 'run.mjs'), '--runs', String(RUNS), '--out', out], { cwd: root, maxBuffer: 64 << 20 });
+  const { cases, machine: lsMachine } = JSON.parse(await readFile(out, 'utf8'));
+  await rm(dirname(out), { recursive: true, force: true });
+  if (lsMachine?.livestoreVersion) machine.livestore = lsMachine.livestoreVersion;
+  for (const c of cases) {
+    addCase({ name: c.name, goal: c.goal ?? undefined, better: c.better, unit: c.unit, toolkit: c.samples.toolkit, baseline: c.samples.baseline,
+      baselineLabel: c.baselineLabel, extra: { toolkitLabel: c.toolkitLabel } });
+  }
+}
 
 const busyEnd = await machineBusy();
 const ownEnd = await ownTreeBusy();
@@ -1222,7 +1248,8 @@ const ORDER = ['append.bulk1000', 'append.bulk1000.naive', 'append.bulk100', 'ap
   'sync.pull.100k', 'sync.pull.100k.naive', 'backlog.push10k', 'backlog.rebase', 'events.stream.100k', 'events.type.100k',
   'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'server.live.fanout', 'server.live.fanout.vsRaw', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
   'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.rxdb.boot.nosnap', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.single.persisted',
-  'peer.replicache.boot', 'peer.replicache.boot.nosnap'];
+  'peer.replicache.boot', 'peer.replicache.boot.nosnap',
+  'peer.livestore.boot', 'peer.livestore.boot.unsynced', 'peer.livestore.boot.nosnap', 'peer.livestore.commit', 'peer.livestore.commit.inMemory', 'peer.livestore.bulk', 'peer.livestore.bulk.awaited'];
 const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
 results.sort((a, b) => rank(a.name) - rank(b.name));
 const cell = (s) => (s.n > 1 ? `${fmtNum(s.median)} (${fmtNum(s.min)}–${fmtNum(s.max)})` : fmtNum(s.median));
@@ -1231,7 +1258,7 @@ const lines = [];
 const ev = machine.eventBytes ? `${machine.eventBytes.mean.toFixed(0)} B JSON (${machine.eventBytes.min}–${machine.eventBytes.max})` : 'n/a (no browser case)';
 lines.push(`**Machine:** ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB; ${machine.chromium} headless (Playwright ${machine.playwright}), ` +
   `a fresh browser and persistent profile per group; durability: ${machine.durability ?? 'n/a'}; event ≈ ${ev}; Node ${machine.node}` +
-  `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.rxdb ? `; RxDB ${machine.rxdb} (Dexie storage), Replicache ${machine.replicache}` : ''}; ${machine.runs} interleaved runs${QUICK ? ' (--quick)' : ''}; ` +
+  `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.rxdb ? `; RxDB ${machine.rxdb} (Dexie storage), Replicache ${machine.replicache}` : ''}${machine.livestore ? `; LiveStore ${machine.livestore} (OPFS)` : ''}; ${machine.runs} interleaved runs${QUICK ? ' (--quick)' : ''}; ` +
   `load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, other processes used ${machine.otherCpuPercent ?? '?'} % of the CPUs; ${machine.date.slice(0, 16).replace('T', ' ')} UTC.`);
 lines.push('');
 lines.push('| case | toolkit | baseline | unit | ratio | 95 % interval | goal | |');
