@@ -429,9 +429,9 @@ async function describeBrowser(bench, machine) {
 }
 
 const durabilityNote = (d) =>
-  `IDBTransaction.durability '${d}' in the raw baselines (${DURABILITY ? '--durability strict' : "Dexie's default"}); ` +
-  `the toolkit's transactions are 'default' (chromeTransactionDurability 'default', fixed in src/storage/schema.ts); ` +
-  `Chromium ≥ 121 treats 'default' as relaxed: a commit is handed to the OS, not flushed to disk`;
+  `IDBTransaction.durability '${d}' in the raw baselines (${DURABILITY ? '--durability strict' : "Dexie's default"}) and in the toolkit's ` +
+  `(createStore({ durability${DURABILITY ? ": 'strict'" : ''} })${DURABILITY ? '' : ", 'default'"})` +
+  `${DURABILITY ? '' : "; Chromium ≥ 121 treats 'default' as relaxed: a commit is handed to the OS, not flushed to disk"}`;
 
 const PULL_LOG = 'bench-pull';
 const WARM_LOG = 'bench-pull-warm';
@@ -1163,11 +1163,7 @@ const machine = {
   loadAvgStart: loadavg()[0],
 };
 log(`${QUICK ? 'quick' : 'full'} run: ${RUNS} interleaved runs; ${machine.cpus} × ${machine.cpuModel}; ${machine.chromium}`);
-if (DURABILITY) {
-  log(`--durability strict applies to the raw baselines only (bench/page/raw.worker.js). The toolkit cannot follow: src/storage/schema.ts ` +
-    `fixes chromeTransactionDurability 'default' and createStore has no option for it; RxDB and Replicache keep their own. ` +
-    `This run's write ratios against raw baselines therefore compare relaxed toolkit commits with strict baseline commits.`);
-}
+if (DURABILITY) log(`--durability strict: the raw baselines and the toolkit (createStore({ durability: 'strict' })) flush every commit; RxDB and Replicache keep their own.`);
 
 if (want('bundle')) await step('bundle', bundleCases);
 if (Object.keys(BROWSER_GROUPS).some(want)) await step('browser', () => browserCases(machine));

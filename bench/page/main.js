@@ -3,7 +3,8 @@
 // public API (createStore in worker mode); every baseline through raw.worker.js, except the
 // peers (RxDB, Replicache: peers.js, on this main thread, where they normally run). Times
 // are performance.now() on the main thread, from the call until its promise resolved.
-// `?durability=strict` makes the raw baselines' write transactions strict.
+// `?durability=strict` makes every write transaction strict: the raw baselines' and the toolkit's
+// (createStore({ durability })).
 import { createStore, defineProjection } from 'eventloom';
 import { wrap } from 'comlink';
 import { eventPages, inputsOf, makeEvents, rng } from './data.js';
@@ -30,7 +31,7 @@ function rawApi() {
 const peers = () => import('./peers.js');
 
 async function openStore(name, options = {}, worker = newStoreWorker()) {
-  const store = await createStore({ name, worker, ...options });
+  const store = await createStore({ name, worker, ...(DURABILITY ? { durability: DURABILITY } : {}), ...options });
   return {
     store,
     close: async () => {
