@@ -39,6 +39,9 @@ import { isNeedsHistory, learnHistory, queryAfterBase, withHistory, type History
 import { Working, type LogContext } from './working.ts';
 import { GROUP_EVENTS, sliceNext } from '../storage/slicer.ts';
 
+/** How long the store must be quiet before the background slicer starts. */
+const SLICE_QUIET_MS = 200;
+
 export interface EngineConfig extends OpenOptions {
   projections: Record<string, Projection<any>>;
   /** Per event type, the upcasters from each older payload shape (core/upcast.ts). */
@@ -93,7 +96,8 @@ export class Engine implements EngineApi {
   #compacting = false;
   /** The automatic policy waits for this head after a compaction that could not move. */
   #compactAgainAt = 0;
-  /** The background slicer's step in flight, and how far it last found the log sliced. */
+  /** The background slicer: its wait for a quiet moment, its steps in flight, and how far it last found the log sliced. */
+  #sliceTimer: ReturnType<typeof setTimeout> | undefined;
   #slicing: Promise<void> | undefined;
   #slicedThrough = -Infinity;
   readonly #syncing: boolean;
@@ -365,15 +369,22 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * Slices the log (storage/slicer.ts) while no call waits and no sync round runs, one group
-   * per transaction, once a group's worth of confirmed events is not sliced yet: a call that
-   * comes meanwhile waits for one step at most, and a write does not cost a slicing
-   * transaction after it.
+   * Slices the log (storage/slicer.ts) once a group's worth of confirmed events is not sliced
+   * yet, when the store has been quiet for SLICE_QUIET_MS (no call, no sync round), one group
+   * per transaction: a burst of writes or a pull runs at full speed, and a call that comes
+   * while slicing waits for one step at most.
    */
   #maybeSlice(): void {
-    // Not during a sync round either: a pull's pages would wait for the steps between them.
-    if (this.#slicing || this.#closed || this.#ops.length > 0 || this.#sync.sync === 'syncing') return;
-    if (this.#head - this.#pending - this.#slicedThrough < GROUP_EVENTS) return;
+    if (this.#sliceTimer !== undefined) clearTimeout(this.#sliceTimer);
+    this.#sliceTimer = undefined;
+    if (this.#slicing || this.#closed || this.#head - this.#pending - this.#slicedThrough < GROUP_EVENTS) return;
+    this.#sliceTimer = setTimeout(() => {
+      this.#sliceTimer = undefined;
+      if (!this.#slicing && !this.#closed && this.#ops.length === 0 && !this.#draining && this.#sync.sync !== 'syncing') this.#slice();
+    }, SLICE_QUIET_MS);
+  }
+
+  #slice(): void {
     const db = this.#db;
     const run = async () => {
       try {
@@ -567,6 +578,7 @@ export class Engine implements EngineApi {
     this.#closed = true;
     this.#storage.close();
     await this.#syncer?.close();
+    if (this.#sliceTimer !== undefined) clearTimeout(this.#sliceTimer);
     await this.#chain;
     await this.#slicing;
     this.#peers.flush();
