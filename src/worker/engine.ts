@@ -40,7 +40,7 @@ import { Working, type LogContext } from './working.ts';
 import { GROUP_EVENTS, sliceNext } from '../storage/slicer.ts';
 
 /** How long the store must be quiet before the background slicer starts. */
-const SLICE_QUIET_MS = 200;
+const SLICE_QUIET_MS = 1000;
 
 export interface EngineConfig extends OpenOptions {
   projections: Record<string, Projection<any>>;
