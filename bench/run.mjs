@@ -19,12 +19,11 @@
 // not --quick). scale builds a
 // 1M-event log (15 s on a quiet machine) and replays it once per run; cold restarts the browser for every
 // sample; backlog makes 11k one-event commits per run and waits for the toolkit to sync them (minutes today).
-import { createServer } from 'node:http';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
-import { join, dirname, extname, relative } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
@@ -34,6 +33,8 @@ import { TYPES as EVENT_TYPES, makeEvents, rng, wireOf } from './page/data.js';
 import { sqliteCase, sqliteConcurrentCase, postgresCase, startPostgres } from './node/server-push.mjs';
 import { liveFanoutCase } from './node/live-fanout.mjs';
 import { machineBusy, ownTreeBusy } from './load.mjs';
+import { HASHED, staticServer } from './serve.mjs';
+import { RESAMPLES, compare, median, quantile, stats, verdictOf } from './stats.mjs';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,66 +114,8 @@ let server;
 const serverModule = async () => (server ??= (await runnerImport(join(root, 'src/server/index.ts'))).module);
 
 // ---- statistics and results ------------------------------------------------------------
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
 const p50 = (xs) => quantile(xs, 0.5);
-const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length });
 const perSecond = (count, msList) => msList.map((ms) => count / (ms / 1000));
-
-const RESAMPLES = 10_000;
-const BOOTSTRAP_SEED = 14; // fixed: the same samples give the same interval
-
-/** Percentile bootstrap 95 % interval of `statistic(...sets)`, each set resampled with replacement. */
-function bootstrap(sets, statistic) {
-  const rand = rng(BOOTSTRAP_SEED);
-  const values = new Float64Array(RESAMPLES);
-  for (let k = 0; k < RESAMPLES; k++) {
-    values[k] = statistic(...sets.map((xs) => xs.map(() => xs[Math.floor(rand() * xs.length)])));
-  }
-  values.sort();
-  return [values[Math.floor(0.025 * (RESAMPLES - 1))], values[Math.ceil(0.975 * (RESAMPLES - 1))]];
-}
-
-/**
- * toolkit ÷ baseline, and a bootstrap 95 % interval of it. How samples pair:
- * - as many on each side: sample i of each side was measured in run i (the sides alternate
- *   run by run), so the ratio is the median of the per-run ratios and the interval
- *   resamples the runs;
- * - one value on one side (a budget, or a reference measured once) and several runs on the
- *   other: every run is paired with that value (its own noise, if any, is not in the interval);
- * - one value on each side (bundle sizes, heap): a plain ratio, no interval;
- * - several on each side but not as many (nothing to pair by): the ratio of the medians,
- *   and the interval resamples each side on its own.
- * Samples are in the case's unit. For throughput both sides are the same count ÷ time, so
- * toolkit_i ÷ baseline_i = baseline_ms_i ÷ toolkit_ms_i: the ratio of the paired times.
- */
-function compare(toolkit, baseline) {
-  const [nt, nb] = [toolkit.length, baseline.length];
-  if (nt === 1 && nb === 1) return { pairing: 'single sample', ratio: toolkit[0] / baseline[0], interval: null };
-  if (nt === nb || nt === 1 || nb === 1) {
-    const ratios = Array.from({ length: Math.max(nt, nb) }, (_, i) => toolkit[nt === 1 ? 0 : i] / baseline[nb === 1 ? 0 : i]);
-    const pairing = nt === nb ? 'paired by run' : `every run against the one ${nt === 1 ? 'toolkit' : 'baseline'} value`;
-    return { pairing, ratio: median(ratios), interval: bootstrap([ratios], median), ratios };
-  }
-  return { pairing: 'unpaired', ratio: median(toolkit) / median(baseline), interval: bootstrap([toolkit, baseline], (t, b) => median(t) / median(b)) };
-}
-
-/** met / missed only when the whole interval is on one side of the goal; no goal: informational. */
-function verdictOf({ ratio, interval, goal, better }) {
-  if (goal === undefined) return 'informational';
-  const meets = (x) => (better === 'higher' ? x >= goal : x <= goal);
-  const [lo, hi] = interval ?? [ratio, ratio];
-  if (meets(lo) && meets(hi)) return 'met';
-  if (!meets(lo) && !meets(hi)) return 'missed';
-  return 'inside noise';
-}
 
 const results = [];
 function addCase({ name, goal, better, unit, toolkit, baseline, baselineLabel, extra }) {
@@ -273,40 +216,19 @@ async function buildPage(outDir) {
   });
 }
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.json': 'application/json' };
-/** Vite's content-hashed output (assets/name-HASH.js): what production serves as immutable. */
-const HASHED = /^\/assets\/.+-[A-Za-z0-9_-]{8}\.[a-z]+$/;
 /**
- * The page's static server. `server.cache` is set per group (GROUP_CACHE): 'no-store' (the
- * default: nothing cached, every load the same) or 'production' (hashed assets
- * `max-age=31536000, immutable`, the rest `no-cache`: a returning visitor's browser loads the
- * scripts from its cache). `server.assetRequests` counts the requests for hashed assets.
+ * The page's static server (bench/serve.mjs). `http.cache` is set per group (GROUP_CACHE):
+ * 'no-store' (the default: nothing cached, every load the same) or 'production' (hashed
+ * assets `max-age=31536000, immutable`, the rest `no-cache`: a returning visitor's browser
+ * loads the scripts from its cache). `http.assetRequests` counts the requests for hashed assets.
  */
-function staticServer(dir) {
-  const server = createServer(async (req, res) => {
-    let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') path = '/index.html';
+async function pageServer(dir) {
+  const server = await staticServer(dir, (path) => {
     const hashed = HASHED.test(path);
     if (hashed) server.assetRequests++;
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': server.cache === 'production' ? (hashed ? 'max-age=31536000, immutable' : 'no-cache') : 'no-store',
-    };
-    if (path === '/favicon.ico') return res.writeHead(204, headers).end();
-    const file = join(dir, path);
-    if (relative(dir, file).startsWith('..')) return res.writeHead(403, headers).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404, headers).end('not found');
-    }
+    return server.cache === 'production' ? (hashed ? 'max-age=31536000, immutable' : 'no-cache') : 'no-store';
   });
-  server.cache = 'no-store';
-  server.assetRequests = 0;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return Object.assign(server, { cache: 'no-store', assetRequests: 0 });
 }
 /** Groups whose assets are served as in production (cacheable); the others get no-store. */
 const GROUP_CACHE = { cold: 'production' };
@@ -994,7 +916,8 @@ async function backlogGroup({ bench, sync }) {
 async function eventsGroup({ bench, sync }) {
   const name = 'bench-replica-100k';
   const opened = await bench('replicaOpen', { name, url: sync.url, logId: PULL_LOG, count: C.pullEvents });
-  log(`events: a worker-mode replica pulled ${opened.head} events in ${(opened.ms / 1000).toFixed(1)} s`);
+  log(`events: a worker-mode replica pulled ${opened.head} events in ${(opened.ms / 1000).toFixed(1)} s; ` +
+    `its background slicer had sliced them ${(opened.slicedMs / 1000).toFixed(1)} s later (the queries run on the sliced log)`);
   // The streams with at least a query's worth of events (the server's log, regenerated here).
   const perStream = new Map();
   for (const e of makeEvents(C.pullEvents, PULL_SEED)) perStream.set(e.stream, (perStream.get(e.stream) ?? 0) + 1);
@@ -1123,7 +1046,7 @@ async function browserCases(machine) {
   try {
     log('building the page (Vite)');
     await buildPage(outDir);
-    http = await staticServer(outDir);
+    http = await pageServer(outDir);
     const origin = `http://127.0.0.1:${http.address().port}`;
     if (groups.some((g) => SYNC_GROUPS.includes(g))) sync = await startPullServer();
     for (const group of groups) {

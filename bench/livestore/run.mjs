@@ -27,18 +27,18 @@
 //   peer.livestore.bulk            20k events in commits of 1000 until durable (events/s)   goal ≥ 2
 //                                  (LiveStore: commits back to back, then until persisted;
 //                                  secondary: waiting after each commit)
-import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
-import { join, dirname, extname, relative, resolve } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { build } from 'vite';
 import { chromium } from 'playwright';
-import { rng } from '../page/data.js';
+import { staticServer } from '../serve.mjs';
+import { compare, median, quantile, stats, verdictOf } from '../stats.mjs';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,27 +67,8 @@ const C = {
 const started = Date.now();
 const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
 
-// ---- statistics (as bench/run.mjs: median of per-run paired ratios, percentile bootstrap) --
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(0.5 * xs.length)];
-const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length });
-function bootstrapMedian(xs, resamples = 10_000) {
-  const rand = rng(14);
-  const values = new Float64Array(resamples);
-  for (let k = 0; k < resamples; k++) values[k] = median(xs.map(() => xs[Math.floor(rand() * xs.length)]));
-  values.sort();
-  return [values[Math.floor(0.025 * (resamples - 1))], values[Math.ceil(0.975 * (resamples - 1))]];
-}
-function verdictOf(interval, goal, better) {
-  const meets = (x) => (better === 'higher' ? x >= goal : x <= goal);
-  if (meets(interval[0]) && meets(interval[1])) return 'met';
-  if (!meets(interval[0]) && !meets(interval[1])) return 'missed';
-  return 'inside noise';
-}
+// ---- statistics: bench/stats.mjs, as bench/run.mjs ---------------------------------------
+const p50 = (xs) => quantile(xs, 0.5);
 const fmt = (x) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 
 const cases = [];
@@ -97,10 +78,9 @@ const cases = [];
  * the LiveStore time ÷ the Eventloom time of run i.
  */
 function addCase({ name, goal, better, unit, toolkit, baseline, toolkitLabel, baselineLabel, extra }) {
-  const ratios = toolkit.map((t, i) => t / baseline[i]);
-  const ratio = median(ratios);
-  const interval = ratios.length > 1 ? bootstrapMedian(ratios) : [ratio, ratio];
-  const verdict = goal === undefined ? 'reported' : verdictOf(interval, goal, better);
+  const { ratio, interval: bootstrapped, ratios } = compare(toolkit, baseline);
+  const interval = bootstrapped ?? [ratio, ratio];
+  const verdict = goal === undefined ? 'reported' : verdictOf({ ratio, interval, goal, better });
   cases.push({ name, ratio, goal, better, interval, verdict, ratios, unit, toolkit: stats(toolkit), baseline: stats(baseline), samples: { toolkit, baseline }, toolkitLabel, baselineLabel, ...extra });
   const goalText = goal === undefined ? 'no goal' : `goal ${better === 'higher' ? '≥' : '≤'} ${goal}`;
   log(`== ${name}: Eventloom ${fmt(median(toolkit))} vs LiveStore ${fmt(median(baseline))} ${unit} (medians); ` +
@@ -126,35 +106,12 @@ async function buildPage(outDir) {
   });
 }
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm' };
 /**
- * The built page on 127.0.0.1 with COOP/COEP (cross-origin isolated: fine timers). The HTML
- * is never cached; the hashed assets (scripts, workers, LiveStore's SQLite wasm) are
- * cacheable as a production deployment serves them, so boots after the warm-up load them
- * from the HTTP cache with V8's code cache (both sides alike).
+ * The built page (bench/serve.mjs). The HTML is never cached; the hashed assets (scripts,
+ * workers, LiveStore's SQLite wasm) are cacheable as a production deployment serves them, so
+ * boots after the warm-up load them from the HTTP cache with V8's code cache (both sides alike).
  */
-function staticServer(dir) {
-  const server = createServer(async (req, res) => {
-    let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') path = '/index.html';
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': path.endsWith('.html') ? 'no-store' : 'public, max-age=31536000, immutable',
-    };
-    if (path === '/favicon.ico') return res.writeHead(204, headers).end();
-    const file = join(dir, path);
-    if (relative(dir, file).startsWith('..')) return res.writeHead(403, headers).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404, headers).end('not found');
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const pageServer = (dir) => staticServer(dir, (path) => (path.endsWith('.html') ? 'no-store' : 'public, max-age=31536000, immutable'));
 
 /** A loopback port nobody listens on (bound, then closed): Eventloom's unreachable sync server. */
 function closedPort() {
@@ -203,7 +160,7 @@ let failed = false;
 try {
   log('building the page (Vite)');
   await buildPage(outDir);
-  http = await staticServer(outDir);
+  http = await pageServer(outDir);
   const origin = `http://127.0.0.1:${http.address().port}`;
   const syncUrl = `http://127.0.0.1:${await closedPort()}`;
 
