@@ -33,7 +33,7 @@ const RECORDS_PER_READ = 16;
 const KEY = 'sliced';
 
 /** The position through which the log is sliced (at least the compaction point). */
-export async function readSliced(db: LogDb): Promise<number> {
+async function readSliced(db: LogDb): Promise<number> {
   const [sliced, compaction] = await Promise.all([db.meta.get(KEY), readCompaction(db)]);
   return Math.max(typeof sliced?.value === 'number' ? sliced.value : 0, compaction.base);
 }
@@ -68,7 +68,7 @@ export async function sliceNext(db: LogDb): Promise<{ sliced: boolean; through: 
 }
 
 /** The slices of a group of consecutive records (SLICE_* above). */
-export function slicesOf(group: readonly LogRecord[]): SliceRecord[] {
+function slicesOf(group: readonly LogRecord[]): SliceRecord[] {
   const first = group[0]!.first;
   const last = group[group.length - 1]!.last;
   const total = last - first + 1;

@@ -40,7 +40,8 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   const confirmed = await readConfirmedHead(db);
   const remote = input.remote.filter((e) => e.position > confirmed);
   if (remote.length > 0 && remote[0]!.position !== confirmed + 1) return { gap: true, confirmed, rejected: [], changed: false };
-  if (remote.length > 0 && input.rejected.length === 0) {
+  // With nothing pending (a plain pull) there is nothing of ours to confirm: no read for it.
+  if (remote.length > 0 && input.rejected.length === 0 && ws.pending !== 0) {
     const own = await confirmOwn(db, ws, confirmed, remote);
     if (own) return own;
   }
