@@ -78,7 +78,8 @@ describe('sync in real Chromium', () => {
     // tab2's append reaches the server through the leader, tab1, via the shared database
     await tab2.append({ type: 'added', payload: { id: 't2', title: 'from tab 2' } });
     expect((await arrived)[0]?.id).toBe('t2');
-    await until(tab2, 'todos', () => tab2.status.pending === 0);
+    // the confirmation changes no state, only the status: wait on the status, not on 'todos'
+    await untilStatus(tab2, (s) => s.pending === 0);
     // the leader's sync status shows in the other tab too
     expect((await untilStatus(tab2, (s) => s.lastSyncedAt !== undefined)).sync).toMatch(/idle|syncing/);
     listener.close();
