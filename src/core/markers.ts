@@ -152,14 +152,20 @@ export class MarkerLog {
  */
 export class HistoryWalk {
   undoTarget: string | undefined;
+  /** The position of the undo target's newest event. */
+  undoAt: number | undefined;
   readonly #redoStack: string[] = [];
   readonly #redone = new Map<string, number>();
   #redoComplete = false;
 
-  constructor(private readonly isUndone: (commit: string) => boolean) {}
+  /** `undoOnly`: the redo stack is known already; the walk ends with the undo target. */
+  constructor(
+    private readonly isUndone: (commit: string) => boolean,
+    private readonly undoOnly = false,
+  ) {}
 
   /** Feeds the client's next-older event; returns false once both answers are known. */
-  feed(event: Pick<StoredEvent, 'type' | 'payload' | 'commit' | 'meta'>): boolean {
+  feed(event: Pick<StoredEvent, 'type' | 'payload' | 'commit' | 'meta'> & { position?: number }): boolean {
     if (event.type === UNDO || event.type === REDO) {
       const target = (event.payload as { commit?: unknown } | null)?.commit;
       if (!this.#redoComplete && typeof target === 'string' && event.meta?.['revert'] !== true) {
@@ -170,13 +176,21 @@ export class HistoryWalk {
       }
     } else {
       this.#redoComplete = true;
-      if (this.undoTarget === undefined && !this.isUndone(event.commit)) this.undoTarget = event.commit;
+      if (this.undoTarget === undefined && !this.isUndone(event.commit)) {
+        this.undoTarget = event.commit;
+        this.undoAt = event.position;
+      }
     }
     return !this.done;
   }
 
   get done(): boolean {
-    return this.undoTarget !== undefined && this.#redoComplete;
+    return this.undoTarget !== undefined && (this.undoOnly || this.#redoComplete);
+  }
+
+  /** The redo stack as read, most recently undone first (complete once the walk is done or the log read to its start). */
+  get redoStack(): readonly string[] {
+    return this.#redoStack;
   }
 
   get redoTarget(): string | undefined {

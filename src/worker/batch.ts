@@ -5,7 +5,6 @@
  * once that transaction committed.
  */
 import { isStorageFullError } from '../core/errors/index.ts';
-import type { HistoryWalk } from '../core/markers.ts';
 import { eventsOf } from '../storage/records.ts';
 import type { LogDb } from '../storage/schema.ts';
 import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
@@ -13,6 +12,7 @@ import { storageError } from './checks.ts';
 import { integrate, type IntegrateInput } from './integrate.ts';
 import type { compactLog } from './compact.ts';
 import type { HistoryEvent } from './history.ts';
+import type { UndoRedo } from './undoHistory.ts';
 import type { LogContext, Working } from './working.ts';
 import type { WriteOp, Writer } from './writer.ts';
 
@@ -31,7 +31,7 @@ export interface Attempt {
   ws: Working;
   lastAppendWasOwnCommit: boolean;
   addedPending: boolean;
-  history: HistoryWalk | undefined;
+  history: UndoRedo | undefined;
 }
 
 /** What a batch needs of the engine. */

@@ -32,6 +32,7 @@ import { Peers, type PeerMessage } from './peers.ts';
 import { StorageStatus, type StorageLike } from './storageStatus.ts';
 import { makeClientId, openDatabase, readStartWithHistory, saveSnapshots, type StartView } from './startup.ts';
 import type { OwnTail, RecentStates } from './tails.ts';
+import type { UndoIndex } from '../core/undoIndex.ts';
 import { stateAtView } from './timeTravel.ts';
 import { Writer } from './writer.ts';
 import { autoCompactBefore, compactionKeep, validateCompact } from './compactPolicy.ts';
@@ -74,6 +75,7 @@ export class Engine implements EngineApi {
   #versions = new Map<string, number>();
   #recent: readonly RecentStates[] = [];
   #own: OwnTail | undefined;
+  #undo: UndoIndex | undefined;
   #canUndo = false;
   #canRedo = false;
   #seq = 0;
@@ -188,6 +190,7 @@ export class Engine implements EngineApi {
     this.#states = ws.states;
     this.#maxTime = ws.maxTime;
     this.#own = ws.own;
+    this.#undo = ws.undo;
     this.#canUndo = history.undoTarget !== undefined;
     this.#canRedo = history.redoTarget !== undefined;
     if (ws.snapshots.length > 0) await saveSnapshots(this.#db, ws.snapshots, epoch);
@@ -223,6 +226,8 @@ export class Engine implements EngineApi {
       versions: this.#versions,
       recent: this.#recent,
       own: this.#own,
+      undo: this.#undo,
+      clientId: this.clientId,
     });
   }
 
@@ -420,6 +425,7 @@ export class Engine implements EngineApi {
     this.#markers = ws.markers;
     this.#recent = ws.recent;
     this.#own = ws.own;
+    this.#undo = ws.undo;
     ws.mergeVersionsInto(this.#versions);
     this.#pending = ws.pending;
     this.#epoch = ws.epoch;

@@ -4,7 +4,7 @@
  */
 import { uuidv7 } from 'uuidv7';
 import { HistoryUnavailableError } from '../core/errors/index.ts';
-import { HistoryWalk, MarkerLog, markerOf } from '../core/markers.ts';
+import { MarkerLog, markerOf } from '../core/markers.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import { readCommit, readHead, readMarkers, recordContaining } from '../storage/log.ts';
@@ -16,7 +16,7 @@ import { fetchRestorable, isNeedsHistory, type HistorySource } from './history.t
 import { firstPendingPosition, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
 import { Working, type LogContext } from './working.ts';
-import { readHistory } from './writer.ts';
+import { undoRedo, type UndoRedo } from './undoHistory.ts';
 
 /** Checks the projections and opens the database. */
 export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; projections: Projection<unknown>[] }> {
@@ -54,7 +54,7 @@ export interface StartView {
   markers: MarkerLog;
   /** Every projection at `head`, and the snapshots its replay captured. */
   ws: Working;
-  history: HistoryWalk;
+  history: UndoRedo;
 }
 
 /** The longest tail start-up reads at once (a multiple of the default snapshot interval). */
@@ -97,13 +97,12 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
       if (firsts[i] !== undefined) markers.setFirst(target, firsts[i]);
     });
     // A working copy that knows only the markers: rebuild() sets every projection's state.
-    const working = new Working(ctx, { head, base: compaction.base, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map() });
-    const [, read] = await Promise.all([
+    const working = new Working(ctx, { head, base: compaction.base, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map(), clientId: id });
+    const [, history] = await Promise.all([
       working.rebuild(head, { captureMissing: true, tail, newest }),
-      id === undefined ? undefined : readHistory(db, id, { head, markers }),
+      id === undefined ? { undoTarget: undefined, redoTarget: undefined } : undoRedo(db, id, working),
     ]);
-    if (read) working.own = read.own;
-    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history: read?.walk ?? new HistoryWalk(() => false) };
+    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history };
   });
 }
 

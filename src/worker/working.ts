@@ -13,12 +13,17 @@
  *    the same validity rule: undo() of a recent commit replays only from just before it.
  *    Entries are dropped past a rewind, and kept by the engine only once the batch commits.
  * 5. `own.events` are all of this client's events at positions >= `own.from` (what undo's
- *    history walk reads first): own commits are added as they are written; anything else
- *    that changes the log (catch-up, a rewind, a rebase) empties it from the new head on.
+ *    history walk reads first): own commits are added as they are written; other clients'
+ *    events appended leave it as it is; anything else that changes the log (a rewind, a
+ *    rebase, another tab's commits) empties it from the new head on.
  *    `own.from` is always where a commit starts, so undo() finds its target's events there.
+ * 6. `undo` caches what undo() and redo() act on (core/undoIndex.ts): own commits and
+ *    markers update it as they are written; anything else that changes the log empties it
+ *    as it does `own`, and the next history walk (./undoHistory.ts) fills it again.
  */
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
+import { UndoIndex } from '../core/undoIndex.ts';
 import type { Projection } from '../core/projection.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import { isCloneFaithful } from '../core/clone.ts';
@@ -42,6 +47,7 @@ export interface LogContext {
 
 interface Checkpoint {
   own: OwnTail;
+  undo: UndoIndex;
   head: number;
   base: number;
   maxTime: number;
@@ -78,9 +84,12 @@ export class Working {
   /** The head states before the last RECENT (./tails.ts) own commits, oldest first (invariant 4). */
   recent: readonly RecentStates[];
   own: OwnTail;
+  /** What undo() and redo() act on, as far as known (invariant 6). */
+  undo: UndoIndex;
   /** Events read by noteTarget() for the next apply() only. */
   #known: readonly StoredEvent[] | undefined;
   #markersShared = true;
+  readonly #clientId: string | undefined;
   readonly #journal: (() => void)[] = [];
 
   constructor(
@@ -96,6 +105,9 @@ export class Working {
       versions: ReadonlyMap<string, number>;
       recent?: readonly RecentStates[];
       own?: OwnTail | undefined;
+      undo?: UndoIndex | undefined;
+      /** This replica's id (undefined until it has one: then every foreign change forgets `own` and `undo`). */
+      clientId?: string | undefined;
     },
   ) {
     this.head = from.head;
@@ -108,6 +120,8 @@ export class Working {
     this.#versions = new StreamVersions(from.versions, this.#journal);
     this.recent = from.recent ?? [];
     this.own = from.own ?? { from: from.head + 1, events: [] };
+    this.undo = from.undo ?? UndoIndex.unknown(from.head);
+    this.#clientId = from.clientId;
   }
 
   /** Before an operation; `commit`: it appends a commit of app events (an undo target to be). */
@@ -118,6 +132,7 @@ export class Working {
     if (options.commit) this.recent = remember(this.recent, { position: this.head, maxTime: this.maxTime, states: this.states });
     return {
       own: this.own,
+      undo: this.undo,
       head: this.head,
       base: this.base,
       maxTime: this.maxTime,
@@ -132,6 +147,7 @@ export class Working {
 
   rollback(cp: Checkpoint): void {
     this.own = cp.own;
+    this.undo = cp.undo;
     this.head = cp.head;
     this.base = cp.base;
     this.maxTime = cp.maxTime;
@@ -183,14 +199,42 @@ export class Working {
     this.#versions.mergeInto(target);
   }
 
-  /** Adds this client's newly written events to `own` (invariant 5). */
+  /** Adds this client's newly written events (one commit, applied) to `own` and `undo` (invariants 5 and 6). */
   noteOwn(events: readonly StoredEvent[]): void {
     this.own = addOwn(this.own, events);
+    const first = events[0];
+    const marker = first && markerOf(first);
+    if (marker) {
+      // Made by undo(), redo() or revert(): only an $undo may name another client's commit.
+      const { target } = marker;
+      this.undo = this.undo.withMarker(marker, { undone: this.markers.isUndone(target), first: this.markers.firstOf(target), own: marker.undo ? undefined : true, mine: true });
+    } else if (first) this.undo = this.undo.withCommit(first.position, first.commit);
   }
 
-  /** Forgets `own` up to the head: the log changed in ways not made by this client's writes. */
+  /**
+   * Events not written by this store were applied at the head (pulled, or another tab's).
+   * Another client's leave `own` as it is, and `undo` but for the commits their markers
+   * undo; one of this client's own (another tab of this database) forgets both.
+   */
+  #noteOthers(events: readonly StoredEvent[]): void {
+    const me = this.#clientId;
+    if (me === undefined || events.some((e) => e.clientId === me)) return this.#forgetOwn();
+    let undo = this.undo;
+    for (const e of events) {
+      const m = markerOf(e);
+      if (!m) continue;
+      const first = this.markers.firstOf(m.target);
+      // Whose commit it names: the own tail knows for the commits it covers.
+      const own = first !== undefined && first >= this.own.from ? this.own.events.some((o) => o.commit === m.target) : undefined;
+      undo = undo.withMarker(m, { undone: this.markers.isUndone(m.target), first, own, mine: false });
+    }
+    this.undo = undo;
+  }
+
+  /** Forgets `own` and `undo` up to the head: the log changed in ways not made by this client's writes. */
   #forgetOwn(): void {
     this.own = { from: this.head + 1, events: [] };
+    this.undo = UndoIndex.unknown(this.head);
   }
 
   /**
@@ -224,7 +268,7 @@ export class Working {
     const newMarkers = events.map(markerOf).filter((m) => m !== undefined);
     if (newMarkers.length === 0) {
       this.applyForward(events, options);
-      if (!options.own) this.#forgetOwn();
+      if (!options.own) this.#noteOthers(events);
       return;
     }
     const oldHead = this.head;
@@ -256,7 +300,7 @@ export class Working {
       fold(this.#foldOptions(states, {}, oldHead, capture), events);
     }
     this.#advance(states, events);
-    if (!options.own) this.#forgetOwn();
+    if (!options.own) this.#noteOthers(events);
   }
 
   /**
@@ -301,12 +345,16 @@ export class Working {
   /** Writes history fetched from the server back below the compaction point (./history.ts). */
   async restore(from: number, events: readonly HistoryEvent[]): Promise<void> {
     this.base = await restoreHistory(this.ctx.db, this.#writableMarkers(), this.base, from, events);
+    this.undo = UndoIndex.unknown(this.head); // older own commits may be back (invariant 6)
   }
 
   /** Takes the compaction point another store on this database moved (compacted or restored). */
   async followBase(): Promise<void> {
     const { base } = await readCompaction(this.ctx.db);
-    if (base < this.base) await learnHistory(this.ctx.db, this.#writableMarkers(), this.base, base);
+    if (base < this.base) {
+      await learnHistory(this.ctx.db, this.#writableMarkers(), this.base, base);
+      this.undo = UndoIndex.unknown(this.head); // older own commits may be back (invariant 6)
+    }
     else if (base > this.base) this.recent = this.recent.filter((r) => r.position >= base);
     this.base = base;
     if (this.head < base) {

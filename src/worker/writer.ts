@@ -6,14 +6,13 @@
 import { uuidv7 } from 'uuidv7';
 import { ConcurrencyError, InvalidEventError } from '../core/errors/index.ts';
 import { REDO, UNDO, isMarkerType, type ExpectedVersion, type StoredEvent, type ValidInput, type validateInputs } from '../core/event.ts';
-import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import { readCommit } from '../storage/log.ts';
-import { scanRecords } from '../storage/scan.ts';
-import { eventAt, eventsOf, makeRecord } from '../storage/records.ts';
+import { eventsOf, makeRecord } from '../storage/records.ts';
 import type { LogDb, LogRecord, RecordEvent } from '../storage/schema.ts';
 import { NeedsHistory } from './history.ts';
-import { ownCommit, prependOwn, type OwnTail } from './tails.ts';
+import { ownCommit } from './tails.ts';
+import { undoRedo, type UndoRedo } from './undoHistory.ts';
 import type { Working } from './working.ts';
 
 export type WriteOp =
@@ -78,12 +77,9 @@ export class Writer {
     return events;
   }
 
-  /** What undo() and redo() would act on, from this client's history in the log. */
-  /** What undo() and redo() would act on; what the walk read of the log is kept in `ws.own`. */
-  async history(ws: Working): Promise<HistoryWalk> {
-    const { walk, own } = await readHistory(this.#db, this.#clientId, ws);
-    ws.own = own;
-    return walk;
+  /** What undo() and redo() would act on (./undoHistory.ts). */
+  history(ws: Working): Promise<UndoRedo> {
+    return undoRedo(this.#db, this.#clientId, ws);
   }
 
   /** The record of a new commit at head+1: one commit id and time, fresh event ids. */
@@ -128,50 +124,4 @@ export class Writer {
     this.#write(ws, record);
     ws.noteOwn(marker);
   }
-}
-
-/**
- * What undo() and redo() of `clientId` would act on, from its history in the log: the own
- * tail in memory first (Working invariant 5), then the log before it. Also answers the own
- * tail extended with the own events of the records it read, so the next walk need not read
- * them again.
- */
-export async function readHistory(
-  db: LogDb,
-  clientId: string,
-  ws: { head: number; markers: MarkerLog; own?: OwnTail },
-): Promise<{ walk: HistoryWalk; own: OwnTail }> {
-  // A commit the server rejected has left the log while its $undo may stay: it is not
-  // "undone" any more, so redo() cannot pick it (its first position is known only for
-  // commits in the log).
-  const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit) && ws.markers.firstOf(commit) !== undefined);
-  const own = ws.own ?? { from: ws.head + 1, events: [] };
-  for (let i = own.events.length - 1; i >= 0; i--) {
-    const e = own.events[i]!;
-    if (e.position <= ws.head && !walk.feed(e)) return { walk, own };
-  }
-  const below = Math.min(ws.head, own.from - 1);
-  if (below < 1) return { walk, own };
-  // Records are read whole: every own event of each record read is kept.
-  const read: StoredEvent[][] = [];
-  let lowest = Infinity;
-  await scanRecords(db, 'cl', [clientId, -Infinity], [clientId, below], true, (record) => {
-    const mine: StoredEvent[] = [];
-    record.events.forEach((e, i) => {
-      if (e.clientId === clientId && record.first + i <= below) mine.push(eventAt(record, i));
-    });
-    read.push(mine);
-    lowest = record.first;
-    for (let i = mine.length - 1; i >= 0; i--) if (!walk.feed(mine[i]!)) return false;
-    return true;
-  });
-  if (below !== own.from - 1 || lowest === Infinity) return { walk, own };
-  const older = read.reverse().flat();
-  // Every own event from `lowest` on was read; but a commit split across pulled records may
-  // have started before `lowest`: then its events are left out and `from` moves past them.
-  const first = older[0]?.position === lowest ? older[0] : undefined;
-  const split = first && (await db.records.where('ck').equals(first.commit).primaryKeys()).some((k) => k < lowest) ? first.commit : undefined;
-  const kept = split === undefined ? older : older.filter((e) => e.commit !== split);
-  const from = split === undefined ? lowest : Math.max(...older.filter((e) => e.commit === split).map((e) => e.position)) + 1;
-  return { walk, own: prependOwn(own, from, kept) };
 }

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { counting } from '../support/readCounter.ts';
 
 const open: Store[] = [];
 async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): Promise<Store> {
@@ -98,6 +99,37 @@ describe('undo and redo', () => {
     expect(ids(mine)).toEqual(['theirs']);
     expect(await mine.undo()).toBe(false);
     expect(mine.status.canUndo).toBe(false);
+  });
+
+  it('undo() costs the same however many commits were undone before it: no walk back over them', async () => {
+    const name = dbName('undo-run');
+    const s = await store({ name });
+    await s.append([{ type: 'added', payload: { id: 'kept' } }, { type: 'added', payload: { id: 'kept2' } }]);
+    // More one-event commit + undo pairs than the own events kept in memory (2048 events).
+    for (let i = 0; i < 1100; i++) {
+      await add(s, `x${i}`);
+      expect(await s.undo()).toBe(true);
+    }
+    const pair = () => counting(async () => (await add(s, 'y'), await s.undo()));
+    const { value, records } = await pair();
+    expect(value).toBe(true);
+    expect(records).toBe(0); // undo() and the canUndo/canRedo after it read no record
+    expect(s.status).toMatchObject({ canUndo: true, canRedo: true });
+    expect(ids(s)).toEqual(['kept', 'kept2']);
+    // After a reopen the history is walked once (at start-up); undo() then reads nothing more.
+    await s.close();
+    open.splice(open.indexOf(s), 1);
+    const again = await store({ name });
+    expect(again.status).toMatchObject({ canUndo: true, canRedo: true });
+    const after = await counting(async () => (await add(again, 'z'), await again.undo()));
+    expect(after.records).toBe(0);
+    expect(again.status).toMatchObject({ canUndo: true, canRedo: true });
+    // Undoing the first commit replays the log after it (that is the work); the walk is not.
+    expect(await again.undo()).toBe(true);
+    expect(ids(again)).toEqual([]);
+    expect(again.status).toMatchObject({ canUndo: false, canRedo: true });
+    expect(await again.redo()).toBe(true);
+    expect(ids(again)).toEqual(['kept', 'kept2']);
   });
 
   it('keeps undo/redo state across a reopen, since it is derived from the log', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createStore, type Store, type StoredEvent } from '../../../src/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
+import { counting } from '../../support/readCounter.ts';
 
 const server = syncServerPerTest();
 const { open } = server;
@@ -125,6 +126,36 @@ describe('two replicas through a real server', () => {
       [51, 'theirs', false],
       [52, 'mine', false],
     ]);
+  });
+
+  it("another replica's events and its revert of our commit: undo() and the flags follow without walking our history", async () => {
+    const a = await replica('log-undo-run');
+    const b = await replica('log-undo-run');
+    const ids = (s: Store) => s.get<Todo[]>('todos').map((t) => t.id);
+    await a.append({ type: 'added', payload: { id: 'a1' } });
+    // A run of our commits, each undone: more own events than the 2048 kept in memory.
+    for (let i = 0; i < 1100; i++) {
+      await a.append({ type: 'added', payload: { id: `x${i}` } });
+      await a.undo();
+    }
+    await a.append({ type: 'added', payload: { id: 'a2' } });
+    await a.sync.now();
+    await b.sync.now();
+    const [a2] = (await b.events({ type: 'added' })).filter((e) => (e.payload as { id: string }).id === 'a2');
+    await b.append({ type: 'added', payload: { id: 'b1' } });
+    await b.revert(a2!.commit);
+    await b.sync.now();
+    // The pull reads the records it replays from the last snapshot (~200 events), nothing of
+    // a's own history: not the run, not a1 (walking back over the run read ~740 records).
+    const { records } = await counting(() => a.sync.now());
+    expect(records).toBeLessThan(20);
+    expect(ids(a)).toEqual(['a1', 'b1']);
+    expect(a.status).toMatchObject({ canUndo: true, canRedo: false, pending: 0 });
+    expect(await a.undo()).toBe(true); // a1: a2 is undone already
+    expect(ids(a)).toEqual(['b1']);
+    expect(await a.undo()).toBe(false);
+    expect(await a.redo()).toBe(true);
+    expect(ids(a)).toEqual(['a1', 'b1']);
   });
 
   it('redo() has nothing to redo once the server rejected the undone commit', async () => {

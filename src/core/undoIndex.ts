@@ -1,0 +1,110 @@
+/**
+ * What undo() and redo() of one client act on, kept up to date as the log grows, so that
+ * neither they nor the canUndo/canRedo flags walk back over every commit undone so far
+ * (the rules are HistoryWalk's, ./markers.ts; this is a cache of its answers).
+ *
+ * Invariants (for the head view of the log):
+ * 1. `live` is exactly this client's non-marker commits whose first position is >= `from`
+ *    and that are in effect (not undone), oldest first. `from` = 0: the whole log.
+ * 2. `redo`, when known, is the client's redo stack, most recently undone last: the targets
+ *    of its undo() markers since its last non-marker commit, minus those it redid since.
+ * 3. The value is immutable: every change makes a new one (a working copy's checkpoint
+ *    keeps the old one by reference).
+ */
+import type { Marker } from './markers.ts';
+
+export interface LiveCommit {
+  /** Where the commit starts. */
+  readonly position: number;
+  readonly commit: string;
+}
+
+/**
+ * At most this many live commits are kept (each change copies the list); an older one is
+ * found again by a walk, which stops at the first live commit below (short unless every
+ * commit in between was undone, and those are what the list is for).
+ */
+const LIVE = 256;
+
+export class UndoIndex {
+  private constructor(
+    readonly from: number,
+    readonly live: readonly LiveCommit[],
+    readonly redo: readonly string[] | undefined,
+  ) {}
+
+  /** Nothing known: both answers need a walk of the log from the head down. */
+  static unknown(head: number): UndoIndex {
+    return new UndoIndex(head + 1, [], undefined);
+  }
+
+  /**
+   * What a walk from the head found: the undo target and where it starts (or none in the
+   * whole log), and the redo stack (most recently undone first, as the walk met it).
+   */
+  static walked(target: LiveCommit | undefined, redoNewestFirst: readonly string[]): UndoIndex {
+    return new UndoIndex(target?.position ?? 0, target ? [target] : [], [...redoNewestFirst].reverse());
+  }
+
+  /** Is the undo target known without reading the log? */
+  get undoKnown(): boolean {
+    return this.live.length > 0 || this.from === 0;
+  }
+
+  /** The commit undo() acts on, if known (see undoKnown). */
+  get undoTarget(): string | undefined {
+    return this.live.at(-1)?.commit;
+  }
+
+  /** The commit redo() acts on: the most recently undone one still undone (the stack must be known). */
+  redoTarget(isUndone: (commit: string) => boolean): string | undefined {
+    const redo = this.redo ?? [];
+    for (let i = redo.length - 1; i >= 0; i--) if (isUndone(redo[i]!)) return redo[i];
+    return undefined;
+  }
+
+  /** What a walk below `from` found: the newest live commit before it, or none in the log. */
+  extended(target: LiveCommit | undefined): UndoIndex {
+    if (this.live.length > 0) return this;
+    return new UndoIndex(target?.position ?? 0, target ? [target] : [], this.redo);
+  }
+
+  /** A new non-marker commit of this client at the head: the undo target; nothing to redo. */
+  withCommit(position: number, commit: string): UndoIndex {
+    return UndoIndex.#capped(this.from, [...this.live, { position, commit }], []);
+  }
+
+  /**
+   * A marker was applied. `undone`: its target's status now; `first`: where the target
+   * starts; `own`: whether the target is this client's (undefined: not known); `mine`:
+   * whether this client made the marker (by undo()/redo()/revert()).
+   */
+  withMarker(marker: Marker, change: { undone: boolean; first: number | undefined; own: boolean | undefined; mine: boolean }): UndoIndex {
+    let redo = this.redo;
+    if (change.mine && !marker.revert && redo) {
+      if (marker.undo) redo = [...redo, marker.target];
+      else {
+        const i = redo.lastIndexOf(marker.target);
+        if (i >= 0) redo = [...redo.slice(0, i), ...redo.slice(i + 1)];
+      }
+    }
+    const at = this.live.findLastIndex((c) => c.commit === marker.target);
+    if (change.undone) {
+      return new UndoIndex(this.from, at < 0 ? this.live : [...this.live.slice(0, at), ...this.live.slice(at + 1)], redo);
+    }
+    const first = change.first;
+    if (at >= 0 || first === undefined || first < this.from || change.own === false) return new UndoIndex(this.from, this.live, redo);
+    if (change.own === undefined) {
+      // Whose commit it is is not known: keep only what lies after it.
+      return new UndoIndex(first + 1, this.live.filter((c) => c.position > first), redo);
+    }
+    const i = this.live.findLastIndex((c) => c.position < first) + 1;
+    return UndoIndex.#capped(this.from, [...this.live.slice(0, i), { position: first, commit: marker.target }, ...this.live.slice(i)], redo);
+  }
+
+  static #capped(from: number, live: readonly LiveCommit[], redo: readonly string[] | undefined): UndoIndex {
+    if (live.length <= LIVE) return new UndoIndex(from, live, redo);
+    const kept = live.slice(live.length - LIVE);
+    return new UndoIndex(kept[0]!.position, kept, redo);
+  }
+}
