@@ -22,7 +22,7 @@ import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../core/
 import type { StoreStatus } from '../worker/contract.ts';
 import type { IntegrateInput, IntegrateResult } from '../worker/integrate.ts';
 import type { HttpTransport } from './http.ts';
-import type { WireEvent } from './protocol.ts';
+import type { PositionedEvent, WireEvent } from './protocol.ts';
 
 /** Gives the bearer token: at start and after each 401 (createStore / serveStore `sync.token` as a function). */
 export type TokenSource = () => string | Promise<string>;
@@ -51,6 +51,9 @@ export interface SyncerOptions {
 }
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void };
+
+/** Pulled events integrated at once while commits are pending (see #pull). */
+const REBASE_EVENTS = 10_000;
 
 export class Syncer {
   readonly #host: SyncHost;
@@ -274,14 +277,16 @@ export class Syncer {
     this.#host.setSync({ sync: 'syncing' });
     try {
       let failed: unknown;
+      // Commits pending (or not known not to be): the pull's pages are integrated together.
+      let pending = true;
       try {
-        await this.#push();
+        pending = await this.#push();
       } catch (error) {
         // Invariant 3: the pull goes on, unless the push showed it would fail as well.
         if (unauthorized(error) || isProtocolError(error) || this.#stop.signal.aborted) throw error;
         failed = error;
       }
-      await this.#pull();
+      await this.#pull(pending);
       if (failed !== undefined) throw failed;
       this.#host.setSync({ sync: this.#paused ? 'paused' : 'idle', lastSyncedAt: Date.now() });
     } catch (error) {
@@ -299,9 +304,10 @@ export class Syncer {
   /**
    * Pushes the pending commits in chunks of at most maxEventsPerPush events (a larger commit
    * goes alone). A chunk the server refuses as too large or invalid is split in halves until
-   * the commit at fault stands alone; that commit leaves the log (invariant 3).
+   * the commit at fault stands alone; that commit leaves the log (invariant 3). Answers
+   * whether there was anything to push.
    */
-  async #push(): Promise<void> {
+  async #push(): Promise<boolean> {
     // The pending commits all lie after `confirmed` on the server (http.ts push()).
     const { confirmed, commits } = await this.#host.pushable();
     let limit = this.#options.maxEventsPerPush;
@@ -339,6 +345,7 @@ export class Syncer {
       i += chunk.length;
       maxCommits = maxCommits === Infinity ? Infinity : maxCommits * 2;
     }
+    return commits.length > 0;
   }
 
   /** A commit the server can never accept (it answered `error` for it alone) leaves the log. */
@@ -363,15 +370,29 @@ export class Syncer {
     if (last) this.#host.setSync({ sync: this.#paused ? 'paused' : 'syncing', lastError: last.reason });
   }
 
-  /** Pulls until the log holds everything up to the server's head (invariant 4). */
-  async #pull(): Promise<void> {
+  /**
+   * Pulls until the log holds everything up to the server's head (invariant 4). Each
+   * integration moves the pending commits after what it brings (a rebase: their records
+   * written again, their events replayed), so with commits pending the pages are integrated
+   * together, up to REBASE_EVENTS at a time, not one rebase per page.
+   */
+  async #pull(pending = false): Promise<void> {
     let cursor = await this.#host.confirmedHead();
+    let held: PositionedEvent[] = [];
+    const integrate = async (remote: PositionedEvent[]): Promise<void> => {
+      held = [];
+      cursor = (await this.#host.integrate({ remote, rejected: [] })).confirmed;
+    };
     for (;;) {
       this.#assertRunning();
       const page = await this.#transport.pull(cursor, this.#options.pullLimit, this.#stop.signal);
       if (page.events.length > 0) {
-        const result = await this.#host.integrate({ remote: page.events, rejected: [] });
-        cursor = result.confirmed;
+        if (!pending) await integrate(page.events);
+        else {
+          held = held.concat(page.events);
+          cursor = held[held.length - 1]!.position;
+          if (held.length >= REBASE_EVENTS || cursor >= page.head) await integrate(held);
+        }
       }
       if (cursor >= page.head) return;
       if (page.events.length === 0) {

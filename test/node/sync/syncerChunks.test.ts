@@ -242,6 +242,23 @@ describe('the pull', () => {
     expect(pulls).toBe(3);
   });
 
+  it('integrates page by page with nothing pending, and the pages together (up to 10,000 events) with commits pending', async () => {
+    // Nothing pending: each page is in the log as soon as it came.
+    const plain = setup([], { pullLimit: 1000 });
+    for (let i = 1; i <= 3000; i++) plain.server.log.push({ ...event(`t${i}`, `t${i}`), position: i });
+    await plain.syncer.now();
+    expect(plain.replica.integrated.map((input) => input.remote.length)).toEqual([1000, 1000, 1000]);
+    // Pending: every integration rebases them, so the round's pages go in together (the
+    // pushed commit comes back with them), 10,000 events at most at a time.
+    const { replica, server, syncer } = setup([commit('mine', 2)], { pullLimit: 1000 });
+    for (let i = 1; i <= 12_000; i++) server.log.push({ ...event(`t${i}`, `t${i}`), position: i });
+    await syncer.now();
+    expect(replica.integrated.map((input) => input.remote.length)).toEqual([10_000, 2002]);
+    expect(replica.log.map((e) => e.position)).toEqual(Array.from({ length: 12_002 }, (_, i) => i + 1));
+    expect(replica.log.slice(-2).map((e) => e.id)).toEqual(['mine.0', 'mine.1']);
+    expect(replica.pending).toEqual([]);
+  });
+
   it('pulls up to 1000 events a page by default', async () => {
     const { replica, server, syncer } = setup([]);
     for (let i = 1; i <= 1001; i++) server.log.push({ ...event(`t${i}`, `t${i}`), position: i });
