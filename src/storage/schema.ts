@@ -86,7 +86,7 @@ export interface RejectedRecord {
   at: number;
 }
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export type LogDb = Dexie & {
   records: EntityTable<LogRecord, 'first'>;
@@ -122,6 +122,13 @@ export function openLogDb(options: {
   };
   db.version(1).stores(stores);
   // Version 2 adds the slices; a version-1 database's records are sliced in the background.
-  db.version(SCHEMA_VERSION).stores({ ...stores, slices: '[kind+name+first+last+n], first' });
+  db.version(2).stores({ ...stores, slices: '[kind+name+first+last+n], first' });
+  // Version 3 indexes snapshots by time (stateAt({ time }): storage/snapshots.ts); IndexedDB
+  // builds the index over the snapshots there are, nothing is rewritten.
+  db.version(SCHEMA_VERSION).stores({
+    ...stores,
+    slices: '[kind+name+first+last+n], first',
+    snapshots: '[projection+version+position], position, [projection+version+maxTime]',
+  });
   return db;
 }

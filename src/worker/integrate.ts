@@ -85,13 +85,28 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
     const chunk = remote.slice(i, i + RECORD_EVENTS);
     records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
   }
+  // The pending commits that stay, after the remote events: packed into records of up to
+  // RECORD_EVENTS events (a backlog of one-event commits is a few records to write, not one
+  // per commit), except a commit with an expectedVersion, which keeps a record of its own
+  // (the record's `ev` is its commit's).
   let next = confirmed + remote.length + 1;
-  for (const group of survivors) {
-    const record = makeRecord(next, group.events, true);
-    if (group.ev !== undefined) record.ev = group.ev;
+  let packed: RecordEvent[] = [];
+  const pack = (events: RecordEvent[], ev?: LogRecord['ev']) => {
+    if (events.length === 0) return;
+    const record = makeRecord(next, events, true);
+    if (ev !== undefined) record.ev = ev;
     records.push(record);
-    next += group.events.length;
+    next += events.length;
+  };
+  for (const group of survivors) {
+    if (group.ev !== undefined || packed.length + group.events.length > RECORD_EVENTS) {
+      pack(packed);
+      packed = [];
+    }
+    if (group.ev !== undefined) pack(group.events, group.ev);
+    else packed.push(...group.events);
   }
+  pack(packed);
 
   await db.records.bulkDelete(pendingRecords.map((r) => r.first));
   await db.snapshots.where('position').aboveOrEqual(from).delete();

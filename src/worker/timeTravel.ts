@@ -12,8 +12,8 @@ import type { EventSchema } from '../core/upcast.ts';
 import { fold, frozen, initialState } from '../core/replay.ts';
 import { forEachEvents } from '../storage/log.ts';
 import { eventsOf } from '../storage/records.ts';
-import type { LogDb } from '../storage/schema.ts';
-import { findSnapshot } from '../storage/snapshots.ts';
+import type { LogDb, SnapshotRecord } from '../storage/schema.ts';
+import { findSnapshot, findSnapshotByTime } from '../storage/snapshots.ts';
 import { NeedsHistory } from './history.ts';
 
 /** The state of a projection at `position` (what a snapshot there holds); NeedsHistory below `base`. */
@@ -39,13 +39,11 @@ export async function stateAtView(
   base: number,
 ): Promise<unknown> {
   const limit = 'position' in view ? Math.min(view.position, head) : head;
-  const snap = await findSnapshot(
-    db,
-    projection.name,
-    projection.version,
-    limit,
-    (s) => markers.validStart(s.position, view) && ('time' in view ? s.maxTime <= view.time : true),
-  );
+  const valid = (s: SnapshotRecord) => s.position <= limit && markers.validStart(s.position, view);
+  const snap =
+    'position' in view
+      ? await findSnapshot(db, projection.name, projection.version, limit, valid)
+      : await findSnapshotByTime(db, projection.name, projection.version, view.time, valid);
   const start = snap?.position ?? 0;
   if (start < base) throw new NeedsHistory(start);
   const states = { [projection.name]: snap ? frozen(projection, snap.state) : initialState(projection) };

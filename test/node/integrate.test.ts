@@ -4,7 +4,7 @@ import { isProtocolError, type StoredEvent } from '../../src/index.ts';
 import type { PositionedEvent } from '../../src/sync/protocol.ts';
 import { eventsOf, makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
-import { readRewrites } from '../../src/storage/sync.ts';
+import { readPendingWire, readRewrites } from '../../src/storage/sync.ts';
 import { integrate, toBody } from '../../src/worker/integrate.ts';
 import type { Working } from '../../src/worker/working.ts';
 import { dbName } from '../support/fixtures.ts';
@@ -159,6 +159,28 @@ describe('integrate: the pending tail', () => {
     expect(await readRewrites(db)).toEqual({ epoch: 1, log: [{ epoch: 1, from: 2 }] });
   });
 
+  it('packs the rebased pending commits into few records, each commit with an expectedVersion in its own', async () => {
+    const { db, run } = await log(1, [
+      { events: [body('a', 'ca')] },
+      { events: [body('b', 'cb')] },
+      { events: [body('c', 'cc')], ev: 2 },
+      { events: [body('d', 'cd')] },
+      { events: [body('e1', 'ce'), body('e2', 'ce')] },
+    ]);
+    await run({ remote: [remote(2, 'theirs')], rejected: [] });
+    expect(await layout(db)).toEqual([
+      { range: [1, 1], events: ['1:r1'] },
+      { range: [2, 2], events: ['2:theirs'] },
+      { range: [3, 4], events: ['3:a*', '4:b*'] },
+      { range: [5, 5], events: ['5:c*'], ev: 2 },
+      { range: [6, 8], events: ['6:d*', '7:e1*', '8:e2*'] },
+    ]);
+    // Pushed as they were made: one commit each, the expectedVersion on its own commit only.
+    const commits = await readPendingWire(db);
+    expect(commits.map((c) => c.map((e) => e.id))).toEqual([['a'], ['b'], ['c'], ['d'], ['e1', 'e2']]);
+    expect(commits.map((c) => c[0]!.expectedVersion)).toEqual([undefined, undefined, 2, undefined, undefined]);
+  });
+
   it('a pending record partly confirmed keeps its other events pending', async () => {
     const { db, ws, run } = await log(0, [{ events: [body('m1', 'c1'), body('m2', 'c2')] }]);
     await run({ remote: [remote(1, 'm1', { clientId: 'me', commit: 'c1' })], rejected: [] });
@@ -212,8 +234,7 @@ describe('integrate: rejected commits', () => {
     expect(await db.rejected.toArray()).toEqual(result.rejected);
     expect(await layout(db)).toEqual([
       { range: [1, 1], events: ['1:r1'] },
-      { range: [2, 2], events: ['2:k1*'] },
-      { range: [3, 3], events: ['3:k2*'] },
+      { range: [2, 3], events: ['2:k1*', '3:k2*'] },
     ]);
     expect(ws.pending).toBe(2);
     expect(ws.calls[0]).toEqual(['rewind', 1]);

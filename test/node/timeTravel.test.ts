@@ -76,7 +76,7 @@ describe('stateAt', () => {
     }
   });
 
-  it('by time, reads the snapshot and the records around that time, not every record after the snapshot', async () => {
+  it('by time, reads one snapshot and the records around that time, not every record or snapshot after it', async () => {
     const s = await createStore({ name: dbName(), projections, snapshotEvery: 500 });
     open.push(s);
     // 40 commits of 100 events (one record each), a second apart; commit 20's clock is a
@@ -89,9 +89,11 @@ describe('stateAt', () => {
     // At 1,012,000: the snapshot at 1000 (all its events by 1,009,000), then commits 10–12 and 20.
     // At 1,033,500: the snapshot at 3000 (commit 20 is in it), then commits 30–33 only, not 34–39.
     for (const time of [1_012_000, 1_033_500]) {
-      const { value, records } = await counting(() => s.stateAt('todos', { time }));
+      const { value, records, snapshots } = await counting(() => s.stateAt('todos', { time }));
       expect(value).toEqual(referenceState(todos, log.filter((e) => e.time <= time)));
       expect(records, `records read at time ${time}`).toBe(4);
+      // The snapshot is found by its time (an index), not by reading newer ones back to it.
+      expect(snapshots, `snapshots read at time ${time}`).toBe(1);
     }
   });
 

@@ -22,15 +22,24 @@ export async function expectMigrated(store: Store, name: string, indexedDB?: IDB
   expect(store.get('todos')).toEqual(referenceState(todos, log));
 
   // Version 2 adds the slices table; nothing is rewritten (the records stay as they were,
-  // and 360 confirmed events are less than a slicing group: storage/slicer.ts).
+  // and 360 confirmed events are less than a slicing group: storage/slicer.ts). Version 3
+  // indexes the snapshots by time, the old ones included.
   const db = new Dexie(name, indexedDB ? { indexedDB } : {});
   await db.open();
   try {
-    expect(db.verno).toBe(2);
+    expect(db.verno).toBe(3);
     const slices = await db.table('slices').toArray();
     expect(slices).toEqual([]);
+    const snapshots = await db.table('snapshots').where('position').above(0).toArray();
+    expect(snapshots.length).toBeGreaterThan(0);
+    const byTime = await db.table('snapshots').where('[projection+version+maxTime]').between(['todos', 1, -Infinity], ['todos', 1, Infinity]).toArray();
+    expect(byTime.map((s) => s.position).sort((a, b) => a - b)).toEqual(snapshots.filter((s) => s.projection === 'todos' && s.version === 1).map((s) => s.position).sort((a, b) => a - b));
   } finally {
     db.close();
+  }
+  // Time travel through the old snapshots, by the new index.
+  for (const at of [log[100]!, log[250]!, log[log.length - 1]!]) {
+    expect(await store.stateAt('todos', { time: at.time })).toEqual(referenceState(todos, log.filter((e) => e.time <= at.time)));
   }
 
   // Undo and redo still find this client's commits; new appends follow the old log.
