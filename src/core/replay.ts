@@ -24,12 +24,15 @@ export interface FoldOptions {
   /** Called after the event at each position that is a multiple of `every`. */
   readonly every?: number;
   readonly onBoundary?: (position: number, states: States) => void;
+  /** Called before each event with the states as they are before it (not frozen: see fold). */
+  readonly beforeEvent?: (event: StoredEvent, states: States) => void;
 }
 
 export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void {
-  const { projections, states, startAt, undone, maxTime, every, onBoundary, upcast } = options;
+  const { projections, states, startAt, undone, maxTime, every, onBoundary, beforeEvent, upcast } = options;
   const before: States = { ...states };
   for (const stored of events) {
+    if (beforeEvent) beforeEvent(stored, states);
     const effective =
       !isMarkerType(stored.type) && !undone.has(stored.commit) && (maxTime === undefined || stored.time <= maxTime);
     const event = effective ? upcast.upcast(stored) : stored;

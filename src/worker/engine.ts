@@ -191,6 +191,7 @@ export class Engine implements EngineApi {
     this.#maxTime = ws.maxTime;
     this.#own = ws.own;
     this.#undo = ws.undo;
+    this.#recent = ws.recent; // the states before the own commits start-up replayed
     this.#canUndo = history.undoTarget !== undefined;
     this.#canRedo = history.redoTarget !== undefined;
     if (ws.snapshots.length > 0) await saveSnapshots(this.#db, ws.snapshots, epoch);

@@ -4,8 +4,9 @@
  * immutable values, replaced rather than changed, so a checkpoint or the engine can keep
  * one by reference.
  */
-import type { StoredEvent } from '../core/event.ts';
-import type { States } from '../core/replay.ts';
+import { isMarkerType, type StoredEvent } from '../core/event.ts';
+import type { Projection } from '../core/projection.ts';
+import { frozen, type States } from '../core/replay.ts';
 
 /** The state of every projection at a position (the head before an own commit). */
 export interface RecentStates {
@@ -58,6 +59,59 @@ export function recentAt(
     return validStart(r.position) ? r : undefined;
   }
   return undefined;
+}
+
+/**
+ * Collects, during a replay of the head view (fold's `beforeEvent`), the states before this
+ * client's commits, where their undo() would start: the last RECENT of them whose position
+ * `valid` accepts (the rule of recentAt: then the head view's state there is the state the
+ * log had there). So an undo() past the RECENT newest commits, which replays from a
+ * snapshot, leaves the states for the next RECENT undo()s, and start-up's replay of the tail
+ * leaves them for an undo() after a reopen.
+ */
+export class RecentCollector {
+  readonly #found: RecentStates[] = [];
+  #last: string | undefined;
+  #running: number;
+
+  /** `from`: where every projection's replay has started (no state before it is whole). */
+  constructor(
+    private readonly clientId: string,
+    private readonly from: number,
+    maxTime: number,
+    private readonly valid: (position: number) => boolean,
+  ) {
+    this.#running = maxTime;
+  }
+
+  readonly beforeEvent = (event: StoredEvent, states: States): void => {
+    const starts = event.commit !== this.#last && event.clientId === this.clientId && !isMarkerType(event.type);
+    this.#last = event.commit;
+    const position = event.position - 1;
+    if (starts && position >= this.from && this.valid(position)) {
+      if (this.#found.length === RECENT) this.#found.shift();
+      this.#found.push({ position, maxTime: this.#running, states: { ...states } });
+    }
+    if (event.time > this.#running) this.#running = event.time;
+  };
+
+  /**
+   * `recent` with what was collected: by position, valid ones only, the newest RECENT. The
+   * collected states are frozen first, each against the one before it (`start`: the states
+   * the replay started from, frozen), so each costs the walk of its change.
+   */
+  merge(recent: readonly RecentStates[], projections: readonly Projection<unknown>[], start: States): readonly RecentStates[] {
+    if (this.#found.length === 0) return recent;
+    let previous = start;
+    for (const entry of this.#found) {
+      const states = entry.states as Record<string, unknown>;
+      for (const p of projections) states[p.name] = frozen(p, states[p.name], previous[p.name]);
+      previous = states;
+    }
+    const byPosition = new Map<number, RecentStates>();
+    for (const entry of [...this.#found, ...recent]) if (this.valid(entry.position)) byPosition.set(entry.position, entry);
+    return [...byPosition.values()].sort((a, b) => a.position - b.position).slice(-RECENT);
+  }
 }
 
 /** `own` with this client's newly written events added, the newest OWN kept (Working invariant 5). */

@@ -13,13 +13,13 @@
  *    the same validity rule: undo() of a recent commit replays only from just before it.
  *    Entries are dropped past a rewind, and kept by the engine only once the batch commits.
  * 5. `own.events` are all of this client's events at positions >= `own.from` (what undo's
- *    history walk reads first): own commits are added as they are written; other clients'
- *    events appended leave it as it is; anything else that changes the log (a rewind, a
- *    rebase, another tab's commits) empties it from the new head on.
+ *    history walk reads first): own commits are added as they are written or applied (from
+ *    another tab, or back from the server); a rewind or a change of the compaction point
+ *    empties it from the new head on.
  *    `own.from` is always where a commit starts, so undo() finds its target's events there.
- * 6. `undo` caches what undo() and redo() act on (core/undoIndex.ts): own commits and
- *    markers update it as they are written; anything else that changes the log empties it
- *    as it does `own`, and the next history walk (./undoHistory.ts) fills it again.
+ * 6. `undo` caches what undo() and redo() act on (core/undoIndex.ts): every commit applied
+ *    updates it; what empties `own` (and restored history) empties it, and the next history
+ *    walk (./undoHistory.ts) fills it again.
  */
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
@@ -34,7 +34,7 @@ import { findSnapshot } from '../storage/snapshots.ts';
 import { learnHistory, NeedsHistory, restoreHistory, type HistoryEvent } from './history.ts';
 import { readCompaction } from '../storage/compaction.ts';
 import { StreamVersions } from './streamVersions.ts';
-import { addOwn, recentAt, remember, type OwnTail, type RecentStates } from './tails.ts';
+import { addOwn, recentAt, RecentCollector, remember, type OwnTail, type RecentStates } from './tails.ts';
 
 export interface LogContext {
   readonly db: LogDb;
@@ -202,33 +202,56 @@ export class Working {
   /** Adds this client's newly written events (one commit, applied) to `own` and `undo` (invariants 5 and 6). */
   noteOwn(events: readonly StoredEvent[]): void {
     this.own = addOwn(this.own, events);
-    const first = events[0];
-    const marker = first && markerOf(first);
-    if (marker) {
-      // Made by undo(), redo() or revert(): only an $undo may name another client's commit.
-      const { target } = marker;
-      this.undo = this.undo.withMarker(marker, { undone: this.markers.isUndone(target), first: this.markers.firstOf(target), own: marker.undo ? undefined : true, mine: true });
-    } else if (first) this.undo = this.undo.withCommit(first.position, first.commit);
+    this.undo = this.#noteCommit(this.undo, events, true);
+  }
+
+  /** `undo` after one applied commit (`events`, its events) of this client (`mine`) or another's. */
+  #noteCommit(undo: UndoIndex, events: readonly StoredEvent[], mine: boolean): UndoIndex {
+    const first = events[0]!;
+    const marker = markerOf(first);
+    if (!marker) return mine ? undo.withCommit(first.position, first.commit) : undo;
+    const { target } = marker;
+    const at = this.markers.firstOf(target);
+    // Whose commit a marker names: only an $undo (revert()) of this client names another's;
+    // for another client's marker, the own tail knows for the commits it covers.
+    const own = mine ? (marker.undo ? undefined : true) : at !== undefined && at >= this.own.from ? this.own.events.some((o) => o.commit === target) : undefined;
+    return undo.withMarker(marker, { undone: this.markers.isUndone(target), first: at, own, mine });
   }
 
   /**
-   * Events not written by this store were applied at the head (pulled, or another tab's).
-   * Another client's leave `own` as it is, and `undo` but for the commits their markers
-   * undo; one of this client's own (another tab of this database) forgets both.
+   * Events not written by this store were applied at the head: pulled (a rebase brings this
+   * client's own commits back too) or another tab's (this client's as well). Each commit
+   * goes into `own` and `undo` as if written here (invariants 5 and 6), except a first one of
+   * this client's that may have started before the events (a page may cut a commit): the
+   * own tail starts after it.
    */
-  #noteOthers(events: readonly StoredEvent[]): void {
+  async #noteOthers(events: readonly StoredEvent[]): Promise<void> {
     const me = this.#clientId;
-    if (me === undefined || events.some((e) => e.clientId === me)) return this.#forgetOwn();
+    if (me === undefined) return this.#forgetOwn();
+    let i = 0;
+    const head = events[0]!;
+    if (head.clientId === me && this.own.events.length === 0 && this.own.from === head.position && (await this.#startedBefore(head))) {
+      while (i < events.length && events[i]!.commit === head.commit) i++;
+      this.own = { from: events[i]?.position ?? this.head + 1, events: [] };
+    }
     let undo = this.undo;
-    for (const e of events) {
-      const m = markerOf(e);
-      if (!m) continue;
-      const first = this.markers.firstOf(m.target);
-      // Whose commit it names: the own tail knows for the commits it covers.
-      const own = first !== undefined && first >= this.own.from ? this.own.events.some((o) => o.commit === m.target) : undefined;
-      undo = undo.withMarker(m, { undone: this.markers.isUndone(m.target), first, own, mine: false });
+    while (i < events.length) {
+      let j = i + 1;
+      while (j < events.length && events[j]!.commit === events[i]!.commit) j++;
+      const commit = events.slice(i, j);
+      const mine = commit[0]!.clientId === me;
+      if (mine) this.own = addOwn(this.own, commit);
+      undo = this.#noteCommit(undo, commit, mine);
+      i = j;
     }
     this.undo = undo;
+  }
+
+  /** Does the commit of `event` have events before it? (Keys only: no record is read.) */
+  async #startedBefore(event: StoredEvent): Promise<boolean> {
+    if (event.position <= 1) return false;
+    const firsts = await this.ctx.db.records.where('ck').equals(event.commit).primaryKeys();
+    return firsts.some((first) => first < event.position);
   }
 
   /** Forgets `own` and `undo` up to the head: the log changed in ways not made by this client's writes. */
@@ -268,7 +291,7 @@ export class Working {
     const newMarkers = events.map(markerOf).filter((m) => m !== undefined);
     if (newMarkers.length === 0) {
       this.applyForward(events, options);
-      if (!options.own) this.#noteOthers(events);
+      if (!options.own) await this.#noteOthers(events);
       return;
     }
     const oldHead = this.head;
@@ -300,7 +323,7 @@ export class Working {
       fold(this.#foldOptions(states, {}, oldHead, capture), events);
     }
     this.#advance(states, events);
-    if (!options.own) this.#noteOthers(events);
+    if (!options.own) await this.#noteOthers(events);
   }
 
   /**
@@ -405,7 +428,9 @@ export class Working {
     if (from < this.base) throw new NeedsHistory(from);
     let maxTime = snapshotMaxTime;
     const boundaryMax = new Map<number, number>();
-    const fold1 = this.#foldOptions(states, startAt, from, options.captureMissing ? boundaryMax : undefined);
+    const start = { ...states };
+    const collector = this.#recentCollector(startAt, snapshotMaxTime);
+    const fold1 = { ...this.#foldOptions(states, startAt, from, options.captureMissing ? boundaryMax : undefined), ...(collector ? { beforeEvent: collector.beforeEvent } : {}) };
     const visit = (events: readonly StoredEvent[]) => {
       for (const e of events) {
         if (e.time > maxTime) maxTime = e.time;
@@ -421,6 +446,21 @@ export class Working {
     this.states = states;
     this.head = position;
     this.maxTime = maxTime;
+    this.#keepRecent(collector, start);
+  }
+
+  /** Collects the states before own commits during a replay of the head view (invariant 4, ./tails.ts). */
+  #recentCollector(startAt: Readonly<Record<string, number>>, maxTime: number): RecentCollector | undefined {
+    if (this.#clientId === undefined) return undefined;
+    const from = Math.max(0, ...this.ctx.projections.map((p) => startAt[p.name] ?? 0));
+    return new RecentCollector(this.#clientId, from, maxTime, (position) => this.markers.validStart(position, 'head'));
+  }
+
+  #keepRecent(collector: RecentCollector | undefined, start: States): void {
+    if (!collector) return;
+    const recent = this.recent;
+    this.recent = collector.merge(recent, this.ctx.projections, start);
+    if (this.recent !== recent) this.#journal.push(() => (this.recent = recent));
   }
 
   /**
@@ -475,14 +515,17 @@ export class Working {
     capture: ReadonlyMap<number, number> | undefined,
     known: readonly StoredEvent[] | undefined,
   ): Promise<number> {
-    const { startAt, from } = await this.#fromSnapshots(states, affected - 1);
+    const { startAt, from, maxTime } = await this.#fromSnapshots(states, affected - 1);
     if (from < this.base) throw new NeedsHistory(from);
-    const options = this.#foldOptions(states, startAt, oldHead, capture);
+    const start = { ...states };
+    const collector = this.#recentCollector(startAt, maxTime);
+    const options = { ...this.#foldOptions(states, startAt, oldHead, capture), ...(collector ? { beforeEvent: collector.beforeEvent } : {}) };
     // Undo of the latest commit: the replay is exactly the target's events, already read.
     const covers = known !== undefined && known.length === oldHead - from && known[0]?.position === from + 1 && known.at(-1)?.position === oldHead;
     if (covers) fold(options, known);
     else await forEachEvents(this.ctx.db, from + 1, oldHead, (events) => fold(options, events));
     fold(options, extra);
+    this.#keepRecent(collector, start);
     return from;
   }
 

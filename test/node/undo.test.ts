@@ -226,6 +226,36 @@ describe('revert', () => {
     expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
   });
 
+  it('a run of undo()s past the 8 newest commits replays once, then finds the states it passed; so does an undo() after a reopen', async () => {
+    const { counting, calls } = countingProjection();
+    const name = dbName('deep-undo');
+    const s = await store({ name, projections: { counting, todos }, snapshotEvery: 1000 });
+    await s.append(Array.from({ length: 600 }, (_, i) => ({ type: 'added', payload: { id: `b${i}` } })));
+    for (let i = 0; i < 20; i++) await add(s, `c${i}`);
+    calls.n = 0;
+    for (let i = 0; i < 8; i++) expect(await s.undo()).toBe(true); // c19..c12: the states before them are in memory
+    expect(calls.n).toBe(0);
+    expect(await s.undo()).toBe(true); // c11: no state before it in memory, no snapshot: a replay from the start
+    expect(calls.n).toBe(611);
+    calls.n = 0;
+    // That replay passed the states before c10..c4 (the 8 newest own commits it could start an undo from, c11's included).
+    for (let i = 0; i < 7; i++) expect(await s.undo()).toBe(true);
+    expect(calls.n).toBe(0);
+    expect(s.get('counting')).toBe(604);
+    expect(ids(s)).toEqual([...Array.from({ length: 600 }, (_, i) => `b${i}`), 'c0', 'c1', 'c2', 'c3']);
+
+    // After a reopen, start-up's replay leaves the states before the newest commits too.
+    await add(s, 'last');
+    await s.close();
+    open.splice(open.indexOf(s), 1);
+    const again = await store({ name, projections: { counting, todos }, snapshotEvery: 1000 });
+    calls.n = 0;
+    expect(await again.undo()).toBe(true);
+    expect(calls.n).toBe(0);
+    expect(again.get('counting')).toBe(604);
+    expect(again.get<Todo[]>('todos')).toEqual(referenceState(todos, await again.events()));
+  });
+
   it('keeps undo and redo right when the app changes the events append() returned', async () => {
     const s = await store();
     await add(s, 'a');

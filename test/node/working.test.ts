@@ -1,0 +1,63 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/index.ts';
+import { MarkerLog } from '../../src/core/markers.ts';
+import type { Projection } from '../../src/core/projection.ts';
+import { EventSchema } from '../../src/core/upcast.ts';
+import { eventsOf, makeRecord } from '../../src/storage/records.ts';
+import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
+import { Working } from '../../src/worker/working.ts';
+import { dbName, todos } from '../support/fixtures.ts';
+
+// What a working copy keeps of this client's events when they come from elsewhere (another
+// tab of this database, or back from the server in a rebase): the own tail (Working
+// invariant 5) and the undo index (invariant 6) take them as if written here.
+
+const dbs: LogDb[] = [];
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.close();
+});
+
+const body = (id: string, commit: string, clientId = 'me'): RecordEvent => ({ id, type: 'added', payload: { id }, stream: 's', clientId, commit, time: 1 });
+
+/** A log of `records` (each a list of events) and a working copy at `head` that knows nothing of its own events yet. */
+async function setup(records: RecordEvent[][], head: number): Promise<{ ws: Working; events: (first: number) => StoredEvent[] }> {
+  const db = openLogDb({ name: dbName('working') });
+  dbs.push(db);
+  let first = 1;
+  const written = records.map((events) => {
+    const record = makeRecord(first, events, false);
+    first += events.length;
+    return record;
+  });
+  await db.records.bulkAdd(written);
+  const ws = new Working(
+    { db, projections: [todos as Projection<unknown>], every: 0, schema: new EventSchema({}) },
+    { head, base: 0, maxTime: 0, pending: 0, epoch: 0, states: { todos: [] }, markers: new MarkerLog(), versions: new Map(), clientId: 'me' },
+  );
+  return { ws, events: (at) => [...eventsOf(written.find((r) => r.first === at)!)] };
+}
+
+describe('a working copy taking this client’s events from elsewhere', () => {
+  it('adds the commits to the own tail and the undo index, as if written here', async () => {
+    const { ws, events } = await setup([[body('o1', 'other', 'them')], [body('a1', 'A'), body('a2', 'A')], [body('b1', 'B')]], 1);
+    await ws.apply(events(2), { capture: false });
+    await ws.apply(events(4), { capture: false });
+    expect(ws.own.from).toBe(2);
+    expect(ws.own.events.map((e) => e.id)).toEqual(['a1', 'a2', 'b1']);
+    expect(ws.undo.live.map((c) => [c.commit, c.position])).toEqual([
+      ['A', 2],
+      ['B', 4],
+    ]);
+    expect(ws.undo.redo).toEqual([]);
+  });
+
+  it('leaves out a first commit that started before the events (a page cut it): the own tail starts after it', async () => {
+    // Commit A: a1 at 1 and a2 at 2, in two records; the working copy is at 1 (as after a rewind there).
+    const { ws, events } = await setup([[body('a1', 'A')], [body('a2', 'A'), body('b1', 'B')]], 1);
+    await ws.apply(events(2), { capture: false });
+    expect(ws.own.from).toBe(3);
+    expect(ws.own.events.map((e) => e.id)).toEqual(['b1']);
+    expect(ws.undo.live.map((c) => c.commit)).toEqual(['B']);
+  });
+});
