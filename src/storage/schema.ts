@@ -26,7 +26,7 @@
  *    bumps meta `rewrite` = { epoch, from }: every engine on the database compares the
  *    epoch it has seen and replays from `from` before it writes (see worker/batch.ts).
  */
-import { Dexie, type EntityTable, type Table } from 'dexie';
+import { Dexie, type EntityTable, type Table, type Transaction } from 'dexie';
 import type { StoredEvent } from '../core/event.ts';
 
 export type RecordEvent = Omit<StoredEvent, 'position' | 'pending'>;
@@ -131,4 +131,17 @@ export function openLogDb(options: {
     snapshots: '[projection+version+position], position, [projection+version+maxTime]',
   });
   return db;
+}
+
+/**
+ * `db` with its tables in `tx`'s scope bound to `tx`: every read and write through it goes to
+ * that transaction, however many native awaits came before. (Dexie finds the current
+ * transaction through a zone that follows native promises only for a bounded number of
+ * microtask hops; past it, an unbound table call silently runs in a transaction of its own:
+ * a write there commits even if the batch then fails, and runs again when it is retried.)
+ */
+export function boundTo(db: LogDb, tx: Transaction): LogDb {
+  const bound = Object.create(db) as LogDb;
+  for (const name of tx.storeNames) Object.defineProperty(bound, name, { value: tx.table(name), enumerable: true });
+  return bound;
 }

@@ -6,7 +6,7 @@
  */
 import { isStorageFullError } from '../core/errors/index.ts';
 import { eventsOf } from '../storage/records.ts';
-import type { LogDb } from '../storage/schema.ts';
+import { boundTo, type LogDb } from '../storage/schema.ts';
 import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
 import { storageError } from './checks.ts';
 import { integrate, type IntegrateInput } from './integrate.ts';
@@ -41,8 +41,8 @@ export interface BatchContext {
   readonly writer: Writer;
   /** With sync, new commits are pending. */
   readonly syncing: boolean;
-  /** A working copy of the engine's view, as the last committed batch left it. */
-  working(): Working;
+  /** A working copy of the engine's view, as the last committed batch left it, reading and writing through `db`. */
+  working(db: LogDb): Working;
   /** Did a working copy change anything that is announced? */
   moved(ws: Working): boolean;
   /** A batch of no calls (a catch-up alone) failed: nobody else hears of it. */
@@ -85,18 +85,20 @@ export async function attemptBatch(ctx: BatchContext, ops: Op[]): Promise<Attemp
 
 /** One transaction of a batch; throws if it did not commit (then nothing of it is kept). */
 async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Promise<Attempt> {
-  const { db } = ctx;
-  const ws = ctx.working();
-  // The engine's epoch: it changes only when a committed batch is installed.
-  const epoch = ws.epoch;
-  const done: Attempt = { ws, lastAppendWasOwnCommit: false, addedPending: false, history: undefined };
+  const { db: unbound } = ctx;
   for (const op of ops) {
     delete op.result;
     delete op.error;
   }
   // Only an integration records rejected commits: a smaller scope is a cheaper transaction.
-  const scope = ops.some((op) => op.kind === 'integrate') ? [db.records, db.slices, db.snapshots, db.meta, db.rejected] : [db.records, db.slices, db.snapshots, db.meta];
-  await db.transaction('rw', scope, async () => {
+  const tables = ops.some((op) => op.kind === 'integrate') ? ['records', 'slices', 'snapshots', 'meta', 'rejected'] : ['records', 'slices', 'snapshots', 'meta'];
+  return unbound.transaction('rw', tables, async (tx) => {
+    // Every read and write of the batch through this transaction's tables (schema.ts boundTo).
+    const db = boundTo(unbound, tx);
+    const ws = ctx.working(db);
+    // The engine's epoch: it changes only when a committed batch is installed.
+    const epoch = ws.epoch;
+    const done: Attempt = { ws, lastAppendWasOwnCommit: false, addedPending: false, history: undefined };
     // Another store on this database may have rewritten (rebased) or extended the log.
     if (optimistic) {
       // The checks go first in the transaction's queue, so they see the log as it was.
@@ -132,8 +134,8 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
     if (!(done.lastAppendWasOwnCommit && ws.epoch === epoch) && ctx.moved(ws)) {
       done.history = await ctx.writer.history(ws).catch(() => undefined); // keep the old flags
     }
+    return done;
   });
-  return done;
 }
 
 /** The batch's calls in order, each undone alone if it fails (an integration fails the batch). */
@@ -147,11 +149,11 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
     const cp = ws.checkpoint({ commit: op.kind === 'append' });
     try {
       if (op.kind === 'compact') {
-        op.result = await op.run(ctx.log, ws, op.before);
+        op.result = await op.run({ ...ctx.log, db: ws.db }, ws, op.before);
         continue;
       }
       if (op.kind === 'restore' || op.kind === 'catchUp') continue; // done before the catch-up / the catch-up itself
-      op.result = op.kind === 'integrate' ? { integrated: await integrate(ctx.db, ws, op.input) } : await ctx.writer.prepare(ws, op);
+      op.result = op.kind === 'integrate' ? { integrated: await integrate(ws.db, ws, op.input) } : await ctx.writer.prepare(ws, op);
       if (op.kind !== 'integrate') {
         done.lastAppendWasOwnCommit = op.kind === 'append';
         done.addedPending ||= ctx.syncing && ws.head !== cp.head;

@@ -20,7 +20,7 @@ import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import { initialState, type States } from '../core/replay.ts';
 import { readCompaction } from '../storage/compaction.ts';
 import { validateQuery, type EventQuery } from '../storage/query.ts';
-import type { LogDb } from '../storage/schema.ts';
+import { boundTo, type LogDb } from '../storage/schema.ts';
 import { readConfirmedHeadNow, readPushable } from '../storage/sync.ts';
 import type { Syncer, SyncHost, TokenSource } from '../sync/syncer.ts';
 import { attemptBatch, type BatchContext, type Op, type OpBody } from './batch.ts';
@@ -119,7 +119,7 @@ export class Engine implements EngineApi {
     this.#peers = new Peers(init.config.name, (message) => this.#onPeerChange(message), () => ({ head: this.#head, epoch: this.#epoch }));
     // A database bound to a log writes pending events, with or without sync (./logBinding.ts).
     this.#syncing = init.bound;
-    this.#writer = new Writer({ db: this.#db, clientId: init.clientId, syncing: this.#syncing, schema: init.ctx.schema });
+    this.#writer = new Writer({ clientId: init.clientId, syncing: this.#syncing, schema: init.ctx.schema });
     this.#storage = new StorageStatus(init.config.storage, () => {
       if (!this.#closed && this.#loaded) this.#announce({});
     });
@@ -128,7 +128,7 @@ export class Engine implements EngineApi {
       log: this.#ctx,
       writer: this.#writer,
       syncing: this.#syncing,
-      working: () => this.#working(),
+      working: (db) => this.#working(db),
       moved: (ws) => this.#moved(ws),
       failedAlone: (error) => {
         // A catch-up that needs history before the point: fetch it, then catch up again.
@@ -215,8 +215,8 @@ export class Engine implements EngineApi {
     return status;
   }
 
-  #working(): Working {
-    return new Working(this.#ctx, {
+  #working(db: LogDb): Working {
+    return new Working({ ...this.#ctx, db }, {
       head: this.#head,
       base: this.#base,
       maxTime: this.#maxTime,
@@ -316,9 +316,11 @@ export class Engine implements EngineApi {
    * database has it (another tab may have moved it), so no compaction lands between the
    * point and the records read after it.
    */
-  #readLog<T>(read: (base: number) => Promise<T>): Promise<T> {
-    const db = this.#db;
-    return db.transaction('r', db.records, db.slices, db.snapshots, db.meta, async () => read(await this.#readBase()));
+  #readLog<T>(read: (db: LogDb, base: number) => Promise<T>): Promise<T> {
+    return this.#db.transaction('r', ['records', 'slices', 'snapshots', 'meta'], async (tx) => {
+      const db = boundTo(this.#db, tx); // every read in this transaction (storage/schema.ts)
+      return read(db, (await readCompaction(db)).base);
+    });
   }
 
   async compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }> {
@@ -506,11 +508,11 @@ export class Engine implements EngineApi {
     if ('position' in view ? view.position >= this.#head : view.time >= this.#maxTime) return this.#states[p.name];
     if ('position' in view && view.position <= 0) return initialState(p);
     return this.#withHistory(() =>
-      this.#readLog(async (base) => {
+      this.#readLog(async (db, base) => {
         // History another tab restored below our point: its markers, in a copy of ours.
         let markers = this.#markers;
-        if (base < this.#base) await learnHistory(this.#db, (markers = markers.clone()), this.#base, base);
-        return stateAtView(this.#db, p, markers, view, this.#head, this.#ctx.schema, base);
+        if (base < this.#base) await learnHistory(db, (markers = markers.clone()), this.#base, base);
+        return stateAtView(db, p, markers, view, this.#head, this.#ctx.schema, base);
       }),
     );
   }
@@ -518,7 +520,7 @@ export class Engine implements EngineApi {
   async events(query?: EventQuery): Promise<StoredEvent[]> {
     this.#assertOpen();
     const q = validateQuery(query);
-    return this.#withHistory(async () => this.#ctx.schema.read(await this.#readLog((base) => queryAfterBase(this.#db, q, base))));
+    return this.#withHistory(async () => this.#ctx.schema.read(await this.#readLog((db, base) => queryAfterBase(db, q, base))));
   }
 
   // ---- sync ---------------------------------------------------------------------------

@@ -108,7 +108,13 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   }
   pack(packed);
 
-  await db.records.bulkDelete(pendingRecords.map((r) => r.first));
+  // The pending records are the log's last ones (schema invariant 4): one range delete, not
+  // one request per record (10k one-event commits: ~0.8 s as single deletes in Chromium).
+  if (pendingRecords.length > 0) {
+    const range = db.records.where(':id').between(pendingRecords[0]!.first, pendingRecords.at(-1)!.first, true, true);
+    if ((await range.count()) === pendingRecords.length) await range.delete();
+    else await db.records.bulkDelete(pendingRecords.map((r) => r.first)); // not the last ones: never deletes a confirmed record
+  }
   await db.snapshots.where('position').aboveOrEqual(from).delete();
   await db.records.bulkAdd(records);
   for (const r of rejected) await db.rejected.put(r);
@@ -151,7 +157,8 @@ async function confirmOwn(db: LogDb, ws: Working, confirmed: number, remote: rea
     if (ev !== undefined) record.ev = ev;
     records.push(record);
   }
-  await db.records.bulkDelete(covering.map((r) => r.first));
+  // One range delete (the covering records' keys are exactly this range), not one per record.
+  await db.records.where(':id').between(confirmed + 1, last, true, true).delete();
   await db.records.bulkAdd(records);
   const head = await readHead(db);
   ws.pending = head - last; // what follows the confirmed events is pending (schema invariant 4)

@@ -10,7 +10,7 @@ import type { Projection } from '../core/projection.ts';
 import { readCommit, readHead, readMarkers, recordContaining } from '../storage/log.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 import { eventsOf } from '../storage/records.ts';
-import { openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
+import { boundTo, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { readCompaction, restore } from '../storage/compaction.ts';
 import { fetchRestorable, isNeedsHistory, type HistorySource } from './history.ts';
 import { firstPendingPosition, readRewrites } from '../storage/sync.ts';
@@ -62,10 +62,10 @@ const TAIL_EVENTS = 10_000;
 
 /** Start-up: markers, then every projection from its newest valid snapshot plus the tail. */
 export async function readStart(ctx: LogContext, clientId: string | undefined): Promise<StartView> {
-  const { db } = ctx;
   // One read transaction: head, markers, snapshots and tail from one state of the log.
   // Independent reads are issued together: a fresh worker pays a round trip per await.
-  return db.transaction('r', db.records, db.slices, db.snapshots, db.meta, async () => {
+  return ctx.db.transaction('r', ['records', 'slices', 'snapshots', 'meta'], async (tx) => {
+    const db = boundTo(ctx.db, tx); // every read in this transaction, however many awaits (schema.ts)
     const [head, rewrites, firstPending, markerEvents, storedId, newest, compaction] = await Promise.all([
       readHead(db),
       readRewrites(db),
@@ -97,7 +97,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
       if (firsts[i] !== undefined) markers.setFirst(target, firsts[i]);
     });
     // A working copy that knows only the markers: rebuild() sets every projection's state.
-    const working = new Working(ctx, { head, base: compaction.base, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map(), clientId: id });
+    const working = new Working({ ...ctx, db }, { head, base: compaction.base, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map(), clientId: id });
     const [, history] = await Promise.all([
       working.rebuild(head, { captureMissing: true, tail, newest }),
       id === undefined ? { undoTarget: undefined, redoTarget: undefined } : undoRedo(db, id, working),

@@ -124,6 +124,11 @@ export class Working {
     this.#clientId = from.clientId;
   }
 
+  /** The database this copy reads and writes (bound to its batch's transaction). */
+  get db(): LogDb {
+    return this.ctx.db;
+  }
+
   /** Before an operation; `commit`: it appends a commit of app events (an undo target to be). */
   checkpoint(options: { commit: boolean }): Checkpoint {
     // The next marker change copies the log first, so rollback() can restore this one.

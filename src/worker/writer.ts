@@ -22,14 +22,12 @@ export type WriteOp =
   | { kind: 'revert'; commit: string };
 
 export class Writer {
-  readonly #db: LogDb;
   readonly #clientId: string;
   /** With sync, commits are pending until the server confirms them. */
   readonly #syncing: boolean;
   readonly #schema: EventSchema;
 
-  constructor(init: { db: LogDb; clientId: string; syncing: boolean; schema: EventSchema }) {
-    this.#db = init.db;
+  constructor(init: { clientId: string; syncing: boolean; schema: EventSchema }) {
     this.#clientId = init.clientId;
     this.#syncing = init.syncing;
     this.#schema = init.schema;
@@ -79,7 +77,7 @@ export class Writer {
 
   /** What undo() and redo() would act on (./undoHistory.ts). */
   history(ws: Working): Promise<UndoRedo> {
-    return undoRedo(this.#db, this.#clientId, ws);
+    return undoRedo(ws.db, this.#clientId, ws);
   }
 
   /** The record of a new commit at head+1: one commit id and time, fresh event ids. */
@@ -107,7 +105,7 @@ export class Writer {
   /** Appends an $undo/$redo marker for `target`, in the target's stream. */
   async #mark(ws: Working, type: typeof UNDO | typeof REDO, target: string, revert: boolean): Promise<void> {
     // A recent own commit is in memory (Working invariant 5); any other is read.
-    const events = ownCommit(ws.own, target) ?? (await readCommit(this.#db, target));
+    const events = ownCommit(ws.own, target) ?? (await readCommit(ws.db, target));
     // Not here: on a compacted log it may be before the point (anywhere in it).
     if (events.length === 0 && ws.base > 0) throw new NeedsHistory(0);
     if (events.length === 0) throw new InvalidEventError(`revert(): no commit "${target}" in the log`, { details: { commit: target } });
