@@ -23,6 +23,7 @@ import type { LogDb } from '../storage/schema.ts';
 import { readRewrites, writeRewrite } from '../storage/sync.ts';
 import { stateAtPosition } from './timeTravel.ts';
 import type { LogContext, Working } from './working.ts';
+import { UndoIndex } from '../core/undoIndex.ts';
 
 export async function compactLog(ctx: LogContext, ws: Working, before: number): Promise<CompactResult> {
   const { db } = ctx;
@@ -58,6 +59,8 @@ export async function compactLog(ctx: LogContext, ws: Working, before: number): 
     await db.snapshots.put({ projection: p.name, version: p.version, position: base, maxTime, state: states[i] });
   }
   ws.base = base;
+  // Undo finds commits before the point only in memory (docs/compaction.md): found again by a walk.
+  ws.undo = UndoIndex.unknown(ws.head);
   ws.recent = ws.recent.filter((r) => r.position >= base);
   // Other stores on this database learn the new point before their next batch (batch.ts).
   ws.epoch = await writeRewrite(db, await readRewrites(db), ws.head + 1);

@@ -383,7 +383,10 @@ export class Working {
       await learnHistory(this.ctx.db, this.#writableMarkers(), this.base, base);
       this.undo = UndoIndex.unknown(this.head); // older own commits may be back (invariant 6)
     }
-    else if (base > this.base) this.recent = this.recent.filter((r) => r.position >= base);
+    else if (base > this.base) {
+      this.recent = this.recent.filter((r) => r.position >= base);
+      this.undo = UndoIndex.unknown(this.head); // undo finds commits before the point only in memory
+    }
     this.base = base;
     if (this.head < base) {
       // The events between our head and the new point are gone: start again from the

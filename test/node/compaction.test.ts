@@ -83,6 +83,18 @@ describe('compact() on a store without sync', () => {
     expect(s.get<Todo[]>('todos')).toHaveLength(30);
   });
 
+  it('undo does not reach commits before the point that are not in memory: canUndo turns false, not an error', async () => {
+    const s = await store({ name: dbName('compact-undo'), projections });
+    // Six own commits of 500 events: this client's newest 2048 events stay in memory (c3..c6).
+    for (let c = 1; c <= 6; c++) await s.append(Array.from({ length: 500 }, (_, i) => ({ type: 'added', payload: { id: `c${c}-${i}` } })));
+    await s.compact({ before: 1001 }); // c1 and c2 leave the database
+    expect(s.status.compacted).toBe(1000);
+    for (let c = 6; c >= 3; c--) expect(await s.undo()).toBe(true);
+    expect(s.get<Todo[]>('todos').map((t) => t.id.split('-')[0])).toEqual([...Array(500).fill('c1'), ...Array(500).fill('c2')]);
+    expect(s.status.canUndo).toBe(false);
+    expect(await s.undo()).toBe(false);
+  });
+
   it('rejects bad input with InvalidEventError and changes nothing', async () => {
     const s = await store({ name: dbName('compact-bad'), projections });
     await fill(s, 5);
