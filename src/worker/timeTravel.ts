@@ -12,7 +12,7 @@ import type { EventSchema } from '../core/upcast.ts';
 import { fold, frozen, initialState } from '../core/replay.ts';
 import { forEachEvents } from '../storage/log.ts';
 import { eventsOf } from '../storage/records.ts';
-import type { LogDb, SnapshotRecord } from '../storage/schema.ts';
+import type { LogDb } from '../storage/schema.ts';
 import { findSnapshot, findSnapshotByTime } from '../storage/snapshots.ts';
 import { NeedsHistory } from './history.ts';
 
@@ -39,7 +39,7 @@ export async function stateAtView(
   base: number,
 ): Promise<unknown> {
   const limit = 'position' in view ? Math.min(view.position, head) : head;
-  const valid = (s: SnapshotRecord) => s.position <= limit && markers.validStart(s.position, view);
+  const valid = (position: number) => position <= limit && markers.validStart(position, view);
   const snap =
     'position' in view
       ? await findSnapshot(db, projection.name, projection.version, limit, valid)

@@ -492,13 +492,13 @@ export class Working {
     }
     let from = position;
     let maxTime = -Infinity;
-    const accept = (s: SnapshotRecord) => this.markers.validStart(s.position, 'head');
+    const accept = (position: number) => this.markers.validStart(position, 'head');
     // `newest`: each projection's newest snapshot, already read (start-up); used when valid.
     const snaps = await Promise.all(
       this.ctx.projections.map((p, i) => {
         if (newest && newest[i] === undefined) return undefined;
         const known = newest?.[i];
-        return known && known.position <= position && accept(known) ? known : findSnapshot(this.ctx.db, p.name, p.version, position, accept);
+        return known && known.position <= position && accept(known.position) ? known : findSnapshot(this.ctx.db, p.name, p.version, position, accept);
       }),
     );
     for (const [i, p] of this.ctx.projections.entries()) {

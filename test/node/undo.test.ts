@@ -256,6 +256,18 @@ describe('revert', () => {
     expect(again.get<Todo[]>('todos')).toEqual(referenceState(todos, await again.events()));
   });
 
+  it('an undo far back reads one snapshot, not every newer one that an earlier undo made unusable', async () => {
+    const s = await store({ projections: { todos }, snapshotEvery: 100 });
+    const commits: string[] = [];
+    for (let i = 0; i < 1000; i++) commits.push((await add(s, `t${i}`))[0]!.commit);
+    await s.revert(commits[149]!); // the snapshots at 200..1000 no longer fit the head
+    const { value, snapshots } = await counting(() => s.revert(commits[949]!));
+    expect(value).toBeUndefined();
+    // The newest usable one at or before position 949 is at 100: found on the keys, read once.
+    expect(snapshots).toBe(1);
+    expect(s.get<Todo[]>('todos')).toEqual(referenceState(todos, await s.events()));
+  });
+
   it('keeps undo and redo right when the app changes the events append() returned', async () => {
     const s = await store();
     await add(s, 'a');
