@@ -529,12 +529,31 @@ export class Working {
     const collector = this.#recentCollector(startAt, maxTime);
     const options = { ...this.#foldOptions(states, startAt, oldHead, capture), ...(collector ? { beforeEvent: collector.beforeEvent } : {}) };
     // Undo of the latest commit: the replay is exactly the target's events, already read.
+    // Of a commit further back: what follows it is often all this client's (the commits
+    // undone since, and their markers), in the own tail: nothing to read either.
     const covers = known !== undefined && known.length === oldHead - from && known[0]?.position === from + 1 && known.at(-1)?.position === oldHead;
+    const own = covers ? undefined : this.#ownRange(from + 1, oldHead);
     if (covers) fold(options, known);
+    else if (own) fold(options, own);
     else await forEachEvents(this.ctx.db, from + 1, oldHead, (events) => fold(options, events));
     fold(options, extra);
     this.#keepRecent(collector, start);
     return from;
+  }
+
+  /** The events at positions `from..to` if the own tail holds every one of them (all this client's). */
+  #ownRange(from: number, to: number): readonly StoredEvent[] | undefined {
+    const events = this.own.events;
+    if (from < this.own.from || to - from + 1 > events.length) return undefined;
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (events[mid]!.position < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const range = events.slice(lo, lo + (to - from + 1));
+    return range.length === to - from + 1 && range[0]?.position === from && range.at(-1)!.position === to ? range : undefined;
   }
 
   /** Keeps a snapshot to write, if the state survives structured clone unchanged. */

@@ -256,6 +256,18 @@ describe('revert', () => {
     expect(again.get<Todo[]>('todos')).toEqual(referenceState(todos, await again.events()));
   });
 
+  it('a run of undo()s reads nothing of the log: what follows each target is this client\'s, in memory', async () => {
+    const s = await store({ projections: { todos }, snapshotEvery: 1000 });
+    await s.append(Array.from({ length: 300 }, (_, i) => ({ type: 'added', payload: { id: `b${i}` } })));
+    for (let i = 0; i < 100; i++) await add(s, `c${i}`);
+    let records = 0;
+    for (let i = 0; i < 100; i++) records += (await counting(() => s.undo())).records;
+    // The 100th undo replays the 198 events after its target (99 undone commits and their
+    // markers): from memory, as every undo before it.
+    expect(records).toBe(0);
+    expect(ids(s)).toEqual(Array.from({ length: 300 }, (_, i) => `b${i}`));
+  });
+
   it('an undo far back reads one snapshot, not every newer one that an earlier undo made unusable', async () => {
     const s = await store({ projections: { todos }, snapshotEvery: 100 });
     const commits: string[] = [];
