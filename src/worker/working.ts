@@ -382,8 +382,7 @@ export class Working {
     if (base < this.base) {
       await learnHistory(this.ctx.db, this.#writableMarkers(), this.base, base);
       this.undo = UndoIndex.unknown(this.head); // older own commits may be back (invariant 6)
-    }
-    else if (base > this.base) {
+    } else if (base > this.base) {
       this.recent = this.recent.filter((r) => r.position >= base);
       this.undo = UndoIndex.unknown(this.head); // undo finds commits before the point only in memory
     }
