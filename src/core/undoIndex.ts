@@ -11,7 +11,15 @@
  * 3. The value is immutable: every change makes a new one (a working copy's checkpoint
  *    keeps the old one by reference).
  */
-import type { Marker } from './markers.ts';
+import type { StoredEvent } from './event.ts';
+import { markerOf, type Marker, type MarkerLog } from './markers.ts';
+
+/** The index as a database keeps it (JSON-safe): see fromSaved() for its checks. */
+export interface SavedUndoIndex {
+  from: number;
+  live: [position: number, commit: string][];
+  redo?: string[];
+}
 
 export interface LiveCommit {
   /** Where the commit starts. */
@@ -100,6 +108,44 @@ export class UndoIndex {
     }
     const i = this.live.findLastIndex((c) => c.position < first) + 1;
     return UndoIndex.#capped(this.from, [...this.live.slice(0, i), { position: first, commit: marker.target }, ...this.live.slice(i)], redo);
+  }
+
+  /**
+   * After one applied commit (`events`: all its events) of this client (`mine`) or another's,
+   * as the log's markers now stand. `ownTarget`: whether another client's marker names one of
+   * this client's commits, where known (undefined: not known).
+   */
+  withApplied(events: readonly StoredEvent[], mine: boolean, markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>, ownTarget?: (commit: string, first: number) => boolean | undefined): UndoIndex {
+    const first = events[0]!;
+    const marker = markerOf(first);
+    if (!marker) return mine ? this.withCommit(first.position, first.commit) : this;
+    const { target } = marker;
+    const at = markers.firstOf(target);
+    // Only an $undo (revert()) of this client names another's commit.
+    const own = mine ? (marker.undo ? undefined : true) : at === undefined ? undefined : ownTarget?.(target, at);
+    return this.withMarker(marker, { undone: markers.isUndone(target), first: at, own, mine });
+  }
+
+  toSaved(): SavedUndoIndex {
+    const saved: SavedUndoIndex = { from: this.from, live: this.live.map((c) => [c.position, c.commit]) };
+    if (this.redo) saved.redo = [...this.redo];
+    return saved;
+  }
+
+  /** The index a database kept, if it is one (anything else: undefined, and a walk finds it again). */
+  static fromSaved(saved: unknown): UndoIndex | undefined {
+    if (typeof saved !== 'object' || saved === null) return undefined;
+    const { from, live, redo } = saved as Partial<Record<keyof SavedUndoIndex, unknown>>;
+    if (!Number.isSafeInteger(from) || (from as number) < 0 || !Array.isArray(live) || live.length > LIVE) return undefined;
+    const entries: LiveCommit[] = [];
+    for (const entry of live) {
+      if (!Array.isArray(entry) || !Number.isSafeInteger(entry[0]) || typeof entry[1] !== 'string') return undefined;
+      const position = entry[0] as number;
+      if (position < (from as number) || (entries.length > 0 && position <= entries.at(-1)!.position)) return undefined;
+      entries.push({ position, commit: entry[1] });
+    }
+    if (redo !== undefined && !(Array.isArray(redo) && redo.every((c) => typeof c === 'string'))) return undefined;
+    return new UndoIndex(from as number, entries, redo as string[] | undefined);
   }
 
   static #capped(from: number, live: readonly LiveCommit[], redo: readonly string[] | undefined): UndoIndex {

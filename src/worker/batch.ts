@@ -12,7 +12,7 @@ import { storageError } from './checks.ts';
 import { integrate, type IntegrateInput } from './integrate.ts';
 import type { compactLog } from './compact.ts';
 import type { HistoryEvent } from './history.ts';
-import type { UndoRedo } from './undoHistory.ts';
+import { saveUndo, type UndoRedo } from './undoHistory.ts';
 import type { LogContext, Working } from './working.ts';
 import type { WriteOp, Writer } from './writer.ts';
 
@@ -134,6 +134,8 @@ async function runAttempt(ctx: BatchContext, ops: Op[], optimistic: boolean): Pr
     if (!(done.lastAppendWasOwnCommit && ws.epoch === epoch) && ctx.moved(ws)) {
       done.history = await ctx.writer.history(ws).catch(() => undefined); // keep the old flags
     }
+    // What a walk found is kept, so that start-up need not walk again (./undoHistory.ts).
+    if (ws.undoWalked) await saveUndo(db, ctx.writer.clientId, ws);
     return done;
   });
 }

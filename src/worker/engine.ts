@@ -76,6 +76,8 @@ export class Engine implements EngineApi {
   #recent: readonly RecentStates[] = [];
   #own: OwnTail | undefined;
   #undo: UndoIndex | undefined;
+  /** Start-up's walk filled the undo index in: the next batch keeps it (./undoHistory.ts). */
+  #undoWalked = false;
   #canUndo = false;
   #canRedo = false;
   #seq = 0;
@@ -191,6 +193,7 @@ export class Engine implements EngineApi {
     this.#maxTime = ws.maxTime;
     this.#own = ws.own;
     this.#undo = ws.undo;
+    this.#undoWalked = ws.undoWalked;
     this.#recent = ws.recent; // the states before the own commits start-up replayed
     this.#canUndo = history.undoTarget !== undefined;
     this.#canRedo = history.redoTarget !== undefined;
@@ -228,6 +231,7 @@ export class Engine implements EngineApi {
       recent: this.#recent,
       own: this.#own,
       undo: this.#undo,
+      undoWalked: this.#undoWalked,
       clientId: this.clientId,
     });
   }
@@ -429,6 +433,7 @@ export class Engine implements EngineApi {
     this.#recent = ws.recent;
     this.#own = ws.own;
     this.#undo = ws.undo;
+    this.#undoWalked = false; // kept by the batch (batch.ts)
     ws.mergeVersionsInto(this.#versions);
     this.#pending = ws.pending;
     this.#epoch = ws.epoch;

@@ -16,7 +16,7 @@ import { fetchRestorable, isNeedsHistory, type HistorySource } from './history.t
 import { firstPendingPosition, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
 import { Working, type LogContext } from './working.ts';
-import { undoRedo, type UndoRedo } from './undoHistory.ts';
+import { readSavedUndo, restoreUndo, undoRedo, type UndoRedo } from './undoHistory.ts';
 
 /** Checks the projections and opens the database. */
 export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; projections: Projection<unknown>[] }> {
@@ -66,7 +66,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
   // Independent reads are issued together: a fresh worker pays a round trip per await.
   return ctx.db.transaction('r', ['records', 'slices', 'snapshots', 'meta'], async (tx) => {
     const db = boundTo(ctx.db, tx); // every read in this transaction, however many awaits (schema.ts)
-    const [head, rewrites, firstPending, markerEvents, storedId, newest, compaction] = await Promise.all([
+    const [head, rewrites, firstPending, markerEvents, storedId, newest, compaction, savedUndo] = await Promise.all([
       readHead(db),
       readRewrites(db),
       firstPendingPosition(db),
@@ -75,6 +75,7 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
       // The newest snapshot of each projection, valid or not (none lies past the head).
       Promise.all(ctx.projections.map((p) => findSnapshot(db, p.name, p.version, Infinity, () => true))),
       readCompaction(db),
+      readSavedUndo(db),
     ]);
     const pending = firstPending === undefined ? 0 : head - firstPending + 1;
     const id = clientId ?? (typeof storedId?.value === 'string' ? storedId.value : undefined);
@@ -98,6 +99,9 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
     });
     // A working copy that knows only the markers: rebuild() sets every projection's state.
     const working = new Working({ ...ctx, db }, { head, base: compaction.base, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map(), clientId: id });
+    // What undo() and redo() act on: as kept after the last walk, brought up to the head; or walked.
+    const kept = id === undefined ? undefined : restoreUndo(savedUndo, { rewrites, base: compaction.base, head }, tail, id, markers);
+    if (kept) working.undo = kept;
     const [, history] = await Promise.all([
       working.rebuild(head, { captureMissing: true, tail, newest }),
       id === undefined ? { undoTarget: undefined, redoTarget: undefined } : undoRedo(db, id, working),

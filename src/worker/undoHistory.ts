@@ -8,7 +8,8 @@
  */
 import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
 import type { StoredEvent } from '../core/event.ts';
-import { UndoIndex, type LiveCommit } from '../core/undoIndex.ts';
+import { UndoIndex, type LiveCommit, type SavedUndoIndex } from '../core/undoIndex.ts';
+import { rewrittenFrom, type Rewrites } from '../storage/sync.ts';
 import { readCommit } from '../storage/log.ts';
 import { scanRecords } from '../storage/scan.ts';
 import { eventAt } from '../storage/records.ts';
@@ -26,6 +27,8 @@ interface UndoState {
   readonly markers: MarkerLog;
   own: OwnTail;
   undo: UndoIndex;
+  /** Set when a walk filled `undo` in (then it is kept in the database: saveUndo). */
+  undoWalked?: boolean;
 }
 
 export async function undoRedo(db: LogDb, clientId: string, ws: UndoState): Promise<UndoRedo> {
@@ -38,13 +41,73 @@ export async function undoRedo(db: LogDb, clientId: string, ws: UndoState): Prom
     const { walk, own } = await readHistory(db, clientId, ws, ws.head, false);
     ws.own = own;
     index = UndoIndex.walked(await located(db, ws, walk), walk.redoStack);
+    ws.undoWalked = true;
   } else if (!index.undoKnown) {
     const { walk, own } = await readHistory(db, clientId, ws, index.from - 1, true);
     ws.own = own;
     index = index.extended(await located(db, ws, walk));
+    ws.undoWalked = true;
   }
   ws.undo = index;
   return { undoTarget: index.undoTarget, redoTarget: index.redoTarget(undone) };
+}
+
+/** What meta 'undo' holds: one client's index as it was at `head`, with the log's rewrite epoch and compaction point then. */
+interface SavedUndo {
+  clientId: string;
+  epoch: number;
+  base: number;
+  head: number;
+  index: SavedUndoIndex;
+}
+
+const KEY = 'undo';
+
+/**
+ * Keeps the undo index in the database after a walk filled it in (in the batch's
+ * transaction), so that start-up need not walk again: a walk back over a long run of undone
+ * commits is then paid once, not at every start.
+ */
+export async function saveUndo(db: LogDb, clientId: string, ws: { epoch: number; base: number; head: number; undo: UndoIndex }): Promise<void> {
+  const value: SavedUndo = { clientId, epoch: ws.epoch, base: ws.base, head: ws.head, index: ws.undo.toSaved() };
+  await db.meta.put({ key: KEY, value });
+}
+
+export function readSavedUndo(db: LogDb): Promise<unknown> {
+  return db.meta.get(KEY).then((row) => row?.value);
+}
+
+/**
+ * The kept index brought up to `at.head`, if it is this client's and still describes this log: nothing at or
+ * before its head was rewritten since (a rebase, a rejected commit), the compaction point is
+ * the same, and the events after its head are in `tail` (start-up's replay tail): each of
+ * their commits goes in as the engine would have applied it. Else undefined: start-up walks.
+ */
+export function restoreUndo(
+  saved: unknown,
+  at: { rewrites: Rewrites; base: number; head: number },
+  tail: readonly StoredEvent[],
+  clientId: string,
+  markers: MarkerLog,
+): UndoIndex | undefined {
+  if (typeof saved !== 'object' || saved === null) return undefined;
+  const { clientId: whose, epoch, base, head, index } = saved as Partial<SavedUndo>;
+  // A store opened with another clientId (createStore's option) kept another client's.
+  if (whose !== clientId || typeof epoch !== 'number' || base !== at.base || typeof head !== 'number' || head > at.head) return undefined;
+  if (rewrittenFrom(at.rewrites, epoch) <= head) return undefined;
+  let undo = UndoIndex.fromSaved(index);
+  if (!undo || head === at.head) return undo;
+  const after = tail.filter((e) => e.position > head);
+  const before = tail.find((e) => e.position === head);
+  // Every event after it, and none of them in a commit that started at or before it.
+  if (after.length !== at.head - head || after[0]!.position !== head + 1 || !before || before.commit === after[0]!.commit) return undefined;
+  for (let i = 0; i < after.length; ) {
+    let j = i + 1;
+    while (j < after.length && after[j]!.commit === after[i]!.commit) j++;
+    undo = undo.withApplied(after.slice(i, j), after[i]!.clientId === clientId, markers);
+    i = j;
+  }
+  return undo;
 }
 
 /** The walk's undo target and where it starts (its newest event was found; a commit may hold more). */

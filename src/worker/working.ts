@@ -86,6 +86,8 @@ export class Working {
   own: OwnTail;
   /** What undo() and redo() act on, as far as known (invariant 6). */
   undo: UndoIndex;
+  /** A history walk filled `undo` in, not yet kept in the database (./undoHistory.ts saveUndo). */
+  undoWalked: boolean;
   /** Events read by noteTarget() for the next apply() only. */
   #known: readonly StoredEvent[] | undefined;
   #markersShared = true;
@@ -106,6 +108,7 @@ export class Working {
       recent?: readonly RecentStates[];
       own?: OwnTail | undefined;
       undo?: UndoIndex | undefined;
+      undoWalked?: boolean;
       /** This replica's id (undefined until it has one: then every foreign change forgets `own` and `undo`). */
       clientId?: string | undefined;
     },
@@ -121,6 +124,7 @@ export class Working {
     this.recent = from.recent ?? [];
     this.own = from.own ?? { from: from.head + 1, events: [] };
     this.undo = from.undo ?? UndoIndex.unknown(from.head);
+    this.undoWalked = from.undoWalked ?? false;
     this.#clientId = from.clientId;
   }
 
@@ -212,15 +216,8 @@ export class Working {
 
   /** `undo` after one applied commit (`events`, its events) of this client (`mine`) or another's. */
   #noteCommit(undo: UndoIndex, events: readonly StoredEvent[], mine: boolean): UndoIndex {
-    const first = events[0]!;
-    const marker = markerOf(first);
-    if (!marker) return mine ? undo.withCommit(first.position, first.commit) : undo;
-    const { target } = marker;
-    const at = this.markers.firstOf(target);
-    // Whose commit a marker names: only an $undo (revert()) of this client names another's;
-    // for another client's marker, the own tail knows for the commits it covers.
-    const own = mine ? (marker.undo ? undefined : true) : at !== undefined && at >= this.own.from ? this.own.events.some((o) => o.commit === target) : undefined;
-    return undo.withMarker(marker, { undone: this.markers.isUndone(target), first: at, own, mine });
+    // Whose commit another client's marker names: the own tail knows for the commits it covers.
+    return undo.withApplied(events, mine, this.markers, (target, first) => (first >= this.own.from ? this.own.events.some((o) => o.commit === target) : undefined));
   }
 
   /**

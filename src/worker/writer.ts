@@ -22,13 +22,13 @@ export type WriteOp =
   | { kind: 'revert'; commit: string };
 
 export class Writer {
-  readonly #clientId: string;
+  readonly clientId: string;
   /** With sync, commits are pending until the server confirms them. */
   readonly #syncing: boolean;
   readonly #schema: EventSchema;
 
   constructor(init: { clientId: string; syncing: boolean; schema: EventSchema }) {
-    this.#clientId = init.clientId;
+    this.clientId = init.clientId;
     this.#syncing = init.syncing;
     this.#schema = init.schema;
   }
@@ -77,7 +77,7 @@ export class Writer {
 
   /** What undo() and redo() would act on (./undoHistory.ts). */
   history(ws: Working): Promise<UndoRedo> {
-    return undoRedo(ws.db, this.#clientId, ws);
+    return undoRedo(ws.db, this.clientId, ws);
   }
 
   /** The record of a new commit at head+1: one commit id and time, fresh event ids. */
@@ -85,7 +85,7 @@ export class Writer {
     const commit = uuidv7();
     const time = Date.now();
     const bodies: RecordEvent[] = inputs.map((e) => {
-      const body: RecordEvent = { id: uuidv7(), type: e.type, payload: e.payload, stream: e.stream, clientId: this.#clientId, commit, time };
+      const body: RecordEvent = { id: uuidv7(), type: e.type, payload: e.payload, stream: e.stream, clientId: this.clientId, commit, time };
       if (e.meta !== undefined) body.meta = e.meta;
       const version = this.#schema.current(e.type);
       if (version > 1) body.schemaVersion = version; // core/upcast.ts invariant 2

@@ -132,6 +132,33 @@ describe('undo and redo', () => {
     expect(ids(again)).toEqual(['kept', 'kept2']);
   });
 
+  it('after a reopen, undo() finds the commit before a long undone run without walking back over it', async () => {
+    const name = dbName('undo-run-reopen');
+    let s = await store({ name });
+    await s.append([{ type: 'added', payload: { id: 'kept' } }]);
+    for (let i = 0; i < 1100; i++) {
+      await add(s, `x${i}`);
+      await s.undo();
+    }
+    const reopen = async () => {
+      await s.close();
+      open.splice(open.indexOf(s), 1);
+      s = await store({ name });
+    };
+    // Start-up walks back over the run to 'kept' once; the first write after it keeps what it found.
+    await reopen();
+    await add(s, 'z');
+    await reopen();
+    // Undo 'z', then the flags: 'kept' next, found without reading the run (z's record at most).
+    const { value, records } = await counting(() => s.undo());
+    expect(value).toBe(true);
+    expect(records).toBeLessThanOrEqual(1);
+    expect(s.status).toMatchObject({ canUndo: true, canRedo: true });
+    expect(await s.undo()).toBe(true);
+    expect(ids(s)).toEqual([]);
+    expect(await s.undo()).toBe(false);
+  });
+
   it('keeps undo/redo state across a reopen, since it is derived from the log', async () => {
     const name = dbName();
     const s = await createStore({ name, projections });

@@ -188,4 +188,15 @@ describe('UndoIndex: what undo() and redo() act on, without walking the history 
     expect(model.answer()).toEqual({ undo: 'c44', redo: 'c45' });
     expect(model.walks).toBe(1);
   });
+
+  it('survives being kept in a database (toSaved/fromSaved), and anything else read back is refused', () => {
+    const model = new Model();
+    for (let i = 0; i < 5; i++) model.commit('me', 2);
+    run(model, { kind: 'undo', who: 'me' });
+    const saved = JSON.parse(JSON.stringify(model.index.toSaved())) as unknown;
+    expect(UndoIndex.fromSaved(saved)).toEqual(model.index);
+    for (const bad of [null, 'x', { from: -1, live: [] }, { from: 0, live: [[3, 'a'], [2, 'b']] }, { from: 4, live: [[3, 'a']] }, { from: 0, live: [[1, 7]] }, { from: 0, live: [], redo: [1] }, { from: 0.5, live: [] }]) {
+      expect(UndoIndex.fromSaved(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+  });
 });
