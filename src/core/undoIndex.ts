@@ -111,12 +111,23 @@ export class UndoIndex {
   }
 
   /**
-   * After one applied commit (`events`: all its events) of this client (`mine`) or another's,
-   * as the log's markers now stand. `ownTarget`: whether another client's marker names one of
-   * this client's commits, where known (undefined: not known).
+   * After applied events (whole commits, in log order) of `clientId` (this client) and
+   * others, as the log's markers now stand. `ownTarget`: whether another client's marker
+   * names one of this client's commits, where known (undefined: not known).
    */
-  withApplied(events: readonly StoredEvent[], mine: boolean, markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>, ownTarget?: (commit: string, first: number) => boolean | undefined): UndoIndex {
-    const first = events[0]!;
+  withEvents(events: readonly StoredEvent[], clientId: string, markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>, ownTarget?: (commit: string, first: number) => boolean | undefined): UndoIndex {
+    let index: UndoIndex = this;
+    for (let i = 0; i < events.length; ) {
+      let j = i + 1;
+      while (j < events.length && events[j]!.commit === events[i]!.commit) j++;
+      index = index.#applied(events[i]!, events[i]!.clientId === clientId, markers, ownTarget);
+      i = j;
+    }
+    return index;
+  }
+
+  /** After one applied commit (`first`: its first event) of this client (`mine`) or another's. */
+  #applied(first: StoredEvent, mine: boolean, markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>, ownTarget?: (commit: string, first: number) => boolean | undefined): UndoIndex {
     const marker = markerOf(first);
     if (!marker) return mine ? this.withCommit(first.position, first.commit) : this;
     const { target } = marker;

@@ -80,11 +80,7 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   if (remote.length === 0 && rejected.length === 0) return { gap: false, confirmed, rejected, changed: false };
 
   const from = confirmed + 1;
-  const records: LogRecord[] = [];
-  for (let i = 0; i < remote.length; i += RECORD_EVENTS) {
-    const chunk = remote.slice(i, i + RECORD_EVENTS);
-    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
-  }
+  const records = confirmedRecords(remote);
   // The pending commits that stay, after the remote events: packed into records of up to
   // RECORD_EVENTS events (a backlog of one-event commits is a few records to write, not one
   // per commit), except a commit with an expectedVersion, which keeps a record of its own
@@ -144,11 +140,7 @@ async function confirmOwn(db: LogDb, ws: Working, confirmed: number, remote: rea
   const local = covering.flatMap((r) => r.events);
   if (local.length < remote.length || remote.some((e, i) => e.id !== local[i]!.id)) return undefined;
   checkSchemaVersions(covering, remote);
-  const records: LogRecord[] = [];
-  for (let i = 0; i < remote.length; i += RECORD_EVENTS) {
-    const chunk = remote.slice(i, i + RECORD_EVENTS);
-    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
-  }
+  const records = confirmedRecords(remote);
   // A commit the page cut in two: its rest stays pending, where it is.
   const rest = local.slice(remote.length);
   if (rest.length > 0) {
@@ -165,6 +157,16 @@ async function confirmOwn(db: LogDb, ws: Working, confirmed: number, remote: rea
   // No position changed, but other stores on this database count their pending again.
   ws.epoch = await writeRewrite(db, await readRewrites(db), head + 1);
   return { gap: false, confirmed: last, rejected: [], changed: true };
+}
+
+/** The server's events as confirmed records of at most RECORD_EVENTS events each. */
+function confirmedRecords(remote: readonly PositionedEvent[]): LogRecord[] {
+  const records: LogRecord[] = [];
+  for (let i = 0; i < remote.length; i += RECORD_EVENTS) {
+    const chunk = remote.slice(i, i + RECORD_EVENTS);
+    records.push(makeRecord(chunk[0]!.position, chunk.map(toBody), false));
+  }
+  return records;
 }
 
 export function toBody(e: PositionedEvent): RecordEvent {

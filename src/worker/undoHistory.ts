@@ -95,19 +95,13 @@ export function restoreUndo(
   // A store opened with another clientId (createStore's option) kept another client's.
   if (whose !== clientId || typeof epoch !== 'number' || base !== at.base || typeof head !== 'number' || head > at.head) return undefined;
   if (rewrittenFrom(at.rewrites, epoch) <= head) return undefined;
-  let undo = UndoIndex.fromSaved(index);
+  const undo = UndoIndex.fromSaved(index);
   if (!undo || head === at.head) return undo;
   const after = tail.filter((e) => e.position > head);
   const before = tail.find((e) => e.position === head);
   // Every event after it, and none of them in a commit that started at or before it.
   if (after.length !== at.head - head || after[0]!.position !== head + 1 || !before || before.commit === after[0]!.commit) return undefined;
-  for (let i = 0; i < after.length; ) {
-    let j = i + 1;
-    while (j < after.length && after[j]!.commit === after[i]!.commit) j++;
-    undo = undo.withApplied(after.slice(i, j), after[i]!.clientId === clientId, markers);
-    i = j;
-  }
-  return undo;
+  return undo.withEvents(after, clientId, markers);
 }
 
 /** The walk's undo target and where it starts (its newest event was found; a commit may hold more). */

@@ -211,13 +211,7 @@ export class Working {
   /** Adds this client's newly written events (one commit, applied) to `own` and `undo` (invariants 5 and 6). */
   noteOwn(events: readonly StoredEvent[]): void {
     this.own = addOwn(this.own, events);
-    this.undo = this.#noteCommit(this.undo, events, true);
-  }
-
-  /** `undo` after one applied commit (`events`, its events) of this client (`mine`) or another's. */
-  #noteCommit(undo: UndoIndex, events: readonly StoredEvent[], mine: boolean): UndoIndex {
-    // Whose commit another client's marker names: the own tail knows for the commits it covers.
-    return undo.withApplied(events, mine, this.markers, (target, first) => (first >= this.own.from ? this.own.events.some((o) => o.commit === target) : undefined));
+    this.undo = this.undo.withEvents(events, events[0]!.clientId, this.markers);
   }
 
   /**
@@ -236,17 +230,11 @@ export class Working {
       while (i < events.length && events[i]!.commit === head.commit) i++;
       this.own = { from: events[i]?.position ?? this.head + 1, events: [] };
     }
-    let undo = this.undo;
-    while (i < events.length) {
-      let j = i + 1;
-      while (j < events.length && events[j]!.commit === events[i]!.commit) j++;
-      const commit = events.slice(i, j);
-      const mine = commit[0]!.clientId === me;
-      if (mine) this.own = addOwn(this.own, commit);
-      undo = this.#noteCommit(undo, commit, mine);
-      i = j;
-    }
-    this.undo = undo;
+    const rest = i === 0 ? events : events.slice(i);
+    const mine = rest.filter((e) => e.clientId === me);
+    if (mine.length > 0) this.own = addOwn(this.own, mine);
+    // Whose commit another client's marker names: the own tail knows for the commits it covers.
+    this.undo = this.undo.withEvents(rest, me, this.markers, (target, first) => (first >= this.own.from ? this.own.events.some((o) => o.commit === target) : undefined));
   }
 
   /** Does the commit of `event` have events before it? (Keys only: no record is read.) */
