@@ -102,8 +102,11 @@ if (!argv.includes('--skip-browser')) {
       const t = await bench('single', { kind: 'toolkit', name: `diag-tk-${i}`, count: 150, warm: 10, seed: 2 });
       t.times.sort((a, b) => a - b);
       log(`single append p50 ms: Comlink no-op ${s.noop.toFixed(3)}, raw add ${s.rawAdd.toFixed(3)}, packed one-event record ${s.packedAdd.toFixed(3)}, ` +
-        `toolkit transaction pattern (4 stores, 2 reads + add) ${s.toolkitTx.toFixed(3)}, toolkit append() ${t.times[t.times.length >> 1].toFixed(3)}`);
+        `toolkit transaction pattern (4 stores, 2 reads + add) ${s.toolkitTx.toFixed(3)}, the add alone in that transaction ${s.toolkitTxNoReads.toFixed(3)}, ` +
+        `with one read beside it ${s.toolkitTxOneRead.toFixed(3)}, the optimistic batch's pattern (2 reads beside the add) ${s.toolkitTxOptimistic.toFixed(3)}, ` +
+        `the same on native IndexedDB ${s.nativeOptimistic.toFixed(3)}, in a Dexie transaction ${s.dexieTxNativeRequests.toFixed(3)}, toolkit append() ${t.times[t.times.length >> 1].toFixed(3)}`);
     }
+    if (argv.includes('--single')) argv.push('--entries', '--skip-node'); // nothing more
     if (!argv.includes('--entries')) for (let i = 0; i < 2; i++) {
       const c = await bench('diagConcurrent', { count: 1000 });
       const t = await bench('concurrent', { kind: 'toolkit', name: `diag-conc-${i}`, count: 1000, warm: 10, seed: 3 });

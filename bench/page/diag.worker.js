@@ -8,6 +8,7 @@ const TOOLKIT_STORES = {
   snapshots: '[projection+version+position], position',
   meta: 'key',
   rejected: 'commit, at',
+  slices: '[kind+name+first+last+n], first',
 };
 const dbs = new Map();
 function toolkitDb(name) {
@@ -44,6 +45,22 @@ function makeRecord(first, events, pending) {
   };
 }
 
+const natives = new Map();
+/** The same database as toolkitDb(name), opened with native IndexedDB. */
+async function nativeOf(name) {
+  let db = natives.get(name);
+  if (!db) {
+    await toolkitDb(name).open();
+    db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open(toolkitDb(name).name);
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    natives.set(name, db);
+  }
+  return db;
+}
+
 const time = async (f) => {
   const t0 = performance.now();
   const r = await f();
@@ -64,6 +81,58 @@ const api = {
       await db.meta.get('rewrite');
       await db.records.where(':id').above(event.position - 1).toArray();
       await db.records.add(makeRecord(event.position, [event], false));
+    });
+  },
+  /** Variant B0: B without its two reads (the add alone in the 4-store transaction). */
+  async toolkitTxNoReads(name, event) {
+    const db = toolkitDb(name);
+    await db.transaction('rw', db.records, db.slices, db.snapshots, db.meta, async () => {
+      await db.records.add(makeRecord(event.position, [event], false));
+    });
+  },
+  /** Variant B1: B with one read (the meta record) issued with the add, not awaited first. */
+  async toolkitTxOneRead(name, event) {
+    const db = toolkitDb(name);
+    await db.transaction('rw', db.records, db.slices, db.snapshots, db.meta, async () => {
+      const seen = db.meta.get('rewrite');
+      await db.records.add(makeRecord(event.position, [event], false));
+      await seen;
+    });
+  },
+  /** Variant B2: what the engine's optimistic batch issues (two reads queued before the add). */
+  async toolkitTxOptimistic(name, event) {
+    const db = toolkitDb(name);
+    await db.transaction('rw', db.records, db.slices, db.snapshots, db.meta, async () => {
+      const seen = Promise.all([db.meta.get('rewrite'), db.records.where(':id').above(event.position - 1).count()]);
+      await db.records.add(makeRecord(event.position, [event], false));
+      await seen;
+    });
+  },
+  /** Variant N: B2's requests on native IndexedDB (no Dexie). */
+  async nativeOptimistic(name, event) {
+    const db = await nativeOf(name);
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction(['records', 'slices', 'snapshots', 'meta'], 'readwrite', { durability: 'default' });
+      tx.objectStore('meta').get('rewrite');
+      tx.objectStore('records').count(IDBKeyRange.lowerBound(event.position, true));
+      tx.objectStore('records').add(makeRecord(event.position, [event], false));
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+  },
+  /** Variant DN: a Dexie transaction whose requests are issued on its native IDBTransaction. */
+  async dexieTxNativeRequests(name, event) {
+    const db = toolkitDb(name);
+    await db.transaction('rw', db.records, db.slices, db.snapshots, db.meta, async (tx) => {
+      const t = tx.idbtrans;
+      const r1 = t.objectStore('meta').get('rewrite');
+      const r2 = t.objectStore('records').count(IDBKeyRange.lowerBound(event.position, true));
+      const r3 = t.objectStore('records').add(makeRecord(event.position, [event], false));
+      await new Promise((resolve, reject) => {
+        r3.onsuccess = resolve;
+        r3.onerror = () => reject(r3.error);
+      });
+      return [r1.result, r2.result];
     });
   },
   /** Variant C: raw one record per event, Dexie add (the baseline). */
@@ -99,6 +168,8 @@ const api = {
     return { ms, records: r.length, events: r.reduce((n, x) => n + x.events.length, 0) };
   },
   async drop(name) {
+    natives.get(name)?.close();
+    natives.delete(name);
     dbs.get(name)?.close();
     dbs.delete(name);
     await Dexie.delete(name);

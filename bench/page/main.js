@@ -642,7 +642,7 @@ Object.assign(commands, {
     const d = diagApi();
     const events = makeEvents(count + 10, 500);
     const out = {};
-    for (const variant of ['noop', 'rawAdd', 'packedAdd', 'toolkitTx']) {
+    for (const variant of ['noop', 'rawAdd', 'packedAdd', 'toolkitTx', 'toolkitTxNoReads', 'toolkitTxOneRead', 'toolkitTxOptimistic', 'nativeOptimistic', 'dexieTxNativeRequests']) {
       const name = `diag-${variant}-${Math.random()}`;
       const times = [];
       for (let i = 0; i < events.length; i++) {

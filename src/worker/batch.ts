@@ -10,6 +10,7 @@ import { boundTo, type LogDb } from '../storage/schema.ts';
 import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
 import { storageError } from './checks.ts';
 import { integrate, type IntegrateInput } from './integrate.ts';
+import { isPlainBatch, runPlainBatch, type PlainAppend } from './plainBatch.ts';
 import type { compactLog } from './compact.ts';
 import type { HistoryEvent } from './history.ts';
 import { saveUndo, type UndoRedo } from './undoHistory.ts';
@@ -37,6 +38,8 @@ export interface Attempt {
 /** What a batch needs of the engine. */
 export interface BatchContext {
   readonly db: LogDb;
+  /** The write transactions' IndexedDB durability (./plainBatch.ts opens its own). */
+  readonly durability: IDBTransactionDurability;
   readonly log: LogContext;
   readonly writer: Writer;
   /** With sync, new commits are pending. */
@@ -63,7 +66,8 @@ export async function attemptBatch(ctx: BatchContext, ops: Op[]): Promise<Attemp
   let attempt: Attempt | undefined;
   if (ops.length > 0 && !ops.some((op) => op.kind === 'integrate' || op.kind === 'compact' || op.kind === 'restore' || op.kind === 'catchUp')) {
     try {
-      attempt = await runAttempt(ctx, ops, true);
+      const plain = isPlainBatch(ops) ? await runPlainBatch(ctx, ops, (ws, op, done) => runPlain(ctx, ws, op, done)) : undefined;
+      attempt = plain ?? (await runAttempt(ctx, ops, true));
     } catch (error) {
       const mapped = storageError(error);
       if (isStorageFullError(mapped)) {
@@ -173,7 +177,7 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
  * commit of many appends stays one uninterrupted transaction body, and their records are
  * written together.
  */
-function runPlain(ctx: BatchContext, ws: Working, op: Op & { kind: 'append' }, done: Attempt): void {
+function runPlain(ctx: BatchContext, ws: Working, op: PlainAppend, done: Attempt): void {
   const cp = ws.checkpoint({ commit: true });
   try {
     op.result = { events: ctx.writer.commit(ws, op.input.events) };

@@ -127,6 +127,7 @@ export class Engine implements EngineApi {
     });
     this.#batch = {
       db: this.#db,
+      durability: init.config.durability ?? 'default',
       log: this.#ctx,
       writer: this.#writer,
       syncing: this.#syncing,

@@ -188,6 +188,13 @@ export class Working {
     this.writes.push(request);
   }
 
+  /** The queued writes, for a batch that issues them itself (./plainBatch.ts). */
+  takeUnwritten(): LogRecord[] {
+    const records = this.#unwritten;
+    this.#unwritten = [];
+    return records;
+  }
+
   /** Issues and waits for every write of the batch. */
   async settle(): Promise<void> {
     this.flush();
