@@ -27,7 +27,6 @@ import { attemptBatch, type BatchContext, type Op, type OpBody } from './batch.t
 import type { Change, EngineApi, OpenOptions, Opened, RejectedCommit, StateAt, StoreStatus } from './contract.ts';
 import type { IntegrateInput, IntegrateResult } from './integrate.ts';
 import { parseStateAt, validateSyncOptions } from './checks.ts';
-import { bindLog } from './logBinding.ts';
 import { Peers, type PeerMessage } from './peers.ts';
 import { StorageStatus, type StorageLike } from './storageStatus.ts';
 import { makeClientId, openDatabase, readStartWithHistory, saveSnapshots, type StartView } from './startup.ts';
@@ -145,7 +144,6 @@ export class Engine implements EngineApi {
     let engine: Engine | undefined;
     try {
       if (config.sync) validateSyncOptions(config.sync);
-      const bound = await bindLog(db, config.name, config.sync);
       const every = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
       const ctx: LogContext = {
         db,
@@ -159,9 +157,10 @@ export class Engine implements EngineApi {
         config.sync && syncModule
           ? new syncModule.HttpTransport({ url: config.sync.url, logId: config.sync.logId, token: config.sync.token, fetch: config.fetch })
           : undefined;
-      // The client id is read with the log, in start-up's one transaction.
-      const view = await readStartWithHistory(ctx, typeof config.clientId === 'string' ? config.clientId : undefined, transport);
-      engine = new Engine({ ctx, config, clientId: view.clientId ?? (await makeClientId(db)), bound, onChange });
+      // The client id and the database's binding to its log are read with the log, in start-up's one transaction.
+      const opened = { name: config.name, sync: config.sync && { url: config.sync.url, logId: config.sync.logId } };
+      const view = await readStartWithHistory(ctx, typeof config.clientId === 'string' ? config.clientId : undefined, opened, transport);
+      engine = new Engine({ ctx, config, clientId: view.clientId ?? (await makeClientId(db)), bound: view.bound, onChange });
       engine.#transport = transport;
       engine.#keep = compactionKeep(config.compaction);
       if (config.sync && syncModule && transport) {

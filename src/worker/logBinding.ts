@@ -36,32 +36,43 @@ function canonical(url: string): string {
   }
 }
 
+/** The log a database is bound to, if any (read in start-up's transaction). */
+export async function readLog(db: LogDb): Promise<LogAddress | undefined> {
+  return (await db.meta.get(KEY))?.value as LogAddress | undefined;
+}
+
 /**
- * Checks (and on a first sync, records) the log of a database opened with `sync`; answers
- * whether the database is bound to a log, so that its new events are pending.
+ * What opening a database with `sync` (or without) means for its binding: it is bound to a
+ * log, it is not and stays local, or it is to be bound now (bindLog). Throws if it is bound
+ * to another log (invariant 1).
  */
-export async function bindLog(db: LogDb, name: string, sync: LogAddress | undefined): Promise<boolean> {
-  return db.transaction('rw', db.records, db.slices, db.meta, async () => {
-    const stored = (await db.meta.get(KEY))?.value as LogAddress | undefined;
-    if (!sync) return stored !== undefined;
-    const wanted: LogAddress = { url: canonical(sync.url), logId: sync.logId };
-    if (stored) {
-      if (stored.url === wanted.url && stored.logId === wanted.logId) return true;
-      throw new SyncError(
-        `The database "${name}" syncs with log "${stored.logId}" at ${stored.url}; it cannot be opened with log "${wanted.logId}" at ${wanted.url}. Open another database (another createStore name) for that log`,
-        { details: { code: 'log_mismatch', stored, requested: wanted } },
-      );
-    }
+export function checkLog(stored: LogAddress | undefined, name: string, sync: LogAddress | undefined): 'bound' | 'local' | 'bind' {
+  if (!sync) return stored ? 'bound' : 'local';
+  const wanted: LogAddress = { url: canonical(sync.url), logId: sync.logId };
+  if (!stored) return 'bind';
+  if (stored.url === wanted.url && stored.logId === wanted.logId) return 'bound';
+  throw new SyncError(
+    `The database "${name}" syncs with log "${stored.logId}" at ${stored.url}; it cannot be opened with log "${wanted.logId}" at ${wanted.url}. Open another database (another createStore name) for that log`,
+    { details: { code: 'log_mismatch', stored, requested: wanted } },
+  );
+}
+
+/**
+ * Binds a database opened with sync for the first time to its log (invariants 2 and 4). In
+ * a transaction of its own, which checks again: another tab may have bound it meanwhile.
+ */
+export async function bindLog(db: LogDb, name: string, sync: LogAddress): Promise<void> {
+  await db.transaction('rw', db.records, db.slices, db.meta, async () => {
+    if (checkLog(await readLog(db), name, sync) === 'bound') return;
     if ((await readCompaction(db)).base > 0) {
       throw new HistoryUnavailableError(
-        `The database "${name}" was compacted without sync: the events it dropped can never reach log "${wanted.logId}". Open another database for that log`,
-        { details: { requested: wanted } },
+        `The database "${name}" was compacted without sync: the events it dropped can never reach log "${sync.logId}". Open another database for that log`,
+        { details: { requested: { url: canonical(sync.url), logId: sync.logId } } },
       );
     }
     await db.records.where('pending').equals(0).modify({ pending: 1 });
     // Its records are pending now, and may move when rebased: slices hold confirmed ones only.
     await clearSlices(db);
-    await db.meta.put({ key: KEY, value: wanted });
-    return true;
+    await db.meta.put({ key: KEY, value: { url: canonical(sync.url), logId: sync.logId } satisfies LogAddress });
   });
 }

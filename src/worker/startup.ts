@@ -17,6 +17,7 @@ import { firstPendingPosition, readRewrites } from '../storage/sync.ts';
 import type { EngineConfig } from './engine.ts';
 import { Working, type LogContext } from './working.ts';
 import { readSavedUndo, restoreUndo, undoRedo, type UndoRedo } from './undoHistory.ts';
+import { bindLog, checkLog, readLog, type LogAddress } from './logBinding.ts';
 
 /** Checks the projections and opens the database. */
 export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; projections: Projection<unknown>[] }> {
@@ -55,18 +56,30 @@ export interface StartView {
   /** Every projection at `head`, and the snapshots its replay captured. */
   ws: Working;
   history: UndoRedo;
+  /** Bound to a log (./logBinding.ts): new events are pending, with or without sync. */
+  bound: boolean;
+}
+
+/** The database's name and the log it is opened with (./logBinding.ts). */
+export interface OpenedAs {
+  name: string;
+  sync: LogAddress | undefined;
 }
 
 /** The longest tail start-up reads at once (a multiple of the default snapshot interval). */
 const TAIL_EVENTS = 10_000;
 
-/** Start-up: markers, then every projection from its newest valid snapshot plus the tail. */
-export async function readStart(ctx: LogContext, clientId: string | undefined): Promise<StartView> {
+/**
+ * Start-up: markers, then every projection from its newest valid snapshot plus the tail.
+ * Undefined if the database is to be bound to its log first (a first open with sync).
+ */
+export async function readStart(ctx: LogContext, clientId: string | undefined, as: OpenedAs): Promise<StartView | undefined> {
   // One read transaction: head, markers, snapshots and tail from one state of the log.
   // Independent reads are issued together: a fresh worker pays a round trip per await.
   return ctx.db.transaction('r', ['records', 'slices', 'snapshots', 'meta'], async (tx) => {
     const db = boundTo(ctx.db, tx); // every read in this transaction, however many awaits (schema.ts)
-    const [head, rewrites, firstPending, markerEvents, storedId, newest, compaction, savedUndo] = await Promise.all([
+    const [log, head, rewrites, firstPending, markerEvents, storedId, newest, compaction, savedUndo] = await Promise.all([
+      readLog(db),
       readHead(db),
       readRewrites(db),
       firstPendingPosition(db),
@@ -77,6 +90,8 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
       readCompaction(db),
       readSavedUndo(db),
     ]);
+    const binding = checkLog(log, as.name, as.sync);
+    if (binding === 'bind') return undefined;
     const pending = firstPending === undefined ? 0 : head - firstPending + 1;
     const id = clientId ?? (typeof storedId?.value === 'string' ? storedId.value : undefined);
     const markers = new MarkerLog();
@@ -106,20 +121,26 @@ export async function readStart(ctx: LogContext, clientId: string | undefined): 
       working.rebuild(head, { captureMissing: true, tail, newest }),
       id === undefined ? { undoTarget: undefined, redoTarget: undefined } : undoRedo(db, id, working),
     ]);
-    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history };
+    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history, bound: binding === 'bound' };
   });
 }
 
 /**
- * readStart(), and if a projection has no snapshot at or after the compaction point (a new
+ * readStart() (after binding the database to its log on a first open with sync), and if a projection has no snapshot at or after the compaction point (a new
  * projection, or a new version of one, on a compacted store), the history it needs restored
  * from the sync server first: the one case where opening waits on the network. Without sync,
  * or offline, opening fails with HistoryUnavailableError and changes nothing.
  */
-export async function readStartWithHistory(ctx: LogContext, clientId: string | undefined, source: HistorySource | undefined): Promise<StartView> {
+export async function readStartWithHistory(ctx: LogContext, clientId: string | undefined, as: OpenedAs, source: HistorySource | undefined): Promise<StartView> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await readStart(ctx, clientId);
+      let view = await readStart(ctx, clientId, as);
+      // A first open with sync (only then is it undefined): bound, its events are pending; read again.
+      while (view === undefined) {
+        await bindLog(ctx.db, as.name, as.sync!);
+        view = await readStart(ctx, clientId, as);
+      }
+      return view;
     } catch (error) {
       if (!isNeedsHistory(error)) throw error;
       if (attempt > 3) throw new HistoryUnavailableError('The history this store needs at start-up could not be restored from the sync server', { cause: error });
