@@ -36,29 +36,72 @@ export async function readCompaction(db: LogDb): Promise<Compaction> {
   return value ?? { base: 0, streams: {}, maxTime: -Infinity };
 }
 
+/** What dropping one whole confirmed record takes from the log (dropThrough's tally of it). */
+export interface DropTally {
+  last: number;
+  count: number;
+  maxTime: number;
+  /** Per stream, its non-marker events in the record (invariant 2). */
+  streams: Record<string, number>;
+}
+
+/**
+ * Tallies of confirmed records counted before the compaction's transaction (./compactSurvey.ts
+ * reads them in small read transactions, so appends are not held up while 100k events are
+ * read), by the record's first position. Valid for the epoch and base it was read at only.
+ */
+export interface DropSurvey {
+  epoch: number;
+  base: number;
+  tallies: ReadonlyMap<number, DropTally>;
+}
+
+export function tallyRecord(record: LogRecord): DropTally {
+  const streams: Record<string, number> = {};
+  for (const e of record.events) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
+  return { last: record.last, count: record.events.length, maxTime: record.maxTime, streams };
+}
+
 /**
  * Drops the events at positions base+1..to (all confirmed: the caller checked) and moves
  * the compaction point to `to`. Returns how many events were dropped and their largest time.
+ * With `tallies` (a survey valid for this epoch and base), the records it tallied are not
+ * read again: only their keys, whose tiling proves each record is the one tallied.
  */
-export async function dropThrough(db: LogDb, to: number): Promise<{ removed: number; maxTime: number }> {
+export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<number, DropTally>): Promise<{ removed: number; maxTime: number }> {
   const current = await readCompaction(db);
   if (to <= current.base) return { removed: 0, maxTime: current.maxTime };
   const streams = { ...current.streams };
-  const keys: number[] = [];
-  let rest: LogRecord | undefined;
   let removed = 0;
   let maxTime = current.maxTime;
-  await db.records.where(':id').between(current.base + 1, to, true, true).each((record: LogRecord) => {
-    if (record.pending === 1) throw new Error(`compaction through ${to} would drop pending events`);
-    keys.push(record.first);
-    const dropped = record.last > to ? record.events.slice(0, to - record.first + 1) : record.events;
-    if (dropped !== record.events) rest = makeRecord(to + 1, record.events.slice(dropped.length), false);
-    removed += dropped.length;
-    for (const e of dropped) {
-      maxTime = Math.max(maxTime, e.time);
-      if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
-    }
+  const add = (t: Pick<DropTally, 'count' | 'maxTime' | 'streams'>) => {
+    removed += t.count;
+    maxTime = Math.max(maxTime, t.maxTime);
+    for (const [stream, n] of Object.entries(t.streams)) streams[stream] = (streams[stream] ?? 0) + n;
+  };
+  const [keys, [next], pending] = await Promise.all([
+    db.records.where(':id').between(current.base + 1, to, true, true).primaryKeys(),
+    db.records.where(':id').above(to).limit(1).primaryKeys(),
+    db.records.where('pending').equals(1).primaryKeys(),
+  ]);
+  if (pending.some((first) => first <= to)) throw new Error(`compaction through ${to} would drop pending events`);
+  // Records tile the log (schema invariant): each one ends where the next begins.
+  const lastOf = (i: number) => (i + 1 < keys.length ? keys[i + 1]! - 1 : (next ?? Infinity) - 1);
+  const unread: number[] = [];
+  keys.forEach((key, i) => {
+    const known = tallies?.get(key);
+    if (known && known.last === lastOf(i) && known.last <= to) add(known);
+    else unread.push(key);
   });
+  let rest: LogRecord | undefined;
+  for (const record of await db.records.bulkGet(unread)) {
+    if (!record) throw new Error('a record of the compacted range vanished inside its transaction');
+    if (record.last > to) {
+      const dropped = makeRecord(record.first, record.events.slice(0, to - record.first + 1), false);
+      rest = makeRecord(to + 1, record.events.slice(to - record.first + 1), false);
+      add(tallyRecord(dropped));
+    } else add(tallyRecord(record));
+  }
   await db.records.bulkDelete(keys);
   if (rest) await db.records.add(rest);
   await forgetSlicesThrough(db, to);

@@ -5,6 +5,7 @@
  * once that transaction committed.
  */
 import { isStorageFullError } from '../core/errors/index.ts';
+import type { DropSurvey } from '../storage/compaction.ts';
 import { eventsOf } from '../storage/records.ts';
 import { boundTo, type LogDb } from '../storage/schema.ts';
 import { countPending, readRewrites, rewrittenFrom } from '../storage/sync.ts';
@@ -20,8 +21,8 @@ import type { WriteOp, Writer } from './writer.ts';
 export type OpBody =
   | WriteOp
   | { kind: 'integrate'; input: IntegrateInput }
-  /** `run`: ./compact.ts's compactLog, loaded by the engine before the op is queued. */
-  | { kind: 'compact'; before: number; run: typeof compactLog }
+  /** `run`: ./compact.ts's compactLog, loaded by the engine before the op is queued, with what it surveyed first. */
+  | { kind: 'compact'; before: number; run: typeof compactLog; survey: DropSurvey | undefined }
   | { kind: 'restore'; from: number; events: HistoryEvent[] }
   /** Nothing but the batch's catch-up: for one that needed history, run again after it came. */
   | { kind: 'catchUp' };
@@ -155,7 +156,7 @@ async function runOps(ctx: BatchContext, ws: Working, ops: Op[], done: Attempt):
     const cp = ws.checkpoint({ commit: op.kind === 'append' });
     try {
       if (op.kind === 'compact') {
-        op.result = await op.run({ ...ctx.log, db: ws.db }, ws, op.before);
+        op.result = await op.run({ ...ctx.log, db: ws.db }, ws, op.before, op.survey);
         continue;
       }
       if (op.kind === 'restore' || op.kind === 'catchUp') continue; // done before the catch-up / the catch-up itself

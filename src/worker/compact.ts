@@ -17,15 +17,15 @@
 import { InvalidEventError } from '../core/errors/index.ts';
 import type { CompactResult } from './compactPolicy.ts';
 import { isCloneFaithful } from '../core/clone.ts';
-import { dropThrough } from '../storage/compaction.ts';
+import { dropThrough, readCompaction, tallyRecord, type DropSurvey, type DropTally } from '../storage/compaction.ts';
 import { readCommit, recordContaining } from '../storage/log.ts';
-import type { LogDb } from '../storage/schema.ts';
+import { boundTo, type LogDb } from '../storage/schema.ts';
 import { readRewrites, writeRewrite } from '../storage/sync.ts';
 import { stateAtPosition } from './timeTravel.ts';
 import type { LogContext, Working } from './working.ts';
 import { UndoIndex } from '../core/undoIndex.ts';
 
-export async function compactLog(ctx: LogContext, ws: Working, before: number): Promise<CompactResult> {
+export async function compactLog(ctx: LogContext, ws: Working, before: number, survey?: DropSurvey): Promise<CompactResult> {
   const { db } = ctx;
   if (before > ws.head) {
     throw new InvalidEventError(`compact(): before ${before} is beyond the head (${ws.head}); the newest event is always kept`, {
@@ -54,7 +54,8 @@ export async function compactLog(ctx: LogContext, ws: Working, before: number): 
     }
     states.push(state);
   }
-  const { removed, maxTime } = await dropThrough(db, base);
+  const valid = survey && survey.epoch === ws.epoch && survey.base === ws.base;
+  const { removed, maxTime } = await dropThrough(db, base, valid ? survey.tallies : undefined);
   for (const [i, p] of ctx.projections.entries()) {
     await db.snapshots.put({ projection: p.name, version: p.version, position: base, maxTime, state: states[i] });
   }
@@ -65,6 +66,40 @@ export async function compactLog(ctx: LogContext, ws: Working, before: number): 
   // Other stores on this database learn the new point before their next batch (batch.ts).
   ws.epoch = await writeRewrite(db, await readRewrites(db), ws.head + 1);
   return { compacted: base, removed };
+}
+
+/** Records tallied per read transaction of surveyDrop(): each holds appends up for a few ms. */
+const SURVEY_RECORDS = 4;
+
+/**
+ * Before the compaction's op: tallies the confirmed records below `before` in small read
+ * transactions, outside the writer's queue (appends run between them), so that the op, which
+ * holds appends up, reads keys instead of every dropped event (dropThrough). Undefined if
+ * another store rewrote or compacted the log meanwhile: the op then reads them itself.
+ */
+export async function surveyDrop(db: LogDb, before: number): Promise<DropSurvey | undefined> {
+  const tallies = new Map<number, DropTally>();
+  let at: { epoch: number; base: number } | undefined;
+  for (let from = 0; ; ) {
+    const step = await db.transaction('r', db.records, db.meta, async (tx) => {
+      const bound = boundTo(db, tx);
+      const [rewrites, compaction, records] = await Promise.all([
+        readRewrites(bound),
+        readCompaction(bound),
+        bound.records.where(':id').between(from, before, true, false).limit(SURVEY_RECORDS).toArray(),
+      ]);
+      return { epoch: rewrites.epoch, base: compaction.base, records };
+    });
+    at ??= { epoch: step.epoch, base: step.base };
+    if (step.epoch !== at.epoch || step.base !== at.base) return undefined;
+    for (const record of step.records) {
+      // Pending events are never dropped; a record past `before` is cut by the op, which reads it.
+      if (record.pending === 1 || record.last >= before) return { ...at, tallies };
+      tallies.set(record.first, tallyRecord(record));
+    }
+    if (step.records.length < SURVEY_RECORDS) return { ...at, tallies };
+    from = step.records.at(-1)!.last + 1;
+  }
 }
 
 async function compactionPoint(db: LogDb, ws: Working, wanted: number): Promise<number> {

@@ -331,8 +331,11 @@ export class Engine implements EngineApi {
     const before = validateCompact(options);
     this.#assertOpen();
     // Loaded here, outside any transaction: the op itself runs inside the writer's.
-    const { compactLog } = await import('./compact.ts');
-    return this.#submit({ kind: 'compact', before, run: compactLog }) as Promise<{ compacted: number; removed: number; seq: number }>;
+    const { compactLog, surveyDrop } = await import('./compact.ts');
+    // Counted first, outside the writer's queue: the op then holds appends up for milliseconds,
+    // not for a read of every event it drops. (A survey that failed is only work not saved.)
+    const survey = await surveyDrop(this.#db, before).catch(() => undefined);
+    return this.#submit({ kind: 'compact', before, run: compactLog, survey }) as Promise<{ compacted: number; removed: number; seq: number }>;
   }
 
   /** The automatic policy (createStore({ compaction: { keep } })): run after batches, in the background. */
