@@ -535,7 +535,7 @@ export class Engine implements EngineApi {
 
   #syncHost(): SyncHost {
     return {
-      pushable: () => readPushable(this.#db),
+      pushable: (from) => readPushable(this.#db, from),
       confirmedHead: () => readConfirmedHeadNow(this.#db),
       integrate: async (input: IntegrateInput) =>
         ((await this.#submit({ kind: 'integrate', input })) as { integrated: IntegrateResult }).integrated,

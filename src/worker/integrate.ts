@@ -24,6 +24,12 @@ export interface IntegrateInput {
    * as a commit it can never accept (with the server's reason).
    */
   rejected: ({ commit: string; streamVersion: number } | { commit: string; reason: RejectedRecord['reason'] })[];
+  /**
+   * The remote events are this log's own pending events, pushed as read at this rewrite
+   * epoch (storage/sync.ts readPushable), in log order from the confirmed head on: if the
+   * epoch has not moved since, their records need not be read again to be confirmed.
+   */
+  readAt?: number;
 }
 
 export interface IntegrateResult {
@@ -42,7 +48,7 @@ export async function integrate(db: LogDb, ws: Working, input: IntegrateInput): 
   if (remote.length > 0 && remote[0]!.position !== confirmed + 1) return { gap: true, confirmed, rejected: [], changed: false };
   // With nothing pending (a plain pull) there is nothing of ours to confirm: no read for it.
   if (remote.length > 0 && input.rejected.length === 0 && ws.pending !== 0) {
-    const own = await confirmOwn(db, ws, confirmed, remote);
+    const own = input.readAt !== undefined && input.readAt === ws.epoch ? await confirmPushed(db, ws, confirmed, remote) : await confirmOwn(db, ws, confirmed, remote);
     if (own) return own;
   }
 
@@ -156,6 +162,36 @@ async function confirmOwn(db: LogDb, ws: Working, confirmed: number, remote: rea
   ws.pending = head - last; // what follows the confirmed events is pending (schema invariant 4)
   // No position changed, but other stores on this database count their pending again.
   ws.epoch = await writeRewrite(db, await readRewrites(db), head + 1);
+  return { gap: false, confirmed: last, rejected: [], changed: true };
+}
+
+/**
+ * confirmOwn() for events known to be this log's pending events from `confirmed` + 1 on, in
+ * order (IntegrateInput.readAt: nothing has rewritten the log since they were read and
+ * pushed): their records are not read again, only their keys, and the last one if it holds
+ * more than was confirmed (a commit the server has not seen yet stays pending).
+ */
+async function confirmPushed(db: LogDb, ws: Working, confirmed: number, remote: readonly PositionedEvent[]): Promise<IntegrateResult | undefined> {
+  const last = confirmed + remote.length;
+  if (last > ws.head) return undefined;
+  const range = db.records.where(':id').between(confirmed + 1, last, true, true);
+  const [keys, [after]] = await Promise.all([range.primaryKeys(), db.records.where(':id').above(last).limit(1).primaryKeys()]);
+  if (keys[0] !== confirmed + 1) return undefined;
+  const records = confirmedRecords(remote);
+  // Records tile the log: the last key's record ends where the next begins, or at the head.
+  const lastKey = keys[keys.length - 1]!;
+  if ((after ?? ws.head + 1) - 1 > last) {
+    const straddling = await db.records.get(lastKey);
+    if (!straddling) return undefined;
+    const record = makeRecord(last + 1, straddling.events.slice(last - straddling.first + 1), true);
+    if (straddling.ev !== undefined) record.ev = straddling.ev;
+    records.push(record);
+  }
+  await range.delete();
+  await db.records.bulkAdd(records);
+  ws.pending = ws.head - last; // what follows the confirmed events is pending (schema invariant 4)
+  // No position changed, but other stores on this database count their pending again.
+  ws.epoch = await writeRewrite(db, await readRewrites(db), ws.head + 1);
   return { gap: false, confirmed: last, rejected: [], changed: true };
 }
 

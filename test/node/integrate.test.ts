@@ -1,10 +1,11 @@
 import 'fake-indexeddb/auto';
+import { counting } from '../support/readCounter.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProtocolError, type StoredEvent } from '../../src/index.ts';
 import type { PositionedEvent } from '../../src/sync/protocol.ts';
 import { eventsOf, makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
-import { readPendingWire, readRewrites } from '../../src/storage/sync.ts';
+import { readPendingWire, readPushable, readRewrites, writeRewrite } from '../../src/storage/sync.ts';
 import { integrate, toBody } from '../../src/worker/integrate.ts';
 import type { Working } from '../../src/worker/working.ts';
 import { dbName } from '../support/fixtures.ts';
@@ -19,6 +20,7 @@ import { rejection } from '../support/rejection.ts';
 class WorkingCopy {
   pending = -1;
   epoch = 0;
+  head = 0;
   calls: (['rewind', number] | ['apply', string[], { capture: boolean }])[] = [];
   async rewind(position: number) {
     this.calls.push(['rewind', position]);
@@ -56,6 +58,7 @@ async function log(confirmed: number, pending: { events: RecordEvent[]; ev?: num
     next += p.events.length;
   }
   const ws = new WorkingCopy();
+  ws.head = next - 1;
   return { db, ws, run: (input: Parameters<typeof integrate>[2]) => integrate(db, ws as unknown as Working, input) };
 }
 
@@ -295,5 +298,46 @@ describe('integrate: schema versions of our own events', () => {
     });
     expect(result.confirmed).toBe(3);
     expect((await layout(db)).flatMap((r) => r.events)).toEqual(['1:x', '2:a', '3:b']);
+  });
+});
+
+describe('integrate: our pushed events, confirmed from the push answers (readAt)', () => {
+  const mine = (position: number, id: string, commit: string) => remote(position, id, { clientId: 'me', commit });
+
+  it('confirms them reading no record but the last, which it cuts where the answers end', async () => {
+    const { db, ws, run } = await log(1, [{ events: [body('m1', 'c1')] }, { events: [body('m2', 'c2'), body('m3', 'c3')] }, { events: [body('m4', 'c4')] }]);
+    const { value: result, records } = await counting(() => run({ remote: [mine(2, 'm1', 'c1'), mine(3, 'm2', 'c2')], rejected: [], readAt: 0 }));
+    expect(result).toEqual({ gap: false, confirmed: 3, rejected: [], changed: true });
+    expect(records).toBe(1);
+    expect((await layout(db)).map((r) => r.events)).toEqual([['1:r1'], ['2:m1', '3:m2'], ['4:m3*'], ['5:m4*']]);
+    expect(ws.calls).toEqual([]);
+    expect(ws.pending).toBe(2);
+    expect(ws.epoch).toBe((await readRewrites(db)).epoch); // other tabs count their pending again
+    expect(ws.epoch).toBe(1);
+  });
+
+  it('reads and compares them as pulled events once the log was rewritten after they were read', async () => {
+    // Another tab's round put its m9 before our m1 after our round read m1 at position 2.
+    const { db, ws, run } = await log(1, [{ events: [body('m9', 'c9')] }, { events: [body('m1', 'c1')] }]);
+    ws.epoch = await writeRewrite(db, await readRewrites(db), 2);
+    await run({ remote: [mine(2, 'm1', 'c1')], rejected: [], readAt: 0 });
+    expect((await layout(db)).flatMap((r) => r.events)).toEqual(['1:r1', '2:m1', '3:m9*']);
+  });
+});
+
+describe('readPushable: the pending commits a page at a time', () => {
+  it('reads whole pending records starting within 1000 positions, says where the next page starts and the epoch', async () => {
+    const pending = Array.from({ length: 2400 }, (_, i) => ({ events: [body(`m${i}`)] }));
+    pending.splice(999, 2, { events: [body('big.0', 'big'), body('big.1', 'big')] }); // positions 1001-1002
+    const { db } = await log(1, pending);
+    const first = await readPushable(db);
+    expect([first.confirmed, first.commits.length, first.commits.at(-1)!.map((e) => e.id), first.next, first.epoch]).toEqual([1, 1000, ['big.0', 'big.1'], 1003, 0]);
+    const ids: string[] = first.commits.flat().map((e) => e.id);
+    for (let page = first; page.next !== undefined; ) {
+      page = await readPushable(db, page.next);
+      ids.push(...page.commits.flat().map((e) => e.id));
+    }
+    expect(ids).toEqual((await readPendingWire(db)).flat().map((e) => e.id));
+    expect(ids).toHaveLength(2400);
   });
 });

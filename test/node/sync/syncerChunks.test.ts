@@ -298,3 +298,88 @@ describe('the pull', () => {
     expect(replica.log.map((e) => e.position)).toEqual([1, 2, 3]);
   });
 });
+
+describe('confirming from the push answers', () => {
+  /** The ids of the events each pull brought. */
+  function pullsOf(server: FakeServer): string[][] {
+    const pulled: string[][] = [];
+    const pull = server.pull.bind(server);
+    server.pull = async (after, limit) => {
+      const page = await pull(after, limit);
+      pulled.push(page.events.map((e) => e.id));
+      return page;
+    };
+    return pulled;
+  }
+
+  it('confirms pushes the server placed right after the confirmed head from its answers, without pulling them back', async () => {
+    const { replica, server, syncer } = setup([commit('a', 2), commit('b', 1), commit('c', 1)], { maxEventsPerPush: 2 });
+    const pulled = pullsOf(server);
+    await syncer.now();
+    expect(server.pushed).toEqual([['a.0', 'a.1'], ['b.0', 'c.0']]);
+    // Both answers confirmed in one integration, at the server's positions; the pull found nothing more.
+    expect(replica.integrated.map((input) => input.remote.map((e) => `${e.position}:${e.id}`))).toEqual([['1:a.0', '2:a.1', '3:b.0', '4:c.0']]);
+    expect(pulled).toEqual([[]]);
+    expect(replica.log.map((e) => e.id)).toEqual(server.log.map((e) => e.id));
+    expect(replica.pending).toEqual([]);
+  });
+
+  it('pulls back and rebases what the server placed after another replica’s events', async () => {
+    const { replica, server, syncer } = setup([commit('a', 1), commit('b', 1)], { maxEventsPerPush: 1 });
+    server.pushFault = (events) => {
+      // Another replica's event lands on the server just before our second push.
+      if (events[0]!.id === 'b.0') server.log.push({ ...event('other', 'other'), position: server.log.length + 1 });
+      return undefined;
+    };
+    const pulled = pullsOf(server);
+    await syncer.now();
+    // a.0 was confirmed from its answer; b.0 at 3 (after `other`) came back with the pull.
+    expect(replica.integrated.map((input) => input.remote.map((e) => `${e.position}:${e.id}`))).toEqual([['1:a.0'], ['2:other', '3:b.0']]);
+    expect(pulled).toEqual([['other', 'b.0']]);
+    expect(replica.log.map((e) => e.id)).toEqual(['a.0', 'other', 'b.0']);
+  });
+
+  it('pulls back pushes that carry schema versions: how a server that drops them is caught', async () => {
+    const { replica, server, syncer } = setup([[{ ...event('v.0', 'v'), schemaVersion: 2 }]]);
+    const pulled = pullsOf(server);
+    await syncer.now();
+    expect(pulled).toEqual([['v.0']]);
+    expect(replica.integrated.map((input) => input.remote.map((e) => e.id))).toEqual([['v.0']]);
+  });
+
+  it('says which epoch the pushed events were read at, when every page was read at one', async () => {
+    const { replica, syncer } = setup([commit('a', 1)]);
+    replica.pushable = async () => ({ confirmed: 0, commits: [commit('a', 1)], epoch: 7 });
+    await syncer.now();
+    expect(replica.integrated.map((input) => input.readAt)).toEqual([7]);
+  });
+});
+
+describe('reading the pending commits a page at a time', () => {
+  it('reads the next page while it pushes one, and pushes every page in order', async () => {
+    const { replica, server, syncer } = setup([], { maxEventsPerPush: 2 });
+    const pages = [[commit('a'), commit('b')], [commit('c'), commit('d')], [commit('e')]];
+    const order: string[] = [];
+    replica.pushable = async (from?: number) => {
+      const page = from ?? 0;
+      order.push(`read ${page}`);
+      return { confirmed: 0, commits: pages[page]!, epoch: 1, ...(page + 1 < pages.length ? { next: page + 1 } : {}) };
+    };
+    const push = server.push.bind(server);
+    server.push = async (events) => {
+      order.push(`push ${events.map((e) => e.commit).join(' ')}`);
+      return push(events);
+    };
+    await syncer.now();
+    expect(order).toEqual(['read 0', 'read 1', 'push a b', 'read 2', 'push c d', 'push e']);
+    expect(replica.log.map((e) => e.id)).toEqual(['a.0', 'b.0', 'c.0', 'd.0', 'e.0']);
+  });
+
+  it('does not say an epoch when the pages were read at different ones', async () => {
+    const { replica, syncer } = setup([], { maxEventsPerPush: 1 });
+    replica.pushable = async (from?: number) =>
+      from === undefined ? { confirmed: 0, commits: [commit('a')], next: 2, epoch: 1 } : { confirmed: 0, commits: [commit('b')], epoch: 2 };
+    await syncer.now();
+    expect(replica.integrated.map((input) => 'readAt' in input)).toEqual([false]);
+  });
+});
