@@ -23,7 +23,8 @@ import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../core/
 import type { StoreStatus } from '../worker/contract.ts';
 import type { IntegrateInput, IntegrateResult } from '../worker/integrate.ts';
 import type { HttpTransport } from './http.ts';
-import type { PositionedEvent, PushResult, WireEvent } from './protocol.ts';
+import type { PositionedEvent, WireEvent } from './protocol.ts';
+import { pushPending } from './push.ts';
 
 /** Gives the bearer token: at start and after each 401 (createStore / serveStore `sync.token` as a function). */
 export type TokenSource = () => string | Promise<string>;
@@ -55,33 +56,6 @@ export interface SyncerOptions {
 }
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void };
-
-/**
- * A pushed chunk as confirmed events, from the server's answer alone, when the server placed
- * every event of it right after `confirmed` (what the log has confirmed, with the chunks
- * before it): no other replica's events came between, so the log needs no rebase, only its
- * records marked confirmed, and pulling them back would bring exactly this. Undefined when
- * not so, or when the chunk carries schema versions: those come back by the pull, which is
- * how a server that does not keep them is caught (worker/integrate.ts checkSchemaVersions).
- */
-function confirmFromAnswer(events: readonly WireEvent[], results: readonly PushResult[], confirmed: number): PositionedEvent[] | undefined {
-  if (results.length !== events.length) return undefined;
-  const remote: PositionedEvent[] = [];
-  for (const [j, e] of events.entries()) {
-    const r = results[j]!;
-    if (!('position' in r) || r.position !== confirmed + 1 + j || e.schemaVersion !== undefined) return undefined;
-    const { expectedVersion: _, ...event } = e;
-    remote.push({ ...event, position: r.position });
-  }
-  return remote;
-}
-
-/**
- * Events confirmed from push answers per integration, while the next chunks are sent (see
- * #push). Each integration costs a write transaction and an announcement: confirming each
- * 1000-event push alone made a 10k backlog slower (backlog.push10k 0.25) than once (0.49).
- */
-const CONFIRM_EVENTS = 10_000;
 
 /** Pulled events integrated at once while commits are pending (see #pull). */
 const REBASE_EVENTS = 10_000;
@@ -311,7 +285,14 @@ export class Syncer {
       // Commits pending (or not known not to be): the pull's pages are integrated together.
       let pending = true;
       try {
-        pending = await this.#push();
+        pending = await pushPending({
+          host: this.#host,
+          transport: this.#transport,
+          maxEventsPerPush: this.#options.maxEventsPerPush,
+          signal: this.#stop.signal,
+          assertRunning: () => this.#assertRunning(),
+          rejected: (rejected) => this.#rejected(rejected),
+        });
       } catch (error) {
         // Invariant 3: the pull goes on, unless the push showed it would fail as well.
         if (unauthorized(error) || isProtocolError(error) || this.#stop.signal.aborted) throw error;
@@ -330,113 +311,6 @@ export class Syncer {
       });
       throw typed;
     }
-  }
-
-  /**
-   * Pushes the pending commits in chunks of at most maxEventsPerPush events (a larger commit
-   * goes alone), reading them a page at a time (the next page while a chunk is in flight). A
-   * chunk the server refuses as too large or invalid is split in halves until the commit at
-   * fault stands alone; that commit leaves the log (invariant 3). Chunks the server placed
-   * right after what the log has confirmed are confirmed from its answers (confirmFromAnswer),
-   * CONFIRM_EVENTS at a time, while the next chunks are sent. Answers whether commits
-   * may still be pending (pushed and not confirmed so).
-   */
-  async #push(): Promise<boolean> {
-    let page = await this.#host.pushable();
-    // The pending commits all lie after `confirmed` on the server (http.ts push()).
-    const { confirmed, epoch } = page;
-    /** Every page was read at one epoch: the confirmations may say so (IntegrateInput.readAt). */
-    let sameEpoch = epoch !== undefined;
-    let pushed = false;
-    let limit = this.#options.maxEventsPerPush;
-    let maxCommits = Infinity;
-    /** Where the log is confirmed once the confirmations so far are applied; undefined once one cannot be. */
-    let local: number | undefined = confirmed;
-    let answered: PositionedEvent[] = [];
-    const confirms: Promise<boolean>[] = [];
-    const confirm = () => {
-      if (answered.length === 0) return;
-      const input: IntegrateInput = { remote: answered, rejected: [] };
-      if (sameEpoch && epoch !== undefined) input.readAt = epoch;
-      const done = this.#host.integrate(input).then((r) => !r.gap, () => false); // a failed one leaves its events to the pull
-      answered = [];
-      confirms.push(done);
-    };
-    try {
-      for (;;) {
-        const { commits, next } = page;
-        const reading = next === undefined ? undefined : this.#host.pushable(next);
-        reading?.catch(() => undefined); // awaited below, unless this page's push fails first
-        pushed ||= commits.length > 0;
-        let i = 0;
-        while (i < commits.length) {
-          const chunk: WireEvent[][] = [];
-          let n = 0;
-          while (i + chunk.length < commits.length && chunk.length < maxCommits && (chunk.length === 0 || n + commits[i + chunk.length]!.length <= limit)) {
-            n += commits[i + chunk.length]!.length;
-            chunk.push(commits[i + chunk.length]!);
-          }
-          let response;
-          this.#assertRunning();
-          try {
-            response = await this.#transport.push(chunk.flat(), confirmed, this.#stop.signal);
-          } catch (error) {
-            if (!neverAccepted(error)) throw error;
-            const status = error.details['status'];
-            if (chunk.length > 1) {
-              // Find the commit at fault: halve the chunk (and, for 413, what the server takes).
-              maxCommits = Math.ceil(chunk.length / 2);
-              if (status === 413) limit = Math.max(1, Math.floor(n / 2));
-              continue;
-            }
-            confirm(); // what was confirmed before it goes first, in log order
-            await this.#reject(chunk[0]!, error);
-            local = undefined;
-            i += 1;
-            continue;
-          }
-          const rejected = new Map<string, number>();
-          for (const [j, r] of response.results.entries()) {
-            if ('error' in r) rejected.set(chunk.flat()[j]!.commit, r.streamVersion);
-          }
-          if (rejected.size > 0) {
-            confirm();
-            await this.#rejected([...rejected].map(([commit, streamVersion]) => ({ commit, streamVersion })));
-          }
-          const remote: PositionedEvent[] | undefined = local === undefined ? undefined : confirmFromAnswer(chunk.flat(), response.results, local);
-          if (remote) {
-            local = remote[remote.length - 1]!.position;
-            answered = answered.concat(remote);
-            if (answered.length >= CONFIRM_EVENTS) confirm();
-          } else local = undefined;
-          i += chunk.length;
-          maxCommits = maxCommits === Infinity ? Infinity : maxCommits * 2;
-        }
-        if (!reading) break;
-        page = await reading;
-        if (page.epoch !== epoch) sameEpoch = false;
-      }
-    } finally {
-      confirm();
-      await Promise.all(confirms);
-    }
-    // Confirmed from the answers, every one applied: nothing of ours is left to pull back.
-    return pushed && !(local !== undefined && (await Promise.all(confirms)).every(Boolean));
-  }
-
-  /** A commit the server can never accept (it answered `error` for it alone) leaves the log. */
-  async #reject(commit: WireEvent[], error: SyncError): Promise<void> {
-    const status = error.details['status'];
-    const what = status === 413 ? 'as too large' : status === 409 ? 'as conflicting with events it holds' : 'as invalid';
-    await this.#rejected([
-      {
-        commit: commit[0]!.commit,
-        reason: {
-          name: 'InvalidEventError',
-          message: `The sync server refused commit ${commit[0]!.commit} (${commit.length} event${commit.length === 1 ? '' : 's'}) ${what}: ${error.message}`,
-        },
-      },
-    ]);
   }
 
   async #rejected(rejected: IntegrateInput['rejected']): Promise<void> {
@@ -534,12 +408,6 @@ export class Syncer {
  * too), or the protocol's own 400 `invalid` / 409 answer. A 400 that is not the protocol's
  * (a misconfigured proxy answering every request so) is retried, not taken as the commit's.
  */
-function neverAccepted(error: unknown): error is SyncError {
-  if (!isSyncError(error)) return false;
-  const { status, code } = error.details;
-  return status === 413 || (status === 400 && code === 'invalid') || (status === 409 && code !== 'http_error');
-}
-
 function unauthorized(error: unknown): boolean {
   return isSyncError(error) && error.details['status'] === 401;
 }
