@@ -46,9 +46,10 @@ export interface DropTally {
 }
 
 /**
- * Tallies of confirmed records counted before the compaction's transaction (./compactSurvey.ts
- * reads them in small read transactions, so appends are not held up while 100k events are
- * read), by the record's first position. Valid for the epoch and base it was read at only.
+ * Tallies of confirmed records counted before the compaction's transaction, by the record's
+ * first position (worker/compact.ts surveyDrop reads them in small read transactions, so
+ * appends are not held up while 100k events are read). Valid for the epoch and base it was
+ * read at only.
  */
 export interface DropSurvey {
   epoch: number;
