@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defaultServerConditions, defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 // The demo (index.html + demo/) and everything else Vite builds: module workers are ES
@@ -6,6 +6,10 @@ import { VitePWA } from 'vite-plugin-pwa';
 // built app registers a service worker that precaches the app shell, so a reload works
 // offline (the data is in IndexedDB).
 export default defineConfig({
+  // The package's exports give the built dist/ to its users; in this repo the 'source'
+  // condition gives src/ (package.json "exports"), so nothing needs building first.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   worker: { format: 'es' },
   build: { target: 'es2022' },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
