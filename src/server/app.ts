@@ -13,29 +13,17 @@ import { makeAuthorizer, type AuthOptions } from './auth.ts';
 import { LiveHub, type LiveLimits } from './live.ts';
 import { makeAccess, type AccessOptions } from './openAccess.ts';
 import { ConflictingPushError, InvalidPushError } from './plan.ts';
-import { sqliteStorage } from './sqliteStorage.ts';
 import type { SyncStorage } from './storage.ts';
 
 export const DEFAULT_DB_PATH = './data/eventloom.db';
 
-/** The embedded default, opened when the first request needs it. */
-function lazyDefaultStorage(): SyncStorage {
-  let storage: SyncStorage | undefined;
-  const get = () => (storage ??= sqliteStorage({ path: DEFAULT_DB_PATH }));
-  return {
-    push: (logId, events) => get().push(logId, events),
-    read: (logId, after, limit) => get().read(logId, after, limit),
-    head: (logId) => get().head(logId),
-    subscribe: (logId, listener) => get().subscribe(logId, listener),
-    close: async () => {
-      await storage?.close();
-    },
-  };
-}
-
 export interface SyncAppOptions {
-  /** Default: sqliteStorage({ path: './data/eventloom.db' }), opened on first use. */
-  storage?: SyncStorage;
+  /**
+   * Where logs are kept: memoryStorage(), sqliteStorage(), postgresStorage() or your own.
+   * Required here, so that the handler loads no Node-only module for a runtime that has
+   * none (startSyncServer(), on Node, defaults to sqliteStorage).
+   */
+  storage: SyncStorage;
   auth?: AuthOptions;
   /**
    * maxDepth: how deep payload and meta may nest (default 64, as append() allows); deeper
@@ -107,8 +95,11 @@ function fail(c: Context, code: ErrorCode, message: string, headers: Record<stri
   return c.json({ error: { code, message } }, STATUS[code] as 400, { ...close, ...headers });
 }
 
-export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
-  const storage = options.storage ?? lazyDefaultStorage();
+export function createSyncApp(options: SyncAppOptions): SyncApp {
+  const storage = options?.storage;
+  if (typeof storage?.push !== 'function') {
+    throw new TypeError('createSyncApp: options.storage is required: memoryStorage(), sqliteStorage({ path }) or postgresStorage({ connectionString }) from eventloom/server, or your own');
+  }
   const maxEvents = options.limits?.maxEventsPerPush ?? 1000;
   const maxBytes = options.limits?.maxBodyBytes ?? 1024 * 1024;
   const maxPull = options.limits?.maxPullLimit ?? 1000;
@@ -158,10 +149,10 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   }
 
   /** Validates the logId and the token; returns an error response or the logId. */
-  const guard = (c: Context, need: 'read' | 'write'): Response | string => {
+  const guard = async (c: Context, need: 'read' | 'write'): Promise<Response | string> => {
     const parsed = v.safeParse(LogIdSchema, c.req.param('logId'));
     if (!parsed.success) return fail(c, 'invalid', `invalid logId: ${parsed.issues[0].message}`);
-    const auth = authorize(c.req.header('Authorization'), parsed.output, need);
+    const auth = await authorize(c.req.header('Authorization'), parsed.output, need);
     if (!auth.ok) {
       return auth.status === 401
         ? fail(c, 'unauthorized', auth.message, { 'WWW-Authenticate': 'Bearer' })
@@ -180,7 +171,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
     // The token and the content type are checked before a byte of the body is read
     // (bodyLimit reads a chunked body to its end).
     async (c, next) => {
-      const logId = guard(c, 'write');
+      const logId = await guard(c, 'write');
       if (typeof logId !== 'string') return logId;
       const type = c.req.header('Content-Type') ?? '';
       if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -239,7 +230,7 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
   );
 
   app.get('/v1/logs/:logId/events', async (c) => {
-    const logId = guard(c, 'read');
+    const logId = await guard(c, 'read');
     if (typeof logId !== 'string') return logId;
     const after = nonNegativeInt(c.req.query('after'), 0);
     const limit = nonNegativeInt(c.req.query('limit'), maxPull);
@@ -252,8 +243,8 @@ export function createSyncApp(options: SyncAppOptions = {}): SyncApp {
     }
   });
 
-  app.get('/v1/logs/:logId/live', (c) => {
-    const logId = guard(c, 'read');
+  app.get('/v1/logs/:logId/live', async (c) => {
+    const logId = await guard(c, 'read');
     if (typeof logId !== 'string') return logId;
     const after = nonNegativeInt(c.req.query('after') ?? c.req.header('Last-Event-ID'), 0);
     if (after === undefined) return fail(c, 'invalid', 'after must be a non-negative integer');

@@ -1,6 +1,8 @@
 /**
- * "eventloom/server": the reference sync server. Node only (storages use better-sqlite3
- * and pg); createSyncApp() itself is a web-standard fetch handler.
+ * "eventloom/server": the reference sync server. createSyncApp() is a web-standard fetch
+ * handler: with memoryStorage() or a storage of your own it loads no Node-only module.
+ * startSyncServer() serves it on Node; sqliteStorage() and postgresStorage() load their
+ * drivers (better-sqlite3, pg: optional peer dependencies) when they are made.
  */
 export { createSyncApp, type ServerLogEntry, type SyncApp, type SyncAppOptions } from './app.ts';
 export { startSyncServer, type RunningSyncServer, type StartSyncServerOptions } from './startSyncServer.ts';

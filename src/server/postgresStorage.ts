@@ -7,17 +7,19 @@
  *   the transaction; every instance LISTENs on one dedicated connection and tells its
  *   live subscribers (delivered on commit only).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { WireEvent } from '../sync/protocol.ts';
 import { markerTargets, planPush } from './plan.ts';
-import { fromRow } from './sqliteStorage.ts';
+import { loadDriver } from './driver.ts';
+import { fromRow } from './rows.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
 
 const CHANNEL = 'eventloom';
 const SCHEMA_LOCK = 0x65766c6d; // "evlm": serialises schema creation between instances
 
 export function postgresStorage(options: { connectionString: string; max?: number }): SyncStorage {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+  const { Pool, Client } = loadDriver<typeof pg>('pg', 'postgresStorage()');
+  const pool = new Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
   pool.on('error', () => undefined); // idle client errors: the next query reconnects
   const listeners = new Listeners();
   let closed = false;
@@ -48,7 +50,7 @@ export function postgresStorage(options: { connectionString: string; max?: numbe
 
   async function listen(): Promise<void> {
     if (closed || listener) return;
-    const client = new pg.Client({ connectionString: options.connectionString });
+    const client = new Client({ connectionString: options.connectionString });
     listener = client;
     client.on('notification', (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;

@@ -15,23 +15,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import type { PositionedEvent, WireEvent } from '../sync/protocol.ts';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { WireEvent } from '../sync/protocol.ts';
+import { loadDriver } from './driver.ts';
+import { fromRow, type Row } from './rows.ts';
 import { markerTargets, planPush } from './plan.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
 
-interface Row {
-  position: number;
-  id: string;
-  type: string;
-  payload: string | null;
-  stream: string;
-  client_id: string;
-  commit_id: string;
-  time: number;
-  meta: string | null;
-  schema_version: number | null;
-}
 
 /**
  * A push's lookups (invariant 3): one index search per pushed id or named commit, whatever the
@@ -48,6 +38,7 @@ export const LOOKUPS = {
 
 export function sqliteStorage(options: { path: string }): SyncStorage {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const Database = loadDriver<typeof BetterSqlite3>('better-sqlite3', 'sqliteStorage()');
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -167,20 +158,4 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
 
 function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
-}
-
-export function fromRow(row: Row): PositionedEvent {
-  const event: PositionedEvent = {
-    id: row.id,
-    type: row.type,
-    stream: row.stream,
-    clientId: row.client_id,
-    commit: row.commit_id,
-    time: row.time,
-    position: Number(row.position),
-  };
-  if (row.payload !== null) event.payload = JSON.parse(row.payload);
-  if (row.meta !== null) event.meta = JSON.parse(row.meta) as Record<string, unknown>;
-  if (row.schema_version !== null) event.schemaVersion = Number(row.schema_version);
-  return event;
 }

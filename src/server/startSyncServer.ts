@@ -7,7 +7,9 @@ import type { SyncStorage } from './storage.ts';
 
 export { DEFAULT_DB_PATH };
 
-export interface StartSyncServerOptions extends SyncAppOptions {
+export interface StartSyncServerOptions extends Omit<SyncAppOptions, 'storage'> {
+  /** Default: sqliteStorage({ path: './data/eventloom.db' }), closed with the server. */
+  storage?: SyncStorage;
   port?: number;
   host?: string;
   /** Where to say that the server is open (no auth); default console.warn. */

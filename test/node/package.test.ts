@@ -3,7 +3,7 @@
 // (no TypeScript tooling) imports them. The consumer apps (a Vite app under a strict
 // tsconfig, webpack, a Node project installing the tarball) are still to come.
 import { execFile as execFileCb } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,14 @@ describe('the built package', () => {
       expect(code).not.toMatch(/from '\.{1,2}\/[^']*\.ts'/);
       expect(code).toMatch(/from '\.{1,2}\/[^']*\.js'/);
     }
+  });
+
+  it('has types that need no database driver’s types', () => {
+    const declarations = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? declarations(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+    const files = declarations('dist');
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) expect(readFileSync(join(root, file), 'utf8'), file).not.toMatch(/from ['"](better-sqlite3|pg)['"]/);
   });
 
   it('is imported by plain Node: the server runs from dist/ and answers', async () => {
