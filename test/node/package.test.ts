@@ -2,7 +2,10 @@
 // exports give Node and TypeScript users the built modules and their types, and plain Node
 // (no TypeScript tooling) imports them. The consumer apps (a Vite app under a strict
 // tsconfig, webpack, a Node project installing the tarball) are still to come.
-import { execFile as execFileCb } from 'node:child_process';
+import { execFile as execFileCb, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +16,7 @@ const root = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, { types: string; source: string; import: string }>;
   files: string[];
+  bin: Record<string, string>;
 };
 
 beforeAll(async () => {
@@ -58,6 +62,40 @@ describe('the built package', () => {
     expect(out.resolved).toMatch(/\/dist\/server\/index\.js$/);
     expect(out.status).toBe(200);
     expect(out.body).toEqual({ events: [], head: 0 });
+  });
+
+  it('has a bin: `eventloom serve` runs the server on SQLite from plain Node and stops on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eventloom-bin-'));
+    try {
+      const bin = join(root, pkg.bin['eventloom']!);
+      expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+      const db = join(dir, 'data', 'log.db');
+      const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', db], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8');
+      const started = new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          stdout += chunk;
+          const url = /Eventloom sync server: (http:\/\/\S+)/.exec(stdout)?.[1];
+          if (url) resolve(url);
+        });
+        child.once('exit', (code) => reject(new Error(`the bin exited (${code}) before it listened: ${stdout}`)));
+      });
+      const url = await started;
+      const response = await fetch(`${url}/v1/logs/demo/events?after=0`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ events: [], head: 0 });
+      expect(existsSync(db)).toBe(true);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect((await exited)[0]).toBe(0);
+      // Anything but `serve` is refused with the usage.
+      const wrong = await execFile(process.execPath, [bin, 'serv']).catch((e: { code: number; stderr: string }) => e);
+      expect((wrong as { code: number }).code).toBe(2);
+      expect((wrong as { stderr: string }).stderr).toMatch(/unknown command "serv"[\s\S]*Usage: eventloom serve/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('packs only what users need: the build, the sources its maps point to, README and LICENSE', async () => {
