@@ -1,15 +1,20 @@
-// The package as npm packs it (issue 15, first step): `npm run build` emits dist/, the
-// exports give Node and TypeScript users the built modules and their types, and plain Node
-// (no TypeScript tooling) imports them. The consumer apps (a Vite app under a strict
-// tsconfig, webpack, a Node project installing the tarball) are still to come.
+// The package as npm packs it (issue 15): `npm pack` (its prepack runs `npm run build`)
+// emits dist/; the exports give Node and TypeScript users the built modules and their
+// types; the bin runs the server. Then the tarball as an app that installs it gets it:
+// unpacked into a fresh project's node_modules with its dependencies (linked from this
+// repository's, where an install would place them: the npm cache here holds no registry
+// metadata for a real offline install), used with nothing of this repository's set-up: a
+// strict TypeScript check with a browser app's flags and no @types, and plain Node.
+// (One file: the build and the pack share dist/, so they must not run in parallel.)
+// Still to come: a Vite app and a webpack app built from the tarball, publint, attw.
 import { execFile as execFileCb, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const execFile = promisify(execFileCb);
 const root = join(import.meta.dirname, '..', '..');
@@ -18,10 +23,35 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   files: string[];
   bin: Record<string, string>;
 };
+let dir: string;
+let app: string;
+let packedFiles: string[];
+let packed: { dependencies: Record<string, string>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
+
+/** Links `name` from this repository's node_modules into the app's, as npm would install it. */
+async function provide(name: string): Promise<void> {
+  const target = join(app, 'node_modules', name);
+  await mkdir(dirname(target), { recursive: true });
+  await symlink(join(root, 'node_modules', name), target, 'dir');
+}
 
 beforeAll(async () => {
-  await execFile(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
-}, 120_000);
+  dir = await mkdtemp(join(tmpdir(), 'eventloom-package-'));
+  // npm pack runs prepack (npm run build), as publishing does: dist/ is made anew.
+  const { stdout } = await execFile('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 << 20 });
+  const result = (JSON.parse(stdout) as { filename: string; files: { path: string }[] }[])[0]!;
+  packedFiles = result.files.map((f) => f.path);
+  app = join(dir, 'app');
+  await mkdir(join(app, 'node_modules'), { recursive: true });
+  await execFile('tar', ['-xzf', join(dir, result.filename), '-C', join(app, 'node_modules')]);
+  await execFile('mv', [join(app, 'node_modules', 'package'), join(app, 'node_modules', 'eventloom')]);
+  packed = JSON.parse(await readFile(join(app, 'node_modules', 'eventloom', 'package.json'), 'utf8')) as typeof packed;
+  for (const name of Object.keys(packed.dependencies)) await provide(name);
+  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+}, 180_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('the built package', () => {
   it('has, for every entry point, its module, its types and their source maps, with .js imports only', () => {
@@ -65,12 +95,12 @@ describe('the built package', () => {
   });
 
   it('has a bin: `eventloom serve` runs the server on SQLite from plain Node and stops on SIGTERM', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'eventloom-bin-'));
+    const work = await mkdtemp(join(tmpdir(), 'eventloom-bin-'));
     try {
       const bin = join(root, pkg.bin['eventloom']!);
       expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
-      const db = join(dir, 'data', 'log.db');
-      const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', db], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const db = join(work, 'data', 'log.db');
+      const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', db], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.setEncoding('utf8');
       const started = new Promise<string>((resolve, reject) => {
@@ -94,19 +124,93 @@ describe('the built package', () => {
       expect((wrong as { code: number }).code).toBe(2);
       expect((wrong as { stderr: string }).stderr).toMatch(/unknown command "serv"[\s\S]*Usage: eventloom serve/);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true });
     }
   });
 
-  it('packs only what users need: the build, the sources its maps point to, README and LICENSE', async () => {
-    const { stdout } = await execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 << 20 });
-    const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    expect(files).toContain('LICENSE');
-    expect(files).toContain('README.md');
-    expect(files).toContain('package.json');
-    expect(files).toContain('dist/index.js');
-    expect(files).toContain('dist/server/index.d.ts');
-    const tops = new Set(files.map((f) => f.split('/')[0]));
+  it('packs only what users need: the build, the sources its maps point to, README and LICENSE', () => {
+    expect(packedFiles).toContain('LICENSE');
+    expect(packedFiles).toContain('README.md');
+    expect(packedFiles).toContain('package.json');
+    expect(packedFiles).toContain('dist/index.js');
+    expect(packedFiles).toContain('dist/server/index.d.ts');
+    const tops = new Set(packedFiles.map((f) => f.split('/')[0]));
     expect([...tops].sort()).toEqual(['LICENSE', 'README.md', 'dist', 'package.json', 'src']);
   });
+});
+
+describe('an app that installs the tarball', () => {
+  it('installs no database driver: better-sqlite3 and pg are optional peers, not dependencies', () => {
+    for (const driver of ['better-sqlite3', 'pg']) {
+      expect(Object.keys(packed.dependencies)).not.toContain(driver);
+      expect(packed.peerDependencies[driver]).toBeDefined();
+      expect(packed.peerDependenciesMeta[driver]).toEqual({ optional: true });
+    }
+  });
+
+  it('type-checks under a strict browser tsconfig (erasableSyntaxOnly, verbatimModuleSyntax, no skipLibCheck, no @types)', async () => {
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+          strict: true, erasableSyntaxOnly: true, verbatimModuleSyntax: true, noEmit: true, noUnusedLocals: true,
+          noUnusedParameters: true, noFallthroughCasesInSwitch: true, noUncheckedSideEffectImports: true, types: [],
+        },
+        include: ['src'],
+      }),
+    );
+    await mkdir(join(app, 'src'), { recursive: true });
+    await writeFile(
+      join(app, 'src', 'main.ts'),
+      `import { createStore, defineProjection, isConcurrencyError, type Store, type StoredEvent } from 'eventloom';
+const todos = defineProjection<string[]>({ name: 'todos', initial: () => [], reduce: (s, e: StoredEvent) => (e.type === 'added' ? [...s, String((e.payload as { id: string }).id)] : s) });
+export async function run(worker: Worker): Promise<Store> {
+  const store = await createStore({ name: 'app', worker, projections: { todos } });
+  await store.append({ type: 'added', payload: { id: 'a' } }, { expectedVersion: 'any' }).catch((e: unknown) => (isConcurrencyError(e) ? [] : Promise.reject(e)));
+  await store.undo();
+  return store;
+}
+`,
+    );
+    await writeFile(
+      join(app, 'src', 'store.worker.ts'),
+      `import { serveStore } from 'eventloom/worker';
+import { defineProjection } from 'eventloom';
+serveStore({ projections: { todos: defineProjection<string[]>({ name: 'todos', initial: () => [], reduce: (s) => s }) } });
+`,
+    );
+    await writeFile(
+      join(app, 'src', 'server.ts'),
+      `import { createSyncApp, memoryStorage, startSyncServer, sqliteStorage, type SyncStorage } from 'eventloom/server';
+const storage: SyncStorage = memoryStorage();
+export const handler = createSyncApp({ storage });
+export const start = () => startSyncServer({ port: 0, storage: sqliteStorage({ path: './data/app.db' }) });
+`,
+    );
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await execFile(process.execPath, [tsc, '-p', app], { cwd: app }).catch((e: { stdout: string; code: number }) => e);
+    expect((result as { stdout: string }).stdout).toBe('');
+  }, 60_000);
+
+  it('runs on plain Node: the server on memory, a clear error without better-sqlite3, SQLite once it is installed', async () => {
+    const script = `
+      const { createStore } = await import('eventloom');
+      const { startSyncServer, memoryStorage, sqliteStorage } = await import('eventloom/server');
+      const out = { createStore: typeof createStore };
+      const memory = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => {} });
+      out.memory = (await fetch(memory.url + '/v1/logs/a/events?after=0')).status;
+      await memory.close();
+      try { sqliteStorage({ path: './data/a.db' }); out.sqlite = 'made'; } catch (e) { out.sqlite = e.message; }
+      console.log(JSON.stringify(out));
+    `;
+    const run = async () => JSON.parse((await execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: app })).stdout.trim()) as Record<string, unknown>;
+    expect(await run()).toEqual({
+      createStore: 'function',
+      memory: 200,
+      sqlite: 'sqliteStorage() needs the package "better-sqlite3", an optional peer dependency of eventloom: npm install better-sqlite3',
+    });
+    await provide('better-sqlite3');
+    expect((await run())['sqlite']).toBe('made');
+  }, 60_000);
 });
