@@ -6,10 +6,10 @@ import { VitePWA } from 'vite-plugin-pwa';
 // built app registers a service worker that precaches the app shell, so a reload works
 // offline (the data is in IndexedDB).
 export default defineConfig({
-  // The package's exports give the built dist/ to its users; in this repo the 'source'
+  // The package's exports give the built dist/ to its users; in this repo the 'eventloom-source'
   // condition gives src/ (package.json "exports"), so nothing needs building first.
-  resolve: { conditions: ['source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+  resolve: { conditions: ['eventloom-source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['eventloom-source', ...defaultServerConditions] } },
   worker: { format: 'es' },
   build: { target: 'es2022' },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
