@@ -6,7 +6,8 @@
 // metadata for a real offline install), used with nothing of this repository's set-up: a
 // strict TypeScript check with a browser app's flags and no @types, and plain Node.
 // (One file: the build and the pack share dist/, so they must not run in parallel.)
-// A Vite app built from the tarball runs in Chromium. Still to come: webpack, publint, attw.
+// A Vite app and a webpack app built from the tarball run in Chromium; publint and
+// arethetypeswrong find nothing to report in it.
 import { execFile as execFileCb, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { chromium } from 'playwright';
 import { build } from 'vite';
+import webpack from 'webpack';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -29,6 +31,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 let dir: string;
 let app: string;
 let packedFiles: string[];
+let tarball: string;
 let packed: { dependencies: Record<string, string>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
 
 /** Links `name` from this repository's node_modules into the app's, as npm would install it. */
@@ -44,9 +47,10 @@ beforeAll(async () => {
   const { stdout } = await execFile('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 << 20 });
   const result = (JSON.parse(stdout) as { filename: string; files: { path: string }[] }[])[0]!;
   packedFiles = result.files.map((f) => f.path);
+  tarball = join(dir, result.filename);
   app = join(dir, 'app');
   await mkdir(join(app, 'node_modules'), { recursive: true });
-  await execFile('tar', ['-xzf', join(dir, result.filename), '-C', join(app, 'node_modules')]);
+  await execFile('tar', ['-xzf', tarball, '-C', join(app, 'node_modules')]);
   await execFile('mv', [join(app, 'node_modules', 'package'), join(app, 'node_modules', 'eventloom')]);
   packed = JSON.parse(await readFile(join(app, 'node_modules', 'eventloom', 'package.json'), 'utf8')) as typeof packed;
   for (const name of Object.keys(packed.dependencies)) await provide(name);
@@ -245,46 +249,103 @@ Object.assign(globalThis, { store, ready: true });
     const out = join(app, 'web-dist');
     // Vite's own defaults, as an app gets them: no 'eventloom-source' condition, so the package's dist/.
     await build({ configFile: false, logLevel: 'silent', root: web, base: './', worker: { format: 'es' }, build: { outDir: out, target: 'es2022' } });
-    const server = createServer(async (req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      try {
-        const body = await readFile(join(out, path === '/' ? 'index.html' : path));
-        res.writeHead(200, { 'Content-Type': extname(path) === '.js' ? 'text/javascript' : 'text/html' }).end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const profile = await mkdtemp(join(tmpdir(), 'eventloom-package-profile-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-      type Page = { store: { append(e: unknown): Promise<unknown>; undo(): Promise<boolean>; get(name: string): string[] } };
-      await page.goto(url);
-      await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-      const first = await page.evaluate(async () => {
-        const { store } = globalThis as unknown as Page;
-        await store.append({ type: 'added', payload: { id: 'a' } });
-        await store.append({ type: 'added', payload: { id: 'b' } });
-        const undone = await store.undo();
-        return { undone, todos: store.get('todos') };
-      });
-      expect(first).toEqual({ undone: true, todos: ['a'] });
-      await page.reload();
-      await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-      expect(await page.evaluate(() => (globalThis as unknown as Page).store.get('todos'))).toEqual(['a']);
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-      server.close();
-      await rm(profile, { recursive: true, force: true });
-    }
+    await expectStoreInChromium(out);
+  }, 120_000);
+
+  it('builds with webpack 5, its usual rule excluding node_modules, into an app that works the same in Chromium', async () => {
+    const src = join(app, 'webpack');
+    await mkdir(src, { recursive: true });
+    await writeFile(
+      join(src, 'todos.js'),
+      `import { defineProjection } from 'eventloom';
+export const todos = defineProjection({ name: 'todos', initial: () => [], reduce: (s, e) => (e.type === 'added' ? [...s, e.payload.id] : s) });
+`,
+    );
+    await writeFile(join(src, 'store.worker.js'), `import { serveStore } from 'eventloom/worker';\nimport { todos } from './todos.js';\nserveStore({ projections: { todos } });\n`);
+    // webpack bundles the worker from new URL(..., import.meta.url) as a classic worker.
+    await writeFile(
+      join(src, 'main.js'),
+      `import { createStore } from 'eventloom';
+createStore({ name: 'consumer', worker: new Worker(new URL('./store.worker.js', import.meta.url)) }).then((store) => Object.assign(globalThis, { store, ready: true }));
+`,
+    );
+    const out = join(app, 'webpack-dist');
+    const stats = await new Promise<webpack.Stats>((resolve, reject) =>
+      webpack(
+        {
+          mode: 'production',
+          context: src,
+          entry: './main.js',
+          target: 'web',
+          output: { path: out, filename: 'main.js', publicPath: 'auto' },
+          module: { rules: [{ test: /\.js$/, exclude: /node_modules/, type: 'javascript/auto' }] },
+        },
+        (error, result) => (error || !result ? reject(error ?? new Error('webpack gave no stats')) : resolve(result)),
+      ),
+    );
+    expect(stats.hasErrors() ? stats.toString('errors-only') : '').toBe('');
+    await writeFile(join(out, 'index.html'), '<!doctype html><html><body><script src="./main.js"></script></body></html>');
+    await expectStoreInChromium(out);
+  }, 120_000);
+
+  it('has nothing publint or arethetypeswrong (ESM profile) report', async () => {
+    const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+    // publint on the unpacked tarball: exactly the files that ship.
+    const lint = await execFile(bin('publint'), ['--strict', '--pack', 'false', join(app, 'node_modules', 'eventloom')]).catch((e: { stdout: string; code: number }) => e);
+    expect((lint as { code?: number }).code ?? 0, (lint as { stdout: string }).stdout).toBe(0);
+    expect((lint as { stdout: string }).stdout).toMatch(/All good/);
+    const types = await execFile(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json']).catch((e: { stdout: string; code: number }) => e);
+    const report = JSON.parse((types as { stdout: string }).stdout) as { problems: Record<string, { resolutionKind: string }[]> };
+    const problems = Object.values(report.problems).flat().filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs');
+    expect(problems).toEqual([]);
+    expect((types as { code?: number }).code ?? 0).toBe(0);
   }, 120_000);
 });
+
+/**
+ * Serves a built app from `out` and, in Chromium with a fresh profile, drives the store it
+ * put on globalThis: two appends and an undo, then a reload keeps the state.
+ */
+async function expectStoreInChromium(out: string): Promise<void> {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    try {
+      const body = await readFile(join(out, path === '/' ? 'index.html' : path));
+      res.writeHead(200, { 'Content-Type': extname(path) === '.js' ? 'text/javascript' : 'text/html' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const profile = await mkdtemp(join(tmpdir(), 'eventloom-package-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    type Page = { store: { append(e: unknown): Promise<unknown>; undo(): Promise<boolean>; get(name: string): string[] } };
+    await page.goto(url);
+    await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+    const first = await page.evaluate(async () => {
+      const { store } = globalThis as unknown as Page;
+      await store.append({ type: 'added', payload: { id: 'a' } });
+      await store.append({ type: 'added', payload: { id: 'b' } });
+      const undone = await store.undo();
+      return { undone, todos: store.get('todos') };
+    });
+    expect(first).toEqual({ undone: true, todos: ['a'] });
+    await page.reload();
+    await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+    expect(await page.evaluate(() => (globalThis as unknown as Page).store.get('todos'))).toEqual(['a']);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+    server.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
