@@ -101,40 +101,6 @@ describe('the built package', () => {
     expect(out.body).toEqual({ events: [], head: 0 });
   });
 
-  it('has a bin: `eventloom serve` runs the server on SQLite from plain Node and stops on SIGTERM', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'eventloom-bin-'));
-    try {
-      const bin = join(root, pkg.bin['eventloom']!);
-      expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
-      const db = join(work, 'data', 'log.db');
-      const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', db], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.setEncoding('utf8');
-      const started = new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: string) => {
-          stdout += chunk;
-          const url = /Eventloom sync server: (http:\/\/\S+)/.exec(stdout)?.[1];
-          if (url) resolve(url);
-        });
-        child.once('exit', (code) => reject(new Error(`the bin exited (${code}) before it listened: ${stdout}`)));
-      });
-      const url = await started;
-      const response = await fetch(`${url}/v1/logs/demo/events?after=0`);
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ events: [], head: 0 });
-      expect(existsSync(db)).toBe(true);
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      expect((await exited)[0]).toBe(0);
-      // Anything but `serve` is refused with the usage.
-      const wrong = await execFile(process.execPath, [bin, 'serv']).catch((e: { code: number; stderr: string }) => e);
-      expect((wrong as { code: number }).code).toBe(2);
-      expect((wrong as { stderr: string }).stderr).toMatch(/unknown command "serv"[\s\S]*Usage: eventloom serve/);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  });
-
   it('packs only what users need: the build, the sources its maps point to, README and LICENSE', () => {
     expect(packedFiles).toContain('LICENSE');
     expect(packedFiles).toContain('README.md');
@@ -221,6 +187,42 @@ export const start = () => startSyncServer({ port: 0, storage: sqliteStorage({ p
     await provide('better-sqlite3');
     expect((await run())['sqlite']).toBe('made');
   }, 60_000);
+
+  it('has the bin installed: `eventloom serve` runs the server on SQLite and stops on SIGTERM', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'eventloom-bin-'));
+    try {
+      // npm linked it into node_modules/.bin, as `npx eventloom` finds it.
+      expect(pkg.bin).toEqual({ eventloom: './dist/server/bin.js' });
+      const bin = join(app, 'node_modules', '.bin', 'eventloom');
+      expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+      const db = join(work, 'data', 'log.db');
+      const child = spawn(bin, ['serve', '--port', '0', '--db', db], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8');
+      const started = new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          stdout += chunk;
+          const url = /Eventloom sync server: (http:\/\/\S+)/.exec(stdout)?.[1];
+          if (url) resolve(url);
+        });
+        child.once('exit', (code) => reject(new Error(`the bin exited (${code}) before it listened: ${stdout}`)));
+      });
+      const url = await started;
+      const response = await fetch(`${url}/v1/logs/demo/events?after=0`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ events: [], head: 0 });
+      expect(existsSync(db)).toBe(true);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect((await exited)[0]).toBe(0);
+      // Anything but `serve` is refused with the usage.
+      const wrong = await execFile(bin, ['serv']).catch((e: { code: number; stderr: string }) => e);
+      expect((wrong as { code: number }).code).toBe(2);
+      expect((wrong as { stderr: string }).stderr).toMatch(/unknown command "serv"[\s\S]*Usage: eventloom serve/);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
 
   it('builds with Vite into an app whose worker-mode store appends, undoes and keeps its data across a reload in Chromium', async () => {
     const web = join(app, 'web');
