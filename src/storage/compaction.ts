@@ -58,9 +58,17 @@ export interface DropSurvey {
 }
 
 export function tallyRecord(record: LogRecord): DropTally {
+  return { last: record.last, ...tallyEvents(record.events) };
+}
+
+function tallyEvents(events: readonly RecordEvent[]): Omit<DropTally, 'last'> {
   const streams: Record<string, number> = {};
-  for (const e of record.events) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
-  return { last: record.last, count: record.events.length, maxTime: record.maxTime, streams };
+  let maxTime = -Infinity;
+  for (const e of events) {
+    if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
+    if (e.time > maxTime) maxTime = e.time;
+  }
+  return { count: events.length, maxTime, streams };
 }
 
 /**
@@ -98,9 +106,8 @@ export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<n
   for (const record of await db.records.bulkGet(unread)) {
     if (!record) throw new Error('a record of the compacted range vanished inside its transaction');
     if (record.last > to) {
-      const dropped = makeRecord(record.first, record.events.slice(0, to - record.first + 1), false);
+      add(tallyEvents(record.events.slice(0, to - record.first + 1)));
       rest = makeRecord(to + 1, record.events.slice(to - record.first + 1), false);
-      add(tallyRecord(dropped));
     } else add(tallyRecord(record));
   }
   await db.records.bulkDelete(keys);

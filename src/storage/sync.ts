@@ -81,11 +81,6 @@ export function readConfirmedHeadNow(db: LogDb): Promise<number> {
   return db.transaction('r', db.records, db.meta, () => readConfirmedHead(db));
 }
 
-/** Every pending commit as wire events, in log order. */
-export async function readPendingWire(db: LogDb): Promise<WireEvent[][]> {
-  return wireCommits(await readPendingRecords(db));
-}
-
 /** The commits of pending records as wire events, in log order (the sync loop cuts them into pushes). */
 function wireCommits(records: readonly LogRecord[]): WireEvent[][] {
   const commits: WireEvent[][] = [];

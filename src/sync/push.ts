@@ -76,6 +76,7 @@ export async function pushPending(ctx: PushContext): Promise<boolean> {
   let local: number | undefined = confirmed;
   let answered: PositionedEvent[] = [];
   const confirms: Promise<boolean>[] = [];
+  let applied: boolean[] = [];
   const confirm = () => {
     if (answered.length === 0) return;
     const input: IntegrateInput = { remote: answered, rejected: [] };
@@ -140,10 +141,10 @@ export async function pushPending(ctx: PushContext): Promise<boolean> {
     }
   } finally {
     confirm();
-    await Promise.all(confirms);
+    applied = await Promise.all(confirms); // they never reject
   }
   // Confirmed from the answers, every one applied: nothing of ours is left to pull back.
-  return pushed && !(local !== undefined && (await Promise.all(confirms)).every(Boolean));
+  return pushed && !(local !== undefined && applied.every(Boolean));
 }
 
 /** A commit the server can never accept (it answered `error` for it alone): it leaves the log with this reason. */

@@ -146,23 +146,8 @@ async function confirmOwn(db: LogDb, ws: Working, confirmed: number, remote: rea
   const local = covering.flatMap((r) => r.events);
   if (local.length < remote.length || remote.some((e, i) => e.id !== local[i]!.id)) return undefined;
   checkSchemaVersions(covering, remote);
-  const records = confirmedRecords(remote);
   // A commit the page cut in two: its rest stays pending, where it is.
-  const rest = local.slice(remote.length);
-  if (rest.length > 0) {
-    const record = makeRecord(last + 1, rest, true);
-    const { ev } = covering[covering.length - 1]!;
-    if (ev !== undefined) record.ev = ev;
-    records.push(record);
-  }
-  // One range delete (the covering records' keys are exactly this range), not one per record.
-  await db.records.where(':id').between(confirmed + 1, last, true, true).delete();
-  await db.records.bulkAdd(records);
-  const head = await readHead(db);
-  ws.pending = head - last; // what follows the confirmed events is pending (schema invariant 4)
-  // No position changed, but other stores on this database count their pending again.
-  ws.epoch = await writeRewrite(db, await readRewrites(db), head + 1);
-  return { gap: false, confirmed: last, rejected: [], changed: true };
+  return writeConfirmed(db, ws, confirmed, remote, { events: local.slice(remote.length), ev: covering[covering.length - 1]!.ev }, await readHead(db));
 }
 
 /**
@@ -177,21 +162,40 @@ async function confirmPushed(db: LogDb, ws: Working, confirmed: number, remote: 
   const range = db.records.where(':id').between(confirmed + 1, last, true, true);
   const [keys, [after]] = await Promise.all([range.primaryKeys(), db.records.where(':id').above(last).limit(1).primaryKeys()]);
   if (keys[0] !== confirmed + 1) return undefined;
-  const records = confirmedRecords(remote);
   // Records tile the log: the last key's record ends where the next begins, or at the head.
-  const lastKey = keys[keys.length - 1]!;
-  if ((after ?? ws.head + 1) - 1 > last) {
-    const straddling = await db.records.get(lastKey);
-    if (!straddling) return undefined;
-    const record = makeRecord(last + 1, straddling.events.slice(last - straddling.first + 1), true);
-    if (straddling.ev !== undefined) record.ev = straddling.ev;
+  if ((after ?? ws.head + 1) - 1 <= last) return writeConfirmed(db, ws, confirmed, remote, undefined, ws.head);
+  const straddling = await db.records.get(keys[keys.length - 1]!);
+  if (!straddling) return undefined;
+  return writeConfirmed(db, ws, confirmed, remote, { events: straddling.events.slice(last - straddling.first + 1), ev: straddling.ev }, ws.head);
+}
+
+/**
+ * What confirmOwn() and confirmPushed() write once they know the pending records of
+ * `confirmed` + 1 .. last hold our `remote` events: those records replaced by the server's
+ * events, confirmed, and by `rest` (the last record's events after them, its commit's
+ * expectedVersion with them), still pending; the log's head is `head`.
+ */
+async function writeConfirmed(
+  db: LogDb,
+  ws: Working,
+  confirmed: number,
+  remote: readonly PositionedEvent[],
+  rest: { events: RecordEvent[]; ev: LogRecord['ev'] } | undefined,
+  head: number,
+): Promise<IntegrateResult> {
+  const last = confirmed + remote.length;
+  const records = confirmedRecords(remote);
+  if (rest && rest.events.length > 0) {
+    const record = makeRecord(last + 1, rest.events, true);
+    if (rest.ev !== undefined) record.ev = rest.ev;
     records.push(record);
   }
-  await range.delete();
+  // One range delete (the covering records' keys are exactly this range), not one per record.
+  await db.records.where(':id').between(confirmed + 1, last, true, true).delete();
   await db.records.bulkAdd(records);
-  ws.pending = ws.head - last; // what follows the confirmed events is pending (schema invariant 4)
+  ws.pending = head - last; // what follows the confirmed events is pending (schema invariant 4)
   // No position changed, but other stores on this database count their pending again.
-  ws.epoch = await writeRewrite(db, await readRewrites(db), ws.head + 1);
+  ws.epoch = await writeRewrite(db, await readRewrites(db), head + 1);
   return { gap: false, confirmed: last, rejected: [], changed: true };
 }
 

@@ -5,7 +5,7 @@ import { isProtocolError, type StoredEvent } from '../../src/index.ts';
 import type { PositionedEvent } from '../../src/sync/protocol.ts';
 import { eventsOf, makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
-import { readPendingWire, readPushable, readRewrites, writeRewrite } from '../../src/storage/sync.ts';
+import { readPendingRecords, readPushable, readRewrites, writeRewrite } from '../../src/storage/sync.ts';
 import { integrate, toBody } from '../../src/worker/integrate.ts';
 import type { Working } from '../../src/worker/working.ts';
 import { dbName } from '../support/fixtures.ts';
@@ -179,7 +179,7 @@ describe('integrate: the pending tail', () => {
       { range: [6, 8], events: ['6:d*', '7:e1*', '8:e2*'] },
     ]);
     // Pushed as they were made: one commit each, the expectedVersion on its own commit only.
-    const commits = await readPendingWire(db);
+    const { commits } = await readPushable(db);
     expect(commits.map((c) => c.map((e) => e.id))).toEqual([['a'], ['b'], ['c'], ['d'], ['e1', 'e2']]);
     expect(commits.map((c) => c[0]!.expectedVersion)).toEqual([undefined, undefined, 2, undefined, undefined]);
   });
@@ -337,7 +337,7 @@ describe('readPushable: the pending commits a page at a time', () => {
       page = await readPushable(db, page.next);
       ids.push(...page.commits.flat().map((e) => e.id));
     }
-    expect(ids).toEqual((await readPendingWire(db)).flat().map((e) => e.id));
+    expect(ids).toEqual((await readPendingRecords(db)).flatMap((r) => r.events.map((e) => e.id)));
     expect(ids).toHaveLength(2400);
   });
 });
