@@ -11,7 +11,7 @@ export default {
     related: false,
   },
   coverageAnalysis: 'perTest',
-  // Static mutants (module-level code, mostly the valibot schemas in sync/protocol.ts and
+  // Static mutants (module-level code, mostly the valibot schemas in protocol/wire.ts and
   // core/event.ts) can't be traced to tests: each would rerun every node test in a fresh
   // environment, about 70% of the run's time. `npm run mutate -- --ignoreStatic false` tests them.
   ignoreStatic: true,

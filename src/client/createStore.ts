@@ -4,10 +4,10 @@
  */
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { InvalidEventError, reviveError } from '../core/errors/index.ts';
-import type { Change, ChangeMessage, EngineApi, OpenOptions, WorkerApi } from '../worker/contract.ts';
+import type { Change, ChangeMessage, EngineApi, OpenOptions, WorkerApi } from '../api/contract.ts';
 import { Mirror } from './mirror.ts';
 import { StoreImpl } from './store.ts';
-import type { CreateStoreOptions, Store } from './types.ts';
+import type { CreateStoreOptions, Store } from '../api/store.ts';
 
 export async function createStore(options: CreateStoreOptions): Promise<Store> {
   if (typeof options !== 'object' || options === null || typeof options.name !== 'string' || options.name.length === 0) {

@@ -3,7 +3,7 @@
  * without module workers). Loaded by createStore() only when no worker is given.
  */
 import { validateInputs } from '../core/event.ts';
-import type { Change, EngineApi, Opened } from '../worker/contract.ts';
+import type { Change, EngineApi, Opened } from '../api/contract.ts';
 import { Engine, engineApi, type EngineConfig, type Normalised } from '../worker/engine.ts';
 import { pageCopies } from './pageCopies.ts';
 

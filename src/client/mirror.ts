@@ -4,7 +4,8 @@
  * reached the seq their result names (engine invariant 3).
  */
 import { applyPatch } from '../core/patch.ts';
-import type { Change, ChangeMessage, StoreStatus } from '../worker/contract.ts';
+import type { Change, ChangeMessage } from '../api/contract.ts';
+import type { StoreStatus } from '../api/store.ts';
 import { sameStatus } from './sameStatus.ts';
 
 export class Mirror {

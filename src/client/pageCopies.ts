@@ -15,7 +15,7 @@
 import { diffState } from '../core/diff.ts';
 import { applyPatch } from '../core/patch.ts';
 import type { Projection } from '../core/projection.ts';
-import type { Change } from '../worker/contract.ts';
+import type { Change } from '../api/contract.ts';
 
 export interface PageCopies {
   opened<T extends { states: Record<string, unknown> }>(opened: T): T;

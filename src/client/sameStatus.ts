@@ -4,7 +4,7 @@
  * without a change here. Used by the mirror (onStatus fires only on a change) and by
  * useStoreStatus (a stable snapshot for useSyncExternalStore).
  */
-import type { StoreStatus } from '../worker/contract.ts';
+import type { StoreStatus } from '../api/store.ts';
 
 export function sameStatus(a: StoreStatus, b: StoreStatus): boolean {
   return sameFields(a, b, (x, y) => Object.is(x, y) || (isObject(x) && isObject(y) && sameFields(x, y, Object.is)));

@@ -5,10 +5,9 @@
  */
 import { StoreClosedError, UnknownProjectionError } from '../core/errors/index.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
-import type { EventQuery } from '../storage/query.ts';
-import type { EngineApi, StateAt, StoreStatus } from '../worker/contract.ts';
+import type { EngineApi } from '../api/contract.ts';
 import type { Mirror } from './mirror.ts';
-import type { RejectedCommit, Store } from './types.ts';
+import type { EventQuery, RejectedCommit, StateAt, Store, StoreStatus } from '../api/store.ts';
 
 export class StoreImpl implements Store {
   #closed = false;

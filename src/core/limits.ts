@@ -1,6 +1,6 @@
 /**
  * The rules every event meets, wherever it is checked: at append() (core/event.ts), in the
- * client's check of server answers and in the server's check of pushes (sync/protocol.ts).
+ * client's check of server answers and in the server's check of pushes (protocol/wire.ts).
  * One definition, so a store never accepts an event its server refuses (DESIGN "Limits on
  * input").
  *

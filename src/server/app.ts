@@ -8,7 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import * as v from 'valibot';
 import { deeperThan, MAX_DEPTH } from '../core/limits.ts';
-import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../sync/protocol.ts';
+import { LogIdSchema, PushRequestSchema, type ErrorCode } from '../protocol/wire.ts';
 import { makeAuthorizer, type AuthOptions } from './auth.ts';
 import { LiveHub, type LiveLimits } from './live.ts';
 import { makeAccess, type AccessOptions } from './openAccess.ts';

@@ -3,7 +3,7 @@
  * copies every row before it changes anything, so a row that cannot be copied leaves the
  * log as it was (a commit is stored whole or not at all).
  */
-import type { PositionedEvent } from '../sync/protocol.ts';
+import type { PositionedEvent } from '../protocol/wire.ts';
 import { markerTargets, planPush } from './plan.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
 

@@ -16,7 +16,7 @@
  * 5. A marker ($undo/$redo) names a commit the log holds, or one placed earlier in the same
  *    push, and never a marker commit; else the push is invalid (400).
  */
-import type { PositionedEvent, PushResult, WireEvent } from '../sync/protocol.ts';
+import type { PositionedEvent, PushResult, WireEvent } from '../protocol/wire.ts';
 
 export interface PushLookups {
   head: number;

@@ -8,7 +8,7 @@
  *   live subscribers (delivered on commit only).
  */
 import type pg from 'pg';
-import type { WireEvent } from '../sync/protocol.ts';
+import type { WireEvent } from '../protocol/wire.ts';
 import { markerTargets, planPush } from './plan.ts';
 import { loadDriver } from './driver.ts';
 import { fromRow } from './rows.ts';

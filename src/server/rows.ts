@@ -1,5 +1,5 @@
 /** A stored event as both SQL storages read it back (./sqliteStorage.ts, ./postgresStorage.ts). */
-import type { PositionedEvent } from '../sync/protocol.ts';
+import type { PositionedEvent } from '../protocol/wire.ts';
 
 export interface Row {
   position: number;

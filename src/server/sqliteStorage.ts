@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { WireEvent } from '../sync/protocol.ts';
+import type { WireEvent } from '../protocol/wire.ts';
 import { loadDriver } from './driver.ts';
 import { fromRow, type Row } from './rows.ts';
 import { markerTargets, planPush } from './plan.ts';

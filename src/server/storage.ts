@@ -11,7 +11,7 @@
  * 4. subscribe() listeners hear of every push that adds events to the log, eventually,
  *    from any server instance sharing the storage.
  */
-import type { EventsResponse, PushResult, WireEvent } from '../sync/protocol.ts';
+import type { EventsResponse, PushResult, WireEvent } from '../protocol/wire.ts';
 
 export interface SyncStorage {
   push(logId: string, events: readonly WireEvent[]): Promise<{ results: PushResult[]; head: number }>;

@@ -8,14 +8,8 @@ import type { StoredEvent } from '../core/event.ts';
 import { partEvents } from './records.ts';
 import { scanName, scanRecords, type Part } from './scan.ts';
 import type { LogDb } from './schema.ts';
+import type { EventQuery } from '../api/store.ts';
 
-export interface EventQuery {
-  stream?: string;
-  type?: string | string[];
-  after?: number;
-  limit?: number;
-  reverse?: boolean;
-}
 
 const Name = v.pipe(v.string(), v.minLength(1));
 const QuerySchema = v.object({

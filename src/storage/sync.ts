@@ -3,7 +3,7 @@
  * log rewrites (schema invariant 4) and rejected commits.
  */
 import type { StoredEvent } from '../core/event.ts';
-import type { WireEvent } from '../sync/protocol.ts';
+import type { WireEvent } from '../protocol/wire.ts';
 import { readCompaction } from './compaction.ts';
 import { eventsOf } from './records.ts';
 import type { LogDb, LogRecord } from './schema.ts';

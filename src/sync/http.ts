@@ -14,7 +14,7 @@ import {
   type EventsResponse,
   type PushResponse,
   type WireEvent,
-} from './protocol.ts';
+} from '../protocol/wire.ts';
 
 export interface TransportOptions {
   url: string;

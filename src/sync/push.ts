@@ -6,7 +6,7 @@
 import { isSyncError, type SyncError } from '../core/errors/index.ts';
 import type { IntegrateInput } from '../worker/integrate.ts';
 import type { HttpTransport } from './http.ts';
-import type { PositionedEvent, PushResult, WireEvent } from './protocol.ts';
+import type { PositionedEvent, PushResult, WireEvent } from '../protocol/wire.ts';
 import type { SyncHost } from './syncer.ts';
 
 /** What a push needs of its syncer. */

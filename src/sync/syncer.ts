@@ -20,10 +20,10 @@
  *    called after each 401): retrying a refused token would only be refused again.
  */
 import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../core/errors/index.ts';
-import type { StoreStatus } from '../worker/contract.ts';
+import type { StoreStatus } from '../api/store.ts';
 import type { IntegrateInput, IntegrateResult } from '../worker/integrate.ts';
 import type { HttpTransport } from './http.ts';
-import type { PositionedEvent, WireEvent } from './protocol.ts';
+import type { PositionedEvent, WireEvent } from '../protocol/wire.ts';
 import { pushPending } from './push.ts';
 
 /** Gives the bearer token: at start and after each 401 (createStore / serveStore `sync.token` as a function). */

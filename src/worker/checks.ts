@@ -1,6 +1,6 @@
 /** Checks of what crosses into the engine, and the mapping of storage failures. */
 import { InvalidEventError, StorageFullError } from '../core/errors/index.ts';
-import type { OpenOptions } from './contract.ts';
+import type { OpenOptions } from '../api/contract.ts';
 
 export function validateSyncOptions(sync: NonNullable<OpenOptions['sync']>): void {
   const ok =

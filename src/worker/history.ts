@@ -9,9 +9,10 @@ import { markerOf, type MarkerLog } from '../core/markers.ts';
 import { restore } from '../storage/compaction.ts';
 import { readCommit, readMarkers } from '../storage/log.ts';
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
-import { queryEvents, type EventQuery } from '../storage/query.ts';
+import { queryEvents } from '../storage/query.ts';
+import type { EventQuery } from '../api/store.ts';
 import type { LogDb, RecordEvent } from '../storage/schema.ts';
-import type { EventsResponse } from '../sync/protocol.ts';
+import type { EventsResponse } from '../protocol/wire.ts';
 import { toBody } from './integrate.ts';
 
 /** Internal: the call needs the events at positions from+1..base. Never reaches the app. */

@@ -10,8 +10,8 @@ import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import { diffState } from '../core/diff.ts';
-import type { Change, ChangeMessage, EngineApi, WorkerApi } from './contract.ts';
-import type { StorageLike } from './storageStatus.ts';
+import type { Change, ChangeMessage, EngineApi, WorkerApi } from '../api/contract.ts';
+import type { StorageLike } from '../api/store.ts';
 import { Engine, engineApi } from './engine.ts';
 
 export interface ServeStoreOptions {

@@ -9,7 +9,7 @@
  */
 import { ProtocolError } from '../core/errors/index.ts';
 import type { StoredEvent } from '../core/event.ts';
-import type { PositionedEvent } from '../sync/protocol.ts';
+import type { PositionedEvent } from '../protocol/wire.ts';
 import { eventsOf, makeRecord } from '../storage/records.ts';
 import type { LogDb, LogRecord, RecordEvent, RejectedRecord } from '../storage/schema.ts';
 import { readHead } from '../storage/log.ts';

@@ -2,7 +2,7 @@
  * The other stores on the same database (other tabs, other workers), reached over one
  * BroadcastChannel: they hear when the log moved, and the leader's sync status.
  */
-import type { StoreStatus } from './contract.ts';
+import type { StoreStatus } from '../api/store.ts';
 
 /** What stores on one database tell each other over their BroadcastChannel. */
 export interface PeerMessage {

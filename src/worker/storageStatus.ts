@@ -12,22 +12,9 @@
  * 3. A failed read (a browser that throws on estimate()) leaves the last known figures.
  */
 
-/** What status.storage reports. */
-export interface StorageInfo {
-  /** Bytes used by the origin (or bucket), as the browser estimates them. */
-  usage: number;
-  /** Bytes the origin (or bucket) may use. */
-  quota: number;
-  /** True when the browser granted persistent storage (data is not evicted under pressure). */
-  persisted: boolean;
-}
 
-/** navigator.storage, a StorageBucket, or a stand-in with the same methods. */
-export interface StorageLike {
-  estimate(): Promise<{ usage?: number; quota?: number }>;
-  persisted?(): Promise<boolean>;
-  persist?(): Promise<boolean>;
-}
+
+import type { StorageInfo, StorageLike } from '../api/store.ts';
 
 const REFRESH_AFTER_WRITES_MS = 1000;
 

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { counting } from '../support/readCounter.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProtocolError, type StoredEvent } from '../../src/index.ts';
-import type { PositionedEvent } from '../../src/sync/protocol.ts';
+import type { PositionedEvent } from '../../src/protocol/wire.ts';
 import { eventsOf, makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
 import { readPendingRecords, readPushable, readRewrites, writeRewrite } from '../../src/storage/sync.ts';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStore, type EventInput, type EventQuery, type Store, type StoredEvent } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
-import type { WireEvent } from '../../src/sync/protocol.ts';
+import type { WireEvent } from '../../src/protocol/wire.ts';
 import { GROUP_EVENTS, SLICE_MIN_COUNT, SLICE_SHARE } from '../../src/storage/slicer.ts';
 import type { LogRecord, SliceRecord } from '../../src/storage/schema.ts';
 import { dbName, projections, referenceState, todos } from '../support/fixtures.ts';

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, vi } from 'vitest';
 import type { Syncer, SyncHost } from '../../src/sync/index.ts';
-import type { PositionedEvent, WireEvent } from '../../src/sync/protocol.ts';
+import type { PositionedEvent, WireEvent } from '../../src/protocol/wire.ts';
 import type { RejectedRecord } from '../../src/storage/schema.ts';
 import type { IntegrateInput, IntegrateResult } from '../../src/worker/integrate.ts';
 

@@ -3,7 +3,7 @@
  * pushes idempotently by id and pages itself, with the faults and live streams a test sets,
  * and a record of every request. Used through `server as unknown as HttpTransport`.
  */
-import type { EventsResponse, PositionedEvent, PushResponse, WireEvent } from '../../src/sync/protocol.ts';
+import type { EventsResponse, PositionedEvent, PushResponse, WireEvent } from '../../src/protocol/wire.ts';
 
 /** A push's answer instead of the normal one: an error to throw, or a response. */
 export type PushFault = (events: readonly WireEvent[]) => Error | PushResponse | undefined;

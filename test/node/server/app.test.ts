@@ -11,7 +11,7 @@ import { createSyncApp, type SyncApp, type SyncAppOptions } from '../../../src/s
 import { memoryStorage } from '../../../src/server/memoryStorage.ts';
 import { startSyncServer, type RunningSyncServer } from '../../../src/server/startSyncServer.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
-import type { EventsResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
+import type { EventsResponse, PositionedEvent, WireEvent } from '../../../src/protocol/wire.ts';
 import { positioned, wireCommit, wireEvent } from './conformance.ts';
 
 const ORIGIN = 'http://127.0.0.1:8787';

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictingPushError, InvalidPushError } from '../../../src/server/plan.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
-import type { PositionedEvent, PushResult, WireEvent } from '../../../src/sync/protocol.ts';
+import type { PositionedEvent, PushResult, WireEvent } from '../../../src/protocol/wire.ts';
 
 export interface MadeStorage {
   storage: SyncStorage;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictingPushError, groupCommits, InvalidPushError, markerTargets, planPush, type PushLookups } from '../../../src/server/plan.ts';
-import type { PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
+import type { PositionedEvent, WireEvent } from '../../../src/protocol/wire.ts';
 
 const ev = (id: string, commit: string, over: Partial<WireEvent> = {}): WireEvent => ({ id, type: 't', stream: 's', clientId: 'c', commit, time: 1, ...over });
 const undo = (id: string, commit: string, target: string): WireEvent => ev(id, commit, { type: '$undo', payload: { commit: target } });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../../../src/server/postgresStorage.ts';
 import { startSyncServer, type RunningSyncServer } from '../../../src/server/startSyncServer.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
-import type { EventsResponse, PositionedEvent, PushResponse, WireEvent } from '../../../src/sync/protocol.ts';
+import type { EventsResponse, PositionedEvent, PushResponse, WireEvent } from '../../../src/protocol/wire.ts';
 import { dropDatabase, freshDatabase, untilListening } from '../../support/postgres.ts';
 import { positioned, wireCommit } from './conformance.ts';
 

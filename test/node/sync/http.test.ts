@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { isProtocolError, isSyncError } from '../../../src/index.ts';
 import { HttpTransport, parseRetryAfter } from '../../../src/sync/http.ts';
-import type { WireEvent } from '../../../src/sync/protocol.ts';
+import type { WireEvent } from '../../../src/protocol/wire.ts';
 import { rejection } from '../../support/rejection.ts';
 
 const event = (id: string): WireEvent => ({ id, type: 't', stream: 's', clientId: 'c', commit: `k-${id}`, time: 1 });

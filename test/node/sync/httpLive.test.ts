@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { isProtocolError, isSyncError, SyncError } from '../../../src/index.ts';
 import { HttpTransport } from '../../../src/sync/http.ts';
-import type { EventsResponse, WireEvent } from '../../../src/sync/protocol.ts';
+import type { EventsResponse, WireEvent } from '../../../src/protocol/wire.ts';
 import { rejection } from '../../support/rejection.ts';
 
 const event = (id: string): WireEvent => ({ id, type: 't', stream: 's', clientId: 'c', commit: `k-${id}`, time: 1 });

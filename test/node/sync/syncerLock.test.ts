@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Syncer, type HttpTransport, type SyncHost } from '../../../src/sync/index.ts';
-import type { PushResponse, PositionedEvent, WireEvent } from '../../../src/sync/protocol.ts';
+import type { PushResponse, PositionedEvent, WireEvent } from '../../../src/protocol/wire.ts';
 import type { IntegrateResult } from '../../../src/worker/integrate.ts';
 
 // One syncing store per database: the leader lock (Web Locks where the platform has them,

@@ -1,9 +1,11 @@
+/**
+ * The public types of "eventloom" (the main-thread entry), in one place every layer may
+ * import: the store, its options and status, queries, time-travel targets, rejected
+ * commits and storage status. Types only: nothing here runs.
+ */
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import type { Upcasters } from '../core/upcast.ts';
-import type { EventQuery } from '../storage/query.ts';
-import type { StateAt, StoreStatus } from '../worker/contract.ts';
-import type { StorageLike } from '../worker/storageStatus.ts';
 
 export interface SyncOptions {
   url: string;
@@ -65,8 +67,6 @@ export interface CreateStoreOptions {
   IDBKeyRange?: typeof IDBKeyRange;
 }
 
-export type { Durability, RejectedCommit } from '../worker/contract.ts';
-import type { Durability, RejectedCommit } from '../worker/contract.ts';
 
 export interface Store {
   readonly clientId: string;
@@ -95,4 +95,61 @@ export interface Store {
     setToken(token: string): void;
   };
   close(): Promise<void>;
+}
+
+export interface StoreStatus {
+  head: number;
+  pending: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  sync: 'off' | 'idle' | 'syncing' | 'offline' | 'paused' | 'error';
+  lastSyncedAt?: number;
+  lastError?: { name: string; message: string };
+  /**
+   * Present (true) when the log holds events of a schema version newer than this app knows
+   * (written by a newer version of the app): they are kept and synced but not applied until
+   * the app is updated (core/upcast.ts).
+   */
+  outdated?: boolean;
+  /** Present when compacted: events at positions up to it are not in the local database (store.compact()). */
+  compacted?: number;
+  /** Storage use and quota, and whether storage is persistent; absent where the platform has no StorageManager. */
+  storage?: StorageInfo;
+}
+
+export type StateAt = { position: number } | { time: number };
+
+export type Durability = 'default' | 'strict' | 'relaxed';
+
+/** A commit the server rejected: out of the log, with why. */
+export interface RejectedCommit {
+  commit: string;
+  events: StoredEvent[];
+  reason: { name: string; message: string };
+  streamVersion?: number;
+}
+
+export interface EventQuery {
+  stream?: string;
+  type?: string | string[];
+  after?: number;
+  limit?: number;
+  reverse?: boolean;
+}
+
+/** What status.storage reports. */
+export interface StorageInfo {
+  /** Bytes used by the origin (or bucket), as the browser estimates them. */
+  usage: number;
+  /** Bytes the origin (or bucket) may use. */
+  quota: number;
+  /** True when the browser granted persistent storage (data is not evicted under pressure). */
+  persisted: boolean;
+}
+
+/** navigator.storage, a StorageBucket, or a stand-in with the same methods. */
+export interface StorageLike {
+  estimate(): Promise<{ usage?: number; quota?: number }>;
+  persisted?(): Promise<boolean>;
+  persist?(): Promise<boolean>;
 }

@@ -5,32 +5,7 @@
  */
 import type { Patch } from '../core/patch.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
-import type { EventQuery } from '../storage/query.ts';
-import type { StorageInfo } from './storageStatus.ts';
-
-export interface StoreStatus {
-  head: number;
-  pending: number;
-  canUndo: boolean;
-  canRedo: boolean;
-  sync: 'off' | 'idle' | 'syncing' | 'offline' | 'paused' | 'error';
-  lastSyncedAt?: number;
-  lastError?: { name: string; message: string };
-  /**
-   * Present (true) when the log holds events of a schema version newer than this app knows
-   * (written by a newer version of the app): they are kept and synced but not applied until
-   * the app is updated (core/upcast.ts).
-   */
-  outdated?: boolean;
-  /** Present when compacted: events at positions up to it are not in the local database (store.compact()). */
-  compacted?: number;
-  /** Storage use and quota, and whether storage is persistent; absent where the platform has no StorageManager. */
-  storage?: StorageInfo;
-}
-
-export type StateAt = { position: number } | { time: number };
-
-export type Durability = 'default' | 'strict' | 'relaxed';
+import type { EventQuery, StateAt, StoreStatus, RejectedCommit, Durability } from './store.ts';
 
 /** What createStore() hands to the engine; functions cannot cross to a worker. */
 export interface OpenOptions {
@@ -94,14 +69,6 @@ export interface EngineApi {
   /** Reads status.storage again (after the main thread asked for persistence). */
   refreshStorage(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A commit the server rejected: out of the log, with why. */
-export interface RejectedCommit {
-  commit: string;
-  events: StoredEvent[];
-  reason: { name: string; message: string };
-  streamVersion?: number;
 }
 
 /**

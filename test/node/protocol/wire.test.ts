@@ -1,11 +1,11 @@
 /**
- * The wire protocol's schemas (src/sync/protocol.ts), which the server checks every request
+ * The wire protocol's schemas (src/protocol/wire.ts), which the server checks every request
  * with and the client every answer: what they accept and what they refuse, with the message a
  * client developer reads.
  */
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { EventsResponseSchema, LogIdSchema, PushRequestSchema, PushResponseSchema, WireEventSchema, type WireEvent } from '../../../src/sync/protocol.ts';
+import { EventsResponseSchema, LogIdSchema, PushRequestSchema, PushResponseSchema, WireEventSchema, type WireEvent } from '../../../src/protocol/wire.ts';
 
 const event = (over: Record<string, unknown> = {}): WireEvent => ({ id: 'e1', type: 't', stream: 's', clientId: 'c', commit: 'k', time: 1, ...over }) as WireEvent;
 
