@@ -72,6 +72,40 @@ export interface EngineApi {
 }
 
 /**
+ * The engine API's methods, listed once: the worker exposes them (worker/index.ts), the page
+ * wraps them (client/createStore.ts), in-process mode binds them (client/local.ts), each
+ * through engineApiOf().
+ */
+export const ENGINE_METHODS = [
+  'append',
+  'undo',
+  'redo',
+  'revert',
+  'flush',
+  'stateAt',
+  'events',
+  'syncNow',
+  'syncPause',
+  'syncResume',
+  'syncRejected',
+  'syncSetToken',
+  'compact',
+  'refreshStorage',
+  'close',
+] as const satisfies readonly (keyof EngineApi)[];
+
+// Every method of EngineApi is in the list (a compile error names the one missing).
+const everyMethodListed: Record<Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>, never> = {};
+void everyMethodListed;
+
+/** An EngineApi whose every method is `method(name)`: one wrapper for the whole list. */
+export function engineApiOf(method: (name: keyof EngineApi) => (...args: never[]) => Promise<unknown>): EngineApi {
+  const api: Partial<Record<keyof EngineApi, unknown>> = {};
+  for (const name of ENGINE_METHODS) api[name] = method(name);
+  return api as EngineApi; // every name of the list is set, and the list is every method (above)
+}
+
+/**
  * What a store worker exposes: each open() starts a session (one engine) and answers with
  * a MessagePort that serves that session's EngineApi, so stores on one worker, or a store
  * reopened on it after close(), never share an engine, and a port on which the session

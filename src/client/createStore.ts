@@ -4,7 +4,7 @@
  */
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { InvalidEventError, reviveError } from '../core/errors/index.ts';
-import type { Change, ChangeMessage, EngineApi, OpenOptions, WorkerApi } from '../api/contract.ts';
+import { engineApiOf, type Change, type ChangeMessage, type EngineApi, type OpenOptions, type WorkerApi } from '../api/contract.ts';
 import { Mirror } from './mirror.ts';
 import { StoreImpl } from './store.ts';
 import type { CreateStoreOptions, Store } from '../api/store.ts';
@@ -103,24 +103,9 @@ function factoryOf(worker: Worker): Remote<WorkerApi> {
   return factory;
 }
 
+/** The worker session's API, its errors rebuilt as typed errors. */
 function remoteApi(remote: Remote<EngineApi>): EngineApi {
-  return {
-    append: (events, options) => remoteCall(() => remote.append(events, options)),
-    undo: () => remoteCall(() => remote.undo()),
-    redo: () => remoteCall(() => remote.redo()),
-    revert: (commit) => remoteCall(() => remote.revert(commit)),
-    flush: () => remoteCall(() => remote.flush()),
-    stateAt: (projection, at) => remoteCall(() => remote.stateAt(projection, at)),
-    events: (query) => remoteCall(() => remote.events(query)),
-    syncNow: () => remoteCall(() => remote.syncNow()),
-    syncPause: () => remoteCall(() => remote.syncPause()),
-    syncResume: () => remoteCall(() => remote.syncResume()),
-    syncRejected: () => remoteCall(() => remote.syncRejected()),
-    syncSetToken: (token) => remoteCall(() => remote.syncSetToken(token)),
-    compact: (options) => remoteCall(() => remote.compact(options)),
-    refreshStorage: () => remoteCall(() => remote.refreshStorage()),
-    close: () => remoteCall(() => remote.close()),
-  };
+  return engineApiOf((name) => (...args) => remoteCall(() => (remote[name] as (...a: never[]) => Promise<unknown>)(...args)));
 }
 
 /** Rebuilds typed errors from the worker; data that cannot be posted is bad input. */

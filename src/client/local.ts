@@ -2,9 +2,10 @@
  * In-process mode: the engine runs on the calling thread (Node, SSR, tests, browsers
  * without module workers). Loaded by createStore() only when no worker is given.
  */
-import { validateInputs } from '../core/event.ts';
-import type { Change, EngineApi, Opened } from '../api/contract.ts';
-import { Engine, engineApi, type EngineConfig, type Normalised } from '../worker/engine.ts';
+import { validateInputs, type ValidInputs } from '../core/event.ts';
+import { engineApiOf, type Change, type EngineApi, type Opened } from '../api/contract.ts';
+import type { EngineConfig } from '../worker/config.ts';
+import { Engine } from '../worker/engine.ts';
 import { pageCopies } from './pageCopies.ts';
 
 export async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
@@ -17,11 +18,11 @@ export async function openLocal(config: EngineConfig, onChange: (change: Change)
 
 /** In-process: the engine keeps its own copy of appended data, as a worker would. */
 function localApi(engine: Engine): EngineApi {
-  const api = engineApi(engine);
+  const api = engineApiOf((name) => (engine[name] as (...a: never[]) => Promise<unknown>).bind(engine));
   return {
     ...api,
     append: (events, options) => {
-      let input: Normalised;
+      let input: ValidInputs;
       try {
         // Validate what the app passed (cloning would turn a class instance into a plain
         // object), then hand the engine its own copy, as postMessage does in worker mode.

@@ -74,10 +74,16 @@ export interface ValidInput {
 }
 
 /** The appended events, checked and normalised. Throws InvalidEventError. */
+/** What append() was given, checked and normalised (validateInputs). */
+export interface ValidInputs {
+  events: ValidInput[];
+  expectedVersion: ExpectedVersion;
+}
+
 export function validateInputs(
   input: EventInput | readonly EventInput[],
   expectedVersion: unknown,
-): { events: ValidInput[]; expectedVersion: ExpectedVersion } {
+): ValidInputs {
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new InvalidEventError('append() needs at least one event');
   const events = list.map((item, index): ValidInput => {

@@ -1,17 +1,17 @@
 /**
- * Compaction in the database: the confirmed records below a compaction point (`base`) are
+ * Compaction in the database: the confirmed records below a compaction point (`compacted`) are
  * dropped, and what the rest of the log still needs of them is kept in meta `compacted`.
  *
  * Invariants (with schema.ts's):
- * 1. Records tile base+1..head; positions 1..base are on the server only. Every dropped
- *    event was confirmed; a confirmed record that straddles the new base is cut there (its
- *    events after base stay, as a record starting at base+1).
- * 2. `streams` holds, per stream, its non-marker events at positions <= base, so a stream's
+ * 1. Records tile compacted+1..head; positions 1..compacted are on the server only. Every dropped
+ *    event was confirmed; a confirmed record that straddles the new compacted is cut there (its
+ *    events after compacted stay, as a record starting at compacted+1).
+ * 2. `streams` holds, per stream, its non-marker events at positions <= compacted, so a stream's
  *    version (expectedVersion) is that count plus what the records hold.
- * 3. A restore puts server events base'+1..base back (base' < base) and lowers base to base';
+ * 3. A restore puts server events compacted'+1..compacted back (compacted' < compacted) and lowers compacted to compacted';
  *    it writes only positions the database does not hold, so two tabs restoring the same
  *    range cannot overlap records.
- * 4. Snapshots are never dropped by compaction: the one at base is where replays start, and
+ * 4. Snapshots are never dropped by compaction: the one at compacted is where replays start, and
  *    older ones let a restore fetch less.
  */
 import { isMarkerType } from '../core/event.ts';
@@ -20,20 +20,27 @@ import { forgetSlicesThrough } from './slicer.ts';
 import type { LogDb, LogRecord, RecordEvent } from './schema.ts';
 
 export interface Compaction {
-  /** Positions 1..base are not in the local database (0: nothing was compacted). */
-  base: number;
-  /** Per stream, its non-marker events at positions <= base (invariant 2). */
+  /** The compaction point: positions 1..compacted are not in the local database (0: nothing was compacted). */
+  compacted: number;
+  /** Per stream, its non-marker events at positions <= compacted (invariant 2). */
   streams: Record<string, number>;
-  /** The largest event time at positions <= base. */
+  /** The largest event time at positions <= compacted. */
   maxTime: number;
 }
 
 const KEY = 'compacted';
+
+/** meta 'compacted' as the database holds it (the point is stored as `base`, the name it was first written with). */
+interface StoredCompaction {
+  base: number;
+  streams: Record<string, number>;
+  maxTime: number;
+}
 const RECORD_EVENTS = 1000;
 
 export async function readCompaction(db: LogDb): Promise<Compaction> {
-  const value = (await db.meta.get(KEY))?.value as Compaction | undefined;
-  return value ?? { base: 0, streams: {}, maxTime: -Infinity };
+  const value = (await db.meta.get(KEY))?.value as StoredCompaction | undefined;
+  return value ? { compacted: value.base, streams: value.streams, maxTime: value.maxTime } : { compacted: 0, streams: {}, maxTime: -Infinity };
 }
 
 /** What dropping one whole confirmed record takes from the log (dropThrough's tally of it). */
@@ -48,12 +55,12 @@ export interface DropTally {
 /**
  * Tallies of confirmed records counted before the compaction's transaction, by the record's
  * first position (worker/compact.ts surveyDrop reads them in small read transactions, so
- * appends are not held up while 100k events are read). Valid for the epoch and base it was
+ * appends are not held up while 100k events are read). Valid for the epoch and compacted it was
  * read at only.
  */
 export interface DropSurvey {
   epoch: number;
-  base: number;
+  compacted: number;
   tallies: ReadonlyMap<number, DropTally>;
 }
 
@@ -72,14 +79,14 @@ function tallyEvents(events: readonly RecordEvent[]): Omit<DropTally, 'last'> {
 }
 
 /**
- * Drops the events at positions base+1..to (all confirmed: the caller checked) and moves
+ * Drops the events at positions compacted+1..to (all confirmed: the caller checked) and moves
  * the compaction point to `to`. Returns how many events were dropped and their largest time.
- * With `tallies` (a survey valid for this epoch and base), the records it tallied are not
+ * With `tallies` (a survey valid for this epoch and compacted), the records it tallied are not
  * read again: only their keys, whose tiling proves each record is the one tallied.
  */
 export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<number, DropTally>): Promise<{ removed: number; maxTime: number }> {
   const current = await readCompaction(db);
-  if (to <= current.base) return { removed: 0, maxTime: current.maxTime };
+  if (to <= current.compacted) return { removed: 0, maxTime: current.maxTime };
   const streams = { ...current.streams };
   let removed = 0;
   let maxTime = current.maxTime;
@@ -89,7 +96,7 @@ export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<n
     for (const [stream, n] of Object.entries(t.streams)) streams[stream] = (streams[stream] ?? 0) + n;
   };
   const [keys, [next], pending] = await Promise.all([
-    db.records.where(':id').between(current.base + 1, to, true, true).primaryKeys(),
+    db.records.where(':id').between(current.compacted + 1, to, true, true).primaryKeys(),
     db.records.where(':id').above(to).limit(1).primaryKeys(),
     db.records.where('pending').equals(1).primaryKeys(),
   ]);
@@ -113,18 +120,18 @@ export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<n
   await db.records.bulkDelete(keys);
   if (rest) await db.records.add(rest);
   await forgetSlicesThrough(db, to);
-  await db.meta.put({ key: KEY, value: { base: to, streams, maxTime } satisfies Compaction });
+  await db.meta.put({ key: KEY, value: { base: to, streams, maxTime } satisfies StoredCompaction });
   return { removed, maxTime };
 }
 
 /**
  * Puts back confirmed events at consecutive positions `from`+1.. (as the server has them),
- * those below the current base only (invariant 3). Returns the new base.
+ * those below the current compacted only (invariant 3). Returns the new compacted.
  */
 export async function restore(db: LogDb, from: number, events: readonly (RecordEvent & { position: number })[]): Promise<number> {
   const current = await readCompaction(db);
-  const missing = events.filter((e) => e.position <= current.base);
-  if (from >= current.base || missing.length !== current.base - from || missing.some((e, i) => e.position !== from + 1 + i)) return current.base;
+  const missing = events.filter((e) => e.position <= current.compacted);
+  if (from >= current.compacted || missing.length !== current.compacted - from || missing.some((e, i) => e.position !== from + 1 + i)) return current.compacted;
   const streams = { ...current.streams };
   const records: LogRecord[] = [];
   for (let i = 0; i < missing.length; i += RECORD_EVENTS) {
@@ -135,6 +142,6 @@ export async function restore(db: LogDb, from: number, events: readonly (RecordE
   for (const [stream, n] of Object.entries(streams)) if (n <= 0) delete streams[stream];
   await db.records.bulkAdd(records);
   // maxTime stays an upper bound of the (shorter) prefix's times: snapshot maxTimes come from the snapshots.
-  await db.meta.put({ key: KEY, value: { base: from, streams, maxTime: current.maxTime } satisfies Compaction });
+  await db.meta.put({ key: KEY, value: { base: from, streams, maxTime: current.maxTime } satisfies StoredCompaction });
   return from;
 }

@@ -10,7 +10,7 @@ import type { LogDb, LogRecord } from './schema.ts';
 
 export async function readHead(db: LogDb): Promise<number> {
   const last = await db.records.orderBy(':id').last();
-  return last?.last ?? (await readCompaction(db)).base;
+  return last?.last ?? (await readCompaction(db)).compacted;
 }
 
 export async function recordContaining(db: LogDb, position: number): Promise<LogRecord | undefined> {

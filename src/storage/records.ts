@@ -4,6 +4,7 @@
  */
 import type { StoredEvent } from '../core/event.ts';
 import type { LogRecord, RecordEvent, SliceRecord } from './schema.ts';
+import { storedEvent } from './shapes.ts';
 
 /** The record for a list of events at consecutive positions starting at `first`. */
 export function makeRecord(first: number, events: RecordEvent[], pending: boolean): LogRecord {
@@ -37,22 +38,8 @@ export function makeRecord(first: number, events: RecordEvent[], pending: boolea
 
 /** The event at `index` of a record's events, or of a slice's (at its own position `at[index]`). */
 export function eventAt(part: LogRecord | SliceRecord, index: number): StoredEvent {
-  const e = part.events[index]!;
-  const stored: StoredEvent = {
-    id: e.id,
-    type: e.type,
-    payload: e.payload,
-    stream: e.stream,
-    position: 'at' in part ? part.at[index]! : part.first + index,
-    // A slice holds confirmed events only (storage/slicer.ts).
-    pending: 'at' in part ? false : part.pending === 1,
-    clientId: e.clientId,
-    commit: e.commit,
-    time: e.time,
-  };
-  if (e.meta !== undefined) stored.meta = e.meta;
-  if (e.schemaVersion !== undefined) stored.schemaVersion = e.schemaVersion;
-  return stored;
+  // A slice holds confirmed events only (storage/slicer.ts).
+  return 'at' in part ? storedEvent(part.events[index]!, part.at[index]!, false) : storedEvent(part.events[index]!, part.first + index, part.pending === 1);
 }
 
 /** The events of a record with positions in from..to. */

@@ -35,7 +35,7 @@ const KEY = 'sliced';
 /** The position through which the log is sliced (at least the compaction point). */
 async function readSliced(db: LogDb): Promise<number> {
   const [sliced, compaction] = await Promise.all([db.meta.get(KEY), readCompaction(db)]);
-  return Math.max(typeof sliced?.value === 'number' ? sliced.value : 0, compaction.base);
+  return Math.max(typeof sliced?.value === 'number' ? sliced.value : 0, compaction.compacted);
 }
 
 /**

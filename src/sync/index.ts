@@ -1,3 +1,3 @@
 /** The client side of sync, loaded by the engine only when a store has `sync` options. */
 export { HttpTransport } from './http.ts';
-export { Syncer, type SyncHost } from './syncer.ts';
+export { Syncer } from './syncer.ts';

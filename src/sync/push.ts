@@ -4,10 +4,10 @@
  * has confirmed are confirmed from its answers.
  */
 import { isSyncError, type SyncError } from '../core/errors/index.ts';
-import type { IntegrateInput } from '../worker/integrate.ts';
 import type { HttpTransport } from './http.ts';
 import type { PositionedEvent, PushResult, WireEvent } from '../protocol/wire.ts';
-import type { SyncHost } from './syncer.ts';
+import type { IntegrateInput } from './host.ts';
+import type { SyncHost } from './host.ts';
 
 /** What a push needs of its syncer. */
 export interface PushContext {

@@ -20,25 +20,10 @@
  *    called after each 401): retrying a refused token would only be refused again.
  */
 import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../core/errors/index.ts';
-import type { StoreStatus } from '../api/store.ts';
-import type { IntegrateInput, IntegrateResult } from '../worker/integrate.ts';
 import type { HttpTransport } from './http.ts';
 import type { PositionedEvent, WireEvent } from '../protocol/wire.ts';
+import type { IntegrateInput, SyncHost, TokenSource } from './host.ts';
 import { pushPending } from './push.ts';
-
-/** Gives the bearer token: at start and after each 401 (createStore / serveStore `sync.token` as a function). */
-export type TokenSource = () => string | Promise<string>;
-
-export interface SyncHost {
-  /**
-   * Pending commits and the confirmed head they follow, read together: from the first
-   * pending one, or from position `from`; `next`: where the next page starts, if any.
-   */
-  pushable(from?: number): Promise<{ confirmed: number; commits: WireEvent[][]; next?: number | undefined; epoch?: number | undefined }>;
-  confirmedHead(): Promise<number>;
-  integrate(input: IntegrateInput): Promise<IntegrateResult>;
-  setSync(patch: Pick<StoreStatus, 'sync'> & Partial<Pick<StoreStatus, 'lastSyncedAt' | 'lastError'>>): void;
-}
 
 export interface SyncerOptions {
   live: boolean;

@@ -2,7 +2,7 @@
  * store.compact({ before }): drops confirmed events at positions below `before` from the
  * local database, keeping a snapshot of every projection at the compaction point, so that
  * state, undo of later commits and time travel after it replay from there. The server keeps
- * the full log; history/ fetches what a later call needs from before the point.
+ * the full log; ./restore.ts fetches what a later call needs from before the point.
  *
  * The compaction point is lowered, never raised, to the highest position that is
  *   - between two commits (a commit's events are undone and redone together: all of them
@@ -20,52 +20,56 @@ import { isCloneFaithful } from '../core/clone.ts';
 import { dropThrough, readCompaction, tallyRecord, type DropSurvey, type DropTally } from '../storage/compaction.ts';
 import { readCommit, recordContaining } from '../storage/log.ts';
 import { boundTo, type LogDb } from '../storage/schema.ts';
-import { readRewrites, writeRewrite } from '../storage/sync.ts';
+import { readRewrites, writeRewrite } from '../storage/rewrites.ts';
 import { stateAtPosition } from './timeTravel.ts';
-import type { LogContext, Working } from './working.ts';
+import type { Draft } from './draft.ts';
+import type { MarkerLog } from '../core/markers.ts';
 import { UndoIndex } from '../core/undoIndex.ts';
 
-export async function compactLog(ctx: LogContext, ws: Working, before: number, survey?: DropSurvey): Promise<CompactResult> {
-  const { db } = ctx;
-  if (before > ws.head) {
-    throw new InvalidEventError(`compact(): before ${before} is beyond the head (${ws.head}); the newest event is always kept`, {
-      details: { before, head: ws.head },
+export async function compactLog(draft: Draft, before: number, survey?: DropSurvey): Promise<CompactResult> {
+  const { db, ctx } = draft;
+  const { head, pending, compacted, markers, epoch } = draft.view;
+  if (before > head) {
+    throw new InvalidEventError(`compact(): before ${before} is beyond the head (${head}); the newest event is always kept`, {
+      details: { before, head },
     });
   }
-  const firstPending = ws.head - ws.pending + 1;
-  if (ws.pending > 0 && before > firstPending) {
+  const firstPending = head - pending + 1;
+  if (pending > 0 && before > firstPending) {
     throw new InvalidEventError(
       `compact(): events from position ${firstPending} are pending (not yet confirmed by the server) and are never dropped; pass before <= ${firstPending}`,
       { details: { before, firstPending } },
     );
   }
-  const base = await compactionPoint(db, ws, Math.min(before - 1, ctx.schema.newerFrom - 1));
-  if (base <= ws.base) return { compacted: ws.base, removed: 0 };
+  const point = await compactionPoint(db, markers, compacted, Math.min(before - 1, ctx.schema.newerFrom - 1));
+  if (point <= compacted) return { compacted, removed: 0 };
 
   // Every projection's state at the point, before its events leave (a valid start: above).
   const states: unknown[] = [];
-  for (const p of ctx.projections) {
-    const state = await stateAtPosition(db, p, ws.markers, base, ws.base, ctx.schema);
+  for (const projection of ctx.projections) {
+    const state = await stateAtPosition({ db, projection, markers, schema: ctx.schema, compacted }, point);
     if (!isCloneFaithful(state)) {
       throw new InvalidEventError(
-        `compact(): the state of projection "${p.name}" cannot be stored as a snapshot (it does not survive structured clone), so the events it is built from cannot be dropped`,
-        { details: { projection: p.name } },
+        `compact(): the state of projection "${projection.name}" cannot be stored as a snapshot (it does not survive structured clone), so the events it is built from cannot be dropped`,
+        { details: { projection: projection.name } },
       );
     }
     states.push(state);
   }
-  const valid = survey && survey.epoch === ws.epoch && survey.base === ws.base;
-  const { removed, maxTime } = await dropThrough(db, base, valid ? survey.tallies : undefined);
+  const valid = survey && survey.epoch === epoch && survey.compacted === compacted;
+  const { removed, maxTime } = await dropThrough(db, point, valid ? survey.tallies : undefined);
   for (const [i, p] of ctx.projections.entries()) {
-    await db.snapshots.put({ projection: p.name, version: p.version, position: base, maxTime, state: states[i] });
+    await db.snapshots.put({ projection: p.name, version: p.version, position: point, maxTime, state: states[i] });
   }
-  ws.base = base;
-  // Undo finds commits before the point only in memory (docs/compaction.md): found again by a walk.
-  ws.undo = UndoIndex.unknown(ws.head);
-  ws.recent = ws.recent.filter((r) => r.position >= base);
-  // Other stores on this database learn the new point before their next batch (batch.ts).
-  ws.epoch = await writeRewrite(db, await readRewrites(db), ws.head + 1);
-  return { compacted: base, removed };
+  draft.set({
+    compacted: point,
+    // Undo finds commits before the point only in memory (docs/compaction.md): found again by a walk.
+    undo: UndoIndex.unknown(head),
+    recent: draft.view.recent.filter((r) => r.position >= point),
+    // Other stores on this database learn the new point before their next batch (batch.ts).
+    epoch: await writeRewrite(db, await readRewrites(db), head + 1),
+  });
+  return { compacted: point, removed };
 }
 
 /** Records tallied per read transaction of surveyDrop(): each holds appends up for a few ms. */
@@ -79,7 +83,7 @@ const SURVEY_RECORDS = 4;
  */
 export async function surveyDrop(db: LogDb, before: number): Promise<DropSurvey | undefined> {
   const tallies = new Map<number, DropTally>();
-  let at: { epoch: number; base: number } | undefined;
+  let at: { epoch: number; compacted: number } | undefined;
   for (let from = 0; ; ) {
     const step = await db.transaction('r', db.records, db.meta, async (tx) => {
       const bound = boundTo(db, tx);
@@ -88,10 +92,10 @@ export async function surveyDrop(db: LogDb, before: number): Promise<DropSurvey 
         readCompaction(bound),
         bound.records.where(':id').between(from, before, true, false).limit(SURVEY_RECORDS).toArray(),
       ]);
-      return { epoch: rewrites.epoch, base: compaction.base, records };
+      return { epoch: rewrites.epoch, compacted: compaction.compacted, records };
     });
-    at ??= { epoch: step.epoch, base: step.base };
-    if (step.epoch !== at.epoch || step.base !== at.base) return undefined;
+    at ??= { epoch: step.epoch, compacted: step.compacted };
+    if (step.epoch !== at.epoch || step.compacted !== at.compacted) return undefined;
     for (const record of step.records) {
       // Pending events are never dropped; a record past `before` is cut by the op, which reads it.
       if (record.pending === 1 || record.last >= before) return { ...at, tallies };
@@ -102,11 +106,11 @@ export async function surveyDrop(db: LogDb, before: number): Promise<DropSurvey 
   }
 }
 
-async function compactionPoint(db: LogDb, ws: Working, wanted: number): Promise<number> {
+async function compactionPoint(db: LogDb, markers: MarkerLog, compacted: number, wanted: number): Promise<number> {
   let point = wanted;
   for (;;) {
-    if (point <= ws.base) return ws.base;
-    const next = await commitBoundary(db, ws.markers.latestValidStart(point));
+    if (point <= compacted) return compacted;
+    const next = await commitBoundary(db, markers.latestValidStart(point));
     if (next === point) return point;
     point = next;
   }

@@ -1,6 +1,6 @@
 /**
  * What the engine needs of compaction before any compaction runs: the checks of compact()'s
- * and createStore()'s options and the automatic policy's rule. The compaction itself
+ * and createStore()'s options and the automatic policy. The compaction itself
  * (./compact.ts) is loaded when first used.
  */
 import { InvalidEventError } from '../core/errors/index.ts';
@@ -16,9 +16,39 @@ export interface CompactResult {
 const MIN_AUTO_COMPACTION = 1000;
 
 /** Where the automatic policy compacts to now (keeping about `keep` events, never pending ones), if anywhere. */
-export function autoCompactBefore(keep: number, head: number, pending: number, base: number): number | undefined {
+export function autoCompactBefore(keep: number, head: number, pending: number, compacted: number): number | undefined {
   const before = Math.min(head - keep + 1, head - pending + 1);
-  return before - 1 - base >= Math.max(MIN_AUTO_COMPACTION, keep / 4) ? before : undefined;
+  return before - 1 - compacted >= Math.max(MIN_AUTO_COMPACTION, keep / 4) ? before : undefined;
+}
+
+/**
+ * The automatic policy (createStore({ compaction: { keep } })): after batches, in the
+ * background, one compaction at a time. A point that could not move (a marker holds it, or
+ * it failed) is tried again only after as many new events as a compaction needs, not after
+ * every write.
+ */
+export class AutoCompaction {
+  #running = false;
+  #againAt = 0;
+
+  constructor(private readonly keep: number) {}
+
+  /** Compacts through `compact` if the view has enough events beyond `keep` to drop. */
+  maybe(view: { head: number; pending: number; compacted: number }, compact: (before: number) => Promise<CompactResult>): void {
+    if (this.#running || view.head < this.#againAt) return;
+    const before = autoCompactBefore(this.keep, view.head, view.pending, view.compacted);
+    if (before === undefined) return;
+    this.#running = true;
+    compact(before)
+      .then(
+        ({ removed }) => removed,
+        () => 0,
+      )
+      .then((removed) => {
+        if (removed === 0) this.#againAt = view.head + Math.max(1, Math.floor(this.keep / 4));
+      })
+      .finally(() => (this.#running = false));
+  }
 }
 
 /** The automatic policy's `keep`, checked (createStore({ compaction: { keep } })). */

@@ -10,9 +10,9 @@ import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import { diffState } from '../core/diff.ts';
-import type { Change, ChangeMessage, EngineApi, WorkerApi } from '../api/contract.ts';
+import { engineApiOf, type Change, type ChangeMessage, type EngineApi, type WorkerApi } from '../api/contract.ts';
 import type { StorageLike } from '../api/store.ts';
-import { Engine, engineApi } from './engine.ts';
+import { Engine } from './engine.ts';
 
 export interface ServeStoreOptions {
   projections: Record<string, Projection<any>>;
@@ -63,14 +63,14 @@ export function serveStore(options: ServeStoreOptions): void {
         post,
       );
       const { port1, port2 } = new MessageChannel();
-      const api = engineApi(engine);
-      const session: EngineApi = {
-        ...api,
-        close: async () => {
-          await api.close();
-          changes.port1.close();
-        },
-      };
+      const session: EngineApi = engineApiOf((name) =>
+        name === 'close'
+          ? async () => {
+              await engine.close();
+              changes.port1.close();
+            }
+          : (...args) => (engine[name] as (...a: never[]) => Promise<unknown>).apply(engine, args),
+      );
       expose(withWireErrors(session), port1);
       // The page starts from these states; later changes are patches against them. (Changes
       // posted before, at or below opened.seq, the page skips.)

@@ -64,7 +64,7 @@ export function checkLog(stored: LogAddress | undefined, name: string, sync: Log
 export async function bindLog(db: LogDb, name: string, sync: LogAddress): Promise<void> {
   await db.transaction('rw', db.records, db.slices, db.meta, async () => {
     if (checkLog(await readLog(db), name, sync) === 'bound') return;
-    if ((await readCompaction(db)).base > 0) {
+    if ((await readCompaction(db)).compacted > 0) {
       throw new HistoryUnavailableError(
         `The database "${name}" was compacted without sync: the events it dropped can never reach log "${sync.logId}". Open another database for that log`,
         { details: { requested: { url: canonical(sync.url), logId: sync.logId } } },

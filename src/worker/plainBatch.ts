@@ -10,18 +10,18 @@
  * and the batch runs again the careful way (./batch.ts); so does every failure but a full
  * disk.
  */
+import type { Rewrites } from '../storage/rewrites.ts';
 import type { LogDb } from '../storage/schema.ts';
-import type { Rewrites } from '../storage/sync.ts';
-import type { Attempt, BatchContext, Op } from './batch.ts';
-import type { Working } from './working.ts';
-
-export type PlainAppend = Op & { kind: 'append' };
+import { draftOf, type Attempt, type BatchStart, type PlainAppend } from './attempt.ts';
+import type { Draft } from './draft.ts';
+import type { Op } from './ops.ts';
+import { RecordWrites } from './recordWrites.ts';
 
 export function isPlainBatch(ops: readonly Op[]): ops is PlainAppend[] {
   return ops.length > 0 && ops.every((op) => op.kind === 'append' && op.input.expectedVersion === 'any');
 }
 
-/** A plain commit never reads: a working copy whose database throws if anything tried. */
+/** A plain commit never reads: a draft whose database throws if anything tried. */
 const NO_DATABASE = new Proxy({} as LogDb, {
   get(_target, key) {
     throw new Error(`a plain append touched the database (${String(key)}): it must run the careful way`);
@@ -29,20 +29,19 @@ const NO_DATABASE = new Proxy({} as LogDb, {
 });
 
 /**
- * Runs the batch; resolves with what the committed transaction did, or undefined if this
- * path does not apply (the caller then runs it through Dexie). Rejects if the transaction
- * did not commit: nothing of it was kept.
+ * Runs the batch; resolves with what the committed transaction did. Rejects if the
+ * transaction did not commit: nothing of it was kept. (Not for a view whose undo index a walk
+ * filled in: the batch that saves it goes through Dexie, ./batch.ts.)
  */
 export async function runPlainBatch(
-  ctx: BatchContext,
+  start: BatchStart,
   ops: PlainAppend[],
-  runPlain: (ws: Working, op: PlainAppend, done: Attempt) => void,
-): Promise<Attempt | undefined> {
-  const ws = ctx.working(NO_DATABASE);
-  // What a history walk found is saved by the batch after it (./batch.ts): not here.
-  if (ws.undoWalked) return undefined;
-  const epoch = ws.epoch;
-  const tx = ctx.db.backendDB().transaction(['records', 'snapshots', 'meta'], 'readwrite', { durability: ctx.durability });
+  runPlain: (start: BatchStart, draft: Draft, writes: RecordWrites, op: PlainAppend, done: Attempt) => void,
+): Promise<Attempt> {
+  const draft = draftOf(start, NO_DATABASE);
+  const writes = new RecordWrites(undefined);
+  const epoch = start.view.epoch;
+  const tx = start.log.db.backendDB().transaction(['records', 'snapshots', 'meta'], 'readwrite', { durability: start.durability });
   const committed = new Promise<void>((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onabort = () => reject(tx.error ?? new Error('the log moved: run the batch the careful way'));
@@ -56,13 +55,13 @@ export async function runPlainBatch(
     // A rewrite (rebase) or a compaction by another store: before our writes' results, so nothing commits.
     if (((rewrite.result as { value?: Rewrites } | undefined)?.value?.epoch ?? 0) !== epoch) tx.abort();
   };
-  const done: Attempt = { ws, lastAppendWasOwnCommit: false, addedPending: false, history: undefined };
+  const done: Attempt = { draft, lastAppendWasOwnCommit: false, addedPending: false, history: undefined };
   try {
-    for (const op of ops) runPlain(ws, op, done);
+    for (const op of ops) runPlain(start, draft, writes, op, done);
     const records = tx.objectStore('records');
-    for (const record of ws.takeUnwritten()) records.add(record);
+    for (const record of writes.take()) records.add(record);
     const snapshots = tx.objectStore('snapshots');
-    for (const snapshot of ws.snapshots) {
+    for (const snapshot of draft.snapshots) {
       // A snapshot is an optimisation: failing to write one must not fail the commits.
       snapshots.put(snapshot).onerror = (event) => event.preventDefault();
     }

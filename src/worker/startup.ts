@@ -12,10 +12,12 @@ import { findSnapshot } from '../storage/snapshots.ts';
 import { eventsOf } from '../storage/records.ts';
 import { boundTo, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { readCompaction, restore } from '../storage/compaction.ts';
-import { fetchRestorable, isNeedsHistory, type HistorySource } from './history.ts';
-import { firstPendingPosition, readRewrites } from '../storage/sync.ts';
-import type { EngineConfig } from './engine.ts';
-import { Working, type LogContext } from './working.ts';
+import { fetchRestorable, isNeedsRestore, type RestoreSource } from './restore.ts';
+import { firstPendingPosition } from '../storage/pending.ts';
+import { readRewrites } from '../storage/rewrites.ts';
+import type { EngineConfig } from './config.ts';
+import { Draft, type LogContext } from './draft.ts';
+import { emptyView, type LogView } from './view.ts';
 import { readSavedUndo, restoreUndo, undoRedo, type UndoRedo } from './undoHistory.ts';
 import { bindLog, checkLog, readLog, type LogAddress } from './logBinding.ts';
 
@@ -49,12 +51,10 @@ export async function makeClientId(db: LogDb): Promise<string> {
 export interface StartView {
   /** The id given to createStore, else the stored one (undefined on a first start). */
   clientId: string | undefined;
-  head: number;
-  epoch: number;
-  pending: number;
-  markers: MarkerLog;
-  /** Every projection at `head`, and the snapshots its replay captured. */
-  ws: Working;
+  /** Every projection at the head. */
+  view: LogView;
+  /** The snapshots start-up's replay captured (saveSnapshots). */
+  snapshots: SnapshotRecord[];
   history: UndoRedo;
   /** Bound to a log (./logBinding.ts): new events are pending, with or without sync. */
   bound: boolean;
@@ -112,26 +112,27 @@ export async function readStart(ctx: LogContext, clientId: string | undefined, a
     targets.forEach((target, i) => {
       if (firsts[i] !== undefined) markers.setFirst(target, firsts[i]);
     });
-    // A working copy that knows only the markers: rebuild() sets every projection's state.
-    const working = new Working({ ...ctx, db }, { head, base: compaction.base, maxTime: -Infinity, pending, epoch: rewrites.epoch, states: {}, markers, versions: new Map(), clientId: id });
+    // A draft that knows only the markers: rebuild() sets every projection's state.
+    const { compacted } = compaction;
+    const draft = new Draft({ ...ctx, db }, emptyView({ head, compacted, pending, epoch: rewrites.epoch, markers }), new Map(), id);
     // What undo() and redo() act on: as kept after the last walk, brought up to the head; or walked.
-    const kept = id === undefined ? undefined : restoreUndo(savedUndo, { rewrites, base: compaction.base, head }, tail, id, markers);
-    if (kept) working.undo = kept;
+    const kept = id === undefined ? undefined : restoreUndo(savedUndo, { rewrites, compacted, head }, tail, id, markers);
+    if (kept) draft.set({ undo: kept });
     const [, history] = await Promise.all([
-      working.rebuild(head, { captureMissing: true, tail, newest }),
-      id === undefined ? { undoTarget: undefined, redoTarget: undefined } : undoRedo(db, id, working),
+      draft.rebuild(head, { captureMissing: true, tail, newest }),
+      id === undefined ? { undoTarget: undefined, redoTarget: undefined } : undoRedo(db, id, draft),
     ]);
-    return { clientId: id, head, epoch: rewrites.epoch, pending, markers, ws: working, history, bound: binding === 'bound' };
+    return { clientId: id, view: draft.view, snapshots: draft.snapshots, history, bound: binding === 'bound' };
   });
 }
 
 /**
- * readStart() (after binding the database to its log on a first open with sync), and if a projection has no snapshot at or after the compaction point (a new
- * projection, or a new version of one, on a compacted store), the history it needs restored
+ * readStart() (after binding the database to its log on a first open with sync), and if a
+ * projection has no snapshot at or after the compaction point (a new projection, or a new version of one, on a compacted store), the history it needs restored
  * from the sync server first: the one case where opening waits on the network. Without sync,
  * or offline, opening fails with HistoryUnavailableError and changes nothing.
  */
-export async function readStartWithHistory(ctx: LogContext, clientId: string | undefined, as: OpenedAs, source: HistorySource | undefined): Promise<StartView> {
+export async function readStartRestoring(ctx: LogContext, clientId: string | undefined, as: OpenedAs, source: RestoreSource | undefined): Promise<StartView> {
   for (let attempt = 1; ; attempt++) {
     try {
       let view = await readStart(ctx, clientId, as);
@@ -142,10 +143,10 @@ export async function readStartWithHistory(ctx: LogContext, clientId: string | u
       }
       return view;
     } catch (error) {
-      if (!isNeedsHistory(error)) throw error;
+      if (!isNeedsRestore(error)) throw error;
       if (attempt > 3) throw new HistoryUnavailableError('The history this store needs at start-up could not be restored from the sync server', { cause: error });
-      const { base } = await ctx.db.transaction('r', ctx.db.meta, () => readCompaction(ctx.db));
-      const { from, events } = await fetchRestorable(ctx.db, source, error.from, base);
+      const { compacted } = await ctx.db.transaction('r', ctx.db.meta, () => readCompaction(ctx.db));
+      const { from, events } = await fetchRestorable(ctx.db, source, error.from, compacted);
       await ctx.db.transaction('rw', ctx.db.records, ctx.db.slices, ctx.db.meta, () => restore(ctx.db, from, events));
     }
   }

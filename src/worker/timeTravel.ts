@@ -14,30 +14,37 @@ import { forEachEvents } from '../storage/log.ts';
 import { eventsOf } from '../storage/records.ts';
 import type { LogDb } from '../storage/schema.ts';
 import { findSnapshot, findSnapshotByTime } from '../storage/snapshots.ts';
-import { NeedsHistory } from './history.ts';
+import { InvalidEventError } from '../core/errors/index.ts';
+import { NeedsRestore } from './restore.ts';
 
-/** The state of a projection at `position` (what a snapshot there holds); NeedsHistory below `base`. */
-export function stateAtPosition(
-  db: LogDb,
-  projection: Projection<unknown>,
-  markers: MarkerLog,
-  position: number,
-  base: number,
-  schema: EventSchema,
-): Promise<unknown> {
-  return stateAtView(db, projection, markers, { position }, position, schema, base);
+/** What a replay of the past reads: the log, one projection, the markers known, the compaction point. */
+export interface PastLog {
+  readonly db: LogDb;
+  readonly projection: Projection<unknown>;
+  readonly markers: MarkerLog;
+  readonly schema: EventSchema;
+  /** The compaction point: a replay that would start below it throws NeedsRestore. */
+  readonly compacted: number;
 }
 
-/** `base`: the compaction point; a replay that would start below it throws NeedsHistory. */
-export async function stateAtView(
-  db: LogDb,
-  projection: Projection<unknown>,
-  markers: MarkerLog,
-  view: Exclude<View, 'head'>,
-  head: number,
-  schema: EventSchema,
-  base: number,
-): Promise<unknown> {
+/** stateAt()'s argument, checked: `{ position }` (floored) or `{ time }`. */
+export function parseStateAt(at: unknown): { position: number } | { time: number } {
+  const a = at as { position?: unknown; time?: unknown } | null;
+  if (a && typeof a === 'object') {
+    if (typeof a.position === 'number' && Number.isFinite(a.position)) return { position: Math.floor(a.position) };
+    if (typeof a.time === 'number' && !Number.isNaN(a.time)) return { time: a.time };
+  }
+  throw new InvalidEventError('stateAt() needs { position: number } or { time: number }');
+}
+
+/** The state of a projection at `position` (what a snapshot there holds). */
+export function stateAtPosition(log: PastLog, position: number): Promise<unknown> {
+  return stateAtView(log, { position }, position);
+}
+
+/** The state of a projection in `view` of a log whose head is `head`. */
+export async function stateAtView(log: PastLog, view: Exclude<View, 'head'>, head: number): Promise<unknown> {
+  const { db, projection, markers, schema } = log;
   const limit = 'position' in view ? Math.min(view.position, head) : head;
   const valid = (position: number) => position <= limit && markers.validStart(position, view);
   const snap =
@@ -45,7 +52,7 @@ export async function stateAtView(
       ? await findSnapshot(db, projection.name, projection.version, limit, valid)
       : await findSnapshotByTime(db, projection.name, projection.version, view.time, valid);
   const start = snap?.position ?? 0;
-  if (start < base) throw new NeedsHistory(start);
+  if (start < log.compacted) throw new NeedsRestore(start);
   const states = { [projection.name]: snap ? frozen(projection, snap.state) : initialState(projection) };
   const options = {
     projections: [projection],

@@ -2,53 +2,51 @@
  * What undo() and redo() of this client act on, and so the canUndo/canRedo flags. The
  * working copy's UndoIndex (core/undoIndex.ts) answers without reading the log while it
  * knows; otherwise a walk of the client's history (core/markers.ts HistoryWalk) reads the
- * own tail in memory first (Working invariant 5), then the log below it, and the index
+ * own tail in memory first (Draft invariant 5), then the log below it, and the index
  * keeps what it found. So a walk back over a run of undone commits is paid once, not on
  * every undo() and every change of the flags after it.
  */
 import { HistoryWalk, type MarkerLog } from '../core/markers.ts';
 import type { StoredEvent } from '../core/event.ts';
 import { UndoIndex, type LiveCommit, type SavedUndoIndex } from '../core/undoIndex.ts';
-import { rewrittenFrom, type Rewrites } from '../storage/sync.ts';
+import { rewrittenFrom, type Rewrites } from '../storage/rewrites.ts';
 import { readCommit } from '../storage/log.ts';
 import { scanRecords } from '../storage/scan.ts';
 import { eventAt } from '../storage/records.ts';
 import type { LogDb } from '../storage/schema.ts';
 import { prependOwn, type OwnTail } from './tails.ts';
+import type { LogView } from './view.ts';
 
 export interface UndoRedo {
   readonly undoTarget: string | undefined;
   readonly redoTarget: string | undefined;
 }
 
-/** The working copy's parts this reads and updates. */
+/** The draft's parts this reads and updates (./draft.ts). */
 interface UndoState {
-  readonly head: number;
-  readonly markers: MarkerLog;
-  own: OwnTail;
-  undo: UndoIndex;
-  /** Set when a walk filled `undo` in (then it is kept in the database: saveUndo). */
-  undoWalked?: boolean;
+  readonly view: Pick<LogView, 'head' | 'markers' | 'own' | 'undo'>;
+  /** Replaces `own`, `undo`, and `undoWalked` (set when a walk filled `undo` in: then it is kept in the database, saveUndo). */
+  set(patch: Partial<Pick<LogView, 'own' | 'undo' | 'undoWalked'>>): void;
 }
 
-export async function undoRedo(db: LogDb, clientId: string, ws: UndoState): Promise<UndoRedo> {
+export async function undoRedo(db: LogDb, clientId: string, draft: UndoState): Promise<UndoRedo> {
+  const { markers } = draft.view;
   // A commit the server rejected has left the log while its $undo may stay: it is not
   // "undone" any more, so redo() cannot pick it (its first position is known only for
   // commits in the log).
-  const undone = (commit: string): boolean => ws.markers.isUndone(commit) && ws.markers.firstOf(commit) !== undefined;
-  let index = ws.undo;
+  const undone = (commit: string): boolean => markers.isUndone(commit) && markers.firstOf(commit) !== undefined;
+  let index = draft.view.undo;
   if (index.redo === undefined) {
-    const { walk, own } = await readHistory(db, clientId, ws, ws.head, false);
-    ws.own = own;
-    index = UndoIndex.walked(await located(db, ws, walk), walk.redoStack);
-    ws.undoWalked = true;
+    const { walk, own } = await readHistory(db, clientId, draft.view, draft.view.head, false);
+    draft.set({ own });
+    index = UndoIndex.walked(await located(db, draft.view, walk), walk.redoStack);
+    draft.set({ undo: index, undoWalked: true });
   } else if (!index.undoKnown) {
-    const { walk, own } = await readHistory(db, clientId, ws, index.from - 1, true);
-    ws.own = own;
-    index = index.extended(await located(db, ws, walk));
-    ws.undoWalked = true;
+    const { walk, own } = await readHistory(db, clientId, draft.view, index.from - 1, true);
+    draft.set({ own });
+    index = index.extended(await located(db, draft.view, walk));
+    draft.set({ undo: index, undoWalked: true });
   }
-  ws.undo = index;
   return { undoTarget: index.undoTarget, redoTarget: index.redoTarget(undone) };
 }
 
@@ -56,6 +54,7 @@ export async function undoRedo(db: LogDb, clientId: string, ws: UndoState): Prom
 interface SavedUndo {
   clientId: string;
   epoch: number;
+  /** The compaction point then (stored as `base`, the name it was first written with). */
   base: number;
   head: number;
   index: SavedUndoIndex;
@@ -68,8 +67,8 @@ const KEY = 'undo';
  * transaction), so that start-up need not walk again: a walk back over a long run of undone
  * commits is then paid once, not at every start.
  */
-export async function saveUndo(db: LogDb, clientId: string, ws: { epoch: number; base: number; head: number; undo: UndoIndex }): Promise<void> {
-  const value: SavedUndo = { clientId, epoch: ws.epoch, base: ws.base, head: ws.head, index: ws.undo.toSaved() };
+export async function saveUndo(db: LogDb, clientId: string, view: Pick<LogView, 'epoch' | 'compacted' | 'head' | 'undo'>): Promise<void> {
+  const value: SavedUndo = { clientId, epoch: view.epoch, base: view.compacted, head: view.head, index: view.undo.toSaved() };
   await db.meta.put({ key: KEY, value });
 }
 
@@ -85,7 +84,7 @@ export function readSavedUndo(db: LogDb): Promise<unknown> {
  */
 export function restoreUndo(
   saved: unknown,
-  at: { rewrites: Rewrites; base: number; head: number },
+  at: { rewrites: Rewrites; compacted: number; head: number },
   tail: readonly StoredEvent[],
   clientId: string,
   markers: MarkerLog,
@@ -93,7 +92,7 @@ export function restoreUndo(
   if (typeof saved !== 'object' || saved === null) return undefined;
   const { clientId: whose, epoch, base, head, index } = saved as Partial<SavedUndo>;
   // A store opened with another clientId (createStore's option) kept another client's.
-  if (whose !== clientId || typeof epoch !== 'number' || base !== at.base || typeof head !== 'number' || head > at.head) return undefined;
+  if (whose !== clientId || typeof epoch !== 'number' || base !== at.compacted || typeof head !== 'number' || head > at.head) return undefined;
   if (rewrittenFrom(at.rewrites, epoch) <= head) return undefined;
   const undo = UndoIndex.fromSaved(index);
   if (!undo || head === at.head) return undo;
@@ -105,13 +104,13 @@ export function restoreUndo(
 }
 
 /** The walk's undo target and where it starts (its newest event was found; a commit may hold more). */
-async function located(db: LogDb, ws: UndoState, walk: HistoryWalk): Promise<LiveCommit | undefined> {
+async function located(db: LogDb, view: UndoState['view'], walk: HistoryWalk): Promise<LiveCommit | undefined> {
   const commit = walk.undoTarget;
   if (commit === undefined) return undefined;
-  let position = ws.markers.firstOf(commit);
-  if (position === undefined && walk.undoAt !== undefined && walk.undoAt >= ws.own.from) {
-    // In the own tail, which holds whole commits (Working invariant 5).
-    position = ws.own.events.find((e) => e.commit === commit)?.position;
+  let position = view.markers.firstOf(commit);
+  if (position === undefined && walk.undoAt !== undefined && walk.undoAt >= view.own.from) {
+    // In the own tail, which holds whole commits (Draft invariant 5).
+    position = view.own.events.find((e) => e.commit === commit)?.position;
   }
   position ??= (await readCommit(db, commit))[0]?.position ?? walk.undoAt ?? 0;
   return { position, commit };
@@ -119,19 +118,19 @@ async function located(db: LogDb, ws: UndoState, walk: HistoryWalk): Promise<Liv
 
 /**
  * Walks `clientId`'s history newest first from position `start` down: the own tail in memory
- * first (Working invariant 5), then the log before it. `undoOnly`: the redo stack is known;
+ * first (Draft invariant 5), then the log before it. `undoOnly`: the redo stack is known;
  * stop at the undo target. Also answers the own tail extended with the own events of the
  * records it read, so the next walk need not read them again.
  */
 export async function readHistory(
   db: LogDb,
   clientId: string,
-  ws: { head: number; markers: MarkerLog; own?: OwnTail },
+  view: { head: number; markers: MarkerLog; own?: OwnTail },
   start: number,
   undoOnly: boolean,
 ): Promise<{ walk: HistoryWalk; own: OwnTail }> {
-  const walk = new HistoryWalk((commit) => ws.markers.isUndone(commit) && ws.markers.firstOf(commit) !== undefined, undoOnly);
-  const own = ws.own ?? { from: ws.head + 1, events: [] };
+  const walk = new HistoryWalk((commit) => view.markers.isUndone(commit) && view.markers.firstOf(commit) !== undefined, undoOnly);
+  const own = view.own ?? { from: view.head + 1, events: [] };
   for (let i = own.events.length - 1; i >= 0; i--) {
     const e = own.events[i]!;
     if (e.position <= start && !walk.feed(e)) return { walk, own };

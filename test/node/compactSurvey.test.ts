@@ -36,7 +36,7 @@ function expected(events: StoredEvent[], to: number) {
   const streams: Record<string, number> = {};
   const dropped = events.filter((e) => e.position <= to);
   for (const e of dropped) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) + 1;
-  return { base: to, streams, maxTime: Math.max(...dropped.map((e) => e.time)) };
+  return { compacted: to, streams, maxTime: Math.max(...dropped.map((e) => e.time)) };
 }
 
 const drop = (db: LogDb, to: number, tallies?: Parameters<typeof dropThrough>[2]) =>
@@ -72,6 +72,6 @@ it('refuses to drop a record that turned pending after the survey', async () => 
   const survey = (await surveyDrop(db, 100))!;
   await db.records.update(31, { pending: 1 });
   await expect(drop(db, 91, survey.tallies)).rejects.toThrow(/pending/);
-  expect((await readCompaction(db)).base).toBe(0);
+  expect((await readCompaction(db)).compacted).toBe(0);
   expect(await db.records.count()).toBe(21);
 });

@@ -5,22 +5,35 @@ import { isProtocolError, type StoredEvent } from '../../src/index.ts';
 import type { PositionedEvent } from '../../src/protocol/wire.ts';
 import { eventsOf, makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
-import { readPendingRecords, readPushable, readRewrites, writeRewrite } from '../../src/storage/sync.ts';
-import { integrate, toBody } from '../../src/worker/integrate.ts';
-import type { Working } from '../../src/worker/working.ts';
+import { readPendingRecords, readPushable } from '../../src/storage/pending.ts';
+import { readRewrites, writeRewrite } from '../../src/storage/rewrites.ts';
+import { recordEventFromWire as toBody } from '../../src/storage/shapes.ts';
+import type { Draft } from '../../src/worker/draft.ts';
+import { integrate } from '../../src/worker/integrate.ts';
 import { dbName } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
 
 // integrate() on its own: what the log holds after the server's events and rejections are
 // taken in (confirmed events at the server's positions, the pending tail rebased after them,
 // rejected commits out of the log and in `rejected`), what it returns, and what it asks of
-// the engine's working copy (rewind to the confirmed head, apply the new tail).
+// the engine's draft (rewind to the confirmed head, apply the new tail).
 
-/** The working copy's side, recorded: integrate() rewinds it and applies the changed tail. */
-class WorkingCopy {
-  pending = -1;
-  epoch = 0;
-  head = 0;
+/** The draft's side, recorded: integrate() rewinds it and applies the changed tail. */
+class RecordingDraft {
+  view = { pending: -1, epoch: 0, head: 0 };
+  constructor(readonly db: LogDb) {}
+  get pending() {
+    return this.view.pending;
+  }
+  get epoch() {
+    return this.view.epoch;
+  }
+  set epoch(epoch: number) {
+    this.view = { ...this.view, epoch };
+  }
+  set(patch: Partial<RecordingDraft['view']>) {
+    this.view = { ...this.view, ...patch };
+  }
   calls: (['rewind', number] | ['apply', string[], { capture: boolean }])[] = [];
   async rewind(position: number) {
     this.calls.push(['rewind', position]);
@@ -57,9 +70,9 @@ async function log(confirmed: number, pending: { events: RecordEvent[]; ev?: num
     await db.records.add(record);
     next += p.events.length;
   }
-  const ws = new WorkingCopy();
-  ws.head = next - 1;
-  return { db, ws, run: (input: Parameters<typeof integrate>[2]) => integrate(db, ws as unknown as Working, input) };
+  const ws = new RecordingDraft(db);
+  ws.set({ head: next - 1 });
+  return { db, ws, run: (input: Parameters<typeof integrate>[1]) => integrate(ws as unknown as Draft, input) };
 }
 
 /** The log as position:id (`*` = pending), with each record's range and expectedVersion. */

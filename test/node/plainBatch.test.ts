@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStore, type Store } from '../../src/index.ts';
 import { makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb } from '../../src/storage/schema.ts';
-import { readRewrites, writeRewrite } from '../../src/storage/sync.ts';
+import { readRewrites, writeRewrite } from '../../src/storage/rewrites.ts';
 import { dbName, projections, type Todo } from '../support/fixtures.ts';
 
 const open: { close(): unknown }[] = [];

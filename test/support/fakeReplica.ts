@@ -4,10 +4,10 @@
  * a page skips positions, commits confirmed or rejected by id), and every status it was given.
  */
 import { afterEach, beforeEach, vi } from 'vitest';
-import type { Syncer, SyncHost } from '../../src/sync/index.ts';
+import type { Syncer } from '../../src/sync/index.ts';
 import type { PositionedEvent, WireEvent } from '../../src/protocol/wire.ts';
 import type { RejectedRecord } from '../../src/storage/schema.ts';
-import type { IntegrateInput, IntegrateResult } from '../../src/worker/integrate.ts';
+import type { IntegrateInput, IntegrateResult, SyncHost } from '../../src/sync/host.ts';
 
 export type SyncPatch = Parameters<SyncHost['setSync']>[0];
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../../../src/index.ts';
 import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
 import type { WireEvent } from '../../../src/protocol/wire.ts';
-import type { IntegrateInput } from '../../../src/worker/integrate.ts';
+import type { IntegrateInput } from '../../../src/sync/host.ts';
 import { FakeReplica as Replica } from '../../support/fakeReplica.ts';
 import { FakeServer } from '../../support/fakeServer.ts';
 import { rejection } from '../../support/rejection.ts';

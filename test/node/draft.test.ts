@@ -6,7 +6,8 @@ import type { Projection } from '../../src/core/projection.ts';
 import { EventSchema } from '../../src/core/upcast.ts';
 import { eventsOf, makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
-import { Working } from '../../src/worker/working.ts';
+import { Draft } from '../../src/worker/draft.ts';
+import { emptyView } from '../../src/worker/view.ts';
 import { dbName, todos } from '../support/fixtures.ts';
 
 // What a working copy keeps of this client's events when they come from elsewhere (another
@@ -20,8 +21,8 @@ afterEach(() => {
 
 const body = (id: string, commit: string, clientId = 'me'): RecordEvent => ({ id, type: 'added', payload: { id }, stream: 's', clientId, commit, time: 1 });
 
-/** A log of `records` (each a list of events) and a working copy at `head` that knows nothing of its own events yet. */
-async function setup(records: RecordEvent[][], head: number): Promise<{ ws: Working; events: (first: number) => StoredEvent[] }> {
+/** A log of `records` (each a list of events) and a draft at `head` that knows nothing of its own events yet. */
+async function setup(records: RecordEvent[][], head: number): Promise<{ ws: Draft; events: (first: number) => StoredEvent[] }> {
   const db = openLogDb({ name: dbName('working') });
   dbs.push(db);
   let first = 1;
@@ -31,33 +32,35 @@ async function setup(records: RecordEvent[][], head: number): Promise<{ ws: Work
     return record;
   });
   await db.records.bulkAdd(written);
-  const ws = new Working(
+  const ws = new Draft(
     { db, projections: [todos as Projection<unknown>], every: 0, schema: new EventSchema({}) },
-    { head, base: 0, maxTime: 0, pending: 0, epoch: 0, states: { todos: [] }, markers: new MarkerLog(), versions: new Map(), clientId: 'me' },
+    { ...emptyView({ head, compacted: 0, pending: 0, epoch: 0, markers: new MarkerLog() }), maxTime: 0, states: { todos: [] } },
+    new Map(),
+    'me',
   );
   return { ws, events: (at) => [...eventsOf(written.find((r) => r.first === at)!)] };
 }
 
-describe('a working copy taking this client’s events from elsewhere', () => {
+describe('a draft taking this client’s events from elsewhere', () => {
   it('adds the commits to the own tail and the undo index, as if written here', async () => {
     const { ws, events } = await setup([[body('o1', 'other', 'them')], [body('a1', 'A'), body('a2', 'A')], [body('b1', 'B')]], 1);
     await ws.apply(events(2), { capture: false });
     await ws.apply(events(4), { capture: false });
-    expect(ws.own.from).toBe(2);
-    expect(ws.own.events.map((e) => e.id)).toEqual(['a1', 'a2', 'b1']);
-    expect(ws.undo.live.map((c) => [c.commit, c.position])).toEqual([
+    expect(ws.view.own.from).toBe(2);
+    expect(ws.view.own.events.map((e) => e.id)).toEqual(['a1', 'a2', 'b1']);
+    expect(ws.view.undo.live.map((c) => [c.commit, c.position])).toEqual([
       ['A', 2],
       ['B', 4],
     ]);
-    expect(ws.undo.redo).toEqual([]);
+    expect(ws.view.undo.redo).toEqual([]);
   });
 
   it('leaves out a first commit that started before the events (a page cut it): the own tail starts after it', async () => {
     // Commit A: a1 at 1 and a2 at 2, in two records; the working copy is at 1 (as after a rewind there).
     const { ws, events } = await setup([[body('a1', 'A')], [body('a2', 'A'), body('b1', 'B')]], 1);
     await ws.apply(events(2), { capture: false });
-    expect(ws.own.from).toBe(3);
-    expect(ws.own.events.map((e) => e.id)).toEqual(['b1']);
-    expect(ws.undo.live.map((c) => c.commit)).toEqual(['B']);
+    expect(ws.view.own.from).toBe(3);
+    expect(ws.view.own.events.map((e) => e.id)).toEqual(['b1']);
+    expect(ws.view.undo.live.map((c) => c.commit)).toEqual(['B']);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * Reads and writes of the log that sync needs: the confirmed prefix, pending commits,
- * log rewrites (schema invariant 4) and rejected commits.
+ * The log's pending tail (storage/schema.ts invariant 4): where the confirmed prefix ends,
+ * the pending records, and the pending commits as the sync loop pushes them.
  */
 import type { StoredEvent } from '../core/event.ts';
 import type { WireEvent } from '../protocol/wire.ts';
 import { readCompaction } from './compaction.ts';
 import { eventsOf } from './records.ts';
+import { readRewrites } from './rewrites.ts';
 import type { LogDb, LogRecord } from './schema.ts';
+import { wireEvent } from './shapes.ts';
 
 /**
  * The position of the last confirmed event: everything after it is pending. Two reads: run
@@ -16,7 +18,7 @@ export async function readConfirmedHead(db: LogDb): Promise<number> {
   const firstPending = await firstPendingPosition(db);
   if (firstPending !== undefined) return firstPending - 1;
   const last = await db.records.orderBy(':id').last();
-  return last?.last ?? (await readCompaction(db)).base;
+  return last?.last ?? (await readCompaction(db)).compacted;
 }
 
 /**
@@ -86,12 +88,8 @@ function wireCommits(records: readonly LogRecord[]): WireEvent[][] {
   const commits: WireEvent[][] = [];
   for (const record of records) {
     const byCommit = new Map<string, WireEvent[]>();
-    for (const e of eventsOf(record)) {
-      const wire: WireEvent = { id: e.id, type: e.type, payload: e.payload, stream: e.stream, clientId: e.clientId, commit: e.commit, time: e.time };
-      if (e.payload === undefined) delete wire.payload;
-      if (e.meta !== undefined) wire.meta = e.meta;
-      if (e.schemaVersion !== undefined) wire.schemaVersion = e.schemaVersion;
-      if (record.ev !== undefined) wire.expectedVersion = record.ev;
+    for (const e of record.events) {
+      const wire = wireEvent(e, record.ev);
       let list = byCommit.get(e.commit);
       if (!list) byCommit.set(e.commit, (list = []));
       list.push(wire);
@@ -99,35 +97,6 @@ function wireCommits(records: readonly LogRecord[]): WireEvent[][] {
     commits.push(...byCommit.values());
   }
   return commits;
-}
-
-export interface Rewrites {
-  epoch: number;
-  /** The latest rewrites, oldest first: from which position each changed the log. */
-  log: { epoch: number; from: number }[];
-}
-
-const KEEP = 64;
-
-export async function readRewrites(db: LogDb): Promise<Rewrites> {
-  const value = (await db.meta.get('rewrite'))?.value as Rewrites | undefined;
-  return value ?? { epoch: 0, log: [] };
-}
-
-/** Records that the log changed from `from`; returns the new epoch. */
-export async function writeRewrite(db: LogDb, current: Rewrites, from: number): Promise<number> {
-  const epoch = current.epoch + 1;
-  const log = [...current.log, { epoch, from }].slice(-KEEP);
-  await db.meta.put({ key: 'rewrite', value: { epoch, log } satisfies Rewrites });
-  return epoch;
-}
-
-/** The lowest position changed by rewrites after `seen` (0 when too old to know). */
-export function rewrittenFrom(rewrites: Rewrites, seen: number): number {
-  if (rewrites.epoch === seen) return Infinity;
-  const newer = rewrites.log.filter((r) => r.epoch > seen);
-  if (newer.length < rewrites.epoch - seen) return 1;
-  return Math.min(...newer.map((r) => r.from));
 }
 
 export function storedFromRecords(records: readonly LogRecord[], commit: string): StoredEvent[] {

@@ -1,0 +1,107 @@
+/**
+ * The engine's side of sync (DESIGN "Sync"): the sync module (src/sync/, loaded only by
+ * stores that sync), the status it reports, and the calls store.sync makes. The loop reads
+ * pending commits and writes what the server said only through the engine (SyncHost): an
+ * integration is an op of the engine's writer queue.
+ */
+import type { StoreStatus } from '../api/store.ts';
+import { SyncError } from '../core/errors/index.ts';
+import type { LogDb } from '../storage/schema.ts';
+import { readConfirmedHeadNow, readPushable } from '../storage/pending.ts';
+import type { IntegrateInput, IntegrateResult, SyncHost } from '../sync/host.ts';
+import type { HttpTransport, Syncer } from '../sync/index.ts';
+import type { EngineConfig } from './config.ts';
+
+export type SyncStatus = Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'>;
+
+/** What the bridge needs of the engine. */
+export interface SyncBridgeHost {
+  readonly db: LogDb;
+  integrate(input: IntegrateInput): Promise<IntegrateResult>;
+  /** The sync status changed (announce it; tell the other tabs when leading). */
+  statusChanged(status: SyncStatus, leading: boolean): void;
+}
+
+export class SyncBridge {
+  status: SyncStatus = { sync: 'off' };
+  #syncer: Syncer | undefined;
+  #module: typeof import('../sync/index.ts') | undefined;
+
+  private constructor(
+    /** Where compacted history comes from (./restore.ts): the sync server; none without sync. */
+    readonly transport: HttpTransport | undefined,
+  ) {}
+
+  /** The transport for a store with `sync` options (loaded on demand: a local-only worker stays smaller). */
+  static async load(config: EngineConfig): Promise<SyncBridge> {
+    if (!config.sync) return new SyncBridge(undefined);
+    const module = await import('../sync/index.ts');
+    const { url, logId, token } = config.sync;
+    const bridge = new SyncBridge(new module.HttpTransport({ url, logId, token, fetch: config.fetch }));
+    bridge.#module = module;
+    return bridge;
+  }
+
+  /** Makes the sync loop (not started) for `host`. */
+  connect(config: EngineConfig, host: SyncBridgeHost): void {
+    if (!config.sync || !this.#module || !this.transport) return;
+    const syncHost: SyncHost = {
+      pushable: (from) => readPushable(host.db, from),
+      confirmedHead: () => readConfirmedHeadNow(host.db),
+      integrate: (input) => host.integrate(input),
+      setSync: (patch) => {
+        const next = { ...this.status, ...patch };
+        const now = this.status;
+        if (next.sync === now.sync && next.lastSyncedAt === now.lastSyncedAt && next.lastError === now.lastError) return;
+        this.status = next;
+        host.statusChanged(next, this.#syncer?.leading ?? false);
+      },
+    };
+    this.#syncer = new this.#module.Syncer(syncHost, this.transport, {
+      live: config.sync.live ?? true,
+      lockName: `eventloom:sync:${config.name}`,
+      token: config.token,
+    });
+  }
+
+  start(): void {
+    this.#syncer?.start();
+  }
+
+  /** Another tab's sync status: shown here when that tab syncs for this database (this one does not). */
+  takePeerStatus(status: SyncStatus): boolean {
+    if (!this.#syncer || this.#syncer.leading || this.#syncer.paused) return false;
+    this.status = status;
+    return true;
+  }
+
+  /** New pending commits (or pending ones left): push soon. */
+  poke(): void {
+    this.#syncer?.poke();
+  }
+
+  #need(): Syncer {
+    if (!this.#syncer) throw new SyncError('This store has no sync: pass createStore({ sync: { url, logId } }) to sync with a server');
+    return this.#syncer;
+  }
+
+  now(): Promise<void> {
+    return this.#need().now();
+  }
+
+  pause(): void {
+    this.#need().pause();
+  }
+
+  resume(): void {
+    this.#need().resume();
+  }
+
+  setToken(token: string): void {
+    this.#need().setToken(token);
+  }
+
+  async close(): Promise<void> {
+    await this.#syncer?.close();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The engine's view of the log, as one immutable record: what its last committed batch
+ * left. A batch works on a Draft (./draft.ts) that replaces the record as it goes; the
+ * engine installs the draft's record once the batch's transaction committed, and a failed
+ * operation inside a batch goes back to the record it started from.
+ */
+import type { MarkerLog } from '../core/markers.ts';
+import type { States } from '../core/replay.ts';
+import { UndoIndex } from '../core/undoIndex.ts';
+import type { OwnTail, RecentStates } from './tails.ts';
+
+export interface LogView {
+  readonly head: number;
+  /** The compaction point: positions up to it are not in the local database (storage/compaction.ts). */
+  readonly compacted: number;
+  /** The largest event time up to `head`. */
+  readonly maxTime: number;
+  /** Pending (unconfirmed) events in the log: the last `pending` positions. */
+  readonly pending: number;
+  /** The last log rewrite this view has applied (storage/schema.ts invariant 4). */
+  readonly epoch: number;
+  /** Every projection's state at `head` (all markers honoured). */
+  readonly states: States;
+  /** Every marker up to `head`; shared between views, copied before a change (Draft). */
+  readonly markers: MarkerLog;
+  /** The head states before the last few own commits (./tails.ts; Draft invariant 4). */
+  readonly recent: readonly RecentStates[];
+  /** This client's newest events (./tails.ts; Draft invariant 5). */
+  readonly own: OwnTail;
+  /** What undo() and redo() act on, as far as known (core/undoIndex.ts; Draft invariant 6). */
+  readonly undo: UndoIndex;
+  /** A history walk filled `undo` in, not yet kept in the database (./undoHistory.ts saveUndo). */
+  readonly undoWalked: boolean;
+}
+
+/** A view at `head` with no states, no own tail and nothing known of undo. */
+export function emptyView(at: { head: number; compacted: number; pending: number; epoch: number; markers: MarkerLog }): LogView {
+  return {
+    ...at,
+    maxTime: -Infinity,
+    states: {},
+    recent: [],
+    own: { from: at.head + 1, events: [] },
+    undo: UndoIndex.unknown(at.head),
+    undoWalked: false,
+  };
+}
+
+/** Did a batch change anything that is announced (a change of position, point, epoch, pending count or state)? */
+export function moved(projections: readonly { name: string }[], before: LogView, after: LogView): boolean {
+  return (
+    after.head !== before.head ||
+    after.compacted !== before.compacted ||
+    after.epoch !== before.epoch ||
+    after.pending !== before.pending ||
+    projections.some((p) => after.states[p.name] !== before.states[p.name])
+  );
+}
+
+/** The projections whose state changed between two views, with their new state. */
+export function changedStates(projections: readonly { name: string }[], before: LogView, after: LogView): States {
+  const changed: States = {};
+  for (const p of projections) if (after.states[p.name] !== before.states[p.name]) changed[p.name] = after.states[p.name];
+  return changed;
+}
