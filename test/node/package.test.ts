@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe('the built package', () => {
   it('has, for every entry point, its module, its types and their source maps, with .js imports only', () => {
-    expect(Object.keys(pkg.exports)).toEqual(['.', './worker', './server', './react']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './worker', './server', './server/conformance', './react']);
     for (const entry of Object.values(pkg.exports)) {
       // TypeScript takes `types` first; Node and bundlers take `import`; this repository's
       // Vite asks for `eventloom-source` (a name no other tool asks for).
