@@ -5,9 +5,9 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { memoryStorage } from 'eventloom/server';
-import { storageConformance } from 'eventloom/server/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
+import { memoryStorage } from '../../../src/server/memoryStorage.ts';
+import { storageConformance } from '../../../src/server/conformance.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const MARK = /<!-- Checked: test\/node\/server\/storageDocs\.test\.ts[^]*?-->\n```ts\n([^]*?)```/g;
@@ -15,6 +15,11 @@ const blocks = (file: string): string[] => [...readFileSync(`${root}${file}`, 'u
 const page = readFileSync(`${root}docs/server-storage.md`, 'utf8');
 const [storageBlock, testBlock] = blocks('docs/server-storage.md');
 const dir = `${root}test/node/server/.storage-docs.generated/`;
+/** The blocks import the package by name; here its entries are the sources, by path (as storage.test.ts). */
+const fromSource = (code: string): string =>
+  code
+    .replaceAll("'eventloom/server/conformance'", `'${root}src/server/conformance.ts'`)
+    .replaceAll("'eventloom/server'", `'${root}src/server/index.ts'`);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -33,6 +38,6 @@ describe('docs/server-storage.md', () => {
 
 // The page's two blocks as the files they name; the test block's `it`s join this file's.
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}mapStorage.ts`, storageBlock ?? '');
-writeFileSync(`${dir}mapStorage.check.ts`, testBlock ?? '');
+writeFileSync(`${dir}mapStorage.ts`, fromSource(storageBlock ?? ''));
+writeFileSync(`${dir}mapStorage.check.ts`, fromSource(testBlock ?? ''));
 await import(/* @vite-ignore */ `${dir}mapStorage.check.ts`);
