@@ -1,6 +1,7 @@
 /**
  * The server's push rule, pure: storages gather the lookups inside their transaction, call
- * planPush(), then write its rows. One rule, every storage.
+ * planPush(), then write its rows. One rule, every storage (exported by "eventloom/server"
+ * for storages written elsewhere: see docs/server-storage.md).
  *
  * Invariants:
  * 1. A commit (consecutive events sharing `commit`) is confirmed or rejected as a whole;
@@ -32,13 +33,17 @@ export interface PushLookups {
 }
 
 export interface PushPlan {
+  /** The push's answer, one result per pushed event, in push order. */
   results: PushResult[];
+  /** The events to store, at their positions head+1... (without expectedVersion). */
   rows: PositionedEvent[];
+  /** The log's head once `rows` are stored. */
   head: number;
   /** The new versions of the streams that changed. */
   versions: Map<string, number>;
 }
 
+/** A push the rule refuses (invariants 1 and 5, a repeated id, a split commit): 400. */
 export class InvalidPushError extends Error {
   override readonly name = 'InvalidPushError';
 }

@@ -1,6 +1,7 @@
 /**
  * What a sync server stores: append-only logs keyed by logId. Every implementation passes
- * the conformance suite in test/node/server/conformance.ts.
+ * the conformance suite ("eventloom/server/conformance", ./conformance.ts); how to write one:
+ * docs/server-storage.md.
  *
  * Invariants every storage keeps:
  * 1. Positions per log are 1, 2, 3 ... with no gap and no duplicate, also under concurrent

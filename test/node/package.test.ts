@@ -7,7 +7,9 @@
 // this repository's: a fresh install compiles it, ~55 s here.)
 // (One file: the build and the pack share dist/, so they must not run in parallel.)
 // A Vite app and a webpack app built from the tarball run in Chromium; publint and
-// arethetypeswrong find nothing to report in it.
+// arethetypeswrong find nothing to report in it. A storage of the app's own (issue 16: the
+// one docs/server-storage.md writes) type-checks against the published storage contract, and
+// eventloom/server/conformance runs from the tarball on plain Node.
 import { execFile as execFileCb, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -61,7 +63,7 @@ afterAll(async () => {
 
 describe('the built package', () => {
   it('has, for every entry point, its module, its types and their source maps, with .js imports only', () => {
-    expect(Object.keys(pkg.exports)).toEqual(['.', './worker', './server', './react']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './worker', './server', './server/conformance', './react']);
     for (const entry of Object.values(pkg.exports)) {
       // TypeScript takes `types` first; Node and bundlers take `import`; this repository's
       // Vite asks for `eventloom-source` (a name no other tool asks for).
@@ -99,6 +101,20 @@ describe('the built package', () => {
     expect(out.resolved).toMatch(/\/dist\/server\/index\.js$/);
     expect(out.status).toBe(200);
     expect(out.body).toEqual({ events: [], head: 0 });
+  });
+
+  it('has a conformance entry that loads no other package and no Node-only module, so it runs in any runtime', () => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+        expect(spec, `${file} imports ${spec}`).toMatch(/^\.{1,2}\//);
+        visit(join(dirname(file), spec!));
+      }
+    };
+    visit(join(root, pkg.exports['./server/conformance']!.import));
+    expect(seen.size).toBeGreaterThan(5);
   });
 
   it('packs only what users need: the build, the sources its maps point to, README and LICENSE', () => {
@@ -162,6 +178,26 @@ export const handler = createSyncApp({ storage });
 export const start = () => startSyncServer({ port: 0, storage: sqliteStorage({ path: './data/app.db' }) });
 `,
     );
+    // A storage of its own, as docs/server-storage.md writes it, and its conformance run.
+    const storageDoc = readFileSync(join(root, 'docs', 'server-storage.md'), 'utf8');
+    await writeFile(join(app, 'src', 'mapStorage.ts'), /<!-- Checked:[^]*?```ts\n([^]*?)```/.exec(storageDoc)![1]!);
+    await writeFile(
+      join(app, 'src', 'conformance.ts'),
+      `import type { EventsResponse, PositionedEvent, PushResult, SyncStorage, WireEvent } from 'eventloom/server';
+import { ConflictingPushError, InvalidPushError, memoryStorage, type PushLookups, type PushPlan } from 'eventloom/server';
+import { ConformanceError, positioned, storageConformance, wireCommit, type MadeStorage, type StorageCheck } from 'eventloom/server/conformance';
+import { mapStorage } from './mapStorage.js';
+const make = async (): Promise<MadeStorage> => ({ storage: mapStorage(), cleanup: async () => undefined });
+export const checks: StorageCheck[] = [...storageConformance(make), ...storageConformance(() => ({ storage: memoryStorage() }))];
+export async function readBack(storage: SyncStorage): Promise<[EventsResponse, PositionedEvent[], PushResult[]]> {
+  const commit: WireEvent[] = wireCommit(2);
+  const { results } = await storage.push('log', commit);
+  return [await storage.read('log', 0, 10), commit.map((e, i) => positioned(e, i + 1)), results];
+}
+export const errors: (new (message?: string) => Error)[] = [ConformanceError, InvalidPushError, ConflictingPushError];
+export type Rule = (lookups: PushLookups) => PushPlan;
+`,
+    );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await execFile(process.execPath, [tsc, '-p', app], { cwd: app }).catch((e: { stdout: string; code: number }) => e);
     expect((result as { stdout: string }).stdout).toBe('');
@@ -186,6 +222,19 @@ export const start = () => startSyncServer({ port: 0, storage: sqliteStorage({ p
     });
     await provide('better-sqlite3');
     expect((await run())['sqlite']).toBe('made');
+  }, 60_000);
+
+  it('runs the storage conformance suite from the installed package on plain Node, against memoryStorage()', async () => {
+    const script = `
+      const { memoryStorage } = await import('eventloom/server');
+      const { storageConformance } = await import('eventloom/server/conformance');
+      const checks = storageConformance(() => ({ storage: memoryStorage() }));
+      const failed = [];
+      for (const check of checks) await check.run().catch((e) => failed.push(check.name + ': ' + e.message));
+      console.log(JSON.stringify({ checks: checks.length, failed }));
+    `;
+    const { stdout } = await execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: app });
+    expect(JSON.parse(stdout.trim())).toEqual({ checks: 32, failed: [] });
   }, 60_000);
 
   it('has the bin installed: `eventloom serve` runs the server on SQLite and stops on SIGTERM', async () => {
