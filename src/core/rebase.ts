@@ -13,7 +13,8 @@
  *    surviving group, or in a rejected commit (whole commits only; an event the server
  *    confirmed is never rejected).
  * 4. A commit with an expectedVersion keeps a group of its own (the group's `ev` is its
- *    commit's); others are packed up to `groupEvents` events per group.
+ *    commit's); others are packed up to `groupEvents` events per group (the survivors of
+ *    one pending group stay together, however many).
  * 5. Our own events come back from the server as they were pushed: one whose schemaVersion
  *    came back changed is a ProtocolError (the server does not keep the field), not data.
  */
