@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: provides the real parts the suites need on a fresh machine, then runs every
-// Vitest project (node + real Chromium) with nothing skipped.
+// `npm test`: runs `npm run lint` first (scripts/lint.mjs: formatting, lint rules, import
+// layers, unused code, file length) and stops if it fails; then provides the real parts the
+// suites need on a fresh machine, and runs every Vitest project (node + real Chromium) with
+// nothing skipped.
 // Chromium: $CHROMIUM_PATH, else Playwright's own browser if installed, else
 // /usr/bin/chromium, else Debian's package (as root), else fail saying how to get one.
 import { spawnSync } from 'node:child_process';
@@ -8,6 +10,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
+
+// The rules first: they take seconds, the suites minutes.
+const lint = spawnSync(process.execPath, ['scripts/lint.mjs'], { stdio: 'inherit' });
+if (lint.status !== 0) {
+  console.error('\n[test] `npm run lint` failed (above: which check, how to run it alone and how to fix it); the test suites did not run.');
+  process.exit(1);
+}
 
 function findChromium() {
   const candidates = [process.env.CHROMIUM_PATH, safe(() => chromium.executablePath()), '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -25,7 +34,7 @@ function safe(fn) {
 function installChromium() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) return;
-  console.log('[test] no Chromium found: installing Debian\'s chromium package (apt-get)…');
+  console.log("[test] no Chromium found: installing Debian's chromium package (apt-get)…");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
