@@ -76,7 +76,7 @@ export interface EngineApi {
  * wraps them (client/createStore.ts), in-process mode binds them (client/local.ts), each
  * through engineApiOf().
  */
-export const ENGINE_METHODS = [
+const ENGINE_METHODS = [
   'append',
   'undo',
   'redo',

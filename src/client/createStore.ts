@@ -8,6 +8,7 @@ import { engineApiOf, type Change, type ChangeMessage, type EngineApi, type Open
 import { Mirror } from './mirror.ts';
 import { StoreImpl } from './store.ts';
 import type { CreateStoreOptions, Store } from '../api/store.ts';
+import { getOrSet } from '../core/maps.ts';
 
 export async function createStore(options: CreateStoreOptions): Promise<Store> {
   if (typeof options !== 'object' || options === null || typeof options.name !== 'string' || options.name.length === 0) {
@@ -98,9 +99,7 @@ function askPersistence(then: () => Promise<void>): void {
  */
 const factories = new WeakMap<Worker, Remote<WorkerApi>>();
 function factoryOf(worker: Worker): Remote<WorkerApi> {
-  let factory = factories.get(worker);
-  if (!factory) factories.set(worker, (factory = wrap<WorkerApi>(worker)));
-  return factory;
+  return getOrSet(factories, worker, () => wrap<WorkerApi>(worker));
 }
 
 /** The worker session's API, its errors rebuilt as typed errors. */

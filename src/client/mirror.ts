@@ -7,6 +7,7 @@ import { applyPatch } from '../core/patch.ts';
 import type { Change, ChangeMessage } from '../api/contract.ts';
 import type { StoreStatus } from '../api/store.ts';
 import { sameStatus } from './sameStatus.ts';
+import { getOrSet } from '../core/maps.ts';
 
 export class Mirror {
   seq: number;
@@ -52,8 +53,7 @@ export class Mirror {
   }
 
   subscribe(name: string, listener: (state: unknown) => void): () => void {
-    let set = this.#subscribers.get(name);
-    if (!set) this.#subscribers.set(name, (set = new Set()));
+    const set = getOrSet(this.#subscribers, name, () => new Set());
     set.add(listener);
     return () => void set.delete(listener);
   }

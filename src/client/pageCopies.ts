@@ -35,7 +35,9 @@ export function pageCopies(projections: readonly Projection<unknown>[]): PageCop
       for (const name of names) {
         if (!(name in states)) continue;
         sent.set(name, states[name]);
-        page.set(name, (states[name] = structuredClone(states[name])));
+        const copy = structuredClone(states[name]);
+        states[name] = copy;
+        page.set(name, copy);
       }
       return { ...opened, states };
     },

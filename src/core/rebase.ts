@@ -48,7 +48,7 @@ export interface RebaseInput<E extends RebaseEvent, R extends RebaseEvent & { po
   readonly rejected: readonly Rejection[];
 }
 
-export interface RejectedCommit {
+interface RejectedCommit {
   readonly commit: string;
   readonly reason: { name: string; message: string };
   readonly streamVersion?: number;

@@ -13,7 +13,6 @@
 import * as v from 'valibot';
 import { idSchema, metaSchema, nameSchema } from '../core/limits.ts';
 
-export const PROTOCOL_PREFIX = '/v1/logs';
 export const LogIdSchema = v.pipe(
   v.string(),
   v.minLength(1, 'logId must not be empty'),
@@ -69,7 +68,7 @@ export const PushResponseSchema = v.object({
 export type PushResponse = v.InferOutput<typeof PushResponseSchema>;
 export type PushResult = PushResponse['results'][number];
 
-export const PositionedEventSchema = v.intersect([WireEventSchema, v.object({ position: Position })]);
+const PositionedEventSchema = v.intersect([WireEventSchema, v.object({ position: Position })]);
 
 export const EventsResponseSchema = v.object({
   events: v.array(PositionedEventSchema),

@@ -26,7 +26,7 @@
 import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { useSyncExternalStoreWithSelector } from 'use-sync-external-store/with-selector';
 import { sameStatus } from '../client/sameStatus.ts';
-import type { Store, StoreStatus } from '../index.ts';
+import type { Store, StoreStatus } from '../api/store.ts';
 
 /**
  * The current state of projection `name`, or the part of it `select` picks; the component

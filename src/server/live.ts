@@ -19,6 +19,7 @@
  *    time, each page handed over only if the cursor it was read for is still the subscriber's.
  */
 import type { SyncStorage } from './storage.ts';
+import { getOrSet } from '../core/maps.ts';
 
 /** A page as sent on the live stream: serialised once (invariant 1). */
 export interface LivePage {
@@ -178,16 +179,14 @@ export class LiveHub {
   }
 
   #room(logId: string): Room {
-    let room = this.#rooms.get(logId);
-    if (!room) {
+    return getOrSet(this.#rooms, logId, () => {
       const made: Room = { pages: new Map(), subscribers: new Set(), unsubscribe: () => undefined };
       made.unsubscribe = this.#storage.subscribe(logId, () => {
         made.pages.clear();
         for (const s of made.subscribers) this.#catchUp(s);
       });
-      this.#rooms.set(logId, (room = made));
-    }
-    return room;
+      return made;
+    });
   }
 
   /** Hands `s` the pages after its cursor while it wants them (invariants 2 and 5). */

@@ -6,6 +6,7 @@
 import type { PositionedEvent } from '../protocol/wire.ts';
 import { markerTargets, planPush } from './plan.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
+import { getOrSet } from '../core/maps.ts';
 
 interface MemoryLog {
   events: PositionedEvent[];
@@ -19,9 +20,7 @@ export function memoryStorage(): SyncStorage {
   const logs = new Map<string, MemoryLog>();
   const listeners = new Listeners();
   const log = (logId: string): MemoryLog => {
-    let l = logs.get(logId);
-    if (!l) logs.set(logId, (l = { events: [], ids: new Map(), versions: new Map(), commits: new Map() }));
-    return l;
+    return getOrSet(logs, logId, () => ({ events: [], ids: new Map(), versions: new Map(), commits: new Map() }));
   };
   return {
     async push(logId, events) {

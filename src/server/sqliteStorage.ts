@@ -123,7 +123,10 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
       for (const p of batch) p.reject(error);
       return;
     }
-    outcomes.forEach((outcome, i) => ('plan' in outcome ? batch[i]!.resolve(outcome.plan!) : batch[i]!.reject(outcome.error)));
+    outcomes.forEach((outcome, i) => {
+      if ('plan' in outcome) batch[i]!.resolve(outcome.plan!);
+      else batch[i]!.reject(outcome.error);
+    });
   };
 
   let closed = false;

@@ -13,6 +13,7 @@
  *    from any server instance sharing the storage.
  */
 import type { EventsResponse, PushResult, WireEvent } from '../protocol/wire.ts';
+import { getOrSet } from '../core/maps.ts';
 
 export interface SyncStorage {
   push(logId: string, events: readonly WireEvent[]): Promise<{ results: PushResult[]; head: number }>;
@@ -28,8 +29,7 @@ export class Listeners {
   readonly #byLog = new Map<string, Set<(head: number) => void>>();
 
   add(logId: string, listener: (head: number) => void): () => void {
-    let set = this.#byLog.get(logId);
-    if (!set) this.#byLog.set(logId, (set = new Set()));
+    const set = getOrSet(this.#byLog, logId, () => new Set<(head: number) => void>());
     set.add(listener);
     return () => {
       set.delete(listener);

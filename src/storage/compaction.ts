@@ -16,32 +16,11 @@
  */
 import { isMarkerType } from '../core/event.ts';
 import { makeRecord } from './records.ts';
+import { readCompaction, writeCompaction } from './compactionMeta.ts';
 import { forgetSlicesThrough } from './slicer.ts';
 import type { LogDb, LogRecord, RecordEvent } from './schema.ts';
 
-export interface Compaction {
-  /** The compaction point: positions 1..compacted are not in the local database (0: nothing was compacted). */
-  compacted: number;
-  /** Per stream, its non-marker events at positions <= compacted (invariant 2). */
-  streams: Record<string, number>;
-  /** The largest event time at positions <= compacted. */
-  maxTime: number;
-}
-
-const KEY = 'compacted';
-
-/** meta 'compacted' as the database holds it (the point is stored as `base`, the name it was first written with). */
-interface StoredCompaction {
-  base: number;
-  streams: Record<string, number>;
-  maxTime: number;
-}
 const RECORD_EVENTS = 1000;
-
-export async function readCompaction(db: LogDb): Promise<Compaction> {
-  const value = (await db.meta.get(KEY))?.value as StoredCompaction | undefined;
-  return value ? { compacted: value.base, streams: value.streams, maxTime: value.maxTime } : { compacted: 0, streams: {}, maxTime: -Infinity };
-}
 
 /** What dropping one whole confirmed record takes from the log (dropThrough's tally of it). */
 export interface DropTally {
@@ -120,7 +99,7 @@ export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<n
   await db.records.bulkDelete(keys);
   if (rest) await db.records.add(rest);
   await forgetSlicesThrough(db, to);
-  await db.meta.put({ key: KEY, value: { base: to, streams, maxTime } satisfies StoredCompaction });
+  await writeCompaction(db, { compacted: to, streams, maxTime });
   return { removed, maxTime };
 }
 
@@ -142,6 +121,6 @@ export async function restore(db: LogDb, from: number, events: readonly (RecordE
   for (const [stream, n] of Object.entries(streams)) if (n <= 0) delete streams[stream];
   await db.records.bulkAdd(records);
   // maxTime stays an upper bound of the (shorter) prefix's times: snapshot maxTimes come from the snapshots.
-  await db.meta.put({ key: KEY, value: { base: from, streams, maxTime: current.maxTime } satisfies StoredCompaction });
+  await writeCompaction(db, { compacted: from, streams, maxTime: current.maxTime });
   return from;
 }

@@ -3,7 +3,7 @@
  * they run inside a caller's transaction as well as on their own.
  */
 import { REDO, UNDO, isMarkerType, type StoredEvent } from '../core/event.ts';
-import { readCompaction } from './compaction.ts';
+import { readCompaction } from './compactionMeta.ts';
 import { eventAt, eventsOf } from './records.ts';
 import { scanName, scanRecords } from './scan.ts';
 import type { LogDb, LogRecord } from './schema.ts';
@@ -30,14 +30,6 @@ export async function forEachEvents(
   await scanRecords(db, ':id', start, to, false, (record) => {
     visit([...eventsOf(record, from, to)]);
   });
-}
-
-export async function readEvents(db: LogDb, from: number, to: number): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  await forEachEvents(db, from, to, (events) => {
-    for (const e of events) out.push(e);
-  });
-  return out;
 }
 
 /** All marker events ($undo/$redo) in the log, in log order. */
@@ -70,21 +62,4 @@ export async function countStream(db: LogDb, stream: string): Promise<number> {
     for (const e of part.events) if (e.stream === stream && !isMarkerType(e.type)) count++;
   });
   return count;
-}
-
-/** Visits one client's events newest first, from position `atOrBefore` down, until `visit` returns false. */
-export async function walkClient(
-  db: LogDb,
-  clientId: string,
-  atOrBefore: number,
-  visit: (event: StoredEvent) => boolean,
-): Promise<void> {
-  await scanRecords(db, 'cl', [clientId, -Infinity], [clientId, atOrBefore], true, (record) => {
-    for (let i = record.events.length - 1; i >= 0; i--) {
-      const e = record.events[i]!;
-      if (e.clientId !== clientId || record.first + i > atOrBefore) continue;
-      if (!visit(eventAt(record, i))) return false;
-    }
-    return true;
-  });
 }

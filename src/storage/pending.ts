@@ -4,11 +4,12 @@
  */
 import type { StoredEvent } from '../core/event.ts';
 import type { WireEvent } from '../protocol/wire.ts';
-import { readCompaction } from './compaction.ts';
+import { readCompaction } from './compactionMeta.ts';
 import { eventsOf } from './records.ts';
 import { readRewrites } from './rewrites.ts';
 import type { LogDb, LogRecord } from './schema.ts';
 import { wireEvent } from './shapes.ts';
+import { getOrSet } from '../core/maps.ts';
 
 /**
  * The position of the last confirmed event: everything after it is pending. Two reads: run
@@ -48,7 +49,7 @@ export async function readPendingRecords(db: LogDb): Promise<LogRecord[]> {
 }
 
 /** Positions of pending records read per page of readPushable(): about one push's worth. */
-export const PUSHABLE_POSITIONS = 1000;
+const PUSHABLE_POSITIONS = 1000;
 
 export interface Pushable {
   /** The confirmed head: the server has every pushed event after it. */
@@ -90,9 +91,7 @@ function wireCommits(records: readonly LogRecord[]): WireEvent[][] {
     const byCommit = new Map<string, WireEvent[]>();
     for (const e of record.events) {
       const wire = wireEvent(e, record.ev);
-      let list = byCommit.get(e.commit);
-      if (!list) byCommit.set(e.commit, (list = []));
-      list.push(wire);
+      getOrSet(byCommit, e.commit, () => []).push(wire);
     }
     commits.push(...byCommit.values());
   }

@@ -46,7 +46,7 @@ export interface LogRecord {
   ev?: number | 'none';
 }
 
-export type SliceKey = [kind: string, name: string, first: number, last: number, n: number];
+type SliceKey = [kind: string, name: string, first: number, last: number, n: number];
 
 /**
  * The events of one stream (`kind` 's') or type ('t') in the confirmed records `first..last`
@@ -72,7 +72,7 @@ export interface SnapshotRecord {
   state: unknown;
 }
 
-export interface MetaRecord {
+interface MetaRecord {
   key: string;
   value: unknown;
 }
@@ -86,7 +86,7 @@ export interface RejectedRecord {
   at: number;
 }
 
-export const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 3;
 
 export type LogDb = Dexie & {
   records: EntityTable<LogRecord, 'first'>;

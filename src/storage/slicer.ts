@@ -20,8 +20,9 @@
  * the rest (forgetSlicesThrough); binding the log to a server (its records become pending
  * and may move) drops them all (clearSlices).
  */
-import { readCompaction } from './compaction.ts';
+import { readCompaction } from './compactionMeta.ts';
 import type { LogDb, LogRecord, RecordEvent, SliceRecord } from './schema.ts';
+import { getOrSet } from '../core/maps.ts';
 
 export const SLICE_SHARE = 8;
 export const SLICE_MIN_COUNT = 4;
@@ -75,8 +76,7 @@ function slicesOf(group: readonly LogRecord[]): SliceRecord[] {
   const byName = new Map<string, SliceRecord>();
   const add = (kind: SliceRecord['kind'], name: string, e: RecordEvent, position: number) => {
     const key = `${kind}${name}`;
-    let slice = byName.get(key);
-    if (!slice) byName.set(key, (slice = { kind, name, first, last, n: 0, at: [], events: [] }));
+    const slice = getOrSet(byName, key, (): SliceRecord => ({ kind, name, first, last, n: 0, at: [], events: [] }));
     slice.n++;
     slice.at.push(position);
     slice.events.push(e);

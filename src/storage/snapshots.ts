@@ -58,7 +58,3 @@ async function newestAccepted(
     if (below < 1) return undefined;
   }
 }
-
-export async function hasSnapshot(db: LogDb, projection: string, version: number, position: number): Promise<boolean> {
-  return (await db.snapshots.get([projection, version, position])) !== undefined;
-}

@@ -99,7 +99,7 @@ export async function pushPending(ctx: PushContext): Promise<boolean> {
           n += commits[i + chunk.length]!.length;
           chunk.push(commits[i + chunk.length]!);
         }
-        let response;
+        let response: Awaited<ReturnType<typeof ctx.transport.push>>;
         ctx.assertRunning();
         try {
           response = await ctx.transport.push(chunk.flat(), confirmed, ctx.signal);

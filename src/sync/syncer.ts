@@ -19,10 +19,11 @@
  * 5. A 401 stops the retries until the app gives a token (setToken(), or the token function
  *    called after each 401): retrying a refused token would only be refused again.
  */
-import { ProtocolError, SyncError, isProtocolError, isSyncError } from '../core/errors/index.ts';
+import { SyncError, isProtocolError, isSyncError } from '../core/errors/index.ts';
 import type { HttpTransport } from './http.ts';
-import type { PositionedEvent, WireEvent } from '../protocol/wire.ts';
 import type { IntegrateInput, SyncHost, TokenSource } from './host.ts';
+import { pullToHead } from './pull.ts';
+import { lead } from './lock.ts';
 import { pushPending } from './push.ts';
 
 export interface SyncerOptions {
@@ -41,9 +42,6 @@ export interface SyncerOptions {
 }
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void };
-
-/** Pulled events integrated at once while commits are pending (see #pull). */
-const REBASE_EVENTS = 10_000;
 
 export class Syncer {
   readonly #host: SyncHost;
@@ -305,37 +303,16 @@ export class Syncer {
     if (last) this.#host.setSync({ sync: this.#paused ? 'paused' : 'syncing', lastError: last.reason });
   }
 
-  /**
-   * Pulls until the log holds everything up to the server's head (invariant 4). Each
-   * integration moves the pending commits after what it brings (a rebase: their records
-   * written again, their events replayed), so with commits pending the pages are integrated
-   * together, up to REBASE_EVENTS at a time, not one rebase per page.
-   */
-  async #pull(pending = false): Promise<void> {
-    let cursor = await this.#host.confirmedHead();
-    let held: PositionedEvent[] = [];
-    const integrate = async (remote: PositionedEvent[]): Promise<void> => {
-      held = [];
-      cursor = (await this.#host.integrate({ remote, rejected: [] })).confirmed;
-    };
-    for (;;) {
-      this.#assertRunning();
-      const page = await this.#transport.pull(cursor, this.#options.pullLimit, this.#stop.signal);
-      if (page.events.length > 0) {
-        if (!pending) await integrate(page.events);
-        else {
-          held = held.concat(page.events);
-          cursor = held[held.length - 1]!.position;
-          if (held.length >= REBASE_EVENTS || cursor >= page.head) await integrate(held);
-        }
-      }
-      if (cursor >= page.head) return;
-      if (page.events.length === 0) {
-        throw new ProtocolError(`The sync server says its log ends at ${page.head} but sent no events after ${cursor}`, {
-          details: { head: page.head, after: cursor },
-        });
-      }
-    }
+  /** Pulls until the log holds everything up to the server's head (invariant 4; ./pull.ts). */
+  #pull(pending = false): Promise<void> {
+    return pullToHead({
+      host: this.#host,
+      transport: this.#transport,
+      limit: this.#options.pullLimit,
+      signal: this.#stop.signal,
+      assertRunning: () => this.#assertRunning(),
+      pending,
+    });
   }
 
   #startLive(): void {
@@ -372,7 +349,11 @@ export class Syncer {
         // anything missed meanwhile.
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.random() * Math.min(this.#options.maxDelay, this.#options.minDelay * 2 ** failures));
-          abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          const stop = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          abort.signal.addEventListener('abort', stop, { once: true });
         });
         this.#poke();
       }
@@ -388,39 +369,7 @@ export class Syncer {
   }
 }
 
-/**
- * A refusal that will not change on retry: 413 (whatever answered it: a proxy's body limit
- * too), or the protocol's own 400 `invalid` / 409 answer. A 400 that is not the protocol's
- * (a misconfigured proxy answering every request so) is retried, not taken as the commit's.
- */
+/** The server refused the token (invariant 5). */
 function unauthorized(error: unknown): boolean {
   return isSyncError(error) && error.details['status'] === 401;
 }
-
-/** Runs `task` while holding the named lock (Web Locks, else within this realm). */
-const localLocks = new Map<string, Promise<void>>();
-async function lead(name: string, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
-  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-  if (locks) {
-    await locks.request(name, { signal }, task);
-    return;
-  }
-  const previous = localLocks.get(name) ?? Promise.resolve();
-  let release!: () => void;
-  const mine = new Promise<void>((resolve) => (release = resolve));
-  const chain = previous.then(() => mine);
-  localLocks.set(name, chain);
-  try {
-    await Promise.race([previous, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
-    if (signal.aborted) return;
-    await task();
-  } finally {
-    release();
-    // Forgotten only once every holder before us is done too: one that gave up waiting must
-    // not let the next syncer lead beside the one still holding the lock.
-    void chain.then(() => {
-      if (localLocks.get(name) === chain) localLocks.delete(name);
-    });
-  }
-}
-

@@ -4,7 +4,8 @@
  */
 import { storageError } from '../storage/errors.ts';
 import type { LogDb } from '../storage/schema.ts';
-import { Draft, type LogContext } from './draft.ts';
+import { Draft } from './draft.ts';
+import type { LogContext } from './view.ts';
 import type { Op } from './ops.ts';
 import type { RecordWrites } from './recordWrites.ts';
 import type { UndoRedo } from './undoHistory.ts';

@@ -17,7 +17,8 @@
 import { InvalidEventError } from '../core/errors/index.ts';
 import type { CompactResult } from './compactPolicy.ts';
 import { isCloneFaithful } from '../core/clone.ts';
-import { dropThrough, readCompaction, tallyRecord, type DropSurvey, type DropTally } from '../storage/compaction.ts';
+import { dropThrough, tallyRecord, type DropSurvey, type DropTally } from '../storage/compaction.ts';
+import { readCompaction } from '../storage/compactionMeta.ts';
 import { readCommit, recordContaining } from '../storage/log.ts';
 import { boundTo, type LogDb } from '../storage/schema.ts';
 import { readRewrites, writeRewrite } from '../storage/rewrites.ts';

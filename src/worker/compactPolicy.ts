@@ -16,7 +16,7 @@ export interface CompactResult {
 const MIN_AUTO_COMPACTION = 1000;
 
 /** Where the automatic policy compacts to now (keeping about `keep` events, never pending ones), if anywhere. */
-export function autoCompactBefore(keep: number, head: number, pending: number, compacted: number): number | undefined {
+function autoCompactBefore(keep: number, head: number, pending: number, compacted: number): number | undefined {
   const before = Math.min(head - keep + 1, head - pending + 1);
   return before - 1 - compacted >= Math.max(MIN_AUTO_COMPACTION, keep / 4) ? before : undefined;
 }

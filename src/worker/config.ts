@@ -21,7 +21,7 @@ export interface EngineConfig extends OpenOptions {
   storage?: StorageLike | undefined;
 }
 
-export const DEFAULT_SNAPSHOT_EVERY = 1000;
+const DEFAULT_SNAPSHOT_EVERY = 1000;
 
 /** createStore({ snapshotEvery }): a positive interval, or 0 (no snapshots). */
 export function snapshotInterval(option: number | undefined): number {

@@ -23,27 +23,16 @@
  */
 import { isMarkerType, type StoredEvent } from '../core/event.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
-import type { Projection } from '../core/projection.ts';
 import { fold, type States } from '../core/replay.ts';
 import { UndoIndex } from '../core/undoIndex.ts';
-import type { EventSchema } from '../core/upcast.ts';
-import { readCompaction } from '../storage/compaction.ts';
+import { readCompaction } from '../storage/compactionMeta.ts';
 import { countStream, readCommit } from '../storage/log.ts';
 import type { LogDb, SnapshotRecord } from '../storage/schema.ts';
 import { boundaries, captureAt, foldOptions, rebuild, recompute, type RebuildOptions } from './replayer.ts';
 import { learnRestored, NeedsRestore, restoreBelow, type RestoredEvent } from './restore.ts';
 import { StreamVersions } from './streamVersions.ts';
 import { addOwn, remember } from './tails.ts';
-import type { LogView } from './view.ts';
-
-export interface LogContext {
-  readonly db: LogDb;
-  readonly projections: readonly Projection<unknown>[];
-  /** Snapshot interval; 0 = no snapshots. */
-  readonly every: number;
-  /** Event schema versions and upcasters (core/upcast.ts). */
-  readonly schema: EventSchema;
-}
+import type { LogContext, LogView } from './view.ts';
 
 export interface Checkpoint {
   readonly view: LogView;

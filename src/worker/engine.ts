@@ -21,12 +21,12 @@ import { InvalidEventError, StoreClosedError, UnknownProjectionError } from '../
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent, type ValidInputs } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema } from '../core/upcast.ts';
-import { readCompaction } from '../storage/compaction.ts';
+import { readCompaction } from '../storage/compactionMeta.ts';
 import type { BatchStart } from './attempt.ts';
 import { attemptBatch } from './batch.ts';
 import { AutoCompaction, compactionKeep, validateCompact, type CompactResult } from './compactPolicy.ts';
 import { snapshotInterval, validateSyncOptions, type EngineConfig } from './config.ts';
-import type { LogContext } from './draft.ts';
+import type { LogContext } from './view.ts';
 import { OpQueue } from './opQueue.ts';
 import type { BodyOf, Op, OpKind, Settled } from './ops.ts';
 import { Peers, type PeerMessage } from './peers.ts';

@@ -7,19 +7,20 @@
  * common case after a push (the server confirms our own events in order) is confirmed in
  * place, with no rebase. Runs inside the engine's write transaction, on its draft.
  */
-import { checkSchemaVersions, confirmsInOrder, pastConfirmed, rebase } from '../core/rebase.ts';
+import { checkSchemaVersions, confirmsInOrder, GROUP_EVENTS, pastConfirmed, rebase } from '../core/rebase.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { PositionedEvent } from '../protocol/wire.ts';
 import { eventsOf, makeRecord } from '../storage/records.ts';
 import { recordEventFromWire } from '../storage/shapes.ts';
-import type { LogDb, LogRecord, RecordEvent, RejectedRecord } from '../storage/schema.ts';
+import type { LogRecord, RecordEvent, RejectedRecord } from '../storage/schema.ts';
 import { readHead } from '../storage/log.ts';
 import { readConfirmedHead, readPendingRecords, storedFromRecords } from '../storage/pending.ts';
 import { readRewrites, writeRewrite } from '../storage/rewrites.ts';
 import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
 import type { Draft } from './draft.ts';
 
-const RECORD_EVENTS = 1000;
+/** Events per record the integration writes (the rebase packs pending ones the same). */
+const RECORD_EVENTS = GROUP_EVENTS;
 
 /** IntegrateResult with the rejected commits as the database keeps them. */
 export interface Integrated extends IntegrateResult {

@@ -16,7 +16,7 @@
  *    dropped could never reach the log (HistoryUnavailableError).
  */
 import { HistoryUnavailableError, SyncError } from '../core/errors/index.ts';
-import { readCompaction } from '../storage/compaction.ts';
+import { readCompaction } from '../storage/compactionMeta.ts';
 import { clearSlices } from '../storage/slicer.ts';
 import type { LogDb } from '../storage/schema.ts';
 

@@ -10,7 +10,7 @@ import type { compactLog } from './compact.ts';
 import type { CompactResult } from './compactPolicy.ts';
 import type { RestoredEvent } from './restore.ts';
 
-export type OpBody =
+type OpBody =
   | { kind: 'append'; input: ValidInputs }
   | { kind: 'undo' }
   | { kind: 'redo' }

@@ -9,7 +9,7 @@ import type { StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import { initialState } from '../core/replay.ts';
 import type { EventSchema } from '../core/upcast.ts';
-import { readCompaction } from '../storage/compaction.ts';
+import { readCompaction } from '../storage/compactionMeta.ts';
 import { validateQuery } from '../storage/query.ts';
 import { boundTo, type LogDb } from '../storage/schema.ts';
 import { learnRestored, queryAfterCompacted } from './restore.ts';
@@ -39,8 +39,8 @@ export async function readStateAt(ctx: ReadContext, projection: Projection<unkno
     readLog(ctx.db, async (db, compacted) => {
       const view = ctx.view(); // as a restore before this attempt left it
       // History another tab restored below our point: its markers, in a copy of ours.
-      let markers = view.markers;
-      if (compacted < view.compacted) await learnRestored(db, (markers = markers.clone()), view.compacted, compacted);
+      const markers = compacted < view.compacted ? view.markers.clone() : view.markers;
+      if (compacted < view.compacted) await learnRestored(db, markers, view.compacted, compacted);
       return stateAtView({ db, projection, markers, schema: ctx.schema, compacted }, target, view.head);
     }),
   );

@@ -10,9 +10,21 @@ import { fold, frozen, initialState, type States } from '../core/replay.ts';
 import { forEachEvents } from '../storage/log.ts';
 import type { SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
-import type { Draft } from './draft.ts';
+import type { LogContext } from './view.ts';
 import { NeedsRestore } from './restore.ts';
 import { RecentCollector, recentAt } from './tails.ts';
+import type { LogView } from './view.ts';
+
+/** What a replay reads of a draft and changes on it (./draft.ts Draft). */
+export interface ReplayDraft {
+  readonly ctx: LogContext;
+  readonly db: LogContext['db'];
+  readonly view: LogView;
+  readonly clientId: string | undefined;
+  /** Snapshots captured for new positions, written with the batch. */
+  readonly snapshots: SnapshotRecord[];
+  set(patch: Partial<LogView>): void;
+}
 
 export interface RebuildOptions {
   /** Capture the snapshots the replay crosses (a new projection, or a new version of one). */
@@ -27,7 +39,7 @@ export interface RebuildOptions {
  * Sets the draft's states to those at `position` (markers up to it known): each projection
  * from its newest valid snapshot, then a replay of the log.
  */
-export async function rebuild(draft: Draft, position: number, options: RebuildOptions): Promise<void> {
+export async function rebuild(draft: ReplayDraft, position: number, options: RebuildOptions): Promise<void> {
   const { every } = draft.ctx;
   const states: States = {};
   const { startAt, from, maxTime: snapshotMaxTime } = await fromSnapshots(draft, states, position, options.newest);
@@ -60,7 +72,7 @@ export async function rebuild(draft: Draft, position: number, options: RebuildOp
  * changed history there); returns where the replay started.
  */
 export async function recompute(
-  draft: Draft,
+  draft: ReplayDraft,
   at: {
     states: States;
     affected: number;
@@ -97,7 +109,7 @@ export async function recompute(
  * `maxTime` the largest event time up to it.
  */
 async function fromSnapshots(
-  draft: Draft,
+  draft: ReplayDraft,
   states: States,
   position: number,
   newest?: readonly (SnapshotRecord | undefined)[],
@@ -137,7 +149,7 @@ async function fromSnapshots(
 }
 
 /** The events at positions `from..to` if the own tail holds every one of them (all this client's). */
-function ownRange(draft: Draft, from: number, to: number): readonly StoredEvent[] | undefined {
+function ownRange(draft: ReplayDraft, from: number, to: number): readonly StoredEvent[] | undefined {
   const { own } = draft.view;
   const events = own.events;
   if (from < own.from || to - from + 1 > events.length) return undefined;
@@ -153,19 +165,19 @@ function ownRange(draft: Draft, from: number, to: number): readonly StoredEvent[
 }
 
 /** Collects the states before own commits during a replay of the head view (Draft invariant 4, ./tails.ts). */
-function recentCollector(draft: Draft, startAt: Readonly<Record<string, number>>, maxTime: number): RecentCollector | undefined {
+function recentCollector(draft: ReplayDraft, startAt: Readonly<Record<string, number>>, maxTime: number): RecentCollector | undefined {
   if (draft.clientId === undefined) return undefined;
   const from = Math.max(0, ...draft.ctx.projections.map((p) => startAt[p.name] ?? 0));
   return new RecentCollector(draft.clientId, from, maxTime, (position) => draft.view.markers.validStart(position, 'head'));
 }
 
-function keepRecent(draft: Draft, collector: RecentCollector | undefined, start: States): void {
+function keepRecent(draft: ReplayDraft, collector: RecentCollector | undefined, start: States): void {
   if (collector) draft.set({ recent: collector.merge(draft.view.recent, draft.ctx.projections, start) });
 }
 
 /** The largest event time up to each snapshot boundary among the new positions. */
 export function boundaries(
-  draft: Draft,
+  draft: ReplayDraft,
   events: readonly StoredEvent[],
   capture: boolean,
 ): { capture: Map<number, number> | undefined; running: number } {
@@ -180,7 +192,7 @@ export function boundaries(
 }
 
 /** Keeps a snapshot to write, if the state survives structured clone unchanged. */
-export function captureAt(draft: Draft, projection: Projection<unknown>, position: number, maxTime: number, state: unknown): void {
+export function captureAt(draft: ReplayDraft, projection: Projection<unknown>, position: number, maxTime: number, state: unknown): void {
   // A state that skipped an event newer than this app would be wrong for the app that knows it.
   if (position >= draft.ctx.schema.newerFrom || !isCloneFaithful(state)) return;
   draft.snapshots.push({ projection: projection.name, version: projection.version, position, maxTime, state });
@@ -188,7 +200,7 @@ export function captureAt(draft: Draft, projection: Projection<unknown>, positio
 
 /** fold()'s options for the head view, capturing snapshots at new grid positions after `oldHead`. */
 export function foldOptions(
-  draft: Draft,
+  draft: ReplayDraft,
   states: States,
   startAt: Record<string, number>,
   oldHead: number,

@@ -37,7 +37,7 @@ export type RestoredEvent = RecordEvent & { position: number };
 const PAGE = 1000;
 
 /** The server's events at positions from+1..to; HistoryUnavailableError if it cannot give them. */
-export async function fetchCompacted(source: RestoreSource | undefined, from: number, to: number): Promise<RestoredEvent[]> {
+async function fetchCompacted(source: RestoreSource | undefined, from: number, to: number): Promise<RestoredEvent[]> {
   if (!source) {
     throw new HistoryUnavailableError(
       `Events up to position ${to} were compacted and this store has no sync server to fetch them from`,

@@ -11,12 +11,14 @@ import { readCommit, readHead, readMarkers, recordContaining } from '../storage/
 import { findSnapshot } from '../storage/snapshots.ts';
 import { eventsOf } from '../storage/records.ts';
 import { boundTo, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
-import { readCompaction, restore } from '../storage/compaction.ts';
+import { restore } from '../storage/compaction.ts';
+import { readCompaction } from '../storage/compactionMeta.ts';
 import { fetchRestorable, isNeedsRestore, type RestoreSource } from './restore.ts';
 import { firstPendingPosition } from '../storage/pending.ts';
 import { readRewrites } from '../storage/rewrites.ts';
 import type { EngineConfig } from './config.ts';
-import { Draft, type LogContext } from './draft.ts';
+import { Draft } from './draft.ts';
+import type { LogContext } from './view.ts';
 import { emptyView, type LogView } from './view.ts';
 import { readSavedUndo, restoreUndo, undoRedo, type UndoRedo } from './undoHistory.ts';
 import { bindLog, checkLog, readLog, type LogAddress } from './logBinding.ts';
@@ -73,7 +75,7 @@ const TAIL_EVENTS = 10_000;
  * Start-up: markers, then every projection from its newest valid snapshot plus the tail.
  * Undefined if the database is to be bound to its log first (a first open with sync).
  */
-export async function readStart(ctx: LogContext, clientId: string | undefined, as: OpenedAs): Promise<StartView | undefined> {
+async function readStart(ctx: LogContext, clientId: string | undefined, as: OpenedAs): Promise<StartView | undefined> {
   // One read transaction: head, markers, snapshots and tail from one state of the log.
   // Independent reads are issued together: a fresh worker pays a round trip per await.
   return ctx.db.transaction('r', ['records', 'slices', 'snapshots', 'meta'], async (tx) => {

@@ -21,16 +21,13 @@ export interface RecentStates {
  */
 const RECENT = 8;
 
-/** An own event, as written. */
-export type OwnEvent = StoredEvent;
-
 /**
  * This client's events from `from` to the head, oldest first (Working invariant 5). `from`
  * is where a commit starts (or the head + 1), so a commit is wholly in `events` or not at all.
  */
 export interface OwnTail {
   readonly from: number;
-  readonly events: readonly OwnEvent[];
+  readonly events: readonly StoredEvent[];
 }
 
 /** Own events kept in memory (about 0.5 MB of typical events). */

@@ -122,7 +122,7 @@ async function located(db: LogDb, view: UndoState['view'], walk: HistoryWalk): P
  * stop at the undo target. Also answers the own tail extended with the own events of the
  * records it read, so the next walk need not read them again.
  */
-export async function readHistory(
+async function readHistory(
   db: LogDb,
   clientId: string,
   view: { head: number; markers: MarkerLog; own?: OwnTail },

@@ -7,7 +7,21 @@
 import type { MarkerLog } from '../core/markers.ts';
 import type { States } from '../core/replay.ts';
 import { UndoIndex } from '../core/undoIndex.ts';
+import type { Projection } from '../core/projection.ts';
+import type { EventSchema } from '../core/upcast.ts';
+import type { LogDb } from '../storage/schema.ts';
 import type { OwnTail, RecentStates } from './tails.ts';
+
+/** The log a view describes: its database, projections, snapshot interval and event schema. */
+export interface LogContext {
+  readonly db: LogDb;
+  readonly projections: readonly Projection<unknown>[];
+  /** Snapshot interval; 0 = no snapshots. */
+  readonly every: number;
+  /** Event schema versions and upcasters (core/upcast.ts). */
+  readonly schema: EventSchema;
+}
+
 
 export interface LogView {
   readonly head: number;

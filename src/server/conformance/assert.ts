@@ -10,7 +10,7 @@ export class ConformanceError extends Error {
 }
 
 /** `value` for a message: JSON where possible, cut short. */
-export function show(value: unknown): string {
+function show(value: unknown): string {
   let text: string;
   try {
     text = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value));
@@ -31,7 +31,7 @@ const kind = (value: unknown): string =>
  * a property set to undefined is not an absent one, an array hole is not undefined, and
  * objects must share their prototype (Vitest's toStrictEqual, for JSON-like data).
  */
-export function difference(actual: unknown, expected: unknown, path = '$'): string | undefined {
+function difference(actual: unknown, expected: unknown, path = '$'): string | undefined {
   if (Object.is(actual, expected)) return undefined;
   if (typeof actual !== 'object' || typeof expected !== 'object' || actual === null || expected === null || Array.isArray(actual) !== Array.isArray(expected)) {
     return `${at(path)}got ${show(actual)}, expected ${show(expected)}`;

@@ -155,7 +155,7 @@ describe('rebase(): invariants over random pages', () => {
     fc.assert(
       fc.property(scenario, ({ confirmed, remote, pending, rejected, groupEvents }) => {
         const plan = rebase({ confirmed, remote, pending, rejected }, groupEvents);
-        expect(plan.kind).not.toBe('gap');
+        if (plan.kind === 'gap') throw new Error('a page that starts after the confirmed head is no gap');
         if (plan.kind === 'unchanged') {
           expect(remote).toEqual([]);
           return;
