@@ -303,7 +303,11 @@ async function heapProbe(cdp) {
   cdp.on('Target.detachedFromTarget', (e) => {
     workers.delete(e.sessionId);
     // A terminated worker answers nothing more.
-    for (const [id, w] of waiting) if (w.sessionId === e.sessionId) (waiting.delete(id), w.reject(new Error('the worker is gone')));
+    for (const [id, w] of waiting) {
+      if (w.sessionId !== e.sessionId) continue;
+      waiting.delete(id);
+      w.reject(new Error('the worker is gone'));
+    }
   });
   cdp.on('Target.receivedMessageFromTarget', (e) => {
     const m = JSON.parse(e.message);
@@ -318,7 +322,11 @@ async function heapProbe(cdp) {
     new Promise((resolve, reject) => {
       const id = ++nextId;
       const timer = setTimeout(() => waiting.delete(id) && reject(new Error(`${method}: no answer from the worker`)), 30_000);
-      waiting.set(id, { sessionId, resolve: (r) => (clearTimeout(timer), resolve(r)), reject: (e) => (clearTimeout(timer), reject(e)) });
+      const settle = (done, value) => {
+        clearTimeout(timer);
+        done(value);
+      };
+      waiting.set(id, { sessionId, resolve: (r) => settle(resolve, r), reject: (e) => settle(reject, e) });
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params: {} }) }).catch(reject);
     });
   const used = async (send, gc) => {
@@ -671,7 +679,7 @@ async function coldGroup({ bench, restart, http }) {
   try {
     for (const [k, pending] of [['none', 0], ['pending', C.coldPending]]) {
       const r = await bench('replicaBuild', { name: DBS[k], url, logId: COLD_LOG, count: head, pending, seed: 52 });
-      log(`cold: ${DBS[k]} pulled ${head} events in ${(r.pullMs / 1000).toFixed(1)} s` + (pending ? `, then ${pending} one-event commits offline in ${(r.appendMs / 1000).toFixed(1)} s` : ''));
+      log(`cold: ${DBS[k]} pulled ${head} events in ${(r.pullMs / 1000).toFixed(1)} s${pending ? `, then ${pending} one-event commits offline in ${(r.appendMs / 1000).toFixed(1)} s` : ''}`);
     }
   } finally {
     await server.close();

@@ -18,7 +18,7 @@ import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { chromium } from 'playwright';
 import { machineBusy, ownTreeBusy } from '../load.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

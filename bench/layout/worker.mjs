@@ -264,7 +264,10 @@ function slicesOf(record) {
   const byStream = new Map();
   record.events.forEach((e, i) => {
     let s = byStream.get(e.stream);
-    if (!s) byStream.set(e.stream, (s = { s: e.stream, first: record.first, at: [], events: [] }));
+    if (!s) {
+      s = { s: e.stream, first: record.first, at: [], events: [] };
+      byStream.set(e.stream, s);
+    }
     s.at.push(i);
     s.events.push(e);
   });

@@ -16,8 +16,7 @@ function subscribe(url, log) {
     res.setEncoding('utf8');
     res.on('data', (chunk) => {
       buffer += chunk;
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) !== -1) {
+      for (let cut = buffer.indexOf('\n\n'); cut !== -1; cut = buffer.indexOf('\n\n')) {
         const message = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
         if (message.startsWith('event: head')) ready();

@@ -13,7 +13,11 @@ export function reduceGrouped(state, event) {
   const p = event.payload;
   if (event.type === 'grouped.fill') {
     const built = {};
-    for (let i = 0; i < p.entries; i++) (built[`g${Math.floor(i / GROUP)}`] ??= {})[`e${i}`] = { title: `Entry ${i}`, n: 0 };
+    for (let i = 0; i < p.entries; i++) {
+      const group = `g${Math.floor(i / GROUP)}`;
+      built[group] ??= {};
+      built[group][`e${i}`] = { title: `Entry ${i}`, n: 0 };
+    }
     // Objects built key by key are slow ("dictionary") objects in V8 past ~128 keys; spread
     // copies are fast ones, as states made by reducers' spreads or read from a snapshot are.
     const groups = {};

@@ -63,7 +63,11 @@ function waitForStatus(store, predicate) {
 
 /** src/storage/slicer.ts GROUP_EVENTS: the slicer slices whole groups of this many events. */
 const SLICE_GROUP = 5000;
-const request = (r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+const request = (r) =>
+  new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
 
 /** Until the store's background slicer has sliced its log through `position` (its meta `sliced`), polled from a second connection. */
 async function untilSliced(name, position) {
@@ -134,7 +138,10 @@ const entryStores = new Map(); // the worker-mode scaling cases' stores, by name
 /** The long-lived store of `name`, opened on first use. */
 async function openOf(name) {
   let s = open.get(name);
-  if (!s) open.set(name, (s = await openStore(name)));
+  if (!s) {
+    s = await openStore(name);
+    open.set(name, s);
+  }
   return s;
 }
 async function closeOf(name) {
@@ -661,7 +668,7 @@ Object.assign(commands, {
     const d = diagApi();
     const events = makeEvents(count, 501);
     const out = {};
-    let t0 = now();
+    const t0 = now();
     await Promise.all(events.map(() => d.noop()));
     out.comlink1000ConcurrentRoundTrips = now() - t0;
     for (const variant of ['oneTxAwaitedAdds', 'oneTxBulkAdd', 'onePackedRecord']) {

@@ -239,7 +239,10 @@ const api = {
   /** One event, queued to share a transaction with the calls around it (see drain). */
   queuedAdd(name, event) {
     let q = queues.get(name);
-    if (!q) queues.set(name, (q = { waiting: [], busy: false }));
+    if (!q) {
+      q = { waiting: [], busy: false };
+      queues.set(name, q);
+    }
     return new Promise((resolve, reject) => {
       q.waiting.push({ event, resolve, reject });
       if (!q.busy) {
