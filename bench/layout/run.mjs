@@ -119,7 +119,7 @@ try {
     chromium: browserVersion,
     userAgent: info.userAgent,
     dexie: info.dexie,
-    playwright: require('playwright-core/package.json').version,
+    playwright: require('playwright/package.json').version,
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
