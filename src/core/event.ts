@@ -13,6 +13,7 @@
 import * as v from 'valibot';
 import { InvalidEventError } from './errors/index.ts';
 import { MAX_DEPTH, metaSchema, nameSchema } from './limits.ts';
+import { firstIssue } from './issues.ts';
 
 export interface EventInput {
   type: string;
@@ -90,10 +91,9 @@ export function validateInputs(
     const result = v.safeParse(EventInputSchema, item);
     const at = list.length > 1 ? ` (event ${index})` : '';
     if (!result.success) {
-      const issue = result.issues[0];
-      const field = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+      const { path: field, message } = firstIssue(result.issues);
       // An issue with no path is the item itself not being an object.
-      const what = field === '' ? 'an event must be an object { type, payload?, stream?, meta? }' : issue.message;
+      const what = field === '' ? 'an event must be an object { type, payload?, stream?, meta? }' : message;
       throw new InvalidEventError(`Invalid event${at}: ${field && !what.startsWith(field) ? `${field}: ` : ''}${what}`, {
         details: { index, field },
       });
@@ -107,7 +107,7 @@ export function validateInputs(
   });
 
   const parsed = v.safeParse(ExpectedVersionSchema, expectedVersion === undefined ? 'any' : expectedVersion);
-  if (!parsed.success) throw new InvalidEventError(`Invalid append options: ${parsed.issues[0].message}`);
+  if (!parsed.success) throw new InvalidEventError(`Invalid append options: ${firstIssue(parsed.issues).message}`);
   const ev = parsed.output;
   if (ev !== 'any') {
     const streams = new Set(events.map((e) => e.stream));

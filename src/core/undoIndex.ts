@@ -8,7 +8,7 @@
  *    and that are in effect (not undone), oldest first. `from` = 0: the whole log.
  * 2. `redo`, when known, is the client's redo stack, most recently undone last: the targets
  *    of its undo() markers since its last non-marker commit, minus those it redid since.
- * 3. The value is immutable: every change makes a new one (a working copy's checkpoint
+ * 3. The value is immutable: every change makes a new one (a draft's checkpoint
  *    keeps the old one by reference).
  */
 import type { StoredEvent } from './event.ts';

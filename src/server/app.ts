@@ -14,6 +14,7 @@ import { LiveHub, type LiveLimits } from './live.ts';
 import { makeAccess, type AccessOptions } from './openAccess.ts';
 import { ConflictingPushError, InvalidPushError } from './plan.ts';
 import type { SyncStorage } from './storage.ts';
+import { firstIssue } from '../core/issues.ts';
 
 export const DEFAULT_DB_PATH = './data/eventloom.db';
 
@@ -151,7 +152,7 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
   /** Validates the logId and the token; returns an error response or the logId. */
   const guard = async (c: Context, need: 'read' | 'write'): Promise<Response | string> => {
     const parsed = v.safeParse(LogIdSchema, c.req.param('logId'));
-    if (!parsed.success) return fail(c, 'invalid', `invalid logId: ${parsed.issues[0].message}`);
+    if (!parsed.success) return fail(c, 'invalid', `invalid logId: ${firstIssue(parsed.issues).message}`);
     const auth = await authorize(c.req.header('Authorization'), parsed.output, need);
     if (!auth.ok) {
       return auth.status === 401
@@ -212,9 +213,8 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
       }
       const parsed = v.safeParse(PushRequestSchema, body);
       if (!parsed.success) {
-        const issue = parsed.issues[0];
-        const path = issue.path?.map((p) => String(p.key)).join('.') ?? 'body';
-        return fail(c, 'invalid', `${path}: ${issue.message}`);
+        const { path, message } = firstIssue(parsed.issues);
+        return fail(c, 'invalid', `${path || 'body'}: ${message}`);
       }
       const deep = parsed.output.events.findIndex((e) => deeperThan(e.payload, maxDepth) || deeperThan(e.meta, maxDepth));
       if (deep !== -1) return fail(c, 'invalid', `events.${deep}: payload and meta may nest at most ${maxDepth} levels deep`);

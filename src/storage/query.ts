@@ -9,6 +9,7 @@ import { partEvents } from './records.ts';
 import { scanName, scanRecords, type Part } from './scan.ts';
 import type { LogDb } from './schema.ts';
 import type { EventQuery } from '../api/store.ts';
+import { firstIssue } from '../core/issues.ts';
 
 
 const Name = v.pipe(v.string(), v.minLength(1));
@@ -23,9 +24,8 @@ const QuerySchema = v.object({
 export function validateQuery(query: unknown): EventQuery {
   const result = v.safeParse(QuerySchema, query ?? {});
   if (!result.success) {
-    const issue = result.issues[0];
-    const field = issue.path?.map((p) => String(p.key)).join('.') ?? 'query';
-    throw new InvalidEventError(`Invalid events() query: ${field}: ${issue.message}`);
+    const { path, message } = firstIssue(result.issues);
+    throw new InvalidEventError(`Invalid events() query: ${path || 'query'}: ${message}`);
   }
   return result.output as EventQuery;
 }

@@ -15,6 +15,7 @@ import {
   type PushResponse,
   type WireEvent,
 } from '../protocol/wire.ts';
+import { firstIssue } from '../core/issues.ts';
 
 export interface TransportOptions {
   url: string;
@@ -164,9 +165,8 @@ async function json(response: Response): Promise<unknown> {
 function parse<T extends v.GenericSchema>(schema: T, data: unknown, what: string): v.InferOutput<T> {
   const result = v.safeParse(schema, data);
   if (result.success) return result.output;
-  const issue = result.issues[0];
-  const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-  throw new ProtocolError(`The sync server's ${what} answer is malformed at ${path || 'the top'}: ${issue.message}`);
+  const { path, message } = firstIssue(result.issues);
+  throw new ProtocolError(`The sync server's ${what} answer is malformed at ${path || 'the top'}: ${message}`);
 }
 
 /**

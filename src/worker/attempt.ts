@@ -27,8 +27,8 @@ export interface BatchStart {
   /** The write transactions' IndexedDB durability (./plainBatch.ts opens its own). */
   readonly durability: IDBTransactionDurability;
   readonly writer: Writer;
-  /** Bound to a log (sync): new commits are pending. */
-  readonly syncing: boolean;
+  /** Bound to a log (./logBinding.ts): new commits are pending until the server confirms them. */
+  readonly bound: boolean;
   readonly view: LogView;
   readonly versions: ReadonlyMap<string, number>;
 }
@@ -50,7 +50,7 @@ export function runPlain(start: BatchStart, draft: Draft, writes: RecordWrites, 
   try {
     op.result = { events: start.writer.commit(draft, writes, op.input.events) };
     done.lastAppendWasOwnCommit = true;
-    done.addedPending ||= start.syncing;
+    done.addedPending ||= start.bound;
   } catch (error) {
     draft.rollback(cp);
     op.error = storageError(error);

@@ -150,7 +150,7 @@ async function runOps(start: BatchStart, draft: Draft, writes: RecordWrites, ops
           break;
       }
       done.lastAppendWasOwnCommit = op.kind === 'append';
-      done.addedPending ||= start.syncing && draft.view.head !== cp.view.head;
+      done.addedPending ||= start.bound && draft.view.head !== cp.view.head;
     } catch (error) {
       if (op.kind === 'integrate') throw error;
       draft.rollback(cp);

@@ -31,7 +31,7 @@ import type { LogDb, SnapshotRecord } from '../storage/schema.ts';
 import { boundaries, captureAt, foldOptions, rebuild, recompute, type RebuildOptions } from './replayer.ts';
 import { learnRestored, NeedsRestore, restoreBelow, type RestoredEvent } from './restore.ts';
 import { StreamVersions } from './streamVersions.ts';
-import { addOwn, remember } from './tails.ts';
+import { addOwn, remember } from './recent.ts';
 import type { LogContext, LogView } from './view.ts';
 
 export interface Checkpoint {
@@ -118,7 +118,7 @@ export class Draft {
    * client's own commits back too) or another tab's (this client's as well). Each commit
    * goes into `own` and `undo` as if written here (invariants 5 and 6), except a first one of
    * this client's that may have started before the events (a page may cut a commit): the
-   * own tail starts after it.
+   * own events starts after it.
    */
   async #noteOthers(events: readonly StoredEvent[]): Promise<void> {
     const me = this.clientId;
@@ -133,7 +133,7 @@ export class Draft {
     const rest = i === 0 ? events : events.slice(i);
     const mine = rest.filter((e) => e.clientId === me);
     if (mine.length > 0) own = addOwn(own, mine);
-    // Whose commit another client's marker names: the own tail knows for the commits it covers.
+    // Whose commit another client's marker names: the own events knows for the commits it covers.
     const ownsCommit = (target: string, at: number) => (at >= own.from ? own.events.some((o) => o.commit === target) : undefined);
     this.set({ own, undo: this.view.undo.withEvents(rest, me, this.view.markers, ownsCommit) });
   }

@@ -71,8 +71,8 @@ export class Engine implements EngineApi {
     this.#canRedo = start.history.redoTarget !== undefined;
     this.#sync = init.sync;
     // A database bound to a log writes pending events, with or without sync (./logBinding.ts).
-    const syncing = start.bound;
-    this.#batch = { log, durability: config.durability ?? 'default', syncing, writer: new Writer({ clientId: init.clientId, syncing, schema: log.schema }) };
+    const { bound } = start;
+    this.#batch = { log, durability: config.durability ?? 'default', bound, writer: new Writer({ clientId: init.clientId, bound, schema: log.schema }) };
     this.#queue = new OpQueue(
       (batch) => this.#runBatch(batch),
       () => this.#slice(),

@@ -12,7 +12,7 @@ import type { SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
 import type { LogContext } from './view.ts';
 import { NeedsRestore } from './restore.ts';
-import { RecentCollector, recentAt } from './tails.ts';
+import { RecentCollector, recentAt } from './recent.ts';
 import type { LogView } from './view.ts';
 
 /** What a replay reads of a draft and changes on it (./draft.ts Draft). */
@@ -92,7 +92,7 @@ export async function recompute(
   const options = { ...foldOptions(draft, states, startAt, oldHead, at.capture), ...(collector ? { beforeEvent: collector.beforeEvent } : {}) };
   // Undo of the latest commit: the replay is exactly the target's events, already read.
   // Of a commit further back: what follows it is often all this client's (the commits
-  // undone since, and their markers), in the own tail: nothing to read either.
+  // undone since, and their markers), in the own events: nothing to read either.
   const covers = known !== undefined && known.length === oldHead - from && known[0]?.position === from + 1 && known.at(-1)?.position === oldHead;
   const own = covers ? undefined : ownRange(draft, from + 1, oldHead);
   if (covers) fold(options, known);
@@ -148,7 +148,7 @@ async function fromSnapshots(
   return { startAt, from, maxTime };
 }
 
-/** The events at positions `from..to` if the own tail holds every one of them (all this client's). */
+/** The events at positions `from..to` if the own events holds every one of them (all this client's). */
 function ownRange(draft: ReplayDraft, from: number, to: number): readonly StoredEvent[] | undefined {
   const { own } = draft.view;
   const events = own.events;
@@ -164,7 +164,7 @@ function ownRange(draft: ReplayDraft, from: number, to: number): readonly Stored
   return range.length === to - from + 1 && range[0]?.position === from && range.at(-1)!.position === to ? range : undefined;
 }
 
-/** Collects the states before own commits during a replay of the head view (Draft invariant 4, ./tails.ts). */
+/** Collects the states before own commits during a replay of the head view (Draft invariant 4, ./recent.ts). */
 function recentCollector(draft: ReplayDraft, startAt: Readonly<Record<string, number>>, maxTime: number): RecentCollector | undefined {
   if (draft.clientId === undefined) return undefined;
   const from = Math.max(0, ...draft.ctx.projections.map((p) => startAt[p.name] ?? 0));

@@ -1,5 +1,5 @@
 /**
- * The stream versions a working copy knows at its head (Working invariant 2): the engine's
+ * The stream versions a draft knows at its head (Draft invariant 2): the engine's
  * map, never written here, plus this copy's changes on top of it (an overlay). Every change
  * pushes its undo onto the copy's journal, so the copy's rollback() restores it.
  */

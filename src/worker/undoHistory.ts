@@ -1,8 +1,8 @@
 /**
  * What undo() and redo() of this client act on, and so the canUndo/canRedo flags. The
- * working copy's UndoIndex (core/undoIndex.ts) answers without reading the log while it
+ * draft's UndoIndex (core/undoIndex.ts) answers without reading the log while it
  * knows; otherwise a walk of the client's history (core/markers.ts HistoryWalk) reads the
- * own tail in memory first (Draft invariant 5), then the log below it, and the index
+ * own events in memory first (Draft invariant 5), then the log below it, and the index
  * keeps what it found. So a walk back over a run of undone commits is paid once, not on
  * every undo() and every change of the flags after it.
  */
@@ -14,7 +14,7 @@ import { readCommit } from '../storage/log.ts';
 import { scanRecords } from '../storage/scan.ts';
 import { eventAt } from '../storage/records.ts';
 import type { LogDb } from '../storage/schema.ts';
-import { prependOwn, type OwnTail } from './tails.ts';
+import { prependOwn, type OwnEvents } from './recent.ts';
 import type { LogView } from './view.ts';
 
 export interface UndoRedo {
@@ -109,7 +109,7 @@ async function located(db: LogDb, view: UndoState['view'], walk: HistoryWalk): P
   if (commit === undefined) return undefined;
   let position = view.markers.firstOf(commit);
   if (position === undefined && walk.undoAt !== undefined && walk.undoAt >= view.own.from) {
-    // In the own tail, which holds whole commits (Draft invariant 5).
+    // In the own events, which holds whole commits (Draft invariant 5).
     position = view.own.events.find((e) => e.commit === commit)?.position;
   }
   position ??= (await readCommit(db, commit))[0]?.position ?? walk.undoAt ?? 0;
@@ -117,18 +117,18 @@ async function located(db: LogDb, view: UndoState['view'], walk: HistoryWalk): P
 }
 
 /**
- * Walks `clientId`'s history newest first from position `start` down: the own tail in memory
+ * Walks `clientId`'s history newest first from position `start` down: the own events in memory
  * first (Draft invariant 5), then the log before it. `undoOnly`: the redo stack is known;
- * stop at the undo target. Also answers the own tail extended with the own events of the
+ * stop at the undo target. Also answers the own events extended with the own events of the
  * records it read, so the next walk need not read them again.
  */
 async function readHistory(
   db: LogDb,
   clientId: string,
-  view: { head: number; markers: MarkerLog; own?: OwnTail },
+  view: { head: number; markers: MarkerLog; own?: OwnEvents },
   start: number,
   undoOnly: boolean,
-): Promise<{ walk: HistoryWalk; own: OwnTail }> {
+): Promise<{ walk: HistoryWalk; own: OwnEvents }> {
   const walk = new HistoryWalk((commit) => view.markers.isUndone(commit) && view.markers.firstOf(commit) !== undefined, undoOnly);
   const own = view.own ?? { from: view.head + 1, events: [] };
   for (let i = own.events.length - 1; i >= 0; i--) {

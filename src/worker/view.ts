@@ -10,7 +10,7 @@ import { UndoIndex } from '../core/undoIndex.ts';
 import type { Projection } from '../core/projection.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import type { LogDb } from '../storage/schema.ts';
-import type { OwnTail, RecentStates } from './tails.ts';
+import type { OwnEvents, RecentStates } from './recent.ts';
 
 /** The log a view describes: its database, projections, snapshot interval and event schema. */
 export interface LogContext {
@@ -37,17 +37,17 @@ export interface LogView {
   readonly states: States;
   /** Every marker up to `head`; shared between views, copied before a change (Draft). */
   readonly markers: MarkerLog;
-  /** The head states before the last few own commits (./tails.ts; Draft invariant 4). */
+  /** The head states before the last few own commits (./recent.ts; Draft invariant 4). */
   readonly recent: readonly RecentStates[];
-  /** This client's newest events (./tails.ts; Draft invariant 5). */
-  readonly own: OwnTail;
+  /** This client's newest events (./recent.ts; Draft invariant 5). */
+  readonly own: OwnEvents;
   /** What undo() and redo() act on, as far as known (core/undoIndex.ts; Draft invariant 6). */
   readonly undo: UndoIndex;
   /** A history walk filled `undo` in, not yet kept in the database (./undoHistory.ts saveUndo). */
   readonly undoWalked: boolean;
 }
 
-/** A view at `head` with no states, no own tail and nothing known of undo. */
+/** A view at `head` with no states, no own events and nothing known of undo. */
 export function emptyView(at: { head: number; compacted: number; pending: number; epoch: number; markers: MarkerLog }): LogView {
   return {
     ...at,

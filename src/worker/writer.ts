@@ -15,18 +15,18 @@ import type { Draft } from './draft.ts';
 import type { OpResults } from './ops.ts';
 import type { RecordWrites } from './recordWrites.ts';
 import { NeedsRestore } from './restore.ts';
-import { ownCommit } from './tails.ts';
+import { ownCommit } from './recent.ts';
 import { undoRedo, type UndoRedo } from './undoHistory.ts';
 
 export class Writer {
   readonly clientId: string;
   /** Bound to a log (sync): commits are pending until the server confirms them. */
-  readonly #syncing: boolean;
+  readonly #bound: boolean;
   readonly #schema: EventSchema;
 
-  constructor(init: { clientId: string; syncing: boolean; schema: EventSchema }) {
+  constructor(init: { clientId: string; bound: boolean; schema: EventSchema }) {
     this.clientId = init.clientId;
-    this.#syncing = init.syncing;
+    this.#bound = init.bound;
     this.#schema = init.schema;
   }
 
@@ -84,14 +84,14 @@ export class Writer {
       newRecordEvent(e, { id: uuidv7(), clientId: this.clientId, commit, time, schemaVersion: this.#schema.current(e.type) }),
     );
     // The server checks a pending commit's expectedVersion again at push.
-    const record = makeRecord(draft.view.head + 1, bodies, this.#syncing);
-    if (this.#syncing && expectedVersion !== 'any') record.ev = expectedVersion;
+    const record = makeRecord(draft.view.head + 1, bodies, this.#bound);
+    if (this.#bound && expectedVersion !== 'any') record.ev = expectedVersion;
     return { record, events: [...eventsOf(record)] };
   }
 
   #write(draft: Draft, writes: RecordWrites, record: LogRecord): void {
     writes.add(record);
-    if (this.#syncing) draft.set({ pending: draft.view.pending + record.events.length });
+    if (this.#bound) draft.set({ pending: draft.view.pending + record.events.length });
   }
 
   /** Appends an $undo/$redo marker for `target`, in the target's stream. */

@@ -10,8 +10,8 @@ import { Draft } from '../../src/worker/draft.ts';
 import { emptyView } from '../../src/worker/view.ts';
 import { dbName, todos } from '../support/fixtures.ts';
 
-// What a working copy keeps of this client's events when they come from elsewhere (another
-// tab of this database, or back from the server in a rebase): the own tail (Working
+// What a draft keeps of this client's events when they come from elsewhere (another
+// tab of this database, or back from the server in a rebase): the own events (Draft
 // invariant 5) and the undo index (invariant 6) take them as if written here.
 
 const dbs: LogDb[] = [];
@@ -42,7 +42,7 @@ async function setup(records: RecordEvent[][], head: number): Promise<{ ws: Draf
 }
 
 describe('a draft taking this client’s events from elsewhere', () => {
-  it('adds the commits to the own tail and the undo index, as if written here', async () => {
+  it('adds the commits to the own events and the undo index, as if written here', async () => {
     const { ws, events } = await setup([[body('o1', 'other', 'them')], [body('a1', 'A'), body('a2', 'A')], [body('b1', 'B')]], 1);
     await ws.apply(events(2), { capture: false });
     await ws.apply(events(4), { capture: false });
@@ -55,8 +55,8 @@ describe('a draft taking this client’s events from elsewhere', () => {
     expect(ws.view.undo.redo).toEqual([]);
   });
 
-  it('leaves out a first commit that started before the events (a page cut it): the own tail starts after it', async () => {
-    // Commit A: a1 at 1 and a2 at 2, in two records; the working copy is at 1 (as after a rewind there).
+  it('leaves out a first commit that started before the events (a page cut it): the own events starts after it', async () => {
+    // Commit A: a1 at 1 and a2 at 2, in two records; the draft is at 1 (as after a rewind there).
     const { ws, events } = await setup([[body('a1', 'A')], [body('a2', 'A'), body('b1', 'B')]], 1);
     await ws.apply(events(2), { capture: false });
     expect(ws.view.own.from).toBe(3);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/index.ts';
-import { addOwn, ownCommit, prependOwn, recentAt, remember, type OwnTail } from '../../src/worker/tails.ts';
+import { addOwn, ownCommit, prependOwn, recentAt, remember, type OwnEvents } from '../../src/worker/recent.ts';
 
-// The in-memory tails behind undo() of recent commits (src/worker/tails.ts).
+// The in-memory tails behind undo() of recent commits (src/worker/recent.ts).
 const commit = (name: string, first: number, n: number): StoredEvent[] =>
   Array.from({ length: n }, (_, i) => ({ id: `${name}-${i}`, type: 'added', payload: { i }, stream: 's', clientId: 'c', commit: name, time: 0, position: first + i, pending: false }));
 
-describe('own tail', () => {
+describe('own events', () => {
   it('keeps whole commits when it drops old events, so a commit is found whole or not at all', () => {
-    let own: OwnTail = { from: 1, events: [] };
+    let own: OwnEvents = { from: 1, events: [] };
     let next = 1;
     for (let i = 0; i < 100; i++) {
       own = addOwn(own, commit(`c${i}`, next, 30));

@@ -1,5 +1,5 @@
 /**
- * The in-memory tails a working copy carries (see ./working.ts, invariants 4 and 5): the
+ * What a view (./view.ts) keeps of the recent log in memory (Draft invariants 4 and 5): the
  * head states of the last few operations, and this client's newest events. Both are
  * immutable values, replaced rather than changed, so a checkpoint or the engine can keep
  * one by reference.
@@ -22,10 +22,10 @@ export interface RecentStates {
 const RECENT = 8;
 
 /**
- * This client's events from `from` to the head, oldest first (Working invariant 5). `from`
+ * This client's events from `from` to the head, oldest first (Draft invariant 5). `from`
  * is where a commit starts (or the head + 1), so a commit is wholly in `events` or not at all.
  */
-export interface OwnTail {
+export interface OwnEvents {
   readonly from: number;
   readonly events: readonly StoredEvent[];
 }
@@ -111,8 +111,8 @@ export class RecentCollector {
   }
 }
 
-/** `own` with this client's newly written events added, the newest OWN kept (Working invariant 5). */
-export function addOwn(own: OwnTail, events: readonly StoredEvent[]): OwnTail {
+/** `own` with this client's newly written events added, the newest OWN kept (Draft invariant 5). */
+export function addOwn(own: OwnEvents, events: readonly StoredEvent[]): OwnEvents {
   return capped(own.from, [...own.events, ...events]);
 }
 
@@ -120,12 +120,12 @@ export function addOwn(own: OwnTail, events: readonly StoredEvent[]): OwnTail {
  * `own` extended back to `from` with the own events before it (`older`, oldest first, all of
  * this client's events from `from` on), as a history walk read them from the log.
  */
-export function prependOwn(own: OwnTail, from: number, older: readonly StoredEvent[]): OwnTail {
+export function prependOwn(own: OwnEvents, from: number, older: readonly StoredEvent[]): OwnEvents {
   return from < own.from ? capped(from, [...older, ...own.events]) : own;
 }
 
 /** The newest OWN events at most, cut between two commits so that `from` is where a commit starts. */
-function capped(from: number, all: readonly StoredEvent[]): OwnTail {
+function capped(from: number, all: readonly StoredEvent[]): OwnEvents {
   if (all.length <= OWN) return { from, events: all };
   let cut = all.length - OWN;
   while (cut < all.length && all[cut]!.commit === all[cut - 1]!.commit) cut++;
@@ -134,7 +134,7 @@ function capped(from: number, all: readonly StoredEvent[]): OwnTail {
 }
 
 /** The events of an own commit, if `own` holds them (a commit is wholly in it or not at all). */
-export function ownCommit(own: OwnTail, commit: string): StoredEvent[] | undefined {
+export function ownCommit(own: OwnEvents, commit: string): StoredEvent[] | undefined {
   const events = own.events.filter((e) => e.commit === commit);
   return events.length > 0 ? events : undefined;
 }
