@@ -6,16 +6,15 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../src/index.ts';
+import type { Store } from '../../src/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { syncServerPerTest } from '../support/syncServer.ts';
 
-const server = syncServerPerTest();
-const { open } = server;
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 async function store(name: string, logId?: string): Promise<Store> {
-  const s = await createStore({ name, projections, snapshotEvery: 0, ...(logId ? { sync: { url: server.url, logId, live: false } } : {}) });
-  open.push(s);
-  return s;
+  return stores.open({ name, projections, snapshotEvery: 0, ...(logId ? { sync: { url: server.url, logId, live: false } } : {}) });
 }
 const ids = (list: Todo[]) => list.map((t) => t.id);
 

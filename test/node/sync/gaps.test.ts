@@ -5,25 +5,24 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStore, defineProjection, type CreateStoreOptions, type Store, type StoredEvent } from '../../../src/index.ts';
+import { defineProjection, type CreateStoreOptions, type Store, type StoredEvent } from '../../../src/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
 import { untilStatus } from '../../support/wait.ts';
+import { storesPerTest } from '../../support/stores.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
 
-const server = syncServerPerTest();
-const { open } = server;
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
 async function replica(logId: string, options: { fetch?: typeof fetch; projections?: CreateStoreOptions['projections'] } = {}): Promise<Store> {
-  const store = await createStore({
+  return stores.open({
     name: dbName('gaps'),
     projections: options.projections ?? projections,
     sync: { url: server.url, logId, live: false, ...(options.fetch ? { fetch: options.fetch } : {}) },
   });
-  open.push(store);
-  return store;
 }
 
 /** Resolves with the promise's value, or with 'timed out' after `ms`: a hang fails an assertion instead of the test timeout. */

@@ -1,14 +1,15 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStore, isSyncError, type Store } from '../../../src/index.ts';
+import { isSyncError, type Store } from '../../../src/index.ts';
 import { dbName, projections } from '../../support/fixtures.ts';
 import { untilStatus as until } from '../../support/wait.ts';
+import { storesPerTest } from '../../support/stores.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
 
 // The background loop, without sync.now(): it goes quiet offline, comes back on `online`,
 // and waits as long as Retry-After says.
-const server = syncServerPerTest();
-const { open } = server;
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 afterEach(() => {
   vi.unstubAllGlobals();
 });
@@ -25,8 +26,7 @@ describe('the sync loop', () => {
       requests++;
       return fetch(input, init);
     };
-    const store = await createStore({ name: dbName('offline'), projections, sync: { url: server.url, logId: 'offline', live: false, fetch: fetchSpy } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('offline'), projections, sync: { url: server.url, logId: 'offline', live: false, fetch: fetchSpy } });
     expect(store.status.sync).toBe('offline');
     await store.append({ type: 'added', payload: { id: 'a' } });
     await store.append({ type: 'added', payload: { id: 'b' } });
@@ -50,8 +50,7 @@ describe('the sync loop', () => {
       }
       return fetch(input, init);
     };
-    const store = await createStore({ name: dbName('retry'), projections, sync: { url: server.url, logId: 'retry', live: false, fetch: fetchSpy } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('retry'), projections, sync: { url: server.url, logId: 'retry', live: false, fetch: fetchSpy } });
     await store.append({ type: 'added', payload: { id: 'a' } });
     const failed = await until(store, (s) => s.sync === 'error');
     expect(failed.lastError?.message).toContain('503');
@@ -66,8 +65,7 @@ describe('the sync loop', () => {
       requests++;
       return fetch(input, init);
     };
-    const store = await createStore({ name: dbName('pause'), projections, sync: { url: server.url, logId: 'pause', live: true, fetch: fetchSpy } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('pause'), projections, sync: { url: server.url, logId: 'pause', live: true, fetch: fetchSpy } });
     await store.sync.now();
     store.sync.pause();
     expect(store.status.sync).toBe('paused');

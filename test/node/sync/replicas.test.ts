@@ -1,17 +1,16 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createStore, type Store, type StoredEvent } from '../../../src/index.ts';
+import type { Store, StoredEvent } from '../../../src/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
+import { storesPerTest } from '../../support/stores.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
 import { counting } from '../../support/readCounter.ts';
 
-const server = syncServerPerTest();
-const { open } = server;
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 
 async function replica(logId: string, options: { live?: boolean; clientId?: string } = {}): Promise<Store> {
-  const store = await createStore({ name: dbName('replica'), projections, sync: { url: server.url, logId, live: options.live ?? false }, ...(options.clientId ? { clientId: options.clientId } : {}) });
-  open.push(store);
-  return store;
+  return stores.open({ name: dbName('replica'), projections, sync: { url: server.url, logId, live: options.live ?? false }, ...(options.clientId ? { clientId: options.clientId } : {}) });
 }
 
 const shape = (events: StoredEvent[]) => events.map((e) => ({ id: e.id, position: e.position, pending: e.pending, commit: e.commit }));
@@ -104,9 +103,7 @@ describe('two replicas through a real server', () => {
   it('recomputes a rebase from the nearest snapshot, not from the start', async () => {
     const { counting, calls } = countingProjection();
     const make = async (clientId: string) => {
-      const s = await createStore({ name: dbName('rebase'), projections: { counting }, snapshotEvery: 10, clientId, sync: { url: server.url, logId: 'log-5', live: false } });
-      open.push(s);
-      return s;
+      return stores.open({ name: dbName('rebase'), projections: { counting }, snapshotEvery: 10, clientId, sync: { url: server.url, logId: 'log-5', live: false } });
     };
     const a = await make('a');
     const b = await make('b');
