@@ -1,27 +1,23 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createStore,
   isConcurrencyError,
   isInvalidEventError,
   isProjectionError,
   isStoreClosedError,
   isUnknownProjectionError,
+  type CreateStoreOptions,
   type Store,
 } from '../../src/index.ts';
 import { counter, dbName, fragile, projections, type Todo } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const open: Store[] = [];
-async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): Promise<Store> {
-  const s = await createStore({ name: dbName(), projections, ...options });
-  open.push(s);
-  return s;
+const stores = storesPerTest();
+function store(options: Partial<CreateStoreOptions> = {}): Promise<Store> {
+  return stores.open({ name: dbName(), projections, ...options });
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 describe('append', () => {
   it('stores events with the full envelope: UUIDv7 ids, positions, one commit per call', async () => {
@@ -187,7 +183,7 @@ describe('store surface', () => {
   });
 
   it('rejects every call after close() with StoreClosedError', async () => {
-    const s = await createStore({ name: dbName(), projections });
+    const s = await stores.open({ name: dbName(), projections });
     await s.append({ type: 'added', payload: { id: 'a' } });
     await s.close();
     await s.close(); // closing twice is harmless
@@ -218,7 +214,7 @@ describe('store surface', () => {
 
   it('finishes appends issued before close() and keeps them', async () => {
     const name = dbName();
-    const s = await createStore({ name, projections });
+    const s = await stores.open({ name, projections });
     const pending = s.append({ type: 'added', payload: { id: 'a' } });
     const closing = s.close();
     await pending;
@@ -229,7 +225,7 @@ describe('store surface', () => {
 
   it('persists its clientId per database, unless one is given', async () => {
     const name = dbName();
-    const a = await createStore({ name, projections });
+    const a = await stores.open({ name, projections });
     const id = a.clientId;
     expect(id).toMatch(UUID_V7);
     await a.close();

@@ -7,27 +7,18 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createStore,
   defineProjection,
   isHistoryUnavailableError,
   isInvalidEventError,
-  type CreateStoreOptions,
   type Store,
   type StoredEvent,
 } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { untilStatus } from '../support/wait.ts';
 
-const open: Store[] = [];
-async function store(options: CreateStoreOptions): Promise<Store> {
-  const s = await createStore(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
+const stores = storesPerTest();
 
 /** `n` commits of one 'added' event each, on stream "list". */
 async function fill(s: Store, n: number, prefix = 't'): Promise<void> {
@@ -38,7 +29,7 @@ const ids = (events: StoredEvent[]) => events.map((e) => e.id);
 describe('compact() on a store without sync', () => {
   it('drops events below the point and keeps state, later undo and time travel after it', async () => {
     const name = dbName('compact');
-    const s = await store({ name, projections, snapshotEvery: 10 });
+    const s = await stores.open({ name, projections, snapshotEvery: 10 });
     await fill(s, 50);
     const before = s.get<Todo[]>('todos');
     const all = await s.events();
@@ -62,14 +53,14 @@ describe('compact() on a store without sync', () => {
     await s.close();
 
     // Reopened: the point, the state and the log after it are as they were.
-    const again = await store({ name, projections, snapshotEvery: 10 });
+    const again = await stores.open({ name, projections, snapshotEvery: 10 });
     expect(again.status.compacted).toBe(30);
     expect(again.get<Todo[]>('todos')).toHaveLength(51);
     expect((await again.events({ after: 30 })).map((e) => e.position)).toEqual(Array.from({ length: 23 }, (_, i) => 31 + i));
   });
 
   it('fails with HistoryUnavailableError for reads before the point (no server to fetch from), changing nothing', async () => {
-    const s = await store({ name: dbName('compact-local'), projections, snapshotEvery: 10 });
+    const s = await stores.open({ name: dbName('compact-local'), projections, snapshotEvery: 10 });
     await fill(s, 30);
     await s.compact({ before: 21 });
     for (const read of [() => s.events(), () => s.events({ after: 5, limit: 3 }), () => s.stateAt('todos', { position: 12 })]) {
@@ -84,7 +75,7 @@ describe('compact() on a store without sync', () => {
   });
 
   it('undo does not reach commits before the point that are not in memory: canUndo turns false, not an error', async () => {
-    const s = await store({ name: dbName('compact-undo'), projections });
+    const s = await stores.open({ name: dbName('compact-undo'), projections });
     // Six own commits of 500 events: this client's newest 2048 events stay in memory (c3..c6).
     for (let c = 1; c <= 6; c++) await s.append(Array.from({ length: 500 }, (_, i) => ({ type: 'added', payload: { id: `c${c}-${i}` } })));
     await s.compact({ before: 1001 }); // c1 and c2 leave the database
@@ -96,7 +87,7 @@ describe('compact() on a store without sync', () => {
   });
 
   it('rejects bad input with InvalidEventError and changes nothing', async () => {
-    const s = await store({ name: dbName('compact-bad'), projections });
+    const s = await stores.open({ name: dbName('compact-bad'), projections });
     await fill(s, 5);
     for (const options of [{ before: 7 }, { before: 0 }, { before: 2.5 }, { before: '3' }, {}, null]) {
       const error = await s.compact(options as never).catch((e: unknown) => e);
@@ -110,7 +101,7 @@ describe('compact() on a store without sync', () => {
   });
 
   it('keeps the point at a commit boundary and before any commit that a later marker undoes', async () => {
-    const s = await store({ name: dbName('compact-marker'), projections, snapshotEvery: 0 });
+    const s = await stores.open({ name: dbName('compact-marker'), projections, snapshotEvery: 0 });
     await s.append([
       { type: 'added', payload: { id: 'a' } },
       { type: 'added', payload: { id: 'b' } },
@@ -129,8 +120,8 @@ describe('compact() on a store without sync', () => {
 describe('compaction and another tab on the same database', () => {
   it('the other tab takes the new point: no silent read of dropped events, undo and appends go on', async () => {
     const name = dbName('tabs');
-    const a = await store({ name, projections, snapshotEvery: 10 });
-    const b = await store({ name, projections, snapshotEvery: 10 });
+    const a = await stores.open({ name, projections, snapshotEvery: 10 });
+    const b = await stores.open({ name, projections, snapshotEvery: 10 });
     await fill(a, 30);
     await b.state('todos');
     await a.compact({ before: 21 });
@@ -147,8 +138,8 @@ describe('compaction and another tab on the same database', () => {
 describe('a tab behind the compaction point', () => {
   it('starts again from the point: no state built over the dropped gap, none snapshotted', async () => {
     const name = dbName('lagging');
-    const a = await store({ name, projections, snapshotEvery: 10 });
-    const b = await store({ name, projections, snapshotEvery: 10 });
+    const a = await stores.open({ name, projections, snapshotEvery: 10 });
+    const b = await stores.open({ name, projections, snapshotEvery: 10 });
     await a.append({ type: 'added', payload: { id: 'x0' } });
     await b.state('todos');
     // One batch of a: 20 appends and a compaction past all of them; b never saw 2..20.
@@ -162,7 +153,7 @@ describe('a tab behind the compaction point', () => {
     expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(expected);
     await a.close();
     await b.close();
-    const reopened = await store({ name, projections, snapshotEvery: 10 });
+    const reopened = await stores.open({ name, projections, snapshotEvery: 10 });
     expect(reopened.get<Todo[]>('todos').map((t) => t.id)).toEqual(expected);
   });
 });
@@ -177,13 +168,13 @@ describe('compaction with a sync server', () => {
     server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
   });
   afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
+    await stores.closeAll();
     await server.close();
   });
   const sync = (logId: string) => ({ url: server.url, logId, live: false, fetch: fetchSwitch });
 
   it('never drops pending events: compacting past them is InvalidEventError and changes nothing', async () => {
-    const s = await store({ name: dbName('pending'), projections, sync: sync('pending') });
+    const s = await stores.open({ name: dbName('pending'), projections, sync: sync('pending') });
     await fill(s, 10);
     await s.sync.now();
     s.sync.pause();
@@ -200,7 +191,7 @@ describe('compaction with a sync server', () => {
   });
 
   it('reads before the point from the server when online, and fails with HistoryUnavailableError offline', async () => {
-    const s = await store({ name: dbName('online'), projections, sync: sync('online'), snapshotEvery: 10 });
+    const s = await stores.open({ name: dbName('online'), projections, sync: sync('online'), snapshotEvery: 10 });
     await fill(s, 40);
     await s.sync.now();
     const all = await s.events();
@@ -221,8 +212,8 @@ describe('compaction with a sync server', () => {
   });
 
   it('applies a revert, made on another replica, of a commit before the point (fetching what it needs)', async () => {
-    const a = await store({ name: dbName('a'), projections, sync: sync('revert'), snapshotEvery: 10 });
-    const b = await store({ name: dbName('b'), projections, sync: sync('revert'), snapshotEvery: 10 });
+    const a = await stores.open({ name: dbName('a'), projections, sync: sync('revert'), snapshotEvery: 10 });
+    const b = await stores.open({ name: dbName('b'), projections, sync: sync('revert'), snapshotEvery: 10 });
     await fill(a, 30);
     await a.sync.now();
     await b.sync.now();
@@ -237,7 +228,7 @@ describe('compaction with a sync server', () => {
 
   it('a new projection on a compacted store is built from the server at open; without it, open fails and changes nothing', async () => {
     const name = dbName('new-projection');
-    const s = await store({ name, projections, sync: sync('new-projection'), snapshotEvery: 10 });
+    const s = await stores.open({ name, projections, sync: sync('new-projection'), snapshotEvery: 10 });
     await fill(s, 30);
     await s.sync.now();
     await s.compact({ before: 21 });
@@ -245,17 +236,17 @@ describe('compaction with a sync server', () => {
     const count = defineProjection<number>({ name: 'count', initial: () => 0, reduce: (n) => n + 1 });
 
     online = false;
-    const error = await createStore({ name, projections: { ...projections, count }, sync: sync('new-projection') }).catch((e: unknown) => e);
+    const error = await stores.open({ name, projections: { ...projections, count }, sync: sync('new-projection') }).catch((e: unknown) => e);
     expect(isHistoryUnavailableError(error)).toBe(true);
 
     online = true;
-    const again = await store({ name, projections: { ...projections, count }, sync: sync('new-projection') });
+    const again = await stores.open({ name, projections: { ...projections, count }, sync: sync('new-projection') });
     expect(again.get('count')).toBe(30);
   });
 
   it('a fetch for a read never leaves the point inside a commit (a later revert of it is whole)', async () => {
     const name = dbName('mid-commit');
-    const s = await store({ name, projections, sync: sync('mid-commit'), snapshotEvery: 5 });
+    const s = await stores.open({ name, projections, sync: sync('mid-commit'), snapshotEvery: 5 });
     await fill(s, 2, 'f');
     const [x] = await s.append(['x3', 'x4', 'x5', 'x6'].map((id) => ({ type: 'added', payload: { id } }))); // 3..6: a snapshot at 5 is inside it
     for (let i = 7; i <= 12; i++) await s.append({ type: 'added', payload: { id: `f${i}` } });
@@ -268,7 +259,7 @@ describe('compaction with a sync server', () => {
 
   it('a fetch for a read never leaves a restored marker reaching behind the point', async () => {
     const name = dbName('reach');
-    const s = await store({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
+    const s = await stores.open({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
     const [c] = await s.append({ type: 'added', payload: { id: 'c' } }); // 1
     for (let i = 2; i <= 6; i++) await s.append({ type: 'added', payload: { id: `f${i}` } });
     await s.revert(c!.commit); // 7 undoes 1
@@ -279,7 +270,7 @@ describe('compaction with a sync server', () => {
     await s.compact({ before: 9 });
     await s.close();
     // Reopened, the store no longer knows where the commit that the marker at 7 undoes is.
-    const again = await store({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
+    const again = await stores.open({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
     await again.stateAt('todos', { position: 5 }); // from the snapshot at 4: the marker at 7 reaches 1
     await again.revert(f5.commit);
     expect(again.get<Todo[]>('todos').map((t) => t.id)).toEqual(['f2', 'f3', 'f4', 'f6', 'f8', 'f9', 'f10']);
@@ -287,7 +278,7 @@ describe('compaction with a sync server', () => {
 
   it('compacts automatically, keeping about the newest `keep` events', async () => {
     const name = dbName('auto');
-    const s = await store({ name, projections, sync: sync('auto'), compaction: { keep: 100 } });
+    const s = await stores.open({ name, projections, sync: sync('auto'), compaction: { keep: 100 } });
     for (let i = 0; i < 12; i++) {
       await s.append(Array.from({ length: 100 }, (_, j) => ({ type: 'added', payload: { id: `${i}-${j}` } })));
       await s.sync.now();

@@ -1,22 +1,19 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, isConcurrencyError, type Store } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { isConcurrencyError, type Store } from '../../src/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { until, untilStatus } from '../support/wait.ts';
 
 // Two stores on one database stand for two tabs: they share the log and talk through
 // BroadcastChannel, as tabs do.
-const open: Store[] = [];
+const stores = storesPerTest();
 async function tabs(n: number): Promise<Store[]> {
   const name = dbName();
-  const stores: Store[] = [];
-  for (let i = 0; i < n; i++) stores.push(await createStore({ name, projections }));
-  open.push(...stores);
-  return stores;
+  const opened: Store[] = [];
+  for (let i = 0; i < n; i++) opened.push(await stores.open({ name, projections }));
+  return opened;
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 describe('two stores on one database', () => {
   it("see each other's appends without reopening", async () => {

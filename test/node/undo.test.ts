@@ -1,18 +1,14 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { isInvalidEventError, type CreateStoreOptions, type Store } from '../../src/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 import { counting } from '../support/readCounter.ts';
+import { storesPerTest } from '../support/stores.ts';
 
-const open: Store[] = [];
-async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): Promise<Store> {
-  const s = await createStore({ name: dbName(), projections, ...options });
-  open.push(s);
-  return s;
+const stores = storesPerTest();
+function store(options: Partial<CreateStoreOptions> = {}): Promise<Store> {
+  return stores.open({ name: dbName(), projections, ...options });
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 const ids = (s: Store) => s.get<Todo[]>('todos').map((t) => t.id);
 const add = (s: Store, id: string) => s.append({ type: 'added', payload: { id, title: id } });
@@ -118,7 +114,6 @@ describe('undo and redo', () => {
     expect(ids(s)).toEqual(['kept', 'kept2']);
     // After a reopen the history is walked once (at start-up); undo() then reads nothing more.
     await s.close();
-    open.splice(open.indexOf(s), 1);
     const again = await store({ name });
     expect(again.status).toMatchObject({ canUndo: true, canRedo: true });
     const after = await counting(async () => (await add(again, 'z'), await again.undo()));
@@ -142,7 +137,6 @@ describe('undo and redo', () => {
     }
     const reopen = async () => {
       await s.close();
-      open.splice(open.indexOf(s), 1);
       s = await store({ name });
     };
     // Start-up walks back over the run to 'kept' once; the first write after it keeps what it found.
@@ -161,7 +155,7 @@ describe('undo and redo', () => {
 
   it('keeps undo/redo state across a reopen, since it is derived from the log', async () => {
     const name = dbName();
-    const s = await createStore({ name, projections });
+    const s = await stores.open({ name, projections });
     await add(s, 'a');
     await add(s, 'b');
     await add(s, 'c');
@@ -274,7 +268,6 @@ describe('revert', () => {
     // After a reopen, start-up's replay leaves the states before the newest commits too.
     await add(s, 'last');
     await s.close();
-    open.splice(open.indexOf(s), 1);
     const again = await store({ name, projections: { counting, todos }, snapshotEvery: 1000 });
     calls.n = 0;
     expect(await again.undo()).toBe(true);

@@ -1,18 +1,19 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore, isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
+import { isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
+import { storesPerTest } from '../../support/stores.ts';
 
 // Sync never stalls: a commit the server can never accept leaves the log for rejected(),
 // a failed push never stops the pull, and one sync.now() reaches the server's head.
 let server: RunningSyncServer;
-const open: Store[] = [];
+const stores = storesPerTest();
 beforeEach(async () => {
   server = await startSyncServer({ port: 0, storage: memoryStorage(), limits: { maxPullLimit: 3 }, warn: () => undefined });
 });
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
+  await stores.closeAll();
   await server.close();
 });
 
@@ -24,9 +25,7 @@ async function replica(logId: string, fault?: Fault): Promise<Store> {
     const real = () => fetch(request.clone());
     return fault ? fault(request, real) : real();
   };
-  const store = await createStore({ name: dbName('stalls'), projections, sync: { url: server.url, logId, live: false, fetch: fetchVia } });
-  open.push(store);
-  return store;
+  return stores.open({ name: dbName('stalls'), projections, sync: { url: server.url, logId, live: false, fetch: fetchVia } });
 }
 
 const ids = (list: Todo[]) => list.map((t) => t.id);
