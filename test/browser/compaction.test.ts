@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { isHistoryUnavailableError, isInvalidEventError, type Store } from 'eventloom';
 import { dbName, type Todo } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
 
 const workers: Worker[] = [];
@@ -57,9 +58,9 @@ describe('compaction in real Chromium', () => {
     expect(await s.undo()).toBe(true);
     expect(s.get<Todo[]>('todos')).toHaveLength(39);
 
-    const error = await s.stateAt('todos', { position: 5 }).catch((e: unknown) => e);
+    const error = await rejection(s.stateAt('todos', { position: 5 }));
     expect(isHistoryUnavailableError(error)).toBe(true);
-    const bad = await s.compact({ before: 1000 }).catch((e: unknown) => e);
+    const bad = await rejection(s.compact({ before: 1000 }));
     expect(isInvalidEventError(bad)).toBe(true);
     expect(await recordCount(name)).toBe(11); // 10 kept + the undo marker
   });

@@ -201,15 +201,7 @@ describe('store surface', () => {
       () => s.sync.now(),
       () => s.sync.rejected(),
     ];
-    for (const call of calls) {
-      let error: unknown;
-      try {
-        await call();
-      } catch (e) {
-        error = e;
-      }
-      expect(isStoreClosedError(error)).toBe(true);
-    }
+    for (const call of calls) expect(isStoreClosedError(await rejection(call))).toBe(true);
   });
 
   it('finishes appends issued before close() and keeps them', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
 import { untilStatus } from '../support/wait.ts';
 
@@ -64,7 +65,7 @@ describe('compact() on a store without sync', () => {
     await fill(s, 30);
     await s.compact({ before: 21 });
     for (const read of [() => s.events(), () => s.events({ after: 5, limit: 3 }), () => s.stateAt('todos', { position: 12 })]) {
-      const error = await read().catch((e: unknown) => e);
+      const error = await rejection(read());
       expect(isHistoryUnavailableError(error)).toBe(true);
       expect(error).toMatchObject({ details: { compacted: 20 } });
     }
@@ -90,7 +91,7 @@ describe('compact() on a store without sync', () => {
     const s = await stores.open({ name: dbName('compact-bad'), projections });
     await fill(s, 5);
     for (const options of [{ before: 7 }, { before: 0 }, { before: 2.5 }, { before: '3' }, {}, null]) {
-      const error = await s.compact(options as never).catch((e: unknown) => e);
+      const error = await rejection(s.compact(options as never));
       expect(isInvalidEventError(error)).toBe(true);
     }
     expect(s.status.compacted).toBeUndefined();
@@ -179,7 +180,7 @@ describe('compaction with a sync server', () => {
     await s.sync.now();
     s.sync.pause();
     await fill(s, 3, 'p'); // 11..13 pending
-    const error = await s.compact({ before: 13 }).catch((e: unknown) => e);
+    const error = await rejection(s.compact({ before: 13 }));
     expect(isInvalidEventError(error)).toBe(true);
     expect(error).toMatchObject({ details: { firstPending: 11 } });
     expect(await s.events({ after: 0 })).toHaveLength(13);
@@ -236,7 +237,7 @@ describe('compaction with a sync server', () => {
     const count = defineProjection<number>({ name: 'count', initial: () => 0, reduce: (n) => n + 1 });
 
     online = false;
-    const error = await stores.open({ name, projections: { ...projections, count }, sync: sync('new-projection') }).catch((e: unknown) => e);
+    const error = await rejection(stores.open({ name, projections: { ...projections, count }, sync: sync('new-projection') }));
     expect(isHistoryUnavailableError(error)).toBe(true);
 
     online = true;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isInvalidEventError } from '../../src/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 import { counting } from '../support/readCounter.ts';
+import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
 
 const stores = storesPerTest();
@@ -95,13 +96,7 @@ describe('stateAt', () => {
   it('rejects a malformed point with InvalidEventError', async () => {
     const s = await stores.open({ name: dbName(), projections });
     for (const bad of [{}, { position: 'x' }, { time: Number.NaN }, null]) {
-      let error: unknown;
-      try {
-        await s.stateAt('todos', bad as never);
-      } catch (e) {
-        error = e;
-      }
-      expect(isInvalidEventError(error)).toBe(true);
+      expect(isInvalidEventError(await rejection(() => s.stateAt('todos', bad as never)))).toBe(true);
     }
   });
 });

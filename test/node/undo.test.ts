@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isInvalidEventError, type CreateStoreOptions, type Store } from '../../src/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 import { counting } from '../support/readCounter.ts';
+import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
 
 const stores = storesPerTest();
@@ -204,13 +205,7 @@ describe('revert', () => {
     await s.undo();
     const marker = (await s.events({ type: '$undo' }))[0]!;
     for (const commit of ['no-such-commit', marker.commit, '']) {
-      let error: unknown;
-      try {
-        await s.revert(commit);
-      } catch (e) {
-        error = e;
-      }
-      expect(isInvalidEventError(error)).toBe(true);
+      expect(isInvalidEventError(await rejection(() => s.revert(commit)))).toBe(true);
     }
     expect(s.status.head).toBe(2);
   });

@@ -15,6 +15,7 @@ import {
 } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
 
 /** v1 { name }; v2 { title } (renamed); v3 { title, qty } (qty added, default 1). */
@@ -74,7 +75,7 @@ describe('upcasters', () => {
     await v1.close();
 
     // The v2 app writes v2 events next to the v1 ones.
-    const v2 = await store({ name, projections: { items: itemsV1 }, upcasters: V2, snapshotEvery: 0 }).catch((e) => e);
+    const v2 = await rejection(store({ name, projections: { items: itemsV1 }, upcasters: V2, snapshotEvery: 0 }));
     expect(v2).toBeInstanceOf(Error); // the v1 reducer cannot read upcast (v2) payloads: proves upcasting ran at start
     const v2app = await store({
       name,
@@ -143,7 +144,7 @@ describe('upcasters', () => {
         v2ToV3,
       ],
     };
-    const error = await store({ name, upcasters: strict }).catch((e: unknown) => e);
+    const error = await rejection(store({ name, upcasters: strict }));
     expect(isUpcastError(error)).toBe(true);
     expect(error).toMatchObject({ name: 'UpcastError', details: { eventId: before[1]!.id, type: 'item.added', position: 2, fromVersion: 1 } });
     expect((error as Error).message).toContain('empty name');
@@ -224,7 +225,7 @@ describe('replicas on different app versions', () => {
     };
     const s = await store({ name: dbName('old-server'), upcasters: V3, sync: { url: server.url, logId: 'old-server', live: false, fetch: stripping } });
     await s.append({ type: 'item.added', payload: { title: 'fig', qty: 2 } });
-    const error = await s.sync.now().catch((e: unknown) => e);
+    const error = await rejection(s.sync.now());
     expect(error).toMatchObject({ name: 'ProtocolError' });
     expect((error as Error).message).toMatch(/schemaVersion/);
     expect(s.status).toMatchObject({ pending: 1, sync: 'error' });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSyncError, type Store } from '../../../src/index.ts';
 import { dbName, projections } from '../../support/fixtures.ts';
 import { untilStatus as until } from '../../support/wait.ts';
+import { rejection } from '../../support/rejection.ts';
 import { storesPerTest } from '../../support/stores.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
 
@@ -71,7 +72,7 @@ describe('the sync loop', () => {
     expect(store.status.sync).toBe('paused');
     const before = requests;
     await store.append({ type: 'added', payload: { id: 'a' } });
-    const error = await store.sync.now().catch((e: unknown) => e);
+    const error = await rejection(store.sync.now());
     expect(isSyncError(error)).toBe(true);
     expect(requests).toBe(before);
     expect(store.status).toMatchObject({ sync: 'paused', pending: 1 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
+import { rejection } from '../../support/rejection.ts';
 import { storesPerTest } from '../../support/stores.ts';
 
 // Sync never stalls: a commit the server can never accept leaves the log for rejected(),
@@ -30,15 +31,6 @@ async function replica(logId: string, fault?: Fault): Promise<Store> {
 
 const ids = (list: Todo[]) => list.map((t) => t.id);
 const added = (id: string) => ({ type: 'added', payload: { id } });
-
-async function settle(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-    return undefined;
-  } catch (error) {
-    return error;
-  }
-}
 
 describe('sync never stalls', () => {
   it('a commit of more events than the server takes in one push leaves the log; the rest syncs both ways', async () => {
@@ -109,7 +101,7 @@ describe('sync never stalls', () => {
       broken && request.method === 'POST' ? new Response('<html><body>400 Bad Request</body></html>', { status: 400, headers: { 'Content-Type': 'text/html' } }) : real();
     const a = await replica('proxy', proxy);
     await a.append(added('kept'));
-    const error = await settle(a.sync.now());
+    const error = await rejection(a.sync.now());
     expect(isSyncError(error)).toBe(true);
     expect(a.status.pending).toBe(1);
     expect(await a.sync.rejected()).toEqual([]);
@@ -125,7 +117,7 @@ describe('sync never stalls', () => {
     await other.append(added('theirs'));
     await other.sync.now();
     await a.append(added('mine'));
-    const error = await settle(a.sync.now());
+    const error = await rejection(a.sync.now());
     expect(isSyncError(error)).toBe(true);
     expect(ids(a.get<Todo[]>('todos'))).toEqual(['theirs', 'mine']);
     expect(a.status).toMatchObject({ pending: 1, sync: 'error' });
@@ -159,7 +151,7 @@ describe('answers that contradict themselves are ProtocolErrors', () => {
       return Response.json(page);
     };
     const reader = await replica('dup-page', twice);
-    const error = await settle(reader.sync.now());
+    const error = await rejection(reader.sync.now());
     expect(isProtocolError(error)).toBe(true);
     expect((error as Error).message).toMatch(/two positions/);
     expect(reader.status).toMatchObject({ head: 0, sync: 'error' });
@@ -178,7 +170,7 @@ describe('answers that contradict themselves are ProtocolErrors', () => {
     await a.append([added('x'), added('y')]);
     const before = await a.events();
     a.sync.resume();
-    const error = await settle(a.sync.now());
+    const error = await rejection(a.sync.now());
     expect(isProtocolError(error)).toBe(true);
     expect((error as Error).message).toMatch(/position 1 to two events/);
     expect(await a.events()).toEqual(before);
