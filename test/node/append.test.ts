@@ -9,7 +9,7 @@ import {
   type CreateStoreOptions,
   type Store,
 } from '../../src/index.ts';
-import { counter, dbName, fragile, projections, type Todo } from '../support/fixtures.ts';
+import { bank, counter, dbName, fragile, projections, type Todo } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
 
@@ -125,6 +125,19 @@ describe('append', () => {
       Array.from({ length: 50 }, (_, i) => `t${i}`).filter((id) => id !== 't25'),
     );
     expect(s.get<Todo[]>('todos')).toHaveLength(49);
+  });
+
+  it('keeps one group commit going through hundreds of queued appends, guarded ones, undos and redos', async () => {
+    const s = await store({ projections: { bank } });
+    const plain = Array.from({ length: 300 }, (_, i) =>
+      s.append({ type: 'deposit', payload: { n: 1 }, stream: `s${i % 50}` }, i < 50 ? { expectedVersion: 'none' } : undefined),
+    );
+    const mixed = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? s.undo() : i % 3 === 1 ? s.redo() : s.append({ type: 'deposit', payload: { n: 1 } })));
+    const results = await Promise.allSettled([...plain, ...mixed]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([]);
+    const log = await s.events();
+    expect(log.map((e) => e.position)).toEqual(log.map((_, i) => i + 1));
+    expect(log.filter((e) => !e.type.startsWith('$'))).toHaveLength(320);
   });
 });
 

@@ -22,6 +22,15 @@ function counted(name: string, version = 1, step = 1) {
   return { projection, seen };
 }
 
+class Tally {
+  constructor(readonly n: number) {}
+  plus(k: number): Tally {
+    return new Tally(this.n + k);
+  }
+}
+/** A state of a class instance: structured clone would keep its fields and lose its class. */
+const tally = defineProjection<Tally>({ name: 'tally', initial: () => new Tally(0), reduce: (s) => s.plus(1) });
+
 async function snapshotRows(name: string): Promise<{ projection: string; version: number; position: number }[]> {
   const db = new Dexie(name);
   await db.open();
@@ -48,6 +57,19 @@ describe('snapshots', () => {
     for (let i = 0; i < 12; i++) await s.append({ type: 'n', payload: { n: i } });
     expect(await snapshotRows(name)).toEqual([]);
     expect(s.get('counter')).toEqual(referenceState(counter, await s.events()));
+  });
+
+  it('never snapshots a state that structured clone would change: a class instance stays one after a reopen and in stateAt()', async () => {
+    const name = dbName();
+    const a = await stores.open({ name, projections: { tally }, snapshotEvery: 2 });
+    for (let i = 0; i < 5; i++) await a.append({ type: 'x' });
+    await a.close();
+    const b = await stores.open({ name, projections: { tally }, snapshotEvery: 2 });
+    expect(b.get<Tally>('tally')).toBeInstanceOf(Tally);
+    expect(b.get<Tally>('tally').n).toBe(5);
+    await b.append({ type: 'x' });
+    expect(b.get<Tally>('tally').n).toBe(6);
+    expect((await b.stateAt<Tally>('tally', { position: 3 })).plus(0)).toEqual(new Tally(3));
   });
 
   it('reopens a 100k-event log by replaying only the tail after the newest snapshot', async () => {

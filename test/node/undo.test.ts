@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { isInvalidEventError, type CreateStoreOptions, type Store } from '../../src/index.ts';
-import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { isInvalidEventError, isProjectionError, type CreateStoreOptions, type Store } from '../../src/index.ts';
+import { bank, countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 import { counting } from '../support/readCounter.ts';
 import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
@@ -197,6 +197,22 @@ describe('revert', () => {
     const head = s.status.head;
     await s.revert(a!.commit);
     expect(s.status.head).toBe(head);
+  });
+
+  it('leaves no marker of a revert that fails in a group commit: the revert beside it stands, the same revert fails again, undo goes on', async () => {
+    const s = await store({ projections: { bank } });
+    const [deposit] = await s.append({ type: 'deposit', payload: { n: 10 } });
+    await s.append({ type: 'withdraw', payload: { n: 10 } });
+    const [other] = await s.append({ type: 'other' });
+    const [ok, bad] = await Promise.allSettled([s.revert(other!.commit), s.revert(deposit!.commit)]);
+    expect(ok.status).toBe('fulfilled');
+    expect(isProjectionError((bad as PromiseRejectedResult).reason)).toBe(true);
+    expect((await s.events()).map((e) => e.type)).toEqual(['deposit', 'withdraw', 'other', '$undo']);
+    // the same call on the same log fails the same way, and a later undo works
+    expect(isProjectionError(await rejection(s.revert(deposit!.commit)))).toBe(true);
+    await s.append({ type: 'deposit', payload: { n: 5 } });
+    expect(await s.undo()).toBe(true);
+    expect(s.get('bank')).toBe(0);
   });
 
   it('rejects an unknown commit and a marker commit with InvalidEventError, storing nothing', async () => {
