@@ -2,7 +2,9 @@
  * Compaction (worker/compact.ts, worker/history.ts): confirmed events below a point leave the
  * local database; state, undo of later commits and time travel after the point keep working;
  * reads before it come back from the sync server when online and fail with
- * HistoryUnavailableError when not; bad input changes nothing.
+ * HistoryUnavailableError when not; bad input changes nothing. Other tabs on the database
+ * follow the point and the restores (worker/batch.ts followBase), and a read racing a
+ * compaction answers from the whole log or fails (engine #readLog).
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +28,7 @@ async function fill(s: Store, n: number, prefix = 't'): Promise<void> {
   for (let i = 1; i <= n; i++) await s.append({ type: 'added', stream: 'list', payload: { id: `${prefix}${i}`, title: `${prefix} ${i}` } });
 }
 const ids = (events: StoredEvent[]) => events.map((e) => e.id);
+const todoIds = (list: Todo[]) => list.map((t) => t.id);
 
 describe('compact() on a store without sync', () => {
   it('drops events below the point and keeps state, later undo and time travel after it', async () => {
@@ -157,6 +160,44 @@ describe('a tab behind the compaction point', () => {
     const reopened = await stores.open({ name, projections, snapshotEvery: 10 });
     expect(reopened.get<Todo[]>('todos').map((t) => t.id)).toEqual(expected);
   });
+
+  it('a tab that slept through more compactions than the rewrite log keeps still writes', async () => {
+    const name = dbName('many-compactions');
+    const a = await stores.open({ name, projections, snapshotEvery: 0 });
+    const b = await stores.open({ name, projections, snapshotEvery: 0 });
+    for (let i = 0; i < 5; i++) await a.append({ type: 'added', payload: { id: `x${i}` } });
+    await b.state('todos');
+    const ops: Promise<unknown>[] = [];
+    for (let i = 0; i < 70; i++) {
+      ops.push(a.append({ type: 'added', payload: { id: `a${i}` } }));
+      ops.push(a.compact({ before: 6 + i }));
+    }
+    await Promise.all(ops);
+    await b.append({ type: 'added', payload: { id: 'from-b' } });
+    expect(b.get<Todo[]>('todos')).toHaveLength(76);
+  });
+});
+
+describe('reads racing a compaction', () => {
+  for (const mode of ['same store', 'another tab'] as const) {
+    it(`${mode}: stateAt() and events() answer from the whole log or fail, never from one with a hole`, async () => {
+      for (let round = 0; round < 10; round++) {
+        const name = dbName('race');
+        const a = await stores.open({ name, projections, snapshotEvery: 0 });
+        const b = mode === 'same store' ? a : await stores.open({ name, projections, snapshotEvery: 0 });
+        await a.append(Array.from({ length: 10 }, (_, i) => ({ type: 'added', payload: { id: `a${i}` } })));
+        for (let i = 0; i < 40; i++) await a.append({ type: 'added', payload: { id: `t${i}` } });
+        await b.state('todos');
+        const all = await a.events();
+        const read = b.stateAt<Todo[]>('todos', { position: 45 }).then((s) => s.length, (e: Error) => e.name);
+        const listed = b.events({ after: 0 }).then((e) => e.length, (e: Error) => e.name);
+        for (let i = 0; i < round; i++) await Promise.resolve();
+        await a.compact({ before: 41 });
+        expect([45, 'HistoryUnavailableError']).toContain(await read);
+        expect([all.length, 'HistoryUnavailableError']).toContain(await listed);
+      }
+    });
+  }
 });
 
 describe('compaction with a sync server', () => {
@@ -275,6 +316,56 @@ describe('compaction with a sync server', () => {
     await again.stateAt('todos', { position: 5 }); // from the snapshot at 4: the marker at 7 reaches 1
     await again.revert(f5.commit);
     expect(again.get<Todo[]>('todos').map((t) => t.id)).toEqual(['f2', 'f3', 'f4', 'f6', 'f8', 'f9', 'f10']);
+  });
+
+  it("a tab that did not restore still answers stateAt() with the restored markers", async () => {
+    const name = dbName('restored-markers');
+    const s = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const [c] = await s.append({ type: 'added', payload: { id: 'c' } }); // 1
+    for (let i = 2; i <= 3; i++) await s.append({ type: 'added', payload: { id: `t${i}` } });
+    await s.revert(c!.commit); // 4 undoes 1
+    for (let i = 5; i <= 10; i++) await s.append({ type: 'added', payload: { id: `t${i}` } });
+    await s.sync.now();
+    const all = await s.events();
+    await s.compact({ before: 9 });
+    await s.close();
+    const a = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const b = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const want = todoIds(referenceState(todos, all.slice(0, 5)));
+    expect(todoIds(await a.stateAt<Todo[]>('todos', { position: 5 }))).toEqual(want); // a restores 1..8
+    expect(todoIds(await b.stateAt<Todo[]>('todos', { position: 5 }))).toEqual(want); // b reads what a restored
+  });
+
+  it('after a restore in one tab, the other tab writes on (its point follows)', async () => {
+    const name = dbName('restore-tabs');
+    const a = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const b = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const [c] = await a.append({ type: 'added', payload: { id: 'c' } });
+    for (let i = 2; i <= 10; i++) await a.append({ type: 'added', payload: { id: `t${i}` } });
+    await a.sync.now();
+    await a.compact({ before: 6 });
+    await b.append({ type: 'added', payload: { id: 'b1' } }); // b takes the point
+    await a.sync.now();
+    a.sync.pause();
+    await a.stateAt('todos', { position: 1 }); // a restores 1..5: the database's point is 0
+    await a.revert(c!.commit); // a marker targeting position 1
+    await b.append({ type: 'added', payload: { id: 'b2' } });
+    expect(todoIds(b.get<Todo[]>('todos'))).not.toContain('c');
+    expect(todoIds(b.get<Todo[]>('todos'))).toContain('b2');
+  });
+
+  it('revert() of a commit before the point fetches it and undoes it', async () => {
+    const name = dbName('revert-old');
+    const s = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const commits: string[] = [];
+    for (let i = 1; i <= 30; i++) commits.push((await s.append({ type: 'added', payload: { id: `t${i}` } }))[0]!.commit);
+    await s.sync.now();
+    await s.compact({ before: 21 });
+    await s.close();
+    const again = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    await again.revert(commits[4]!);
+    expect(todoIds(again.get<Todo[]>('todos'))).not.toContain('t5');
+    expect(again.get<Todo[]>('todos')).toHaveLength(29);
   });
 
   it('compacts automatically, keeping about the newest `keep` events', async () => {
