@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isSyncError, type Store } from '../../../src/index.ts';
+import { isSyncError } from '../../../src/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
 import { untilStatus as until } from '../../support/wait.ts';
 import { rejection } from '../../support/rejection.ts';
