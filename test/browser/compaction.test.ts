@@ -4,13 +4,15 @@
  * the typed errors cross the worker boundary.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createStore, isHistoryUnavailableError, isInvalidEventError, type Store } from 'eventloom';
+import { isHistoryUnavailableError, isInvalidEventError, type Store } from 'eventloom';
 import { dbName, type Todo } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
 const workers: Worker[] = [];
-const stores: Store[] = [];
+const stores = storesPerTest();
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
+  await stores.closeAll(); // while their workers still answer
   for (const w of workers.splice(0)) w.terminate();
 });
 
@@ -18,9 +20,7 @@ async function open(name: string, options: { logId?: string } = {}): Promise<Sto
   const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module' });
   workers.push(worker);
   const sync = options.logId ? { sync: { url: inject('syncUrl'), logId: options.logId, live: false } } : {};
-  const store = await createStore({ name, worker, snapshotEvery: 10, ...sync });
-  stores.push(store);
-  return store;
+  return stores.open({ name, worker, snapshotEvery: 10, ...sync });
 }
 
 /** How many records the store's database holds (read directly, as another page would). */
@@ -58,9 +58,9 @@ describe('compaction in real Chromium', () => {
     expect(await s.undo()).toBe(true);
     expect(s.get<Todo[]>('todos')).toHaveLength(39);
 
-    const error = await s.stateAt('todos', { position: 5 }).catch((e: unknown) => e);
+    const error = await rejection(s.stateAt('todos', { position: 5 }));
     expect(isHistoryUnavailableError(error)).toBe(true);
-    const bad = await s.compact({ before: 1000 }).catch((e: unknown) => e);
+    const bad = await rejection(s.compact({ before: 1000 }));
     expect(isInvalidEventError(bad)).toBe(true);
     expect(await recordCount(name)).toBe(11); // 10 kept + the undo marker
   });

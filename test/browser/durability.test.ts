@@ -3,8 +3,9 @@
  * durability (real Chromium, which honours it); 'default' unless asked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, type Durability, type Store } from 'eventloom';
+import type { Durability } from 'eventloom';
 import { dbName, projections } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 
 const asked: (string | undefined)[] = [];
 const original = IDBDatabase.prototype.transaction;
@@ -22,10 +23,7 @@ function record(): void {
 }
 
 describe('durability', () => {
-  const open: Store[] = [];
-  afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
-  });
+  const stores = storesPerTest();
 
   it.each<[Durability | undefined, string]>([
     [undefined, 'default'],
@@ -33,8 +31,7 @@ describe('durability', () => {
     ['relaxed', 'relaxed'],
   ])('%s: every write transaction of the log is %s', async (durability, expected) => {
     record();
-    const store = await createStore({ name: dbName('durability'), projections, ...(durability ? { durability } : {}) });
-    open.push(store);
+    const store = await stores.open({ name: dbName('durability'), projections, ...(durability ? { durability } : {}) });
     await store.append({ type: 'added', payload: { id: 'a', title: 'A' } });
     await store.undo();
     expect(asked.length).toBeGreaterThanOrEqual(2);
@@ -43,7 +40,7 @@ describe('durability', () => {
 
   it('an unknown durability is a TypeError, and nothing is opened', async () => {
     const name = dbName('durability-bad');
-    await expect(createStore({ name, projections, durability: 'flushed' as Durability })).rejects.toThrow(TypeError);
+    await expect(stores.open({ name, projections, durability: 'flushed' as Durability })).rejects.toThrow(TypeError);
     expect((await indexedDB.databases()).some((d) => d.name === name)).toBe(false);
   });
 });

@@ -6,17 +6,18 @@
 // of its log, in real Chromium with real IndexedDB and a real sync server.
 import fc from 'fast-check';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createStore, type EventInput, type Store } from 'eventloom';
+import type { EventInput, Store } from 'eventloom';
 import { catalog, counter, dbName, referenceState, stock, todos } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { untilStatus } from '../support/wait.ts';
 
 const projections = { todos, counter, catalog, stock };
 const names = Object.keys(projections) as (keyof typeof projections)[];
 
 const workers: Worker[] = [];
-const stores: Store[] = [];
+const stores = storesPerTest();
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
+  await stores.closeAll(); // while their workers still answer
   for (const w of workers.splice(0)) w.terminate();
 });
 
@@ -24,14 +25,7 @@ async function open(name: string, logId: string): Promise<Store> {
   const worker = new Worker(new URL('./mirror.worker.ts', import.meta.url), { type: 'module' });
   workers.push(worker);
   // Snapshots every few events, so rebuilds after undo and rebase start from one.
-  const store = await createStore({ name, worker, snapshotEvery: 5, sync: { url: inject('syncUrl'), logId } });
-  stores.push(store);
-  return store;
-}
-
-async function close(store: Store): Promise<void> {
-  stores.splice(stores.indexOf(store), 1);
-  await store.close();
+  return stores.open({ name, worker, snapshotEvery: 5, sync: { url: inject('syncUrl'), logId } });
 }
 
 /** Who acts: 0 and 1 are two tabs on one database, 2 is another device. */
@@ -131,7 +125,7 @@ describe('worker mode: the page stays equal to the worker', () => {
               else store.sync.resume();
               break;
             case 'reopen': {
-              await close(store);
+              await store.close();
               at[o.who] = await open(o.who === 1 ? tabs : device, logId);
               if (o.who === 2) offline[2] = false; // a new store starts online
               break;
@@ -157,7 +151,7 @@ describe('worker mode: the page stays equal to the worker', () => {
           expect(at[1]!.get(name), `tab 1 vs tab 0: ${name}`).toEqual(at[0]!.get(name));
           expect(at[2]!.get(name), `device vs tabs: ${name}`).toEqual(at[0]!.get(name));
         }
-        for (const s of [...at]) await close(s);
+        for (const s of at) await s.close();
       }),
       // Each run opens three stores on real IndexedDB and a real server: a few runs, no
       // shrinking (the seed and path in a failure replay it).

@@ -5,9 +5,10 @@ import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest'
 import { act, Component, createElement, memo, StrictMode, type ReactNode } from 'react';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
-import { createStore, isStoreClosedError, isUnknownProjectionError, type CreateStoreOptions, type Store, type StoreStatus } from 'eventloom';
+import { isStoreClosedError, isUnknownProjectionError, type CreateStoreOptions, type Store, type StoreStatus } from 'eventloom';
 import { useProjection, useStoreStatus } from 'eventloom/react';
 import { catalog, dbName, projections, steadyStorage, type Catalog, type Item, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { until, untilStatus } from '../support/wait.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -15,7 +16,7 @@ import { until, untilStatus } from '../support/wait.ts';
 type Counter = { count: number; sum: number; log: string[] };
 
 const roots: { root: Root; container: HTMLElement }[] = [];
-const stores: Store[] = [];
+const stores = storesPerTest();
 const workers: Worker[] = [];
 let consoleError: ReturnType<typeof vi.spyOn>;
 
@@ -30,7 +31,7 @@ afterEach(async () => {
     act(() => root.unmount());
     container.remove();
   }
-  for (const s of stores.splice(0)) await s.close();
+  await stores.closeAll(); // while their workers still answer
   for (const w of workers.splice(0)) w.terminate();
   expect(consoleError).not.toHaveBeenCalled();
   consoleError.mockRestore();
@@ -42,19 +43,18 @@ afterEach(async () => {
  * tests make, and each store's first reading has come before anything renders.
  */
 async function ready(store: Store): Promise<Store> {
-  stores.push(store);
   await untilStatus(store, (s) => s.storage !== undefined);
   return store;
 }
 
 function openLocal(options: Partial<CreateStoreOptions> = {}): Promise<Store> {
-  return createStore({ name: dbName('react'), projections, storage: steadyStorage, persist: false, ...options }).then(ready);
+  return stores.open({ name: dbName('react'), projections, storage: steadyStorage, persist: false, ...options }).then(ready);
 }
 
 async function openWorker(name = dbName('react')): Promise<Store> {
   const worker = new Worker(new URL('./react.worker.ts', import.meta.url), { type: 'module' });
   workers.push(worker);
-  return ready(await createStore({ name, worker, persist: false }));
+  return ready(await stores.open({ name, worker, persist: false }));
 }
 
 function mount(element: ReactNode, options?: Parameters<typeof createRoot>[1]): { root: Root; container: HTMLElement } {

@@ -2,9 +2,10 @@
  * status.storage in real Chromium: the origin's (or a Storage Bucket's) use and quota from
  * the StorageManager, and whether persistent storage was granted after the store asked.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, isStorageFullError, type Store, type StorageInfo } from 'eventloom';
+import { describe, expect, it } from 'vitest';
+import { isStorageFullError, type CreateStoreOptions, type Store, type StorageInfo } from 'eventloom';
 import { dbName, projections } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { untilStatus } from '../support/wait.ts';
 
 interface StorageBucket {
@@ -15,10 +16,7 @@ interface StorageBucket {
 }
 const buckets = (navigator as Navigator & { storageBuckets: { open(name: string, options: { quota: number }): Promise<StorageBucket> } }).storageBuckets;
 
-const open: Store[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
+const stores = storesPerTest();
 
 const withStorage = (store: Store): Promise<StorageInfo> => untilStatus(store, (s) => s.storage !== undefined).then((s) => s.storage!);
 /** Random printable text: IndexedDB compresses values, so repeated text would take no room. */
@@ -29,12 +27,11 @@ function text(kib: number): string {
 }
 
 describe('status.storage', () => {
-  it.each([
-    ['in-process', () => createStore({ name: dbName('storage'), projections })],
-    ['in a worker', () => createStore({ name: dbName('storage'), worker: new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' }) })],
-  ])('%s: reports the origin use, quota and persistence as the StorageManager does, and use growing with the log', async (_, make) => {
-    const store = await make();
-    open.push(store);
+  it.each<[string, () => CreateStoreOptions]>([
+    ['in-process', () => ({ name: dbName('storage'), projections })],
+    ['in a worker', () => ({ name: dbName('storage'), worker: new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' }) })],
+  ])('%s: reports the origin use, quota and persistence as the StorageManager does, and use growing with the log', async (_, options) => {
+    const store = await stores.open(options());
     const first = await withStorage(store);
     const estimate = await navigator.storage.estimate();
     expect(first.quota).toBe(estimate.quota);
@@ -52,8 +49,7 @@ describe('status.storage', () => {
   it('reports a Storage Bucket when given one, and a full bucket gives StorageFullError with nothing lost', async () => {
     const quota = 2 * 1024 * 1024;
     const bucket = await buckets.open(dbName('bucket').toLowerCase().replace(/[^a-z0-9_-]/g, '-'), { quota });
-    const store = await createStore({ name: dbName('bucket-store'), projections, indexedDB: bucket.indexedDB, storage: bucket });
-    open.push(store);
+    const store = await stores.open({ name: dbName('bucket-store'), projections, indexedDB: bucket.indexedDB, storage: bucket });
     expect((await withStorage(store)).quota).toBe(quota);
     await store.append({ type: 'added', payload: { id: 'a', title: 'small' } });
 

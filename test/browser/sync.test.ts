@@ -1,21 +1,20 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createStore, type Store } from 'eventloom';
+import type { Store } from 'eventloom';
 import { dbName, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { until, untilStatus } from '../support/wait.ts';
 
 const workers: Worker[] = [];
-const stores: Store[] = [];
+const stores = storesPerTest();
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
+  await stores.closeAll(); // while their workers still answer
   for (const w of workers.splice(0)) w.terminate();
 });
 
 async function open(name: string, logId: string, tab = name): Promise<Store> {
   const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: tab });
   workers.push(worker);
-  const store = await createStore({ name, worker, sync: { url: inject('syncUrl'), logId } });
-  stores.push(store);
-  return store;
+  return stores.open({ name, worker, sync: { url: inject('syncUrl'), logId } });
 }
 
 /**
@@ -38,8 +37,7 @@ describe('sync in real Chromium', () => {
   it('a worker store whose token expired stops at the 401 and goes on after sync.setToken()', async () => {
     const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: 'token' });
     workers.push(worker);
-    const store = await createStore({ name: dbName('token'), worker, sync: { url: inject('syncAuthUrl'), logId: `token-${Date.now()}`, token: 'expired' } });
-    stores.push(store);
+    const store = await stores.open({ name: dbName('token'), worker, sync: { url: inject('syncAuthUrl'), logId: `token-${Date.now()}`, token: 'expired' } });
     await store.append({ type: 'added', payload: { id: 'x', title: 'made while the token was expired' } });
     const stopped = await untilStatus(store, (s) => s.sync === 'error');
     expect(stopped.lastError?.message).toMatch(/401.*setToken/);
@@ -88,7 +86,6 @@ describe('sync in real Chromium', () => {
 
     const takeover = nextLiveStream(logId, ['tab1', 'tab2']);
     await tab1.close();
-    stores.splice(stores.indexOf(tab1), 1);
     expect(await takeover).toBe('tab2');
     const back = until<Todo[]>(tab2, 'todos', (list) => list.length === 2);
     await remote.append({ type: 'added', payload: { id: 'r', title: 'from the other device' } });

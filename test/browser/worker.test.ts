@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createStore,
   isConcurrencyError,
   isInvalidEventError,
   isProjectionError,
@@ -10,9 +9,10 @@ import {
 } from 'eventloom';
 import { dbName, fragile, mutating, mutatingUnchecked, projections, type Todo } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
 const workers: Worker[] = [];
-const stores: Store[] = [];
+const stores = storesPerTest();
 
 function newWorker(): Worker {
   const worker = new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' });
@@ -21,13 +21,11 @@ function newWorker(): Worker {
 }
 
 async function open(name: string, options: { snapshotEvery?: number } = {}): Promise<Store> {
-  const store = await createStore({ name, worker: newWorker(), ...options });
-  stores.push(store);
-  return store;
+  return stores.open({ name, worker: newWorker(), ...options });
 }
 
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
+  await stores.closeAll(); // while their workers still answer
   for (const w of workers.splice(0)) w.terminate();
 });
 
@@ -76,7 +74,6 @@ describe('worker mode in real Chromium', () => {
     expect(undone[0]).toBe(before[0]);
     // The page's copy equals what the worker derives from the log.
     await store.close();
-    stores.splice(stores.indexOf(store), 1);
     const reopened = await open(name);
     expect(reopened.get<Todo[]>('todos')).toEqual(undone);
   });
@@ -94,11 +91,7 @@ describe('worker mode in real Chromium', () => {
   it('with the check off (freeze: false), such a reducer shows the same states in worker and in-process mode', async () => {
     const inWorker = dbName();
     const inProcess = dbName();
-    const local = async (name: string) => {
-      const s = await createStore({ name, projections: { ...projections, fragile, mutating, mutatingUnchecked } });
-      stores.push(s);
-      return s;
-    };
+    const local = (name: string) => stores.open({ name, projections: { ...projections, fragile, mutating, mutatingUnchecked } });
     const pair = [await open(inWorker), await local(inProcess)];
     for (const store of pair) await store.append([{ type: 'shoved' }, { type: 'added', payload: { id: 'a', title: 'A' } }]);
     const [w, l] = pair.map((s) => s.get('mutatingUnchecked'));
@@ -181,16 +174,14 @@ describe('worker mode in real Chromium', () => {
   it('serves several stores from one worker, and a new store after close()', async () => {
     const worker = newWorker();
     const nameA = dbName();
-    const a = await createStore({ name: nameA, worker });
-    const b = await createStore({ name: dbName(), worker });
-    stores.push(a, b);
+    const a = await stores.open({ name: nameA, worker });
+    const b = await stores.open({ name: dbName(), worker });
     await a.append({ type: 'added', payload: { id: 'in-a' } });
     await b.append({ type: 'added', payload: { id: 'in-b' } });
     expect(a.get<Todo[]>('todos').map((t) => t.id)).toEqual(['in-a']);
     expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['in-b']);
     await a.close();
-    const again = await createStore({ name: nameA, worker });
-    stores.push(again);
+    const again = await stores.open({ name: nameA, worker });
     expect(again.get<Todo[]>('todos').map((t) => t.id)).toEqual(['in-a']);
     await again.append({ type: 'added', payload: { id: 'more' } });
     expect(again.status.head).toBe(2);

@@ -1,27 +1,23 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createStore,
   isConcurrencyError,
   isInvalidEventError,
   isProjectionError,
   isStoreClosedError,
   isUnknownProjectionError,
+  type CreateStoreOptions,
   type Store,
 } from '../../src/index.ts';
-import { counter, dbName, fragile, projections, type Todo } from '../support/fixtures.ts';
+import { bank, counter, dbName, fragile, projections, type Todo } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const open: Store[] = [];
-async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): Promise<Store> {
-  const s = await createStore({ name: dbName(), projections, ...options });
-  open.push(s);
-  return s;
+const stores = storesPerTest();
+function store(options: Partial<CreateStoreOptions> = {}): Promise<Store> {
+  return stores.open({ name: dbName(), projections, ...options });
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 describe('append', () => {
   it('stores events with the full envelope: UUIDv7 ids, positions, one commit per call', async () => {
@@ -130,6 +126,19 @@ describe('append', () => {
     );
     expect(s.get<Todo[]>('todos')).toHaveLength(49);
   });
+
+  it('keeps one group commit going through hundreds of queued appends, guarded ones, undos and redos', async () => {
+    const s = await store({ projections: { bank } });
+    const plain = Array.from({ length: 300 }, (_, i) =>
+      s.append({ type: 'deposit', payload: { n: 1 }, stream: `s${i % 50}` }, i < 50 ? { expectedVersion: 'none' } : undefined),
+    );
+    const mixed = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? s.undo() : i % 3 === 1 ? s.redo() : s.append({ type: 'deposit', payload: { n: 1 } })));
+    const results = await Promise.allSettled([...plain, ...mixed]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([]);
+    const log = await s.events();
+    expect(log.map((e) => e.position)).toEqual(log.map((_, i) => i + 1));
+    expect(log.filter((e) => !e.type.startsWith('$'))).toHaveLength(320);
+  });
 });
 
 describe('expectedVersion', () => {
@@ -187,7 +196,7 @@ describe('store surface', () => {
   });
 
   it('rejects every call after close() with StoreClosedError', async () => {
-    const s = await createStore({ name: dbName(), projections });
+    const s = await stores.open({ name: dbName(), projections });
     await s.append({ type: 'added', payload: { id: 'a' } });
     await s.close();
     await s.close(); // closing twice is harmless
@@ -205,20 +214,12 @@ describe('store surface', () => {
       () => s.sync.now(),
       () => s.sync.rejected(),
     ];
-    for (const call of calls) {
-      let error: unknown;
-      try {
-        await call();
-      } catch (e) {
-        error = e;
-      }
-      expect(isStoreClosedError(error)).toBe(true);
-    }
+    for (const call of calls) expect(isStoreClosedError(await rejection(call))).toBe(true);
   });
 
   it('finishes appends issued before close() and keeps them', async () => {
     const name = dbName();
-    const s = await createStore({ name, projections });
+    const s = await stores.open({ name, projections });
     const pending = s.append({ type: 'added', payload: { id: 'a' } });
     const closing = s.close();
     await pending;
@@ -229,7 +230,7 @@ describe('store surface', () => {
 
   it('persists its clientId per database, unless one is given', async () => {
     const name = dbName();
-    const a = await createStore({ name, projections });
+    const a = await stores.open({ name, projections });
     const id = a.clientId;
     expect(id).toMatch(UUID_V7);
     await a.close();

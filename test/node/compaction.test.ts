@@ -2,43 +2,38 @@
  * Compaction (worker/compact.ts, worker/history.ts): confirmed events below a point leave the
  * local database; state, undo of later commits and time travel after the point keep working;
  * reads before it come back from the sync server when online and fail with
- * HistoryUnavailableError when not; bad input changes nothing.
+ * HistoryUnavailableError when not; bad input changes nothing. Other tabs on the database
+ * follow the point and the restores (worker/batch.ts followBase), and a read racing a
+ * compaction answers from the whole log or fails (engine #readLog).
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createStore,
   defineProjection,
   isHistoryUnavailableError,
   isInvalidEventError,
-  type CreateStoreOptions,
   type Store,
   type StoredEvent,
 } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { untilStatus } from '../support/wait.ts';
 
-const open: Store[] = [];
-async function store(options: CreateStoreOptions): Promise<Store> {
-  const s = await createStore(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
+const stores = storesPerTest();
 
 /** `n` commits of one 'added' event each, on stream "list". */
 async function fill(s: Store, n: number, prefix = 't'): Promise<void> {
   for (let i = 1; i <= n; i++) await s.append({ type: 'added', stream: 'list', payload: { id: `${prefix}${i}`, title: `${prefix} ${i}` } });
 }
 const ids = (events: StoredEvent[]) => events.map((e) => e.id);
+const todoIds = (list: Todo[]) => list.map((t) => t.id);
 
 describe('compact() on a store without sync', () => {
   it('drops events below the point and keeps state, later undo and time travel after it', async () => {
     const name = dbName('compact');
-    const s = await store({ name, projections, snapshotEvery: 10 });
+    const s = await stores.open({ name, projections, snapshotEvery: 10 });
     await fill(s, 50);
     const before = s.get<Todo[]>('todos');
     const all = await s.events();
@@ -62,18 +57,18 @@ describe('compact() on a store without sync', () => {
     await s.close();
 
     // Reopened: the point, the state and the log after it are as they were.
-    const again = await store({ name, projections, snapshotEvery: 10 });
+    const again = await stores.open({ name, projections, snapshotEvery: 10 });
     expect(again.status.compacted).toBe(30);
     expect(again.get<Todo[]>('todos')).toHaveLength(51);
     expect((await again.events({ after: 30 })).map((e) => e.position)).toEqual(Array.from({ length: 23 }, (_, i) => 31 + i));
   });
 
   it('fails with HistoryUnavailableError for reads before the point (no server to fetch from), changing nothing', async () => {
-    const s = await store({ name: dbName('compact-local'), projections, snapshotEvery: 10 });
+    const s = await stores.open({ name: dbName('compact-local'), projections, snapshotEvery: 10 });
     await fill(s, 30);
     await s.compact({ before: 21 });
     for (const read of [() => s.events(), () => s.events({ after: 5, limit: 3 }), () => s.stateAt('todos', { position: 12 })]) {
-      const error = await read().catch((e: unknown) => e);
+      const error = await rejection(read());
       expect(isHistoryUnavailableError(error)).toBe(true);
       expect(error).toMatchObject({ details: { compacted: 20 } });
     }
@@ -84,7 +79,7 @@ describe('compact() on a store without sync', () => {
   });
 
   it('undo does not reach commits before the point that are not in memory: canUndo turns false, not an error', async () => {
-    const s = await store({ name: dbName('compact-undo'), projections });
+    const s = await stores.open({ name: dbName('compact-undo'), projections });
     // Six own commits of 500 events: this client's newest 2048 events stay in memory (c3..c6).
     for (let c = 1; c <= 6; c++) await s.append(Array.from({ length: 500 }, (_, i) => ({ type: 'added', payload: { id: `c${c}-${i}` } })));
     await s.compact({ before: 1001 }); // c1 and c2 leave the database
@@ -96,10 +91,10 @@ describe('compact() on a store without sync', () => {
   });
 
   it('rejects bad input with InvalidEventError and changes nothing', async () => {
-    const s = await store({ name: dbName('compact-bad'), projections });
+    const s = await stores.open({ name: dbName('compact-bad'), projections });
     await fill(s, 5);
     for (const options of [{ before: 7 }, { before: 0 }, { before: 2.5 }, { before: '3' }, {}, null]) {
-      const error = await s.compact(options as never).catch((e: unknown) => e);
+      const error = await rejection(s.compact(options as never));
       expect(isInvalidEventError(error)).toBe(true);
     }
     expect(s.status.compacted).toBeUndefined();
@@ -110,7 +105,7 @@ describe('compact() on a store without sync', () => {
   });
 
   it('keeps the point at a commit boundary and before any commit that a later marker undoes', async () => {
-    const s = await store({ name: dbName('compact-marker'), projections, snapshotEvery: 0 });
+    const s = await stores.open({ name: dbName('compact-marker'), projections, snapshotEvery: 0 });
     await s.append([
       { type: 'added', payload: { id: 'a' } },
       { type: 'added', payload: { id: 'b' } },
@@ -129,8 +124,8 @@ describe('compact() on a store without sync', () => {
 describe('compaction and another tab on the same database', () => {
   it('the other tab takes the new point: no silent read of dropped events, undo and appends go on', async () => {
     const name = dbName('tabs');
-    const a = await store({ name, projections, snapshotEvery: 10 });
-    const b = await store({ name, projections, snapshotEvery: 10 });
+    const a = await stores.open({ name, projections, snapshotEvery: 10 });
+    const b = await stores.open({ name, projections, snapshotEvery: 10 });
     await fill(a, 30);
     await b.state('todos');
     await a.compact({ before: 21 });
@@ -147,8 +142,8 @@ describe('compaction and another tab on the same database', () => {
 describe('a tab behind the compaction point', () => {
   it('starts again from the point: no state built over the dropped gap, none snapshotted', async () => {
     const name = dbName('lagging');
-    const a = await store({ name, projections, snapshotEvery: 10 });
-    const b = await store({ name, projections, snapshotEvery: 10 });
+    const a = await stores.open({ name, projections, snapshotEvery: 10 });
+    const b = await stores.open({ name, projections, snapshotEvery: 10 });
     await a.append({ type: 'added', payload: { id: 'x0' } });
     await b.state('todos');
     // One batch of a: 20 appends and a compaction past all of them; b never saw 2..20.
@@ -162,9 +157,47 @@ describe('a tab behind the compaction point', () => {
     expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(expected);
     await a.close();
     await b.close();
-    const reopened = await store({ name, projections, snapshotEvery: 10 });
+    const reopened = await stores.open({ name, projections, snapshotEvery: 10 });
     expect(reopened.get<Todo[]>('todos').map((t) => t.id)).toEqual(expected);
   });
+
+  it('a tab that slept through more compactions than the rewrite log keeps still writes', async () => {
+    const name = dbName('many-compactions');
+    const a = await stores.open({ name, projections, snapshotEvery: 0 });
+    const b = await stores.open({ name, projections, snapshotEvery: 0 });
+    for (let i = 0; i < 5; i++) await a.append({ type: 'added', payload: { id: `x${i}` } });
+    await b.state('todos');
+    const ops: Promise<unknown>[] = [];
+    for (let i = 0; i < 70; i++) {
+      ops.push(a.append({ type: 'added', payload: { id: `a${i}` } }));
+      ops.push(a.compact({ before: 6 + i }));
+    }
+    await Promise.all(ops);
+    await b.append({ type: 'added', payload: { id: 'from-b' } });
+    expect(b.get<Todo[]>('todos')).toHaveLength(76);
+  });
+});
+
+describe('reads racing a compaction', () => {
+  for (const mode of ['same store', 'another tab'] as const) {
+    it(`${mode}: stateAt() and events() answer from the whole log or fail, never from one with a hole`, async () => {
+      for (let round = 0; round < 10; round++) {
+        const name = dbName('race');
+        const a = await stores.open({ name, projections, snapshotEvery: 0 });
+        const b = mode === 'same store' ? a : await stores.open({ name, projections, snapshotEvery: 0 });
+        await a.append(Array.from({ length: 10 }, (_, i) => ({ type: 'added', payload: { id: `a${i}` } })));
+        for (let i = 0; i < 40; i++) await a.append({ type: 'added', payload: { id: `t${i}` } });
+        await b.state('todos');
+        const all = await a.events();
+        const read = b.stateAt<Todo[]>('todos', { position: 45 }).then((s) => s.length, (e: Error) => e.name);
+        const listed = b.events({ after: 0 }).then((e) => e.length, (e: Error) => e.name);
+        for (let i = 0; i < round; i++) await Promise.resolve();
+        await a.compact({ before: 41 });
+        expect([45, 'HistoryUnavailableError']).toContain(await read);
+        expect([all.length, 'HistoryUnavailableError']).toContain(await listed);
+      }
+    });
+  }
 });
 
 describe('compaction with a sync server', () => {
@@ -177,18 +210,18 @@ describe('compaction with a sync server', () => {
     server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
   });
   afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
+    await stores.closeAll();
     await server.close();
   });
   const sync = (logId: string) => ({ url: server.url, logId, live: false, fetch: fetchSwitch });
 
   it('never drops pending events: compacting past them is InvalidEventError and changes nothing', async () => {
-    const s = await store({ name: dbName('pending'), projections, sync: sync('pending') });
+    const s = await stores.open({ name: dbName('pending'), projections, sync: sync('pending') });
     await fill(s, 10);
     await s.sync.now();
     s.sync.pause();
     await fill(s, 3, 'p'); // 11..13 pending
-    const error = await s.compact({ before: 13 }).catch((e: unknown) => e);
+    const error = await rejection(s.compact({ before: 13 }));
     expect(isInvalidEventError(error)).toBe(true);
     expect(error).toMatchObject({ details: { firstPending: 11 } });
     expect(await s.events({ after: 0 })).toHaveLength(13);
@@ -200,7 +233,7 @@ describe('compaction with a sync server', () => {
   });
 
   it('reads before the point from the server when online, and fails with HistoryUnavailableError offline', async () => {
-    const s = await store({ name: dbName('online'), projections, sync: sync('online'), snapshotEvery: 10 });
+    const s = await stores.open({ name: dbName('online'), projections, sync: sync('online'), snapshotEvery: 10 });
     await fill(s, 40);
     await s.sync.now();
     const all = await s.events();
@@ -221,8 +254,8 @@ describe('compaction with a sync server', () => {
   });
 
   it('applies a revert, made on another replica, of a commit before the point (fetching what it needs)', async () => {
-    const a = await store({ name: dbName('a'), projections, sync: sync('revert'), snapshotEvery: 10 });
-    const b = await store({ name: dbName('b'), projections, sync: sync('revert'), snapshotEvery: 10 });
+    const a = await stores.open({ name: dbName('a'), projections, sync: sync('revert'), snapshotEvery: 10 });
+    const b = await stores.open({ name: dbName('b'), projections, sync: sync('revert'), snapshotEvery: 10 });
     await fill(a, 30);
     await a.sync.now();
     await b.sync.now();
@@ -237,7 +270,7 @@ describe('compaction with a sync server', () => {
 
   it('a new projection on a compacted store is built from the server at open; without it, open fails and changes nothing', async () => {
     const name = dbName('new-projection');
-    const s = await store({ name, projections, sync: sync('new-projection'), snapshotEvery: 10 });
+    const s = await stores.open({ name, projections, sync: sync('new-projection'), snapshotEvery: 10 });
     await fill(s, 30);
     await s.sync.now();
     await s.compact({ before: 21 });
@@ -245,17 +278,17 @@ describe('compaction with a sync server', () => {
     const count = defineProjection<number>({ name: 'count', initial: () => 0, reduce: (n) => n + 1 });
 
     online = false;
-    const error = await createStore({ name, projections: { ...projections, count }, sync: sync('new-projection') }).catch((e: unknown) => e);
+    const error = await rejection(stores.open({ name, projections: { ...projections, count }, sync: sync('new-projection') }));
     expect(isHistoryUnavailableError(error)).toBe(true);
 
     online = true;
-    const again = await store({ name, projections: { ...projections, count }, sync: sync('new-projection') });
+    const again = await stores.open({ name, projections: { ...projections, count }, sync: sync('new-projection') });
     expect(again.get('count')).toBe(30);
   });
 
   it('a fetch for a read never leaves the point inside a commit (a later revert of it is whole)', async () => {
     const name = dbName('mid-commit');
-    const s = await store({ name, projections, sync: sync('mid-commit'), snapshotEvery: 5 });
+    const s = await stores.open({ name, projections, sync: sync('mid-commit'), snapshotEvery: 5 });
     await fill(s, 2, 'f');
     const [x] = await s.append(['x3', 'x4', 'x5', 'x6'].map((id) => ({ type: 'added', payload: { id } }))); // 3..6: a snapshot at 5 is inside it
     for (let i = 7; i <= 12; i++) await s.append({ type: 'added', payload: { id: `f${i}` } });
@@ -268,7 +301,7 @@ describe('compaction with a sync server', () => {
 
   it('a fetch for a read never leaves a restored marker reaching behind the point', async () => {
     const name = dbName('reach');
-    const s = await store({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
+    const s = await stores.open({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
     const [c] = await s.append({ type: 'added', payload: { id: 'c' } }); // 1
     for (let i = 2; i <= 6; i++) await s.append({ type: 'added', payload: { id: `f${i}` } });
     await s.revert(c!.commit); // 7 undoes 1
@@ -279,15 +312,65 @@ describe('compaction with a sync server', () => {
     await s.compact({ before: 9 });
     await s.close();
     // Reopened, the store no longer knows where the commit that the marker at 7 undoes is.
-    const again = await store({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
+    const again = await stores.open({ name, projections, sync: sync('reach'), snapshotEvery: 2 });
     await again.stateAt('todos', { position: 5 }); // from the snapshot at 4: the marker at 7 reaches 1
     await again.revert(f5.commit);
     expect(again.get<Todo[]>('todos').map((t) => t.id)).toEqual(['f2', 'f3', 'f4', 'f6', 'f8', 'f9', 'f10']);
   });
 
+  it("a tab that did not restore still answers stateAt() with the restored markers", async () => {
+    const name = dbName('restored-markers');
+    const s = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const [c] = await s.append({ type: 'added', payload: { id: 'c' } }); // 1
+    for (let i = 2; i <= 3; i++) await s.append({ type: 'added', payload: { id: `t${i}` } });
+    await s.revert(c!.commit); // 4 undoes 1
+    for (let i = 5; i <= 10; i++) await s.append({ type: 'added', payload: { id: `t${i}` } });
+    await s.sync.now();
+    const all = await s.events();
+    await s.compact({ before: 9 });
+    await s.close();
+    const a = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const b = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const want = todoIds(referenceState(todos, all.slice(0, 5)));
+    expect(todoIds(await a.stateAt<Todo[]>('todos', { position: 5 }))).toEqual(want); // a restores 1..8
+    expect(todoIds(await b.stateAt<Todo[]>('todos', { position: 5 }))).toEqual(want); // b reads what a restored
+  });
+
+  it('after a restore in one tab, the other tab writes on (its point follows)', async () => {
+    const name = dbName('restore-tabs');
+    const a = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const b = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const [c] = await a.append({ type: 'added', payload: { id: 'c' } });
+    for (let i = 2; i <= 10; i++) await a.append({ type: 'added', payload: { id: `t${i}` } });
+    await a.sync.now();
+    await a.compact({ before: 6 });
+    await b.append({ type: 'added', payload: { id: 'b1' } }); // b takes the point
+    await a.sync.now();
+    a.sync.pause();
+    await a.stateAt('todos', { position: 1 }); // a restores 1..5: the database's point is 0
+    await a.revert(c!.commit); // a marker targeting position 1
+    await b.append({ type: 'added', payload: { id: 'b2' } });
+    expect(todoIds(b.get<Todo[]>('todos'))).not.toContain('c');
+    expect(todoIds(b.get<Todo[]>('todos'))).toContain('b2');
+  });
+
+  it('revert() of a commit before the point fetches it and undoes it', async () => {
+    const name = dbName('revert-old');
+    const s = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    const commits: string[] = [];
+    for (let i = 1; i <= 30; i++) commits.push((await s.append({ type: 'added', payload: { id: `t${i}` } }))[0]!.commit);
+    await s.sync.now();
+    await s.compact({ before: 21 });
+    await s.close();
+    const again = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
+    await again.revert(commits[4]!);
+    expect(todoIds(again.get<Todo[]>('todos'))).not.toContain('t5');
+    expect(again.get<Todo[]>('todos')).toHaveLength(29);
+  });
+
   it('compacts automatically, keeping about the newest `keep` events', async () => {
     const name = dbName('auto');
-    const s = await store({ name, projections, sync: sync('auto'), compaction: { keep: 100 } });
+    const s = await stores.open({ name, projections, sync: sync('auto'), compaction: { keep: 100 } });
     for (let i = 0; i < 12; i++) {
       await s.append(Array.from({ length: 100 }, (_, j) => ({ type: 'added', payload: { id: `${i}-${j}` } })));
       await s.sync.now();

@@ -4,19 +4,15 @@
  * or the snapshot there would bake that commit in for good.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 
-const open: Store[] = [];
-async function store(name: string): Promise<Store> {
-  const s = await createStore({ name, projections, snapshotEvery: 0 });
-  open.push(s);
-  return s;
+const stores = storesPerTest();
+function store(name: string): Promise<Store> {
+  return stores.open({ name, projections, snapshotEvery: 0 });
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 const titles = (s: Store) => s.get<Todo[]>('todos').map((t) => t.id);
 

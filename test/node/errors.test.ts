@@ -4,6 +4,7 @@ import * as api from '../../src/index.ts';
 import { reviveError, toErrorData } from '../../src/core/errors/index.ts';
 import { dbName, projections, type Todo } from '../support/fixtures.ts';
 import { ERROR_NAMES } from '../support/errorNames.ts';
+import { rejection } from '../support/rejection.ts';
 
 const NAMES = ERROR_NAMES;
 
@@ -39,7 +40,7 @@ describe('errors', () => {
     const spy = vi.spyOn(IDBObjectStore.prototype, 'add').mockImplementationOnce(() => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     });
-    const error = await store.append({ type: 'added', payload: { id: 'b' } }).catch((e: unknown) => e);
+    const error = await rejection(store.append({ type: 'added', payload: { id: 'b' } }));
     expect(spy).toHaveBeenCalled();
     expect(api.isStorageFullError(error)).toBe(true);
     expect((await store.events()).length).toBe(1);

@@ -1,23 +1,19 @@
 import 'fake-indexeddb/auto';
 import * as v from 'valibot';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { deeperThan, idSchema, MAX_DEPTH, MAX_ID, MAX_NAME, nameSchema, textSchema } from '../../src/core/limits.ts';
-import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
+import { isInvalidEventError, type Store } from '../../src/index.ts';
 import { createSyncApp, memoryStorage } from '../../src/server/index.ts';
 import { dbName, projections } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
 // append() applies the sync server's own rules (src/core/limits.ts): nothing it stores can
 // be refused by the server for its names or its depth.
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
+const stores = storesPerTest();
 
 async function store(): Promise<Store> {
-  const s = await createStore({ name: dbName('limits'), projections });
-  stores.push(s);
-  return s;
+  return stores.open({ name: dbName('limits'), projections });
 }
 
 /** `[[[…]]]` nested `depth` levels deep (depth 0: a number). */

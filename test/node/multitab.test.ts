@@ -1,22 +1,19 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, isConcurrencyError, type Store } from '../../src/index.ts';
-import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { isConcurrencyError, type Store } from '../../src/index.ts';
+import { bank, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { until, untilStatus } from '../support/wait.ts';
 
 // Two stores on one database stand for two tabs: they share the log and talk through
 // BroadcastChannel, as tabs do.
-const open: Store[] = [];
+const stores = storesPerTest();
 async function tabs(n: number): Promise<Store[]> {
   const name = dbName();
-  const stores: Store[] = [];
-  for (let i = 0; i < n; i++) stores.push(await createStore({ name, projections }));
-  open.push(...stores);
-  return stores;
+  const opened: Store[] = [];
+  for (let i = 0; i < n; i++) opened.push(await stores.open({ name, projections }));
+  return opened;
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 describe('two stores on one database', () => {
   it("see each other's appends without reopening", async () => {
@@ -25,6 +22,16 @@ describe('two stores on one database', () => {
     await a.append({ type: 'added', payload: { id: 'x', title: 'from a' } });
     expect((await seen)[0]?.title).toBe('from a');
     expect((await untilStatus(b, (s) => s.head === 1)).head).toBe(1);
+  });
+
+  it('catch up when one is opened while the other is appending', async () => {
+    const name = dbName();
+    const writer = await stores.open({ name, projections: { bank } });
+    const writes = Array.from({ length: 40 }, () => writer.append({ type: 'deposit', payload: { n: 1 } }));
+    const reader = await stores.open({ name, projections: { bank } });
+    await Promise.all(writes);
+    await until<number>(reader, 'bank', (n) => n === 40);
+    expect(reader.status.head).toBe(40);
   });
 
   it('interleave appends into one log with unique positions and converge on one state', async () => {

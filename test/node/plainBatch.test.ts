@@ -5,23 +5,26 @@
 import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStore, type Store } from '../../src/index.ts';
+import type { Store } from '../../src/index.ts';
 import { makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb } from '../../src/storage/schema.ts';
 import { readRewrites, writeRewrite } from '../../src/storage/rewrites.ts';
 import { dbName, projections, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 
-const open: { close(): unknown }[] = [];
+const stores = storesPerTest();
+const dbs: LogDb[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
-  for (const s of open.splice(0)) await s.close();
+  await stores.closeAll(); // each store before the handle on its database
+  for (const db of dbs.splice(0)) db.close();
 });
 
 async function storeAndDb(): Promise<{ store: Store; db: LogDb }> {
   const name = dbName();
-  const store = await createStore({ name, projections });
+  const store = await stores.open({ name, projections });
   const db = openLogDb({ name });
-  open.push(store, db);
+  dbs.push(db);
   return { store, db };
 }
 const ids = (store: Store) => store.get<Todo[]>('todos').map((t) => t.id);

@@ -8,7 +8,7 @@
 import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStore, type EventInput, type EventQuery, type Store, type StoredEvent } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import type { WireEvent } from '../../src/protocol/wire.ts';
@@ -16,6 +16,7 @@ import { GROUP_EVENTS, SLICE_MIN_COUNT, SLICE_SHARE } from '../../src/storage/sl
 import type { LogRecord, SliceRecord } from '../../src/storage/schema.ts';
 import { dbName, projections, referenceState, todos } from '../support/fixtures.ts';
 import { counting } from '../support/readCounter.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { untilStatus } from '../support/wait.ts';
 
 function reference(log: readonly StoredEvent[], query: EventQuery): StoredEvent[] {
@@ -198,12 +199,9 @@ describe('a replica that pulled a multi-stream log', () => {
 
 describe('slices follow the log', () => {
   let server: RunningSyncServer;
-  const open: Store[] = [];
+  const stores = storesPerTest();
   beforeAll(async () => {
     server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
-  });
-  afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
   });
   afterAll(async () => {
     await server.close();
@@ -221,8 +219,7 @@ describe('slices follow the log', () => {
     const logId = `follow-${Date.now()}`;
     const name = dbName('follow');
     const sync = { url: server.url, logId, live: false };
-    const a = await createStore({ name, projections, clientId: 'a', sync, snapshotEvery: 500 });
-    open.push(a);
+    const a = await stores.open({ name, projections, clientId: 'a', sync, snapshotEvery: 500 });
     await a.sync.pause();
     await a.append(bigCommit(120, 10, 'x'));
     await a.append({ type: 'added', stream: 's-3', payload: { id: 'z', title: 'z' } });
@@ -231,8 +228,7 @@ describe('slices follow the log', () => {
     await expect(a.append({ type: 'renamed', stream: 's-3', payload: { id: 'z', title: 'zz' } }, { expectedVersion: pending.length })).resolves.toHaveLength(1);
 
     // Another device pushes 6000 events first: a's pending commits are rebased after them.
-    const b = await createStore({ name: dbName('follow-b'), projections, clientId: 'b', sync });
-    open.push(b);
+    const b = await stores.open({ name: dbName('follow-b'), projections, clientId: 'b', sync });
     for (let i = 0; i < 6; i++) await b.append(bigCommit(1000, 20, `b${i}`, 'b'));
     await untilStatus(b, (s) => s.pending === 0 && s.sync === 'idle');
     a.sync.resume();
@@ -250,9 +246,7 @@ describe('slices follow the log', () => {
 
     // Undo after a reopen finds this client's commits and markers.
     await a.close();
-    open.splice(open.indexOf(a), 1);
-    const a2 = await createStore({ name, projections, clientId: 'a', sync, snapshotEvery: 500 });
-    open.push(a2);
+    const a2 = await stores.open({ name, projections, clientId: 'a', sync, snapshotEvery: 500 });
     expect(await a2.undo()).toBe(true);
     expect(await a2.undo()).toBe(true);
     await untilStatus(a2, (s) => s.pending === 0 && s.sync === 'idle');

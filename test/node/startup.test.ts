@@ -3,24 +3,22 @@
 // a first open with sync has to write.
 import 'fake-indexeddb/auto';
 import { afterEach, expect, it, vi } from 'vitest';
-import { createStore, type Store } from '../../src/index.ts';
 import { dbName, projections, type Todo } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 
-const open: Store[] = [];
-afterEach(async () => {
+const stores = storesPerTest();
+afterEach(() => {
   vi.restoreAllMocks();
-  for (const s of open.splice(0)) await s.close();
 });
 
 it('opening a database reads it in one transaction and writes nothing before it is ready but the catch-up batch', async () => {
   const name = dbName();
-  const first = await createStore({ name, projections });
+  const first = await stores.open({ name, projections });
   await first.append({ type: 'added', payload: { id: 'a' } });
   await first.close();
   const transactions = vi.spyOn(IDBDatabase.prototype, 'transaction');
-  const store = await createStore({ name, projections });
-  open.push(store);
-  const scopes = transactions.mock.calls.map(([stores, mode]) => ({ stores: [...stores].sort(), mode: mode ?? 'readonly' }));
+  const store = await stores.open({ name, projections });
+  const scopes = transactions.mock.calls.map(([tables, mode]) => ({ stores: [...tables].sort(), mode: mode ?? 'readonly' }));
   expect(scopes).toEqual([
     { stores: ['meta', 'records', 'rejected', 'slices', 'snapshots'], mode: 'readonly' }, // Dexie's open() reads the schema
     { stores: ['meta', 'records', 'slices', 'snapshots'], mode: 'readonly' }, // start-up reads the log

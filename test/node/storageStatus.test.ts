@@ -3,9 +3,9 @@
  * what is asked of it, and that a failing one never fails the store.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
 import { dbName, projections } from '../support/fixtures.ts';
+import { storesPerTest } from '../support/stores.ts';
 import { untilStatus } from '../support/wait.ts';
 
 function fakeStorage(options: { grant?: boolean } = {}) {
@@ -30,23 +30,18 @@ function fakeStorage(options: { grant?: boolean } = {}) {
   };
 }
 
-const open: Store[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
+const stores = storesPerTest();
 
 describe('status.storage', () => {
   it('is absent where there is no StorageManager (Node)', async () => {
-    const store = await createStore({ name: dbName('no-storage'), projections });
-    open.push(store);
+    const store = await stores.open({ name: dbName('no-storage'), projections });
     await store.append({ type: 'added', payload: { id: 'a' } });
     expect(store.status).not.toHaveProperty('storage');
   });
 
   it('asks for persistence once at open, reports the answer, and reads use again after writes', async () => {
     const fake = fakeStorage({ grant: true });
-    const store = await createStore({ name: dbName('storage'), projections, storage: fake.storage });
-    open.push(store);
+    const store = await stores.open({ name: dbName('storage'), projections, storage: fake.storage });
     const granted = await untilStatus(store, (s) => s.storage?.persisted === true);
     expect(granted.storage).toEqual({ usage: 1000, quota: 50_000, persisted: true });
     expect(fake.calls.persist).toBe(1);
@@ -61,14 +56,12 @@ describe('status.storage', () => {
 
   it('does not ask with persist: false, and reports a refusal', async () => {
     const quiet = fakeStorage();
-    const a = await createStore({ name: dbName('no-persist'), projections, storage: quiet.storage, persist: false });
-    open.push(a);
+    const a = await stores.open({ name: dbName('no-persist'), projections, storage: quiet.storage, persist: false });
     expect((await untilStatus(a, (s) => s.storage !== undefined)).storage?.persisted).toBe(false);
     expect(quiet.calls.persist).toBe(0);
 
     const refused = fakeStorage({ grant: false });
-    const b = await createStore({ name: dbName('refused'), projections, storage: refused.storage });
-    open.push(b);
+    const b = await stores.open({ name: dbName('refused'), projections, storage: refused.storage });
     await untilStatus(b, (s) => s.storage !== undefined);
     expect(refused.calls.persist).toBe(1);
     expect(b.status.storage?.persisted).toBe(false);
@@ -76,8 +69,7 @@ describe('status.storage', () => {
 
   it('a failing estimate keeps the last figures and fails no call', async () => {
     const fake = fakeStorage();
-    const store = await createStore({ name: dbName('failing'), projections, storage: fake.storage, persist: false });
-    open.push(store);
+    const store = await stores.open({ name: dbName('failing'), projections, storage: fake.storage, persist: false });
     const first = (await untilStatus(store, (s) => s.storage !== undefined)).storage;
     const failed = new Promise<void>((resolve) => {
       fake.storage.estimate = async () => {
@@ -105,8 +97,7 @@ describe('status.storage', () => {
       persisted: async () => persisted,
       persist: async () => (persisted = true),
     };
-    const store = await createStore({ name: dbName('race'), projections, storage });
-    open.push(store);
+    const store = await stores.open({ name: dbName('race'), projections, storage });
     await untilStatus(store, (s) => s.storage?.persisted === true);
     release();
     await gate;
@@ -115,6 +106,6 @@ describe('status.storage', () => {
   });
 
   it('rejects storage with a worker (it cannot cross): pass it to serveStore()', async () => {
-    await expect(createStore({ name: dbName('x'), worker: {} as Worker, storage: fakeStorage().storage })).rejects.toThrow(/serveStore/);
+    await expect(stores.open({ name: dbName('x'), worker: {} as Worker, storage: fakeStorage().storage })).rejects.toThrow(/serveStore/);
   });
 });

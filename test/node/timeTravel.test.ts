@@ -1,13 +1,14 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
+import { isInvalidEventError } from '../../src/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 import { counting } from '../support/readCounter.ts';
+import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
-const open: Store[] = [];
-afterEach(async () => {
+const stores = storesPerTest();
+afterEach(() => {
   vi.restoreAllMocks();
-  for (const s of open.splice(0)) await s.close();
 });
 
 async function at(time: number, action: () => Promise<unknown>): Promise<void> {
@@ -21,8 +22,7 @@ async function at(time: number, action: () => Promise<unknown>): Promise<void> {
 
 describe('stateAt', () => {
   it('gives the initial state at position 0 and the current state at or past the head', async () => {
-    const s = await createStore({ name: dbName(), projections });
-    open.push(s);
+    const s = await stores.open({ name: dbName(), projections });
     await s.append({ type: 'added', payload: { id: 'a' } });
     expect(await s.stateAt('todos', { position: 0 })).toEqual([]);
     expect(await s.stateAt('todos', { position: 1 })).toEqual(s.get('todos'));
@@ -30,8 +30,7 @@ describe('stateAt', () => {
   });
 
   it('honours only the markers at or before the position', async () => {
-    const s = await createStore({ name: dbName(), projections, snapshotEvery: 2 });
-    open.push(s);
+    const s = await stores.open({ name: dbName(), projections, snapshotEvery: 2 });
     await s.append({ type: 'added', payload: { id: 'a' } });
     await s.append({ type: 'added', payload: { id: 'b' } });
     await s.undo(); // 3
@@ -46,9 +45,8 @@ describe('stateAt', () => {
 
   it('replays events by time, including clocks out of order between clients', async () => {
     const name = dbName();
-    const a = await createStore({ name, projections, clientId: 'a', snapshotEvery: 2 });
-    const b = await createStore({ name, projections, clientId: 'b', snapshotEvery: 2 });
-    open.push(a, b);
+    const a = await stores.open({ name, projections, clientId: 'a', snapshotEvery: 2 });
+    const b = await stores.open({ name, projections, clientId: 'b', snapshotEvery: 2 });
     await at(1000, () => a.append({ type: 'added', payload: { id: 'a1' } })); // pos 1, t=1000
     await at(3000, () => a.append({ type: 'added', payload: { id: 'a2' } })); // pos 2, t=3000
     await at(2000, () => b.append({ type: 'added', payload: { id: 'b1' } })); // pos 3, t=2000 (b's clock is behind)
@@ -65,8 +63,7 @@ describe('stateAt', () => {
   });
 
   it('equals a replay of the prefix at every position of a log with snapshots', async () => {
-    const s = await createStore({ name: dbName(), projections, snapshotEvery: 3 });
-    open.push(s);
+    const s = await stores.open({ name: dbName(), projections, snapshotEvery: 3 });
     for (let i = 0; i < 10; i++) await s.append({ type: 'added', payload: { id: `t${i}` } });
     await s.undo();
     await s.append({ type: 'toggled', payload: { id: 't2' } });
@@ -77,8 +74,7 @@ describe('stateAt', () => {
   });
 
   it('by time, reads one snapshot and the records around that time, not every record or snapshot after it', async () => {
-    const s = await createStore({ name: dbName(), projections, snapshotEvery: 500 });
-    open.push(s);
+    const s = await stores.open({ name: dbName(), projections, snapshotEvery: 500 });
     // 40 commits of 100 events (one record each), a second apart; commit 20's clock is a
     // minute behind, so its events count at every time after 959,000.
     for (let i = 0; i < 40; i++) {
@@ -98,16 +94,9 @@ describe('stateAt', () => {
   });
 
   it('rejects a malformed point with InvalidEventError', async () => {
-    const s = await createStore({ name: dbName(), projections });
-    open.push(s);
+    const s = await stores.open({ name: dbName(), projections });
     for (const bad of [{}, { position: 'x' }, { time: Number.NaN }, null]) {
-      let error: unknown;
-      try {
-        await s.stateAt('todos', bad as never);
-      } catch (e) {
-        error = e;
-      }
-      expect(isInvalidEventError(error)).toBe(true);
+      expect(isInvalidEventError(await rejection(() => s.stateAt('todos', bad as never)))).toBe(true);
     }
   });
 });

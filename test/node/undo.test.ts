@@ -1,18 +1,15 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, isInvalidEventError, type Store } from '../../src/index.ts';
-import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { isInvalidEventError, isProjectionError, type CreateStoreOptions, type Store } from '../../src/index.ts';
+import { bank, countingProjection, dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 import { counting } from '../support/readCounter.ts';
+import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
-const open: Store[] = [];
-async function store(options: Partial<Parameters<typeof createStore>[0]> = {}): Promise<Store> {
-  const s = await createStore({ name: dbName(), projections, ...options });
-  open.push(s);
-  return s;
+const stores = storesPerTest();
+function store(options: Partial<CreateStoreOptions> = {}): Promise<Store> {
+  return stores.open({ name: dbName(), projections, ...options });
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 const ids = (s: Store) => s.get<Todo[]>('todos').map((t) => t.id);
 const add = (s: Store, id: string) => s.append({ type: 'added', payload: { id, title: id } });
@@ -118,7 +115,6 @@ describe('undo and redo', () => {
     expect(ids(s)).toEqual(['kept', 'kept2']);
     // After a reopen the history is walked once (at start-up); undo() then reads nothing more.
     await s.close();
-    open.splice(open.indexOf(s), 1);
     const again = await store({ name });
     expect(again.status).toMatchObject({ canUndo: true, canRedo: true });
     const after = await counting(async () => (await add(again, 'z'), await again.undo()));
@@ -142,7 +138,6 @@ describe('undo and redo', () => {
     }
     const reopen = async () => {
       await s.close();
-      open.splice(open.indexOf(s), 1);
       s = await store({ name });
     };
     // Start-up walks back over the run to 'kept' once; the first write after it keeps what it found.
@@ -161,7 +156,7 @@ describe('undo and redo', () => {
 
   it('keeps undo/redo state across a reopen, since it is derived from the log', async () => {
     const name = dbName();
-    const s = await createStore({ name, projections });
+    const s = await stores.open({ name, projections });
     await add(s, 'a');
     await add(s, 'b');
     await add(s, 'c');
@@ -204,19 +199,29 @@ describe('revert', () => {
     expect(s.status.head).toBe(head);
   });
 
+  it('leaves no marker of a revert that fails in a group commit: the revert beside it stands, the same revert fails again, undo goes on', async () => {
+    const s = await store({ projections: { bank } });
+    const [deposit] = await s.append({ type: 'deposit', payload: { n: 10 } });
+    await s.append({ type: 'withdraw', payload: { n: 10 } });
+    const [other] = await s.append({ type: 'other' });
+    const [ok, bad] = await Promise.allSettled([s.revert(other!.commit), s.revert(deposit!.commit)]);
+    expect(ok.status).toBe('fulfilled');
+    expect(isProjectionError((bad as PromiseRejectedResult).reason)).toBe(true);
+    expect((await s.events()).map((e) => e.type)).toEqual(['deposit', 'withdraw', 'other', '$undo']);
+    // the same call on the same log fails the same way, and a later undo works
+    expect(isProjectionError(await rejection(s.revert(deposit!.commit)))).toBe(true);
+    await s.append({ type: 'deposit', payload: { n: 5 } });
+    expect(await s.undo()).toBe(true);
+    expect(s.get('bank')).toBe(0);
+  });
+
   it('rejects an unknown commit and a marker commit with InvalidEventError, storing nothing', async () => {
     const s = await store();
     await add(s, 'a');
     await s.undo();
     const marker = (await s.events({ type: '$undo' }))[0]!;
     for (const commit of ['no-such-commit', marker.commit, '']) {
-      let error: unknown;
-      try {
-        await s.revert(commit);
-      } catch (e) {
-        error = e;
-      }
-      expect(isInvalidEventError(error)).toBe(true);
+      expect(isInvalidEventError(await rejection(() => s.revert(commit)))).toBe(true);
     }
     expect(s.status.head).toBe(2);
   });
@@ -274,7 +279,6 @@ describe('revert', () => {
     // After a reopen, start-up's replay leaves the states before the newest commits too.
     await add(s, 'last');
     await s.close();
-    open.splice(open.indexOf(s), 1);
     const again = await store({ name, projections: { counting, todos }, snapshotEvery: 1000 });
     calls.n = 0;
     expect(await again.undo()).toBe(true);

@@ -6,7 +6,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createStore,
   defineProjection,
   isUpcastError,
   type CreateStoreOptions,
@@ -16,6 +15,8 @@ import {
 } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
+import { storesPerTest } from '../support/stores.ts';
 
 /** v1 { name }; v2 { title } (renamed); v3 { title, qty } (qty added, default 1). */
 interface ItemV3 {
@@ -57,15 +58,10 @@ const itemsV1 = defineProjection<string[]>({
 /** The same in every app version (it reads no payload): its snapshots serve them all. */
 const seen = defineProjection<number>({ name: 'seen', initial: () => 0, reduce: (n, e) => (e.type === 'item.added' ? n + 1 : n) });
 
-const open: Store[] = [];
-async function store(options: CreateStoreOptions): Promise<Store> {
-  const s = await createStore({ projections: { items: itemsV3 }, ...options });
-  open.push(s);
-  return s;
+const stores = storesPerTest();
+function store(options: CreateStoreOptions): Promise<Store> {
+  return stores.open({ projections: { items: itemsV3 }, ...options });
 }
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
 const payloads = (events: StoredEvent[]) => events.map((e) => [e.payload, e.schemaVersion]);
 
@@ -79,7 +75,7 @@ describe('upcasters', () => {
     await v1.close();
 
     // The v2 app writes v2 events next to the v1 ones.
-    const v2 = await store({ name, projections: { items: itemsV1 }, upcasters: V2, snapshotEvery: 0 }).catch((e) => e);
+    const v2 = await rejection(store({ name, projections: { items: itemsV1 }, upcasters: V2, snapshotEvery: 0 }));
     expect(v2).toBeInstanceOf(Error); // the v1 reducer cannot read upcast (v2) payloads: proves upcasting ran at start
     const v2app = await store({
       name,
@@ -121,8 +117,7 @@ describe('upcasters', () => {
     await v3.close();
 
     // What is stored is what each version wrote: a store without upcasters reads it raw.
-    const raw = await createStore({ name, projections: {} });
-    open.push(raw);
+    const raw = await stores.open({ name, projections: {} });
     expect(payloads((await raw.events()).filter((e) => e.type === 'item.added'))).toEqual([
       [{ name: 'apple' }, undefined],
       [{ name: 'pear' }, undefined],
@@ -149,7 +144,7 @@ describe('upcasters', () => {
         v2ToV3,
       ],
     };
-    const error = await store({ name, upcasters: strict }).catch((e: unknown) => e);
+    const error = await rejection(store({ name, upcasters: strict }));
     expect(isUpcastError(error)).toBe(true);
     expect(error).toMatchObject({ name: 'UpcastError', details: { eventId: before[1]!.id, type: 'item.added', position: 2, fromVersion: 1 } });
     expect((error as Error).message).toContain('empty name');
@@ -202,10 +197,10 @@ describe('upcasters', () => {
 
   it('rejects bad upcaster options with a TypeError before opening anything', async () => {
     const name = dbName('upcast-bad');
-    await expect(createStore({ name, projections: {}, upcasters: { x: 'nope' } as never })).rejects.toThrow(TypeError);
-    await expect(createStore({ name, projections: {}, upcasters: { $undo: [(p: unknown) => p] } })).rejects.toThrow(/reserved/);
-    await expect(createStore({ name, projections: {}, upcasters: [] as never })).rejects.toThrow(TypeError);
-    await expect(createStore({ name, projections: {}, upcasters: new Map([['x', [(p: unknown) => p]]]) as never })).rejects.toThrow(TypeError);
+    await expect(stores.open({ name, projections: {}, upcasters: { x: 'nope' } as never })).rejects.toThrow(TypeError);
+    await expect(stores.open({ name, projections: {}, upcasters: { $undo: [(p: unknown) => p] } })).rejects.toThrow(/reserved/);
+    await expect(stores.open({ name, projections: {}, upcasters: [] as never })).rejects.toThrow(TypeError);
+    await expect(stores.open({ name, projections: {}, upcasters: new Map([['x', [(p: unknown) => p]]]) as never })).rejects.toThrow(TypeError);
   });
 });
 
@@ -215,7 +210,7 @@ describe('replicas on different app versions', () => {
     server = await startSyncServer({ port: 0, storage: memoryStorage(), warn: () => undefined });
   });
   afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
+    await stores.closeAll();
     await server.close();
   });
 
@@ -230,7 +225,7 @@ describe('replicas on different app versions', () => {
     };
     const s = await store({ name: dbName('old-server'), upcasters: V3, sync: { url: server.url, logId: 'old-server', live: false, fetch: stripping } });
     await s.append({ type: 'item.added', payload: { title: 'fig', qty: 2 } });
-    const error = await s.sync.now().catch((e: unknown) => e);
+    const error = await rejection(s.sync.now());
     expect(error).toMatchObject({ name: 'ProtocolError' });
     expect((error as Error).message).toMatch(/schemaVersion/);
     expect(s.status).toMatchObject({ pending: 1, sync: 'error' });
@@ -248,7 +243,6 @@ describe('replicas on different app versions', () => {
     const v1 = await store({ name, projections: { items: itemsV1 }, sync: { ...sync, fetch: offline } });
     await v1.append({ type: 'item.added', stream: 'doc', payload: { name: 'mine' } }, { expectedVersion: 'none' });
     await v1.close();
-    open.splice(open.indexOf(v1), 1);
     const v3 = await store({ name, upcasters: V3, sync });
     await v3.sync.now();
     const [rejected] = await v3.sync.rejected();
@@ -287,7 +281,6 @@ describe('replicas on different app versions', () => {
     expect(kiwi).toMatchObject({ position: 2, payload: { title: 'kiwi', qty: 5 } });
     expect((await oldApp.events()).map((e) => e.id)).toEqual((await newApp.events()).map((e) => e.id));
     await oldApp.close();
-    open.splice(open.indexOf(oldApp), 1);
 
     // The old app updates (same database): every event applies, none is lost, and no
     // snapshot taken while the v3 event was skipped stands in the way.

@@ -47,6 +47,21 @@ export const fragile = defineProjection<number>({
   },
 });
 
+/** A balance that refuses to go below zero ("deposit" / "withdraw" `n`): a pure rule that can make a replay throw. */
+export const bank = defineProjection<number>({
+  name: 'bank',
+  initial: () => 0,
+  reduce: (s, e) => {
+    const n = (e.payload as { n?: number } | null)?.n ?? 0;
+    if (e.type === 'deposit') return s + n;
+    if (e.type === 'withdraw') {
+      if (s < n) throw new Error(`overdrawn: ${s} < ${n}`);
+      return s - n;
+    }
+    return s;
+  },
+});
+
 /** Against the contract: pushes into the state it is given on "pushed" events. */
 export const mutating = defineProjection<{ items: string[] }>({
   name: 'mutating',

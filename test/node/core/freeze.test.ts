@@ -1,11 +1,12 @@
 /** States are frozen as reducers make them (src/core/freeze.ts). */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FAST_KEYS } from '../../../src/core/diff.ts';
 import { freezeState } from '../../../src/core/freeze.ts';
-import { createStore, defineProjection, isProjectionError, type Store } from '../../../src/index.ts';
+import { defineProjection, isProjectionError } from '../../../src/index.ts';
 import { dbName, mutating, projections, type Todo } from '../../support/fixtures.ts';
 import { rejection } from '../../support/rejection.ts';
+import { storesPerTest } from '../../support/stores.ts';
 
 describe('freezeState', () => {
   it('freezes plain objects and arrays all the way down, and what Maps and Sets hold', () => {
@@ -91,14 +92,10 @@ describe('freezeState', () => {
 });
 
 describe('a reducer that changes the state it is given', () => {
-  const open: Store[] = [];
-  afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
-  });
+  const stores = storesPerTest();
 
   it('fails the append as a ProjectionError naming it, and stores nothing', async () => {
-    const s = await createStore({ name: dbName(), projections: { ...projections, mutating } });
-    open.push(s);
+    const s = await stores.open({ name: dbName(), projections: { ...projections, mutating } });
     await s.append({ type: 'added', payload: { id: 'a' } });
     const error = await rejection(s.append({ type: 'pushed' }));
     expect(isProjectionError(error)).toBe(true);
@@ -112,8 +109,7 @@ describe('a reducer that changes the state it is given', () => {
   it('is let through with freeze: false, and the page then shows what worker mode shows (its own copy, not the changed one)', async () => {
     const unchecked = defineProjection({ ...mutating, name: 'unchecked', freeze: false });
     const name = dbName();
-    const s = await createStore({ name, projections: { unchecked, todos: projections.todos } });
-    open.push(s);
+    const s = await stores.open({ name, projections: { unchecked, todos: projections.todos } });
     const before = s.get('unchecked');
     const [event] = await s.append({ type: 'pushed' });
     expect(await s.events()).toHaveLength(1);
@@ -122,8 +118,7 @@ describe('a reducer that changes the state it is given', () => {
     expect(s.get('unchecked')).toEqual({ items: [] });
     await s.close();
     // A replay from the log shows the reducer's effect, in both modes alike.
-    const reopened = await createStore({ name, projections: { unchecked, todos: projections.todos } });
-    open.push(reopened);
+    const reopened = await stores.open({ name, projections: { unchecked, todos: projections.todos } });
     expect(reopened.get('unchecked')).toEqual({ items: [event!.id] });
     // Frozen projections are not copied: the page holds the engine's states, shared as they are.
     await reopened.append({ type: 'added', payload: { id: 'a', title: 'A' } });
@@ -135,11 +130,10 @@ describe('a reducer that changes the state it is given', () => {
 
   it('gets frozen states from snapshots too, after a reopen', async () => {
     const name = dbName();
-    const first = await createStore({ name, projections: { ...projections, mutating }, snapshotEvery: 1 });
+    const first = await stores.open({ name, projections: { ...projections, mutating }, snapshotEvery: 1 });
     await first.append([{ type: 'added', payload: { id: 'a' } }, { type: 'added', payload: { id: 'b' } }]);
     await first.close();
-    const s = await createStore({ name, projections: { ...projections, mutating }, snapshotEvery: 1 });
-    open.push(s);
+    const s = await stores.open({ name, projections: { ...projections, mutating }, snapshotEvery: 1 });
     expect(Object.isFrozen(s.get('mutating'))).toBe(true);
     expect(isProjectionError(await rejection(s.append({ type: 'pushed' })))).toBe(true);
   });

@@ -5,13 +5,14 @@
  * for an oversized body and the live Server-Sent Events route.
  */
 import { connect } from 'node:net';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSyncApp, type SyncApp, type SyncAppOptions } from '../../../src/server/app.ts';
 import { memoryStorage } from '../../../src/server/memoryStorage.ts';
 import { startSyncServer, type RunningSyncServer } from '../../../src/server/startSyncServer.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
-import type { EventsResponse, PositionedEvent, WireEvent } from '../../../src/protocol/wire.ts';
+import type { EventsResponse, WireEvent } from '../../../src/protocol/wire.ts';
+import { readSse, subscribe } from '../../support/sse.ts';
 import { positioned, wireCommit, wireEvent } from './conformance.ts';
 
 const ORIGIN = 'http://127.0.0.1:8787';
@@ -470,51 +471,6 @@ describe('createSyncApp', () => {
   });
 });
 
-/** A live subscription read with fetch + eventsource-parser. */
-async function subscribe(url: string, init: RequestInit = {}) {
-  const controller = new AbortController();
-  const res = await fetch(url, { ...init, signal: controller.signal });
-  const messages: EventSourceMessage[] = [];
-  const events: PositionedEvent[] = [];
-  let changed: () => void = () => {};
-  const parser = createParser({
-    onEvent: (message) => {
-      messages.push(message);
-      if (message.event === 'events') events.push(...(JSON.parse(message.data) as EventsResponse).events);
-      changed();
-    },
-  });
-  const reading = res.body
-    ? (async () => {
-        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.feed(value);
-        }
-      })().catch(() => undefined)
-    : Promise.resolve();
-  return {
-    res,
-    messages,
-    events,
-    until: (ready: () => boolean) =>
-      new Promise<void>((resolve) => {
-        changed = () => {
-          if (ready()) {
-            changed = () => {};
-            resolve();
-          }
-        };
-        changed();
-      }),
-    close: async () => {
-      controller.abort();
-      await reading;
-    },
-  };
-}
-
 describe('the live route', () => {
   // A push announced while the live loop is reading (its poke finds no `wake` to call) must
   // still be sent at once, not at the next heartbeat (up to 15 s later by default).
@@ -547,22 +503,14 @@ describe('the live route', () => {
     const res = await app.fetch(new Request(`${ORIGIN}/v1/logs/${LOG}/live?after=0`));
     const order: string[] = [];
     const delivered = new Promise<void>((resolve) => {
-      const parser = createParser({
+      void readSse(res.body!, {
         onEvent: (message) => {
           if (message.event !== 'events') return;
           order.push('events');
           resolve();
         },
         onComment: () => void order.push('heartbeat'),
-      });
-      void (async () => {
-        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.feed(value);
-        }
-      })().catch(() => undefined);
+      }).catch(() => undefined);
     });
     try {
       await firstRead;
@@ -751,21 +699,18 @@ describe('startSyncServer over HTTP', () => {
     const messages: EventSourceMessage[] = [];
     let caughtUp!: () => void;
     const backlogSent = new Promise<void>((resolve) => (caughtUp = resolve));
-    const parser = createParser({
-      onEvent: (message) => {
-        messages.push(message);
-        if (message.event === 'events') caughtUp();
-      },
-    });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const stopReading = new AbortController();
     // Settles once the stream is over, whether it ended cleanly or its connection was closed.
-    const ended = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        parser.feed(value);
-      }
-    })().then(
+    const ended = readSse(
+      res.body!,
+      {
+        onEvent: (message) => {
+          messages.push(message);
+          if (message.event === 'events') caughtUp();
+        },
+      },
+      stopReading.signal,
+    ).then(
       () => 'ended',
       () => 'ended',
     );
@@ -790,7 +735,8 @@ describe('startSyncServer over HTTP', () => {
       expect(await within(closing, 2_000)).toBe('closed'); // not held up by the open stream
       expect(messages).toHaveLength(2); // nothing more came before the end
     } finally {
-      await reader.cancel().catch(() => undefined);
+      stopReading.abort();
+      await ended;
     }
   });
 });

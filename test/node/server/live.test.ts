@@ -4,13 +4,13 @@
  * subscriber that stops reading is dropped.
  */
 import { connect } from 'node:net';
-import { createParser } from 'eventsource-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSyncApp, type SyncApp, type SyncAppOptions } from '../../../src/server/app.ts';
 import { memoryStorage } from '../../../src/server/memoryStorage.ts';
 import { startSyncServer } from '../../../src/server/startSyncServer.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
 import type { EventsResponse } from '../../../src/protocol/wire.ts';
+import { readSse } from '../../support/sse.ts';
 import { wireCommit, wireEvent } from './conformance.ts';
 
 const ORIGIN = 'http://127.0.0.1:8787';
@@ -51,25 +51,17 @@ async function listen(app: SyncApp, headers: Record<string, string> = {}) {
   let changed = () => {};
   let headed = () => {};
   let comments = 0;
-  const parser = createParser({
-    onComment: () => void comments++,
-    onEvent: (m) => {
-      if (m.event === 'head') headed();
-      if (m.event !== 'events') return;
-      sizes.push(m.data.length);
-      pages.push(JSON.parse(m.data) as EventsResponse);
-      changed();
-    },
-  });
   if (response.ok && response.body) {
-    void (async () => {
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        parser.feed(value);
-      }
-    })().catch(() => undefined);
+    void readSse(response.body, {
+      onComment: () => void comments++,
+      onEvent: (m) => {
+        if (m.event === 'head') headed();
+        if (m.event !== 'events') return;
+        sizes.push(m.data.length);
+        pages.push(JSON.parse(m.data) as EventsResponse);
+        changed();
+      },
+    }).catch(() => undefined);
   }
   const received = () => pages.reduce((n, p) => n + p.events.length, 0);
   return {

@@ -3,13 +3,13 @@
  * unique and gap-free under concurrent pushes through both, a pull through either never
  * shows a hole, and a live subscriber on one instance hears pushes made through the other.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStorage } from '../../../src/server/postgresStorage.ts';
 import { startSyncServer, type RunningSyncServer } from '../../../src/server/startSyncServer.ts';
 import type { SyncStorage } from '../../../src/server/storage.ts';
 import type { EventsResponse, PositionedEvent, PushResponse, WireEvent } from '../../../src/protocol/wire.ts';
 import { dropDatabase, freshDatabase, untilListening } from '../../support/postgres.ts';
+import { subscribe, type Subscription } from '../../support/sse.ts';
 import { positioned, wireCommit } from './conformance.ts';
 
 let connectionString: string;
@@ -49,49 +49,12 @@ async function pull(base: string, logId: string, after: number, limit: number): 
   return (await res.json()) as EventsResponse;
 }
 
-/** A live subscription read with fetch + eventsource-parser; `until` awaits a condition on what arrived. */
-async function live(base: string, logId: string, after: number) {
-  const controller = new AbortController();
-  const res = await fetch(`${base}/v1/logs/${logId}/live?after=${after}`, { signal: controller.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const messages: EventSourceMessage[] = [];
-  const events: PositionedEvent[] = [];
-  let changed: () => void = () => {};
-  const parser = createParser({
-    onEvent: (message) => {
-      messages.push(message);
-      if (message.event === 'events') events.push(...(JSON.parse(message.data) as EventsResponse).events);
-      changed();
-    },
-  });
-  const reading = (async () => {
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(value);
-    }
-  })().catch(() => undefined);
-  return {
-    messages,
-    events,
-    until: (ready: () => boolean) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (ready()) {
-            changed = () => {};
-            resolve();
-          }
-        };
-        changed = check;
-        check();
-      }),
-    close: async () => {
-      controller.abort();
-      await reading;
-    },
-  };
+/** A live subscription (test/support/sse.ts) on one instance; `until` awaits a condition on what arrived. */
+async function live(base: string, logId: string, after: number): Promise<Subscription> {
+  const subscription = await subscribe(`${base}/v1/logs/${logId}/live?after=${after}`);
+  expect(subscription.res.status).toBe(200);
+  expect(subscription.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  return subscription;
 }
 
 describe('two server instances on one PostgreSQL database', () => {

@@ -3,16 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createStore, isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
+import { isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
 import { sqliteStorage, startSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
-import { syncServerPerTest } from '../../support/syncServer.ts';
 import { rejection } from '../../support/rejection.ts';
+import { storesPerTest } from '../../support/stores.ts';
+import { syncServerPerTest } from '../../support/syncServer.ts';
 
 // Faults are injected through the store's `sync.fetch`: the real server sees what the
 // wrapper lets through.
-const server = syncServerPerTest();
-const { open } = server;
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 
 type Fault = (request: Request, real: () => Promise<Response>) => Promise<Response>;
 
@@ -33,9 +34,7 @@ function faulty(): { fetch: typeof fetch; set(fault: Fault | undefined): void; p
 }
 
 async function replica(logId: string, f?: ReturnType<typeof faulty>, url = server.url): Promise<Store> {
-  const store = await createStore({ name: dbName('faults'), projections, sync: { url, logId, live: false, ...(f ? { fetch: f.fetch } : {}) } });
-  open.push(store);
-  return store;
+  return stores.open({ name: dbName('faults'), projections, sync: { url, logId, live: false, ...(f ? { fetch: f.fetch } : {}) } });
 }
 
 const ids = (events: StoredEvent[]) => events.map((e) => `${e.position}:${e.id}`);
@@ -192,7 +191,7 @@ describe('sync under faults', () => {
       expect(ids(await b.events())).toEqual(ids(await a.events()));
       expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['before', 'while-down']);
     } finally {
-      for (const s of open.splice(0)) await s.close();
+      await stores.closeAll();
       await sqlite.close();
       await storage.close();
       rmSync(dir, { recursive: true, force: true });

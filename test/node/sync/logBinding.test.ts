@@ -1,28 +1,22 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createStore, isHistoryUnavailableError, isSyncError, type CreateStoreOptions, type Store } from '../../../src/index.ts';
+import { isHistoryUnavailableError, isSyncError, type CreateStoreOptions, type Store } from '../../../src/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
-import { syncServerPerTest } from '../../support/syncServer.ts';
 import { rejection } from '../../support/rejection.ts';
+import { storesPerTest } from '../../support/stores.ts';
+import { syncServerPerTest } from '../../support/syncServer.ts';
 
 // Which log a database belongs to (DESIGN "Sync"): start local, sync later; never another log.
-const server = syncServerPerTest();
-const { open } = server;
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 
-async function openStore(name: string, sync?: { logId: string; url?: string }, extra: Partial<CreateStoreOptions> = {}): Promise<Store> {
-  const store = await createStore({
+function openStore(name: string, sync?: { logId: string; url?: string }, extra: Partial<CreateStoreOptions> = {}): Promise<Store> {
+  return stores.open({
     name,
     projections,
     ...extra,
     ...(sync ? { sync: { url: sync.url ?? server.url, logId: sync.logId, live: false } } : {}),
   });
-  open.push(store);
-  return store;
-}
-
-async function closeStore(store: Store): Promise<void> {
-  open.splice(open.indexOf(store), 1);
-  await store.close();
 }
 
 const added = (id: string) => ({ type: 'added', payload: { id } });
@@ -42,7 +36,7 @@ describe('start local, sync later', () => {
     await guest.redo();
     await guest.append(added('l3'));
     expect(guest.status.pending).toBe(0);
-    await closeStore(guest);
+    await guest.close();
 
     const signedIn = await openStore(name, { logId: 'later' });
     expect(signedIn.status.pending).toBe(5); // l1, l2, the undo and redo markers, l3
@@ -69,13 +63,13 @@ describe('start local, sync later', () => {
     const first = await openStore(name, { logId: 'bound' });
     await first.append(added('online'));
     await first.sync.now();
-    await closeStore(first);
+    await first.close();
 
     const offline = await openStore(name);
     const [e] = await offline.append(added('offline'));
     expect(e).toMatchObject({ position: 2, pending: true });
     expect(offline.status).toMatchObject({ pending: 1, sync: 'off' });
-    await closeStore(offline);
+    await offline.close();
 
     const again = await openStore(name, { logId: 'bound' });
     await again.sync.now();
@@ -91,7 +85,7 @@ describe('one database, one log', () => {
     const store = await openStore(name, { logId: 'log-a' });
     await store.append(added('x'));
     await store.sync.now();
-    await closeStore(store);
+    await store.close();
 
     const error = await rejection(openStore(name, { logId: "log-b" }));
     expect(isSyncError(error)).toBe(true);
@@ -111,7 +105,7 @@ describe('one database, one log', () => {
     const local = await openStore(name);
     for (let i = 0; i < 5; i++) await local.append(added(`t${i}`));
     await local.compact({ before: 4 });
-    await closeStore(local);
+    await local.close();
     const error = await rejection(openStore(name, { logId: 'compacted' }));
     expect(isHistoryUnavailableError(error)).toBe(true);
     const again = await openStore(name);

@@ -1,16 +1,20 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStore, isSyncError, type Store } from '../../../src/index.ts';
-import { dbName, projections } from '../../support/fixtures.ts';
+import { isSyncError } from '../../../src/index.ts';
+import { dbName, projections, type Todo } from '../../support/fixtures.ts';
 import { untilStatus as until } from '../../support/wait.ts';
+import { rejection } from '../../support/rejection.ts';
+import { storesPerTest } from '../../support/stores.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
+import { within } from '../../support/within.ts';
 
 // The background loop, without sync.now(): it goes quiet offline, comes back on `online`,
-// and waits as long as Retry-After says.
-const server = syncServerPerTest();
-const { open } = server;
+// waits as long as Retry-After says, and starts its backoff over after a round succeeds.
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe('the sync loop', () => {
@@ -25,8 +29,7 @@ describe('the sync loop', () => {
       requests++;
       return fetch(input, init);
     };
-    const store = await createStore({ name: dbName('offline'), projections, sync: { url: server.url, logId: 'offline', live: false, fetch: fetchSpy } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('offline'), projections, sync: { url: server.url, logId: 'offline', live: false, fetch: fetchSpy } });
     expect(store.status.sync).toBe('offline');
     await store.append({ type: 'added', payload: { id: 'a' } });
     await store.append({ type: 'added', payload: { id: 'b' } });
@@ -50,8 +53,7 @@ describe('the sync loop', () => {
       }
       return fetch(input, init);
     };
-    const store = await createStore({ name: dbName('retry'), projections, sync: { url: server.url, logId: 'retry', live: false, fetch: fetchSpy } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('retry'), projections, sync: { url: server.url, logId: 'retry', live: false, fetch: fetchSpy } });
     await store.append({ type: 'added', payload: { id: 'a' } });
     const failed = await until(store, (s) => s.sync === 'error');
     expect(failed.lastError?.message).toContain('503');
@@ -66,19 +68,64 @@ describe('the sync loop', () => {
       requests++;
       return fetch(input, init);
     };
-    const store = await createStore({ name: dbName('pause'), projections, sync: { url: server.url, logId: 'pause', live: true, fetch: fetchSpy } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('pause'), projections, sync: { url: server.url, logId: 'pause', live: true, fetch: fetchSpy } });
     await store.sync.now();
     store.sync.pause();
     expect(store.status.sync).toBe('paused');
     const before = requests;
     await store.append({ type: 'added', payload: { id: 'a' } });
-    const error = await store.sync.now().catch((e: unknown) => e);
+    const error = await rejection(store.sync.now());
     expect(isSyncError(error)).toBe(true);
     expect(requests).toBe(before);
     expect(store.status).toMatchObject({ sync: 'paused', pending: 1 });
     store.sync.resume();
     await until(store, (s) => s.pending === 0);
     expect(requests).toBeGreaterThan(before);
+  });
+
+  it('starts the backoff over after a successful round: a later failure is retried as soon as a first one', async () => {
+    // Each push fails while `failing` > 0; pushes are timed.
+    let failing = 0;
+    const pushedAt: number[] = [];
+    const pushWaiters: { count: number; resolve: () => void }[] = [];
+    const fetchSpy = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.method !== 'POST') return fetch(request);
+      pushedAt.push(performance.now());
+      for (const w of pushWaiters.filter((w) => pushedAt.length >= w.count)) w.resolve();
+      if (failing > 0) {
+        failing--;
+        return Response.json({ error: { code: 'unavailable', message: 'busy' } }, { status: 503 });
+      }
+      return fetch(request);
+    }) as typeof fetch;
+    const pushes = (count: number) =>
+      new Promise<void>((resolve) => {
+        if (pushedAt.length >= count) resolve();
+        else pushWaiters.push({ count, resolve });
+      });
+
+    const store = await stores.open({ name: dbName('backoff-reset'), projections, sync: { url: server.url, logId: 'backoff-reset', live: false, fetch: fetchSpy } });
+    await store.sync.now();
+    // The jitter factor: 0 makes the first episode's retries immediate, 1 makes a delay its cap.
+    let jitter = 0;
+    vi.spyOn(Math, 'random').mockImplementation(() => jitter);
+
+    // First episode: six failed rounds in a row (the backoff grows to 250 ms * 2^5), then a success.
+    failing = 6;
+    await store.append({ type: 'added', payload: { id: 'x1' } });
+    expect(await within(pushes(7), 5_000), 'the first episode ends').not.toBe('timed out');
+    await until(store, (s) => s.pending === 0 && s.sync === 'idle');
+    expect(pushedAt).toHaveLength(7);
+
+    // Second episode: one failure. Its retry waits the first step of the backoff (250 ms), not
+    // a delay grown from the first episode (250 ms * 2^6 = 16 s).
+    jitter = 1;
+    failing = 1;
+    await store.append({ type: 'added', payload: { id: 'x2' } });
+    expect(await within(pushes(9), 5_000), 'the retry of the second episode comes soon').not.toBe('timed out');
+    expect(pushedAt[8]! - pushedAt[7]!).toBeLessThan(4_000);
+    await until(store, (s) => s.pending === 0 && s.sync === 'idle');
+    expect(store.get<Todo[]>('todos').map((t) => t.id)).toEqual(['x1', 'x2']);
   });
 });

@@ -1,20 +1,69 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createStore, type Store, type StoredEvent } from '../../../src/index.ts';
+import { defineProjection, type CreateStoreOptions, type Store, type StoredEvent } from '../../../src/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
+import { storesPerTest } from '../../support/stores.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
 import { counting } from '../../support/readCounter.ts';
+import { within } from '../../support/within.ts';
 
-const server = syncServerPerTest();
-const { open } = server;
+const stores = storesPerTest();
+const server = syncServerPerTest(stores);
 
-async function replica(logId: string, options: { live?: boolean; clientId?: string } = {}): Promise<Store> {
-  const store = await createStore({ name: dbName('replica'), projections, sync: { url: server.url, logId, live: options.live ?? false }, ...(options.clientId ? { clientId: options.clientId } : {}) });
-  open.push(store);
-  return store;
+async function replica(
+  logId: string,
+  options: { live?: boolean; clientId?: string; fetch?: typeof fetch; projections?: CreateStoreOptions['projections'] } = {},
+): Promise<Store> {
+  return stores.open({
+    name: dbName('replica'),
+    projections: options.projections ?? projections,
+    sync: { url: server.url, logId, live: options.live ?? false, ...(options.fetch ? { fetch: options.fetch } : {}) },
+    ...(options.clientId ? { clientId: options.clientId } : {}),
+  });
 }
 
 const shape = (events: StoredEvent[]) => events.map((e) => ({ id: e.id, position: e.position, pending: e.pending, commit: e.commit }));
+const todoId = (e: StoredEvent) => (e.payload as { id: string }).id;
+const layout = (events: StoredEvent[]) => events.map((e) => `${e.position}:${todoId(e)}${e.pending ? ' (pending)' : ''}`);
+
+/**
+ * A fetch that holds each push (POST) before it reaches the server until the test releases
+ * it (`next()` gives the pushes in order of arrival); after passThrough(), every held push
+ * goes on and later ones go at once.
+ */
+function heldPushes(): { fetch: typeof fetch; next(): Promise<{ ids: string[]; release(): void }>; passThrough(): void } {
+  const arrived: { ids: string[]; release(): void }[] = [];
+  const unreleased = new Set<() => void>();
+  let arrival: (() => void) | undefined;
+  let holding = true;
+  return {
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.method === 'POST' && holding) {
+        const body = (await request.clone().json()) as { events: { id: string }[] };
+        await new Promise<void>((resolve) => {
+          const release = () => {
+            unreleased.delete(release);
+            resolve();
+          };
+          unreleased.add(release);
+          arrived.push({ ids: body.events.map((e) => e.id), release });
+          arrival?.();
+        });
+      }
+      return fetch(request);
+    }) as typeof fetch,
+    next: async () => {
+      while (arrived.length === 0) await new Promise<void>((resolve) => (arrival = resolve));
+      arrival = undefined;
+      return arrived.shift()!;
+    },
+    passThrough: () => {
+      holding = false;
+      for (const release of [...unreleased]) release();
+    },
+  };
+}
 
 describe('two replicas through a real server', () => {
   it('converge on one log (same ids, same positions) and one state after offline appends', async () => {
@@ -65,6 +114,46 @@ describe('two replicas through a real server', () => {
     expect(a.get('todos')).toEqual(b.get('todos'));
   });
 
+  it('rebases pending commits after remote events pulled while their own push was on its way', async () => {
+    const pushes = heldPushes();
+    const a = await replica('rebase-held');
+    const b = await replica('rebase-held', { fetch: pushes.fetch });
+    try {
+      await b.sync.now(); // the server is still empty
+
+      const [b1] = await b.append({ type: 'added', payload: { id: 'b1' } });
+      const first = await pushes.next(); // B's push of b1, not yet at the server
+      expect(first.ids).toEqual([b1!.id]);
+
+      await a.append({ type: 'added', payload: { id: 'a1' } });
+      await a.append({ type: 'added', payload: { id: 'a2' } });
+      await a.sync.now(); // the server: a1 at 1, a2 at 2
+      const [b2] = await b.append({ type: 'added', payload: { id: 'b2' } });
+      expect(layout(await b.events())).toEqual(['1:b1 (pending)', '2:b2 (pending)']);
+
+      // b1 lands at 3; the round's pull brings a1, a2, b1 while b2 is still pending here, so b2
+      // is rebased after them locally, before its own push.
+      first.release();
+      const second = await pushes.next();
+      expect(second.ids).toEqual([b2!.id]);
+      expect(layout(await b.events())).toEqual(['1:a1', '2:a2', '3:b1', '4:b2 (pending)']);
+      expect(b.status).toMatchObject({ head: 4, pending: 1 });
+      expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a1', 'a2', 'b1', 'b2']);
+
+      pushes.passThrough();
+      await b.sync.now();
+      await a.sync.now();
+      const logB = await b.events();
+      expect(layout(logB)).toEqual(['1:a1', '2:a2', '3:b1', '4:b2']);
+      expect(logB.map((e) => e.id)).toEqual((await a.events()).map((e) => e.id));
+      expect(logB.slice(2).map((e) => e.id)).toEqual([b1!.id, b2!.id]); // rebased, same ids
+      expect(b.status).toMatchObject({ head: 4, pending: 0 });
+      expect(b.get('todos')).toEqual(a.get('todos'));
+    } finally {
+      pushes.passThrough(); // nothing stays held, whatever failed
+    }
+  });
+
   it('drops a commit the server rejects for expectedVersion, reports it, and keeps it in rejected()', async () => {
     const a = await replica('log-3');
     const b = await replica('log-3');
@@ -104,9 +193,7 @@ describe('two replicas through a real server', () => {
   it('recomputes a rebase from the nearest snapshot, not from the start', async () => {
     const { counting, calls } = countingProjection();
     const make = async (clientId: string) => {
-      const s = await createStore({ name: dbName('rebase'), projections: { counting }, snapshotEvery: 10, clientId, sync: { url: server.url, logId: 'log-5', live: false } });
-      open.push(s);
-      return s;
+      return stores.open({ name: dbName('rebase'), projections: { counting }, snapshotEvery: 10, clientId, sync: { url: server.url, logId: 'log-5', live: false } });
     };
     const a = await make('a');
     const b = await make('b');
@@ -178,5 +265,47 @@ describe('two replicas through a real server', () => {
     expect(b.status.canRedo).toBe(false);
     expect(await b.redo()).toBe(false);
     expect(b.get<Todo[]>('todos').map((t) => t.id)).toEqual(['theirs']);
+  });
+
+  it('a new replica catches up over several full pull pages, each event once and in order', async () => {
+    // 2500 events reach the server straight over HTTP, in three commits of at most 1000
+    // events (its maxEventsPerPush): the replica below pulls pages of 1000.
+    const seeded: string[] = [];
+    for (const [from, size] of [[0, 1000], [1000, 1000], [2000, 500]] as const) {
+      const events = Array.from({ length: size }, (_, i) => ({
+        id: `seed-${from + i + 1}`,
+        type: 'added',
+        payload: { id: `e${from + i + 1}` },
+        stream: 'list',
+        clientId: 'seeder',
+        commit: `seed-commit-${from}`,
+        time: 1_700_000_000_000 + from + i,
+      }));
+      const response = await fetch(`${server.url}/v1/logs/pages/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ events }),
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { head: number }).head).toBe(from + size);
+      seeded.push(...events.map((e) => e.id));
+    }
+
+    const count = defineProjection<number>({ name: 'count', initial: () => 0, reduce: (n) => n + 1 });
+    const fresh = await replica('pages', { projections: { count } });
+    // A pull whose cursor does not move never ends: bounded, that fails an assertion instead.
+    const synced = fresh.sync.now().then(
+      () => 'synced',
+      (error: unknown) => error,
+    );
+    expect(await within(synced, 20_000)).toBe('synced');
+    const log = await fresh.events();
+    expect(log).toHaveLength(2500);
+    expect(log.map((e) => e.position)).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+    expect(log.map((e) => e.id)).toEqual(seeded);
+    expect(log.map(todoId)).toEqual(Array.from({ length: 2500 }, (_, i) => `e${i + 1}`));
+    expect(log.every((e) => !e.pending)).toBe(true);
+    expect(fresh.get<number>('count')).toBe(2500);
+    expect(fresh.status).toMatchObject({ head: 2500, pending: 0 });
   });
 });

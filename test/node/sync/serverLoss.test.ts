@@ -3,19 +3,20 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStore, isProtocolError, type Store } from '../../../src/index.ts';
+import { isProtocolError, type Store } from '../../../src/index.ts';
 import { memoryStorage, sqliteStorage, startSyncServer, type RunningSyncServer, type SyncStorage } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
 import { untilStatus } from '../../support/wait.ts';
 import { rejection } from '../../support/rejection.ts';
+import { storesPerTest } from '../../support/stores.ts';
 
 // A server whose log is behind what a replica already saw confirmed lost data: the replica
 // says so (ProtocolError, status.sync 'error') and applies nothing from it.
-const open: Store[] = [];
+const stores = storesPerTest();
 const servers: RunningSyncServer[] = [];
 const storages: SyncStorage[] = [];
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
+  await stores.closeAll();
   for (const s of servers.splice(0)) await s.close();
   for (const s of storages.splice(0)) await s.close();
 });
@@ -33,9 +34,7 @@ async function stop(server: RunningSyncServer, storage: SyncStorage): Promise<vo
 }
 
 async function replica(url: string, logId: string, live = false): Promise<Store> {
-  const store = await createStore({ name: dbName('loss'), projections, sync: { url, logId, live } });
-  open.push(store);
-  return store;
+  return stores.open({ name: dbName('loss'), projections, sync: { url, logId, live } });
 }
 
 const added = (id: string) => ({ type: 'added', payload: { id } });

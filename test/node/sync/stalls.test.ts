@@ -1,18 +1,20 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore, isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
+import { isProtocolError, isSyncError, type Store, type StoredEvent } from '../../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections, type Todo } from '../../support/fixtures.ts';
+import { rejection } from '../../support/rejection.ts';
+import { storesPerTest } from '../../support/stores.ts';
 
 // Sync never stalls: a commit the server can never accept leaves the log for rejected(),
 // a failed push never stops the pull, and one sync.now() reaches the server's head.
 let server: RunningSyncServer;
-const open: Store[] = [];
+const stores = storesPerTest();
 beforeEach(async () => {
   server = await startSyncServer({ port: 0, storage: memoryStorage(), limits: { maxPullLimit: 3 }, warn: () => undefined });
 });
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
+  await stores.closeAll();
   await server.close();
 });
 
@@ -24,22 +26,11 @@ async function replica(logId: string, fault?: Fault): Promise<Store> {
     const real = () => fetch(request.clone());
     return fault ? fault(request, real) : real();
   };
-  const store = await createStore({ name: dbName('stalls'), projections, sync: { url: server.url, logId, live: false, fetch: fetchVia } });
-  open.push(store);
-  return store;
+  return stores.open({ name: dbName('stalls'), projections, sync: { url: server.url, logId, live: false, fetch: fetchVia } });
 }
 
 const ids = (list: Todo[]) => list.map((t) => t.id);
 const added = (id: string) => ({ type: 'added', payload: { id } });
-
-async function settle(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-    return undefined;
-  } catch (error) {
-    return error;
-  }
-}
 
 describe('sync never stalls', () => {
   it('a commit of more events than the server takes in one push leaves the log; the rest syncs both ways', async () => {
@@ -110,7 +101,7 @@ describe('sync never stalls', () => {
       broken && request.method === 'POST' ? new Response('<html><body>400 Bad Request</body></html>', { status: 400, headers: { 'Content-Type': 'text/html' } }) : real();
     const a = await replica('proxy', proxy);
     await a.append(added('kept'));
-    const error = await settle(a.sync.now());
+    const error = await rejection(a.sync.now());
     expect(isSyncError(error)).toBe(true);
     expect(a.status.pending).toBe(1);
     expect(await a.sync.rejected()).toEqual([]);
@@ -126,7 +117,7 @@ describe('sync never stalls', () => {
     await other.append(added('theirs'));
     await other.sync.now();
     await a.append(added('mine'));
-    const error = await settle(a.sync.now());
+    const error = await rejection(a.sync.now());
     expect(isSyncError(error)).toBe(true);
     expect(ids(a.get<Todo[]>('todos'))).toEqual(['theirs', 'mine']);
     expect(a.status).toMatchObject({ pending: 1, sync: 'error' });
@@ -160,7 +151,7 @@ describe('answers that contradict themselves are ProtocolErrors', () => {
       return Response.json(page);
     };
     const reader = await replica('dup-page', twice);
-    const error = await settle(reader.sync.now());
+    const error = await rejection(reader.sync.now());
     expect(isProtocolError(error)).toBe(true);
     expect((error as Error).message).toMatch(/two positions/);
     expect(reader.status).toMatchObject({ head: 0, sync: 'error' });
@@ -179,7 +170,7 @@ describe('answers that contradict themselves are ProtocolErrors', () => {
     await a.append([added('x'), added('y')]);
     const before = await a.events();
     a.sync.resume();
-    const error = await settle(a.sync.now());
+    const error = await rejection(a.sync.now());
     expect(isProtocolError(error)).toBe(true);
     expect((error as Error).message).toMatch(/position 1 to two events/);
     expect(await a.events()).toEqual(before);

@@ -1,18 +1,19 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore, isSyncError, type Store } from '../../../src/index.ts';
+import { isSyncError } from '../../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../../src/server/index.ts';
 import { dbName, projections } from '../../support/fixtures.ts';
+import { storesPerTest } from '../../support/stores.ts';
 import { untilStatus } from '../../support/wait.ts';
 
 // An expired token: a 401 stops the retries until the app gives a new token.
 let server: RunningSyncServer;
-const open: Store[] = [];
+const stores = storesPerTest();
 beforeEach(async () => {
   server = await startSyncServer({ port: 0, storage: memoryStorage(), auth: { tokens: { fresh: { logs: '*', access: 'write' } } } });
 });
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
+  await stores.closeAll();
   await server.close();
 });
 
@@ -34,8 +35,7 @@ const quiet = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('an expired token', () => {
   it('stops the retries after a 401 until setToken(), then syncs at once', async () => {
     const traffic = counting();
-    const store = await createStore({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'expired', live: false, fetch: traffic.fetch } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'expired', live: false, fetch: traffic.fetch } });
     await store.append({ type: 'added', payload: { id: 'a' } });
     const stopped = await untilStatus(store, (s) => s.sync === 'error');
     expect(stopped.lastError?.message).toMatch(/401/);
@@ -90,8 +90,7 @@ describe('an expired token', () => {
       });
       return new Response(body, { status: response.status, headers: response.headers });
     };
-    const store = await createStore({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'fresh', live: true, fetch: revocable } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'fresh', live: true, fetch: revocable } });
     await live;
     revoked = true;
     drop!();
@@ -103,8 +102,7 @@ describe('an expired token', () => {
   });
 
   it('now() still tries after a 401 stop and rejects with the 401', async () => {
-    const store = await createStore({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'expired', live: false } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'expired', live: false } });
     await untilStatus(store, (s) => s.sync === 'error');
     const error = await store.sync.now().then(
       () => undefined,
@@ -118,8 +116,7 @@ describe('an expired token', () => {
   });
 
   it('setToken() refuses anything but a non-empty string', async () => {
-    const store = await createStore({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'fresh', live: false } });
-    open.push(store);
+    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'fresh', live: false } });
     expect(() => store.sync.setToken('')).toThrow(TypeError);
     expect(() => store.sync.setToken(42 as unknown as string)).toThrow(TypeError);
   });
@@ -128,12 +125,11 @@ describe('an expired token', () => {
     const given = ['expired', 'fresh'];
     let calls = 0;
     const traffic = counting();
-    const store = await createStore({
+    const store = await stores.open({
       name: dbName('token'),
       projections,
       sync: { url: server.url, logId: 'l', live: false, fetch: traffic.fetch, token: async () => given[Math.min(calls++, given.length - 1)]! },
     });
-    open.push(store);
     await store.append({ type: 'added', payload: { id: 'a' } });
     await untilStatus(store, (s) => s.sync === 'idle' && s.pending === 0 && s.head === 1);
     expect(calls).toBe(2);
