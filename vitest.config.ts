@@ -37,7 +37,9 @@ export default mergeConfig(
         {
           extends: true,
           // Found up front, so Vite never re-bundles mid-run (two Reacts: "Invalid hook call").
-          optimizeDeps: { include: ['react', 'react-dom/client', 'react-dom/server', 'use-sync-external-store/with-selector', 'fast-check'] },
+          optimizeDeps: {
+            include: ['react', 'react-dom/client', 'react-dom/server', 'use-sync-external-store/with-selector', 'fast-check'],
+          },
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],
@@ -51,8 +53,14 @@ export default mergeConfig(
                 launchOptions: {
                   executablePath: CHROMIUM,
                   args: [
-                    '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-                    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                    '--no-sandbox',
+                    '--headless',
+                    '--disable-gpu',
+                    '--disable-quic',
+                    '--no-first-run',
+                    '--disable-background-networking',
+                    '--disable-component-update',
+                    '--disable-sync',
                   ],
                 },
               }),

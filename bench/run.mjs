@@ -122,14 +122,30 @@ function addCase({ name, goal, better, unit, toolkit, baseline, baselineLabel, e
   const { pairing, ratio, interval, ratios } = compare(toolkit, baseline);
   const verdict = verdictOf({ ratio, interval, goal, better });
   results.push({
-    name, ratio, goal, better, interval, verdict,
-    detail: { toolkit: stats(toolkit), baseline: stats(baseline), unit, ...(baselineLabel ? { baselineLabel } : {}), pairing, ...(ratios ? { ratios } : {}), ...extra },
+    name,
+    ratio,
+    goal,
+    better,
+    interval,
+    verdict,
+    detail: {
+      toolkit: stats(toolkit),
+      baseline: stats(baseline),
+      unit,
+      ...(baselineLabel ? { baselineLabel } : {}),
+      pairing,
+      ...(ratios ? { ratios } : {}),
+      ...extra,
+    },
   });
-  log(`== ${name}: ratio ${fmtRatio(ratio)}${interval ? ` [${fmtInterval(interval)}]` : ''} (${goal === undefined ? 'no goal' : `goal ${better === 'higher' ? '≥' : '≤'} ${goal}`}) ${verdict}`);
+  log(
+    `== ${name}: ratio ${fmtRatio(ratio)}${interval ? ` [${fmtInterval(interval)}]` : ''} (${goal === undefined ? 'no goal' : `goal ${better === 'higher' ? '≥' : '≤'} ${goal}`}) ${verdict}`,
+  );
 }
 const fmtRatio = (r) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2));
 const fmtInterval = ([lo, hi]) => `${fmtRatio(lo)}–${fmtRatio(hi)}`;
-const fmtNum = (x) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
+const fmtNum = (x) =>
+  x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2);
 
 // ---- Node cases --------------------------------------------------------------------------
 async function bundleCases() {
@@ -165,10 +181,26 @@ async function bundleCases() {
   const worker = await measure('worker-entry.js');
   log(`bundle.main: ${main.gzip} B gzip (${main.raw} B minified; ${main.lazyGzip} B gzip more only if loaded in-process)`);
   log(`bundle.worker: ${worker.gzip} B gzip (${worker.raw} B minified)`);
-  addCase({ name: 'bundle.main', goal: 1, better: 'lower', unit: 'bytes (gzip -9)', toolkit: [main.gzip], baseline: [6000], baselineLabel: 'budget 6 kB',
-    extra: { minifiedBytes: main.raw, dynamicChunksGzip: main.lazyGzip } });
-  addCase({ name: 'bundle.worker', goal: 1, better: 'lower', unit: 'bytes (gzip -9)', toolkit: [worker.gzip], baseline: [40000], baselineLabel: 'budget 40 kB',
-    extra: { minifiedBytes: worker.raw } });
+  addCase({
+    name: 'bundle.main',
+    goal: 1,
+    better: 'lower',
+    unit: 'bytes (gzip -9)',
+    toolkit: [main.gzip],
+    baseline: [6000],
+    baselineLabel: 'budget 6 kB',
+    extra: { minifiedBytes: main.raw, dynamicChunksGzip: main.lazyGzip },
+  });
+  addCase({
+    name: 'bundle.worker',
+    goal: 1,
+    better: 'lower',
+    unit: 'bytes (gzip -9)',
+    toolkit: [worker.gzip],
+    baseline: [40000],
+    baselineLabel: 'budget 40 kB',
+    extra: { minifiedBytes: worker.raw },
+  });
 }
 
 function aliases() {
@@ -180,7 +212,11 @@ function aliases() {
 
 /** bench/node/replay-heap.mjs over `C.replayEvents` events, in a process of its own; its JSON line. */
 async function nodeReplay(...args) {
-  const { stdout } = await execFile(process.execPath, ['--expose-gc', join(here, 'node/replay-heap.mjs'), String(C.replayEvents), ...args], { cwd: root, maxBuffer: 1 << 20 });
+  const { stdout } = await execFile(
+    process.execPath,
+    ['--expose-gc', join(here, 'node/replay-heap.mjs'), String(C.replayEvents), ...args],
+    { cwd: root, maxBuffer: 1 << 20 },
+  );
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 let replay1M; // replay.1M.heap's run, shared with boot.1M.versionBump (scale), which compares with its fold rate
@@ -193,13 +229,25 @@ async function replayCase() {
   for (let run = 0; run < runs; run++) {
     const r = await replay1MRun();
     samples.push(r);
-    log(`replay.1M.heap run ${run + 1}/${runs}: peak live heap ${(r.peakLive / 1e6).toFixed(2)} MB, state ${(r.stateBytes / 1e6).toFixed(2)} MB + page ${(r.pageBytes / 1e6).toFixed(2)} MB; ` +
-      `peak heapUsed without forced GC ${(r.peakRaw / 1e6).toFixed(1)} MB; fold ${(r.ms / 1000).toFixed(1)} s`);
+    log(
+      `replay.1M.heap run ${run + 1}/${runs}: peak live heap ${(r.peakLive / 1e6).toFixed(2)} MB, state ${(r.stateBytes / 1e6).toFixed(2)} MB + page ${(r.pageBytes / 1e6).toFixed(2)} MB; ` +
+        `peak heapUsed without forced GC ${(r.peakRaw / 1e6).toFixed(1)} MB; fold ${(r.ms / 1000).toFixed(1)} s`,
+    );
   }
   addCase({
-    name: 'replay.1M.heap', goal: 2, better: 'lower', unit: 'bytes of live heap',
-    toolkit: samples.map((s) => s.peakLive), baseline: samples.map((s) => s.baselineBytes), baselineLabel: 'final state + one page (1000 events)',
-    extra: { events: C.replayEvents, entities: samples[0].entities, peakHeapUsedNoForcedGc: stats(samples.map((s) => s.peakRaw)), foldMs: stats(samples.map((s) => s.ms)) },
+    name: 'replay.1M.heap',
+    goal: 2,
+    better: 'lower',
+    unit: 'bytes of live heap',
+    toolkit: samples.map((s) => s.peakLive),
+    baseline: samples.map((s) => s.baselineBytes),
+    baselineLabel: 'final state + one page (1000 events)',
+    extra: {
+      events: C.replayEvents,
+      entities: samples[0].entities,
+      peakHeapUsedNoForcedGc: stats(samples.map((s) => s.peakRaw)),
+      foldMs: stats(samples.map((s) => s.ms)),
+    },
   });
 }
 
@@ -212,7 +260,14 @@ async function buildPage(outDir) {
     base: './',
     resolve: { alias: aliases() },
     worker: { format: 'es' },
-    build: { outDir, emptyOutDir: true, target: 'es2022', minify: !argv.includes('--no-minify'), sourcemap: false, reportCompressedSize: false },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: !argv.includes('--no-minify'),
+      sourcemap: false,
+      reportCompressedSize: false,
+    },
   });
 }
 
@@ -234,8 +289,16 @@ async function pageServer(dir) {
 const GROUP_CACHE = { cold: 'production' };
 
 // ---- browsers ------------------------------------------------------------------------------
-const BROWSER_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * A fresh Chromium on a fresh persistent profile for one group, closed and deleted after it:
@@ -272,7 +335,8 @@ async function withBrowser(origin, group, fn) {
   try {
     await launch();
     const bench = (cmd, args) => current.page.evaluate(([c, a]) => window.bench(c, a), [cmd, args]);
-    const mainThreadMs = async () => 1000 * (await current.cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+    const mainThreadMs = async () =>
+      1000 * (await current.cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
     const restart = async (params) => {
       await current.context.close();
       await launch(params);
@@ -338,7 +402,10 @@ async function heapProbe(cdp) {
     page: (gc = true) => used((method) => cdp.send(method), gc),
     /** The same for the newest worker whose script URL contains `match`; undefined if none. */
     worker: async (match, gc = true) => {
-      const sessionId = [...workers].filter(([, url]) => url.includes(match)).map(([id]) => id).pop();
+      const sessionId = [...workers]
+        .filter(([, url]) => url.includes(match))
+        .map(([id]) => id)
+        .pop();
       return sessionId === undefined ? undefined : used((method) => toWorker(sessionId, method), gc);
     },
   };
@@ -355,7 +422,9 @@ async function describeBrowser(bench, machine) {
     sampleEvent: info.sample,
   });
   if (!machine.crossOriginIsolated) log('WARNING: not cross-origin isolated (coarse timer)');
-  log(`event ≈ ${info.eventBytes.mean.toFixed(0)} B JSON (${info.eventBytes.min}–${info.eventBytes.max}); timer step ${(info.timerStepMs * 1000).toFixed(1)} µs`);
+  log(
+    `event ≈ ${info.eventBytes.mean.toFixed(0)} B JSON (${info.eventBytes.min}–${info.eventBytes.max}); timer step ${(info.timerStepMs * 1000).toFixed(1)} µs`,
+  );
 }
 
 const durabilityNote = (d) =>
@@ -369,7 +438,10 @@ const WARM_LOG = 'bench-pull-warm';
 async function startPullServer() {
   const s = await serverModule();
   const storage = s.memoryStorage();
-  for (const [logId, count] of [[PULL_LOG, C.pullEvents], [WARM_LOG, C.warmPullEvents]]) {
+  for (const [logId, count] of [
+    [PULL_LOG, C.pullEvents],
+    [WARM_LOG, C.warmPullEvents],
+  ]) {
     const events = wireOf(makeEvents(count, PULL_SEED));
     for (let i = 0; i < events.length; i += 1000) await storage.push(logId, events.slice(i, i + 1000));
   }
@@ -393,7 +465,9 @@ async function forRuns(body) {
 /** A log through append() in batches of 1000, then a 500-event commit (head = count + 500). */
 async function buildLog(bench, name, { count = C.logEvents, snapshotEvery = C.every, seed = 31 } = {}) {
   const r = await bench('buildLog', { name, count, tail: C.logTail, batch: C.logBatch, snapshotEvery, seed });
-  log(`built ${name}: head ${r.head} in ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.head / (r.ms / 1000))} events/s, snapshotEvery ${snapshotEvery})`);
+  log(
+    `built ${name}: head ${r.head} in ${(r.ms / 1000).toFixed(1)} s (${Math.round(r.head / (r.ms / 1000))} events/s, snapshotEvery ${snapshotEvery})`,
+  );
   return r;
 }
 
@@ -404,7 +478,13 @@ async function appendGroup({ bench }) {
   for (const kind of ['toolkit', 'batched', 'raw']) await bench('concurrent', { kind, name: fresh('warm'), count: 100, warm: 2, seed: 97 });
 
   // bulk: [page kind, batch]; 'raw' is the naive per-event baseline (one call, one transaction).
-  const bulk = { b1000: ['toolkit', 1000], b100: ['toolkit', 100], packed1000: ['packed', 1000], packed100: ['packed', 100], naive: ['raw'] };
+  const bulk = {
+    b1000: ['toolkit', 1000],
+    b100: ['toolkit', 100],
+    packed1000: ['packed', 1000],
+    packed100: ['packed', 100],
+    naive: ['raw'],
+  };
   const concurrent = { toolkit: 'concToolkit', batched: 'concBatched', raw: 'concNaive' };
   const S = samples(...Object.keys(bulk), ...Object.values(concurrent), 'singleToolkit', 'singleRaw');
   await forRuns(async (run, tag) => {
@@ -412,7 +492,9 @@ async function appendGroup({ bench }) {
       const [kind, batch] = bulk[k];
       const r = await bench('bulk', { kind, name: fresh('bulk'), count: C.bulkEvents, batch, seed: run + 1 });
       S[k].push(r.ms);
-      log(`${tag} bulk ${k.padEnd(10)}: ${C.bulkEvents} events in ${r.ms.toFixed(0)} ms (${Math.round(C.bulkEvents / (r.ms / 1000))} events/s)`);
+      log(
+        `${tag} bulk ${k.padEnd(10)}: ${C.bulkEvents} events in ${r.ms.toFixed(0)} ms (${Math.round(C.bulkEvents / (r.ms / 1000))} events/s)`,
+      );
     }
     for (const k of rotate(['toolkit', 'raw'], run)) {
       const r = await bench('single', { kind: k, name: fresh('single'), count: C.single, warm: 10, seed: 100 + run });
@@ -427,24 +509,82 @@ async function appendGroup({ bench }) {
   });
 
   const ev = rate(C.bulkEvents);
-  const packed = (batch) => `raw Dexie, the toolkit's record shape and indexes: one record per batch of ${batch}, each in its own transaction with one bulkAdd (${C.bulkEvents / batch} transactions), one call per batch`;
+  const packed = (batch) =>
+    `raw Dexie, the toolkit's record shape and indexes: one record per batch of ${batch}, each in its own transaction with one bulkAdd (${C.bulkEvents / batch} transactions), one call per batch`;
   const naive = `naive: raw Dexie bulkAdd, one record per event, ${C.bulkEvents} events, one call`;
-  addCase({ name: 'append.bulk1000', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: ev(S.b1000), baseline: ev(S.packed1000), baselineLabel: packed(1000) });
-  addCase({ name: 'append.bulk1000.naive', goal: 3, better: 'higher', unit: 'events/s', toolkit: ev(S.b1000), baseline: ev(S.naive), baselineLabel: naive });
-  addCase({ name: 'append.bulk100', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: ev(S.b100), baseline: ev(S.packed100), baselineLabel: packed(100) });
-  addCase({ name: 'append.bulk100.naive', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(S.b100), baseline: ev(S.naive), baselineLabel: naive });
-  addCase({ name: 'append.single.p50', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleRaw,
-    baselineLabel: 'raw Dexie add in a worker + one Comlink round trip', extra: { appendsPerRun: C.single } });
+  addCase({
+    name: 'append.bulk1000',
+    goal: 0.5,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ev(S.b1000),
+    baseline: ev(S.packed1000),
+    baselineLabel: packed(1000),
+  });
+  addCase({
+    name: 'append.bulk1000.naive',
+    goal: 3,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ev(S.b1000),
+    baseline: ev(S.naive),
+    baselineLabel: naive,
+  });
+  addCase({
+    name: 'append.bulk100',
+    goal: 0.5,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ev(S.b100),
+    baseline: ev(S.packed100),
+    baselineLabel: packed(100),
+  });
+  addCase({
+    name: 'append.bulk100.naive',
+    goal: 2,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ev(S.b100),
+    baseline: ev(S.naive),
+    baselineLabel: naive,
+  });
+  addCase({
+    name: 'append.single.p50',
+    goal: 1.3,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.singleToolkit,
+    baseline: S.singleRaw,
+    baselineLabel: 'raw Dexie add in a worker + one Comlink round trip',
+    extra: { appendsPerRun: C.single },
+  });
   const ec = rate(C.concurrent);
-  addCase({ name: 'append.concurrent', goal: 0.7, better: 'higher', unit: 'events/s', toolkit: ec(S.concToolkit), baseline: ec(S.concBatched),
-    baselineLabel: `${C.concurrent} concurrent raw calls queued in the worker, each burst written by one bulkAdd in one transaction (the next burst while it commits), each call resolved when its transaction committed` });
-  addCase({ name: 'append.concurrent.naive', goal: 5, better: 'higher', unit: 'events/s', toolkit: ec(S.concToolkit), baseline: ec(S.concNaive),
-    baselineLabel: `naive: ${C.concurrent} sequential one-event raw transactions in the worker` });
+  addCase({
+    name: 'append.concurrent',
+    goal: 0.7,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ec(S.concToolkit),
+    baseline: ec(S.concBatched),
+    baselineLabel: `${C.concurrent} concurrent raw calls queued in the worker, each burst written by one bulkAdd in one transaction (the next burst while it commits), each call resolved when its transaction committed`,
+  });
+  addCase({
+    name: 'append.concurrent.naive',
+    goal: 5,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ec(S.concToolkit),
+    baseline: ec(S.concNaive),
+    baselineLabel: `naive: ${C.concurrent} sequential one-event raw transactions in the worker`,
+  });
 }
 
 async function workerGroup({ bench, mainThreadMs }) {
   log('worker: warm-up');
-  for (const [mode, shape] of [['worker', 'grouped'], ['local', 'flat']]) {
+  for (const [mode, shape] of [
+    ['worker', 'grouped'],
+    ['local', 'flat'],
+  ]) {
     const name = fresh('warm-entries');
     await bench('entriesOpen', { name, mode, shape, entries: 1000 });
     await bench('entriesRun', { name, count: 50, seed: 95 });
@@ -470,21 +610,66 @@ async function workerGroup({ bench, mainThreadMs }) {
       await bench('entriesClose', { name });
       times[k].push(p50(r.times));
       busy[k].push(perAppend);
-      log(`${tag} worker ${k.padEnd(11)}: one-event append p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms; ` +
-        `main thread ${perAppend.toFixed(3)} ms per append`);
+      log(
+        `${tag} worker ${k.padEnd(11)}: one-event append p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms; ` +
+          `main thread ${perAppend.toFixed(3)} ms per append`,
+      );
     }
   });
   const small = `the same with a ${C.entriesSmall}-entry state`;
-  addCase({ name: 'worker.state30k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: times.grouped30k, baseline: times.small, baselineLabel: small,
-    extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
-  addCase({ name: 'worker.state100k.grouped', goal: 1.3, better: 'lower', unit: 'ms (p50 per run)', toolkit: times.grouped100k, baseline: times.small, baselineLabel: small,
-    extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries100k} entries in groups of 100, updated immutably`, appendsPerRun: C.single } });
-  addCase({ name: 'worker.state30k.flat', goal: 2.5, better: 'lower', unit: 'ms (p50 per run)', toolkit: times.flatWorker, baseline: times.flatLocal,
+  addCase({
+    name: 'worker.state30k.grouped',
+    goal: 1.3,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: times.grouped30k,
+    baseline: times.small,
+    baselineLabel: small,
+    extra: {
+      toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in groups of 100, updated immutably`,
+      appendsPerRun: C.single,
+    },
+  });
+  addCase({
+    name: 'worker.state100k.grouped',
+    goal: 1.3,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: times.grouped100k,
+    baseline: times.small,
+    baselineLabel: small,
+    extra: {
+      toolkitLabel: `worker-mode one-event append(), ${C.entries100k} entries in groups of 100, updated immutably`,
+      appendsPerRun: C.single,
+    },
+  });
+  addCase({
+    name: 'worker.state30k.flat',
+    goal: 2.5,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: times.flatWorker,
+    baseline: times.flatLocal,
     baselineLabel: 'the same store in-process (both copy the 30k-key top level in the reducer)',
-    extra: { toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in one flat map, updated immutably`, appendsPerRun: C.single } });
-  addCase({ name: 'worker.mainthread.30k', goal: 1.5, better: 'lower', unit: 'ms of main-thread time per append', toolkit: busy.grouped30k, baseline: busy.small,
-    baselineLabel: small, extra: { toolkitLabel: `the page's busy time (CDP TaskDuration) per worker-mode one-event append, ${C.entries30k} grouped entries`,
-      grouped100k: stats(busy.grouped100k), flat30k: stats(busy.flatWorker) } });
+    extra: {
+      toolkitLabel: `worker-mode one-event append(), ${C.entries30k} entries in one flat map, updated immutably`,
+      appendsPerRun: C.single,
+    },
+  });
+  addCase({
+    name: 'worker.mainthread.30k',
+    goal: 1.5,
+    better: 'lower',
+    unit: 'ms of main-thread time per append',
+    toolkit: busy.grouped30k,
+    baseline: busy.small,
+    baselineLabel: small,
+    extra: {
+      toolkitLabel: `the page's busy time (CDP TaskDuration) per worker-mode one-event append, ${C.entries30k} grouped entries`,
+      grouped100k: stats(busy.grouped100k),
+      flat30k: stats(busy.flatWorker),
+    },
+  });
 }
 
 async function bootGroup({ bench }) {
@@ -514,13 +699,38 @@ async function bootGroup({ bench }) {
     for (const k of rotate(Object.keys(boots), run)) {
       const r = await bench('boot', boots[k]);
       S[k].push(r.ms);
-      log(`${tag} boot ${k.padEnd(9)}: ${r.ms.toFixed(1)} ms (${k === 'raw' ? `snapshot at ${r.snapshotAt} + ${r.tail} events` : `head ${r.head}`})`);
+      log(
+        `${tag} boot ${k.padEnd(9)}: ${r.ms.toFixed(1)} ms (${k === 'raw' ? `snapshot at ${r.snapshotAt} + ${r.tail} events` : `head ${r.head}`})`,
+      );
     }
   });
-  addCase({ name: 'boot.100k', goal: 0.05, better: 'lower', unit: 'ms', toolkit: S.snap, baseline: S.nosnap, baselineLabel: 'same store, snapshots off' });
-  addCase({ name: 'boot.compacted', goal: 1.2, better: 'lower', unit: 'ms', toolkit: S.compacted, baseline: S.small,
-    baselineLabel: `a store that never had more than the ${C.keptEvents} events the compacted one keeps` });
-  addCase({ name: 'boot.100k.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.snap, baseline: S.raw, baselineLabel: 'fresh raw worker: newest snapshot row + tail, reduced' });
+  addCase({
+    name: 'boot.100k',
+    goal: 0.05,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.snap,
+    baseline: S.nosnap,
+    baselineLabel: 'same store, snapshots off',
+  });
+  addCase({
+    name: 'boot.compacted',
+    goal: 1.2,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.compacted,
+    baseline: S.small,
+    baselineLabel: `a store that never had more than the ${C.keptEvents} events the compacted one keeps`,
+  });
+  addCase({
+    name: 'boot.100k.vsRaw',
+    goal: 1.5,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.snap,
+    baseline: S.raw,
+    baselineLabel: 'fresh raw worker: newest snapshot row + tail, reduced',
+  });
 }
 
 /** Bytes of all files under `dir` (0 if it does not exist). */
@@ -574,13 +784,17 @@ async function scaleGroup({ bench, heaps, profile, sync, machine }) {
   const d1 = await disk();
   const big = await buildLog(bench, LOG_1M, { count: C.scaleEvents });
   const d2 = await disk();
-  log(`scale: IndexedDB on disk ${MB(d0.onDisk)} → ${MB(d1.onDisk)} (100k log) → ${MB(d2.onDisk)} (1M log); estimate() ${MB(d0.estimate)} → ${MB(d1.estimate)} → ${MB(d2.estimate)}`);
+  log(
+    `scale: IndexedDB on disk ${MB(d0.onDisk)} → ${MB(d1.onDisk)} (100k log) → ${MB(d2.onDisk)} (1M log); estimate() ${MB(d0.estimate)} → ${MB(d1.estimate)} → ${MB(d2.estimate)}`,
+  );
 
   // The Node folds boot.1M.versionBump is compared with: replay.1M's (its reducer, its heap
   // sampling) and the page's own reducer folded alone.
   const fold = await replay1MRun();
   const foldBench = await nodeReplay('bench', '--no-heap');
-  log(`scale: Node fold of ${C.replayEvents} events: ${(fold.ms / 1000).toFixed(1)} s (replay.1M.heap's run); the page's reducer, no heap sampling: ${(foldBench.ms / 1000).toFixed(1)} s`);
+  log(
+    `scale: Node fold of ${C.replayEvents} events: ${(fold.ms / 1000).toFixed(1)} s (replay.1M.heap's run); the page's reducer, no heap sampling: ${(foldBench.ms / 1000).toFixed(1)} s`,
+  );
 
   // After each boot or pull: the live heaps (full GC first), the store kept open meanwhile.
   const heapsNow = async () => ({ page: await probe.page(), worker: await probe.worker('store') });
@@ -592,11 +806,17 @@ async function scaleGroup({ bench, heaps, profile, sync, machine }) {
   };
   const versionBump = async (name, version) => {
     // The store worker appears once the command has started it: sample whichever is there.
-    const { result, peak } = await peakWhile(() => probe.worker('store', false), () => boot(name, { version }));
+    const { result, peak } = await peakWhile(
+      () => probe.worker('store', false),
+      () => boot(name, { version }),
+    );
     return { ...result, peak };
   };
   const pull = async () => {
-    const { result, peak } = await peakWhile(() => probe.worker('store', false), () => bench('replicaOpen', { name: PULLED, url: sync.url, logId: PULL_LOG, count: C.pullEvents }));
+    const { result, peak } = await peakWhile(
+      () => probe.worker('store', false),
+      () => bench('replicaOpen', { name: PULLED, url: sync.url, logId: PULL_LOG, count: C.pullEvents }),
+    );
     const h = await heapsNow();
     await bench('closeOpen');
     await bench('deleteDb', { name: PULLED });
@@ -615,49 +835,110 @@ async function scaleGroup({ bench, heaps, profile, sync, machine }) {
   await forRuns(async (run, tag) => {
     for (const k of rotate(kinds, run)) {
       // Each run bumps to a version no snapshot has yet (2 was the warm-up's, on the other log).
-      const r = k === 'bump' ? await versionBump(LOG_1M, 2 + run) : k === 'pull' ? await pull() : await boot({ b100k: LOG_100K, b1M: LOG_1M, empty: EMPTY }[k]);
+      const r =
+        k === 'bump'
+          ? await versionBump(LOG_1M, 2 + run)
+          : k === 'pull'
+            ? await pull()
+            : await boot({ b100k: LOG_100K, b1M: LOG_1M, empty: EMPTY }[k]);
       S[k].push(r);
       const expected = k === 'bump' || k === 'b1M' ? big.head : k === 'b100k' ? small.head : k === 'pull' ? C.pullEvents : 0;
-      if (r.head !== expected || (k !== 'pull' && r.count !== expected)) throw new Error(`scale ${k}: head ${r.head}, state count ${r.count}, expected ${expected}`);
-      log(`${tag} scale ${k.padEnd(5)}: ${r.ms.toFixed(0)} ms${k === 'bump' ? ` (${Math.round(r.head / (r.ms / 1000))} events/s)` : ''}; ` +
-        `heap after: worker ${MB(r.worker)}, page ${MB(r.page)}${r.peak ? `; worker peak during ${MB(r.peak)}` : ''}`);
+      if (r.head !== expected || (k !== 'pull' && r.count !== expected))
+        throw new Error(`scale ${k}: head ${r.head}, state count ${r.count}, expected ${expected}`);
+      log(
+        `${tag} scale ${k.padEnd(5)}: ${r.ms.toFixed(0)} ms${k === 'bump' ? ` (${Math.round(r.head / (r.ms / 1000))} events/s)` : ''}; ` +
+          `heap after: worker ${MB(r.worker)}, page ${MB(r.page)}${r.peak ? `; worker peak during ${MB(r.peak)}` : ''}`,
+      );
     }
   });
 
   const of = (k, f) => S[k].map(f);
-  addCase({ name: 'boot.1M', goal: 1.3, better: 'lower', unit: 'ms', toolkit: of('b1M', (r) => r.ms), baseline: of('b100k', (r) => r.ms),
+  addCase({
+    name: 'boot.1M',
+    goal: 1.3,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: of('b1M', (r) => r.ms),
+    baseline: of('b100k', (r) => r.ms),
     baselineLabel: `the same boot on the ${small.head.toLocaleString('en-US')}-event log (both built through append() in batches of 1000, snapshotEvery ${C.every}, a ${C.logTail}-event tail)`,
-    extra: { toolkitLabel: `fresh worker + createStore until ready, on a log of ${big.head.toLocaleString('en-US')} events`, buildMs: { '100k': small.ms, '1M': big.ms } } });
+    extra: {
+      toolkitLabel: `fresh worker + createStore until ready, on a log of ${big.head.toLocaleString('en-US')} events`,
+      buildMs: { '100k': small.ms, '1M': big.ms },
+    },
+  });
   const bumpRate = of('bump', (r) => r.head / (r.ms / 1000));
-  addCase({ name: 'boot.1M.versionBump', better: 'higher', unit: 'events/s', toolkit: bumpRate, baseline: [C.replayEvents / (fold.ms / 1000)],
+  addCase({
+    name: 'boot.1M.versionBump',
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: bumpRate,
+    baseline: [C.replayEvents / (fold.ms / 1000)],
     baselineLabel: `Node fold() of ${C.replayEvents.toLocaleString('en-US')} generated events (replay.1M.heap's run: its 10,000-entity reducer, gc() every 10 pages)`,
-    extra: { toolkitLabel: `fresh worker + createStore until ready on the 1M log with the projection at a new version (no snapshot of it): every event read and replayed; events/s = head ÷ time`,
-      bootMs: stats(of('bump', (r) => r.ms)), sameReducerNodeFold: C.replayEvents / (foldBench.ms / 1000), sameReducerLabel: "Node fold() of the page's own reducer (bench/page/projection.js), no heap sampling" } });
+    extra: {
+      toolkitLabel: `fresh worker + createStore until ready on the 1M log with the projection at a new version (no snapshot of it): every event read and replayed; events/s = head ÷ time`,
+      bootMs: stats(of('bump', (r) => r.ms)),
+      sameReducerNodeFold: C.replayEvents / (foldBench.ms / 1000),
+      sameReducerLabel: "Node fold() of the page's own reducer (bench/page/projection.js), no heap sampling",
+    },
+  });
 
   // Heaps: each state's live heap against an empty store's, measured in the same run.
   const empty = of('empty', (r) => r.worker);
   const pageOf = (k) => stats(of(k, (r) => r.page));
   const heapCase = (name, k, toolkitLabel, extra = {}) =>
-    addCase({ name, better: 'lower', unit: 'bytes (worker JS heap)', toolkit: of(k, (r) => r.worker), baseline: empty,
+    addCase({
+      name,
+      better: 'lower',
+      unit: 'bytes (worker JS heap)',
+      toolkit: of(k, (r) => r.worker),
+      baseline: empty,
       baselineLabel: 'the store worker right after createStore on an empty database (live heap, after a full GC)',
-      extra: { toolkitLabel, pageHeap: pageOf(k), pageHeapEmpty: pageOf('empty'), ...extra } });
-  heapCase('memory.worker.boot100k', 'b100k', `the store worker's live heap (CDP Runtime.getHeapUsage after HeapProfiler.collectGarbage) right after booting the ${small.head}-event log`);
+      extra: { toolkitLabel, pageHeap: pageOf(k), pageHeapEmpty: pageOf('empty'), ...extra },
+    });
+  heapCase(
+    'memory.worker.boot100k',
+    'b100k',
+    `the store worker's live heap (CDP Runtime.getHeapUsage after HeapProfiler.collectGarbage) right after booting the ${small.head}-event log`,
+  );
   heapCase('memory.worker.boot1M', 'b1M', `the same after booting the ${big.head}-event log`);
-  heapCase('memory.worker.pull100k', 'pull', `the same after a fresh replica pulled ${C.pullEvents} events`,
-    { peakDuringNoGc: stats(of('pull', (r) => r.peak)) });
-  heapCase('memory.worker.replay1M', 'bump', 'the same after the version bump\'s full replay of the 1M log',
-    { peakDuringNoGc: stats(of('bump', (r) => r.peak)) });
-  addCase({ name: 'memory.worker.replay1M.peak', better: 'lower', unit: 'bytes (worker JS heap, no forced GC)', toolkit: of('bump', (r) => r.peak), baseline: empty,
+  heapCase('memory.worker.pull100k', 'pull', `the same after a fresh replica pulled ${C.pullEvents} events`, {
+    peakDuringNoGc: stats(of('pull', (r) => r.peak)),
+  });
+  heapCase('memory.worker.replay1M', 'bump', "the same after the version bump's full replay of the 1M log", {
+    peakDuringNoGc: stats(of('bump', (r) => r.peak)),
+  });
+  addCase({
+    name: 'memory.worker.replay1M.peak',
+    better: 'lower',
+    unit: 'bytes (worker JS heap, no forced GC)',
+    toolkit: of('bump', (r) => r.peak),
+    baseline: empty,
     baselineLabel: 'the store worker right after createStore on an empty database (live heap, after a full GC)',
-    extra: { toolkitLabel: `the largest heap in use (garbage included) sampled every ${C.heapSampleMs} ms during the version bump's replay of the 1M log` } });
+    extra: {
+      toolkitLabel: `the largest heap in use (garbage included) sampled every ${C.heapSampleMs} ms during the version bump's replay of the 1M log`,
+    },
+  });
 
   // Disk: bytes per event of each log, against the event's JSON (what it is as data).
   const json = machine.eventBytes?.mean ?? 249;
-  for (const [name, before, after, built] of [['disk.100k', d0, d1, small], ['disk.1M', d1, d2, big]]) {
-    addCase({ name, better: 'lower', unit: 'bytes per event', toolkit: [(after.onDisk - before.onDisk) / built.head], baseline: [json],
+  for (const [name, before, after, built] of [
+    ['disk.100k', d0, d1, small],
+    ['disk.1M', d1, d2, big],
+  ]) {
+    addCase({
+      name,
+      better: 'lower',
+      unit: 'bytes per event',
+      toolkit: [(after.onDisk - before.onDisk) / built.head],
+      baseline: [json],
       baselineLabel: 'the mean size of one event as JSON (machine.eventBytes)',
-      extra: { toolkitLabel: `growth of the profile's IndexedDB directory on disk while the ${built.head}-event log was built (snapshotEvery ${C.every}), per event`,
-        estimatePerEvent: (after.estimate - before.estimate) / built.head, onDiskBytes: after.onDisk - before.onDisk, events: built.head } });
+      extra: {
+        toolkitLabel: `growth of the profile's IndexedDB directory on disk while the ${built.head}-event log was built (snapshotEvery ${C.every}), per event`,
+        estimatePerEvent: (after.estimate - before.estimate) / built.head,
+        onDiskBytes: after.onDisk - before.onDisk,
+        events: built.head,
+      },
+    });
   }
 }
 
@@ -677,9 +958,14 @@ async function coldGroup({ bench, restart, http }) {
   const server = await s.startSyncServer({ port: 0, storage, warn: () => {} });
   const { url } = server;
   try {
-    for (const [k, pending] of [['none', 0], ['pending', C.coldPending]]) {
+    for (const [k, pending] of [
+      ['none', 0],
+      ['pending', C.coldPending],
+    ]) {
       const r = await bench('replicaBuild', { name: DBS[k], url, logId: COLD_LOG, count: head, pending, seed: 52 });
-      log(`cold: ${DBS[k]} pulled ${head} events in ${(r.pullMs / 1000).toFixed(1)} s${pending ? `, then ${pending} one-event commits offline in ${(r.appendMs / 1000).toFixed(1)} s` : ''}`);
+      log(
+        `cold: ${DBS[k]} pulled ${head} events in ${(r.pullMs / 1000).toFixed(1)} s${pending ? `, then ${pending} one-event commits offline in ${(r.appendMs / 1000).toFixed(1)} s` : ''}`,
+      );
     }
   } finally {
     await server.close();
@@ -693,7 +979,8 @@ async function coldGroup({ bench, restart, http }) {
     const r = await page.evaluate(() => window.coldResult);
     if (r.error) throw new Error(`cold start of ${DBS[k]}: ${r.error}`);
     const pending = k === 'pending' ? C.coldPending : 0;
-    if (r.head !== head + pending || r.pending !== pending || r.count !== head + pending) throw new Error(`cold start of ${DBS[k]}: ${JSON.stringify(r)}`);
+    if (r.head !== head + pending || r.pending !== pending || r.count !== head + pending)
+      throw new Error(`cold start of ${DBS[k]}: ${JSON.stringify(r)}`);
     return { ...r, assetsFetched: http.assetRequests - assets };
   };
   // The first loads fill the HTTP cache (and V8's code cache); the first open after the
@@ -702,7 +989,9 @@ async function coldGroup({ bench, restart, http }) {
   for (let i = 0; i < 2; i++) {
     for (const k of Object.keys(DBS)) {
       const r = await coldStart(k);
-      log(`cold warm-up ${k.padEnd(7)}: ready ${r.ms.toFixed(0)} ms after navigation start (script ${r.scriptMs.toFixed(0)} ms); ${r.assetsFetched} hashed assets fetched`);
+      log(
+        `cold warm-up ${k.padEnd(7)}: ready ${r.ms.toFixed(0)} ms after navigation start (script ${r.scriptMs.toFixed(0)} ms); ${r.assetsFetched} hashed assets fetched`,
+      );
     }
   }
   const S = samples('pending', 'none', 'scriptPending', 'scriptNone');
@@ -713,16 +1002,26 @@ async function coldGroup({ bench, restart, http }) {
       S[k].push(r.ms);
       S[k === 'pending' ? 'scriptPending' : 'scriptNone'].push(r.scriptMs);
       fetched += r.assetsFetched;
-      log(`${tag} cold ${k.padEnd(7)}: ready ${r.ms.toFixed(0)} ms after navigation start (script ${r.scriptMs.toFixed(0)} ms; sync '${r.sync}'); ${r.assetsFetched} hashed assets fetched`);
+      log(
+        `${tag} cold ${k.padEnd(7)}: ready ${r.ms.toFixed(0)} ms after navigation start (script ${r.scriptMs.toFixed(0)} ms; sync '${r.sync}'); ${r.assetsFetched} hashed assets fetched`,
+      );
     }
   });
-  addCase({ name: 'cold.100k.pending10k', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.pending, baseline: S.none,
+  addCase({
+    name: 'cold.100k.pending10k',
+    goal: 1.5,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.pending,
+    baseline: S.none,
     baselineLabel: `the same cold start of the same ${head.toLocaleString('en-US')}-event replica with nothing pending`,
     extra: {
       toolkitLabel: `browser closed and relaunched on its profile, page load (navigation start) until createStore (worker mode, sync to a server that is down) is ready, on a replica that pulled ${head.toLocaleString('en-US')} events (snapshotEvery 1000) and then made ${C.coldPending.toLocaleString('en-US')} one-event commits offline`,
       scriptStartMs: { pending: stats(S.scriptPending), none: stats(S.scriptNone) },
-      hashedAssetsFetchedInRuns: fetched, cache: 'hashed assets max-age=31536000, immutable; index.html no-cache',
-    } });
+      hashedAssetsFetchedInRuns: fetched,
+      cache: 'hashed assets max-age=31536000, immutable; index.html no-cache',
+    },
+  });
 }
 
 async function stateAtGroup({ bench }) {
@@ -751,15 +1050,32 @@ async function stateAtGroup({ bench }) {
     }
     // Both sides must have computed the same states (the same seed gives the same points).
     for (const at of Object.keys(points)) {
-      if (counts[`toolkit.${at}`] !== counts[`raw.${at}`]) throw new Error(`stateAt by ${at}: toolkit and raw states differ (counts ${counts[`toolkit.${at}`]} / ${counts[`raw.${at}`]})`);
+      if (counts[`toolkit.${at}`] !== counts[`raw.${at}`])
+        throw new Error(`stateAt by ${at}: toolkit and raw states differ (counts ${counts[`toolkit.${at}`]} / ${counts[`raw.${at}`]})`);
     }
   });
-  const raw = 'fresh read of the nearest snapshot at or before the position + the records after it up to it (native IndexedDB on the toolkit\'s database), reduced; the whole state back through Comlink';
-  addCase({ name: 'stateAt.100k', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S['toolkit.position'], baseline: S['raw.position'],
-    baselineLabel: `raw: ${raw}`, extra: { callsPerRun: C.stateAtCalls } });
-  addCase({ name: 'stateAt.100k.time', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S['toolkit.time'], baseline: S['raw.time'],
+  const raw =
+    "fresh read of the nearest snapshot at or before the position + the records after it up to it (native IndexedDB on the toolkit's database), reduced; the whole state back through Comlink";
+  addCase({
+    name: 'stateAt.100k',
+    goal: 2,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S['toolkit.position'],
+    baseline: S['raw.position'],
+    baselineLabel: `raw: ${raw}`,
+    extra: { callsPerRun: C.stateAtCalls },
+  });
+  addCase({
+    name: 'stateAt.100k.time',
+    goal: 2,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S['toolkit.time'],
+    baseline: S['raw.time'],
     baselineLabel: `raw: the position of the time (the newest record by the minTime index at or before it, its last event not later), then the ${raw}`,
-    extra: { callsPerRun: C.stateAtCalls } });
+    extra: { callsPerRun: C.stateAtCalls },
+  });
 }
 
 async function undoGroup({ bench }) {
@@ -790,16 +1106,43 @@ async function undoGroup({ bench }) {
       }
     }
   });
-  const append = 'one-event append() on the same store (p50 per run, the undo.100k pairs\' appends)';
-  addCase({ name: 'undo.100k', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.undo, baseline: S.append, baselineLabel: append,
-    extra: { toolkitLabel: `undo() of the commit just appended (${C.undoPairs} append + undo pairs per run)` } });
+  const append = "one-event append() on the same store (p50 per run, the undo.100k pairs' appends)";
+  addCase({
+    name: 'undo.100k',
+    goal: 2,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.undo,
+    baseline: S.append,
+    baselineLabel: append,
+    extra: { toolkitLabel: `undo() of the commit just appended (${C.undoPairs} append + undo pairs per run)` },
+  });
   for (const depth of [10, 100]) {
-    addCase({ name: `undo.100k.back${depth}`, goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S[`back${depth}`], baseline: S.append, baselineLabel: append,
-      extra: { toolkitLabel: `after ${depth} one-event commits, ${depth} consecutive undo()s; the last, which undoes the commit ${depth} back, timed (${C.undoBackReps[depth]} per run)` } });
+    addCase({
+      name: `undo.100k.back${depth}`,
+      goal: 2,
+      better: 'lower',
+      unit: 'ms (p50 per run)',
+      toolkit: S[`back${depth}`],
+      baseline: S.append,
+      baselineLabel: append,
+      extra: {
+        toolkitLabel: `after ${depth} one-event commits, ${depth} consecutive undo()s; the last, which undoes the commit ${depth} back, timed (${C.undoBackReps[depth]} per run)`,
+      },
+    });
   }
-  addCase({ name: 'undo.100k.reopen', goal: 2, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.reopenUndo, baseline: S.reopenAppend,
+  addCase({
+    name: 'undo.100k.reopen',
+    goal: 2,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.reopenUndo,
+    baseline: S.reopenAppend,
     baselineLabel: 'the first call after a reopen being a one-event append() instead',
-    extra: { toolkitLabel: `the first call after the store was closed and reopened (fresh worker): undo() of the commit appended before (${C.undoReopenReps} per run)` } });
+    extra: {
+      toolkitLabel: `the first call after the store was closed and reopened (fresh worker): undo() of the commit appended before (${C.undoReopenReps} per run)`,
+    },
+  });
 }
 
 /**
@@ -832,16 +1175,34 @@ async function compactGroup({ bench }) {
     S.p50B.push(p50(b.times));
     S.compactMs.push(c.compactMs);
     S.appends.push(c.times.length);
-    log(`${tag} compact: ${c.compactMs.toFixed(0)} ms (${c.removed} events dropped, compacted to ${c.compacted}); ${c.times.length} appends meanwhile: ` +
-      `max ${Math.max(...c.times).toFixed(1)} ms, p50 ${p50(c.times).toFixed(1)} ms; without compaction: max ${Math.max(...b.times).toFixed(1)} ms, p50 ${p50(b.times).toFixed(1)} ms`);
+    log(
+      `${tag} compact: ${c.compactMs.toFixed(0)} ms (${c.removed} events dropped, compacted to ${c.compacted}); ${c.times.length} appends meanwhile: ` +
+        `max ${Math.max(...c.times).toFixed(1)} ms, p50 ${p50(c.times).toFixed(1)} ms; without compaction: max ${Math.max(...b.times).toFixed(1)} ms, p50 ${p50(b.times).toFixed(1)} ms`,
+    );
   });
-  const toolkitLabel = (q) => `${q} latency of one-event append()s issued every ${C.compactInterval} ms (none awaiting the one before) while compact({ before: head - ${C.compactKeep.toLocaleString('en-US')} }) ran on a fresh 100,500-event log (snapshotEvery 1000), from its call until it resolved`;
+  const toolkitLabel = (q) =>
+    `${q} latency of one-event append()s issued every ${C.compactInterval} ms (none awaiting the one before) while compact({ before: head - ${C.compactKeep.toLocaleString('en-US')} }) ran on a fresh 100,500-event log (snapshotEvery 1000), from its call until it resolved`;
   const baselineLabel = (q) => `${q} latency of as many appends on the same clock, on the same store right after (no compaction running)`;
   const extra = { compactMs: stats(S.compactMs), appendsPerRun: stats(S.appends), intervalMs: C.compactInterval };
-  addCase({ name: 'compact.100k.appendMax', goal: 20, better: 'lower', unit: 'ms (max per run)', toolkit: S.maxC, baseline: S.maxB,
-    baselineLabel: baselineLabel('the max'), extra: { toolkitLabel: toolkitLabel('the max'), ...extra } });
-  addCase({ name: 'compact.100k.appendP50', better: 'lower', unit: 'ms (p50 per run)', toolkit: S.p50C, baseline: S.p50B,
-    baselineLabel: baselineLabel('the p50'), extra: { toolkitLabel: toolkitLabel('the p50'), ...extra } });
+  addCase({
+    name: 'compact.100k.appendMax',
+    goal: 20,
+    better: 'lower',
+    unit: 'ms (max per run)',
+    toolkit: S.maxC,
+    baseline: S.maxB,
+    baselineLabel: baselineLabel('the max'),
+    extra: { toolkitLabel: toolkitLabel('the max'), ...extra },
+  });
+  addCase({
+    name: 'compact.100k.appendP50',
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.p50C,
+    baseline: S.p50B,
+    baselineLabel: baselineLabel('the p50'),
+    extra: { toolkitLabel: toolkitLabel('the p50'), ...extra },
+  });
 }
 
 async function pullGroup({ bench, sync }) {
@@ -854,15 +1215,33 @@ async function pullGroup({ bench, sync }) {
     for (const kind of rotate(kinds, run)) {
       const r = await bench('pull', args(kind, fresh('pull'), PULL_LOG, C.pullEvents));
       S[kind].push(r.ms);
-      log(`${tag} pull ${kind.padEnd(7)}: ${C.pullEvents} events in ${(r.ms / 1000).toFixed(1)} s (${Math.round(C.pullEvents / (r.ms / 1000))} events/s)`);
+      log(
+        `${tag} pull ${kind.padEnd(7)}: ${C.pullEvents} events in ${(r.ms / 1000).toFixed(1)} s (${Math.round(C.pullEvents / (r.ms / 1000))} events/s)`,
+      );
     }
   });
   const ev = rate(C.pullEvents);
   const server = { server: 'startSyncServer + memoryStorage, same machine' };
-  addCase({ name: 'sync.pull.100k', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: ev(S.toolkit), baseline: ev(S.packed),
-    baselineLabel: `raw Dexie in a worker: the same server pages (limit ${C.pullPage}), fetched one after another, each written as one record of the toolkit's shape and indexes in its own transaction`, extra: server });
-  addCase({ name: 'sync.pull.100k.naive', goal: 2, better: 'higher', unit: 'events/s', toolkit: ev(S.toolkit), baseline: ev(S.raw),
-    baselineLabel: 'naive: raw per-event bulkAdd of 100k events generated in the worker (no server), one transaction', extra: server });
+  addCase({
+    name: 'sync.pull.100k',
+    goal: 0.5,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ev(S.toolkit),
+    baseline: ev(S.packed),
+    baselineLabel: `raw Dexie in a worker: the same server pages (limit ${C.pullPage}), fetched one after another, each written as one record of the toolkit's shape and indexes in its own transaction`,
+    extra: server,
+  });
+  addCase({
+    name: 'sync.pull.100k.naive',
+    goal: 2,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ev(S.toolkit),
+    baseline: ev(S.raw),
+    baselineLabel: 'naive: raw per-event bulkAdd of 100k events generated in the worker (no server), one transaction',
+    extra: server,
+  });
 }
 
 /**
@@ -909,23 +1288,49 @@ async function backlogGroup({ bench, sync }) {
       const r = await sides[k](run);
       S[k].push(r.ms);
       headMs[k]?.push(r.headMs);
-      log(`${tag} backlog ${k.padEnd(6)}: ${(r.ms / 1000).toFixed(2)} s${k === 'rebase' ? ` (the head had all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} events after ${(r.headMs / 1000).toFixed(2)} s; the rest until nothing was pending)` : ''}`);
+      log(
+        `${tag} backlog ${k.padEnd(6)}: ${(r.ms / 1000).toFixed(2)} s${k === 'rebase' ? ` (the head had all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} events after ${(r.headMs / 1000).toFixed(2)} s; the rest until nothing was pending)` : ''}`,
+      );
     }
   });
-  addCase({ name: 'backlog.push10k', goal: 0.5, better: 'higher', unit: 'events/s', toolkit: rate(C.backlogPush)(S.push), baseline: rate(C.backlogPush)(S.wire),
+  addCase({
+    name: 'backlog.push10k',
+    goal: 0.5,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: rate(C.backlogPush)(S.push),
+    baseline: rate(C.backlogPush)(S.wire),
     baselineLabel: `the wire floor: the same ${C.backlogPush.toLocaleString('en-US')} events POSTed from the raw worker by fetch to /v1/logs/:logId/events, ${C.pushBatch} per request, one after another (no local reads or writes)`,
-    extra: { toolkitLabel: `${C.backlogPush.toLocaleString('en-US')} one-event commits made while sync was paused, from sync.resume() until status.pending = 0 (pushed in requests of up to ${C.pushBatch} events, each confirmed from the server's answer when it placed it right after the confirmed head, else pulled back)`, server: 'startSyncServer + memoryStorage, same machine', offline: 'one append() after another, each awaited' } });
-  addCase({ name: 'backlog.rebase', goal: 1.5, better: 'lower', unit: 'ms', toolkit: S.rebase, baseline: S.plain,
+    extra: {
+      toolkitLabel: `${C.backlogPush.toLocaleString('en-US')} one-event commits made while sync was paused, from sync.resume() until status.pending = 0 (pushed in requests of up to ${C.pushBatch} events, each confirmed from the server's answer when it placed it right after the confirmed head, else pulled back)`,
+      server: 'startSyncServer + memoryStorage, same machine',
+      offline: 'one append() after another, each awaited',
+    },
+  });
+  addCase({
+    name: 'backlog.rebase',
+    goal: 1.5,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.rebase,
+    baseline: S.plain,
     baselineLabel: `the same: ${C.backlogRemote.toLocaleString('en-US')} remote events on the server, sync.resume() on a store with nothing pending, until its head has them`,
-    extra: { toolkitLabel: `${C.backlogRemote.toLocaleString('en-US')} events of another client put on the server while the store was paused with ${C.backlogLocal.toLocaleString('en-US')} one-event commits pending; from sync.resume() until nothing is pending and the head is ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} (the round pushes the ${C.backlogLocal} first, then pulls all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')}: the local events move after the remote ones)`,
-      headReachedMs: stats(headMs.rebase), server: 'startSyncServer + memoryStorage, same machine', offline: 'one append() after another, each awaited' } });
+    extra: {
+      toolkitLabel: `${C.backlogRemote.toLocaleString('en-US')} events of another client put on the server while the store was paused with ${C.backlogLocal.toLocaleString('en-US')} one-event commits pending; from sync.resume() until nothing is pending and the head is ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} (the round pushes the ${C.backlogLocal} first, then pulls all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')}: the local events move after the remote ones)`,
+      headReachedMs: stats(headMs.rebase),
+      server: 'startSyncServer + memoryStorage, same machine',
+      offline: 'one append() after another, each awaited',
+    },
+  });
 }
 
 async function eventsGroup({ bench, sync }) {
   const name = 'bench-replica-100k';
   const opened = await bench('replicaOpen', { name, url: sync.url, logId: PULL_LOG, count: C.pullEvents });
-  log(`events: a worker-mode replica pulled ${opened.head} events in ${(opened.ms / 1000).toFixed(1)} s; ` +
-    `its background slicer had sliced them ${(opened.slicedMs / 1000).toFixed(1)} s later (the queries run on the sliced log)`);
+  log(
+    `events: a worker-mode replica pulled ${opened.head} events in ${(opened.ms / 1000).toFixed(1)} s; ` +
+      `its background slicer had sliced them ${(opened.slicedMs / 1000).toFixed(1)} s later (the queries run on the sliced log)`,
+  );
   // The streams with at least a query's worth of events (the server's log, regenerated here).
   const perStream = new Map();
   for (const e of makeEvents(C.pullEvents, PULL_SEED)) perStream.set(e.stream, (perStream.get(e.stream) ?? 0) + 1);
@@ -938,7 +1343,8 @@ async function eventsGroup({ bench, sync }) {
   const call = async (kind, count, seed) => {
     const rand = rng(seed);
     const r = await bench('queries', { name, queries: Array.from({ length: count }, () => queries[kind](rand)) });
-    if (r.counts.some((n) => n !== C.queryLimit)) throw new Error(`events ${kind}: ${r.counts.join()} events, expected ${C.queryLimit} each`);
+    if (r.counts.some((n) => n !== C.queryLimit))
+      throw new Error(`events ${kind}: ${r.counts.join()} events, expected ${C.queryLimit} each`);
     return r;
   };
   log(`events: warm-up (${bigStreams.length} of ${perStream.size} streams have ≥ ${C.queryLimit} events)`);
@@ -948,16 +1354,40 @@ async function eventsGroup({ bench, sync }) {
     for (const kind of rotate(Object.keys(queries), run)) {
       const r = await call(kind, C.queryCalls, 900 + run);
       S[kind].push(p50(r.times));
-      log(`${tag} events ${kind.padEnd(6)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms (${r.times.length} calls of ${C.queryLimit} events)`);
+      log(
+        `${tag} events ${kind.padEnd(6)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms (${r.times.length} calls of ${C.queryLimit} events)`,
+      );
     }
   });
   await bench('closeOpen');
   const after = `events({ after: random position, limit: ${C.queryLimit} }) on the same replica`;
   const replica = `a worker-mode replica that pulled ${C.pullEvents} events in ${perStream.size} streams (pages of ${C.pullPage}: one record each)`;
-  addCase({ name: 'events.stream.100k', goal: 3, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.stream, baseline: S.after, baselineLabel: after,
-    extra: { toolkitLabel: `events({ stream, limit: ${C.queryLimit} }) of a random stream with ≥ ${C.queryLimit} events, on ${replica}`, callsPerRun: C.queryCalls } });
-  addCase({ name: 'events.type.100k', goal: 3, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.type, baseline: S.after, baselineLabel: after,
-    extra: { toolkitLabel: `events({ type, limit: ${C.queryLimit} }) of a random one of the ${EVENT_TYPES.length} types, on ${replica}`, callsPerRun: C.queryCalls } });
+  addCase({
+    name: 'events.stream.100k',
+    goal: 3,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.stream,
+    baseline: S.after,
+    baselineLabel: after,
+    extra: {
+      toolkitLabel: `events({ stream, limit: ${C.queryLimit} }) of a random stream with ≥ ${C.queryLimit} events, on ${replica}`,
+      callsPerRun: C.queryCalls,
+    },
+  });
+  addCase({
+    name: 'events.type.100k',
+    goal: 3,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.type,
+    baseline: S.after,
+    baselineLabel: after,
+    extra: {
+      toolkitLabel: `events({ type, limit: ${C.queryLimit} }) of a random one of the ${EVENT_TYPES.length} types, on ${replica}`,
+      callsPerRun: C.queryCalls,
+    },
+  });
 }
 
 async function peersGroup({ bench, machine }) {
@@ -990,23 +1420,36 @@ async function peersGroup({ bench, machine }) {
   const S = samples('bulkToolkit', 'bulkRx', 'bulkRep', 'bulkRepEach', 'singleToolkit', 'singleRep', 'singleRepMem', ...Object.keys(boots));
   await forRuns(async (run, tag) => {
     for (const k of rotate(['toolkit', 'rxdb', 'replicache', 'replicacheEach'], run)) {
-      const r = k === 'toolkit'
-        ? await bench('bulk', { kind: 'toolkit', name: fresh('pbulk'), count: n, batch: C.logBatch, seed: 500 + run })
-        : k === 'rxdb'
-          ? await bench('peerBulk', { peer: 'rxdb', name: fresh('pbulk-rxdb'), count: n, seed: 500 + run })
-          : await bench('peerBulk', { peer: 'replicache', name: fresh('pbulk-rep'), count: n, batch: C.logBatch, seed: 500 + run, persistEach: k === 'replicacheEach' });
+      const r =
+        k === 'toolkit'
+          ? await bench('bulk', { kind: 'toolkit', name: fresh('pbulk'), count: n, batch: C.logBatch, seed: 500 + run })
+          : k === 'rxdb'
+            ? await bench('peerBulk', { peer: 'rxdb', name: fresh('pbulk-rxdb'), count: n, seed: 500 + run })
+            : await bench('peerBulk', {
+                peer: 'replicache',
+                name: fresh('pbulk-rep'),
+                count: n,
+                batch: C.logBatch,
+                seed: 500 + run,
+                persistEach: k === 'replicacheEach',
+              });
       S[{ toolkit: 'bulkToolkit', rxdb: 'bulkRx', replicache: 'bulkRep', replicacheEach: 'bulkRepEach' }[k]].push(r.ms);
-      log(`${tag} peers bulk ${k.padEnd(14)}: ${n} events in ${r.ms.toFixed(0)} ms (${Math.round(n / (r.ms / 1000))} events/s)` +
-        `${r.inMemory !== undefined ? `; mutations ${r.inMemory.toFixed(0)} ms, persist ${(r.ms - r.inMemory).toFixed(0)} ms` : ''}`);
+      log(
+        `${tag} peers bulk ${k.padEnd(14)}: ${n} events in ${r.ms.toFixed(0)} ms (${Math.round(n / (r.ms / 1000))} events/s)` +
+          `${r.inMemory !== undefined ? `; mutations ${r.inMemory.toFixed(0)} ms, persist ${(r.ms - r.inMemory).toFixed(0)} ms` : ''}`,
+      );
     }
     for (const k of rotate(['toolkit', 'replicache'], run)) {
-      const r = k === 'toolkit'
-        ? await bench('single', { kind: 'toolkit', name: fresh('psingle'), count: C.single, warm: 10, seed: 600 + run })
-        : await bench('peerSingle', { name: fresh('psingle-rep'), count: C.single, warm: 10, seed: 600 + run });
+      const r =
+        k === 'toolkit'
+          ? await bench('single', { kind: 'toolkit', name: fresh('psingle'), count: C.single, warm: 10, seed: 600 + run })
+          : await bench('peerSingle', { name: fresh('psingle-rep'), count: C.single, warm: 10, seed: 600 + run });
       S[k === 'toolkit' ? 'singleToolkit' : 'singleRep'].push(p50(r.times));
       if (r.inMemory) S.singleRepMem.push(p50(r.inMemory));
-      log(`${tag} peers single ${k.padEnd(10)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms` +
-        `${r.inMemory ? ` (mutation in memory p50 ${p50(r.inMemory).toFixed(3)} ms)` : ''}`);
+      log(
+        `${tag} peers single ${k.padEnd(10)}: p50 ${p50(r.times).toFixed(2)} ms, p90 ${quantile(r.times, 0.9).toFixed(2)} ms` +
+          `${r.inMemory ? ` (mutation in memory p50 ${p50(r.inMemory).toFixed(3)} ms)` : ''}`,
+      );
     }
     for (const k of rotate(Object.keys(boots), run)) {
       const [cmd, args] = boots[k];
@@ -1018,30 +1461,107 @@ async function peersGroup({ bench, machine }) {
 
   const tk = rate(n)(S.bulkToolkit);
   const toolkitBulk = `Eventloom append() of ${n} events in batches of 1000, worker mode, each batch durable`;
-  addCase({ name: 'peer.rxdb.bulk', goal: 1.8, better: 'higher', unit: 'events/s', toolkit: tk, baseline: rate(n)(S.bulkRx),
-    baselineLabel: `RxDB ${machine.rxdb} bulkInsert of the same ${n} events, one call (Dexie storage, main thread)`, extra: { toolkitLabel: toolkitBulk, events: n } });
-  addCase({ name: 'peer.replicache.durable', goal: 2, better: 'higher', unit: 'events/s', toolkit: tk, baseline: rate(n)(S.bulkRep),
+  addCase({
+    name: 'peer.rxdb.bulk',
+    goal: 1.8,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: tk,
+    baseline: rate(n)(S.bulkRx),
+    baselineLabel: `RxDB ${machine.rxdb} bulkInsert of the same ${n} events, one call (Dexie storage, main thread)`,
+    extra: { toolkitLabel: toolkitBulk, events: n },
+  });
+  addCase({
+    name: 'peer.replicache.durable',
+    goal: 2,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: tk,
+    baseline: rate(n)(S.bulkRep),
     baselineLabel: `Replicache ${machine.replicache}: ${n / C.logBatch} mutations of ${C.logBatch} entries, then persist() (replicache/impl) until it resolved`,
-    extra: { toolkitLabel: toolkitBulk, events: n, persistAfterEachMutation: stats(rate(n)(S.bulkRepEach)) } });
+    extra: { toolkitLabel: toolkitBulk, events: n, persistAfterEachMutation: stats(rate(n)(S.bulkRepEach)) },
+  });
   const toolkitSingle = `p50 of ${C.single} sequential one-event append()s, each resolved once durable (worker mode)`;
-  addCase({ name: 'peer.replicache.single', goal: 10, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleRepMem,
-    baselineLabel: 'one one-entry Replicache mutation until its promise resolved (applied in memory: what its users wait for; persisted later)',
-    extra: { toolkitLabel: toolkitSingle, callsPerRun: C.single } });
-  addCase({ name: 'peer.replicache.single.persisted', goal: 0.1, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleRep,
-    baselineLabel: 'one one-entry Replicache mutation, then persist() until it resolved (durable, as the toolkit\'s append)',
-    extra: { toolkitLabel: toolkitSingle, callsPerRun: C.single } });
-  const toolkitBoot = (every) => `fresh worker + createStore until ready, on a log of ${n + C.peerTail} events (${every ? `snapshotEvery ${every}: the newest snapshot + a ${C.peerTail}-event tail` : 'snapshots off: all events replayed'})`;
+  addCase({
+    name: 'peer.replicache.single',
+    goal: 10,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.singleToolkit,
+    baseline: S.singleRepMem,
+    baselineLabel:
+      'one one-entry Replicache mutation until its promise resolved (applied in memory: what its users wait for; persisted later)',
+    extra: { toolkitLabel: toolkitSingle, callsPerRun: C.single },
+  });
+  addCase({
+    name: 'peer.replicache.single.persisted',
+    goal: 0.1,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.singleToolkit,
+    baseline: S.singleRep,
+    baselineLabel: "one one-entry Replicache mutation, then persist() until it resolved (durable, as the toolkit's append)",
+    extra: { toolkitLabel: toolkitSingle, callsPerRun: C.single },
+  });
+  const toolkitBoot = (every) =>
+    `fresh worker + createStore until ready, on a log of ${n + C.peerTail} events (${every ? `snapshotEvery ${every}: the newest snapshot + a ${C.peerTail}-event tail` : 'snapshots off: all events replayed'})`;
   const rxBoot = `RxDB createRxDatabase + addCollections + find().exec() of ${n} documents`;
   const repBoot = `new Replicache + one query scanning all ${n} entries`;
-  addCase({ name: 'peer.rxdb.boot', goal: 0.3, better: 'lower', unit: 'ms', toolkit: S.toolkit, baseline: S.rxdb, baselineLabel: rxBoot, extra: { toolkitLabel: toolkitBoot(C.every) } });
-  addCase({ name: 'peer.rxdb.boot.nosnap', goal: 1, better: 'lower', unit: 'ms', toolkit: S.toolkitNosnap, baseline: S.rxdb, baselineLabel: rxBoot, extra: { toolkitLabel: toolkitBoot(0) } });
-  addCase({ name: 'peer.replicache.boot', goal: 0.5, better: 'lower', unit: 'ms', toolkit: S.toolkit, baseline: S.replicache, baselineLabel: repBoot, extra: { toolkitLabel: toolkitBoot(C.every) } });
-  addCase({ name: 'peer.replicache.boot.nosnap', goal: 1, better: 'lower', unit: 'ms', toolkit: S.toolkitNosnap, baseline: S.replicache, baselineLabel: repBoot, extra: { toolkitLabel: toolkitBoot(0) } });
+  addCase({
+    name: 'peer.rxdb.boot',
+    goal: 0.3,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.toolkit,
+    baseline: S.rxdb,
+    baselineLabel: rxBoot,
+    extra: { toolkitLabel: toolkitBoot(C.every) },
+  });
+  addCase({
+    name: 'peer.rxdb.boot.nosnap',
+    goal: 1,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.toolkitNosnap,
+    baseline: S.rxdb,
+    baselineLabel: rxBoot,
+    extra: { toolkitLabel: toolkitBoot(0) },
+  });
+  addCase({
+    name: 'peer.replicache.boot',
+    goal: 0.5,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.toolkit,
+    baseline: S.replicache,
+    baselineLabel: repBoot,
+    extra: { toolkitLabel: toolkitBoot(C.every) },
+  });
+  addCase({
+    name: 'peer.replicache.boot.nosnap',
+    goal: 1,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.toolkitNosnap,
+    baseline: S.replicache,
+    baselineLabel: repBoot,
+    extra: { toolkitLabel: toolkitBoot(0) },
+  });
 }
 
 const BROWSER_GROUPS = {
-  append: appendGroup, worker: workerGroup, boot: bootGroup, scale: scaleGroup, cold: coldGroup, stateAt: stateAtGroup, undo: undoGroup,
-  compact: compactGroup, pull: pullGroup, backlog: backlogGroup, events: eventsGroup, peers: peersGroup,
+  append: appendGroup,
+  worker: workerGroup,
+  boot: bootGroup,
+  scale: scaleGroup,
+  cold: coldGroup,
+  stateAt: stateAtGroup,
+  undo: undoGroup,
+  compact: compactGroup,
+  pull: pullGroup,
+  backlog: backlogGroup,
+  events: eventsGroup,
+  peers: peersGroup,
 };
 const SYNC_GROUPS = ['pull', 'events', 'scale', 'backlog']; // the groups that use the shared sync server
 
@@ -1059,13 +1579,17 @@ async function browserCases(machine) {
     if (groups.some((g) => SYNC_GROUPS.includes(g))) sync = await startPullServer();
     for (const group of groups) {
       http.cache = GROUP_CACHE[group] ?? 'no-store';
-      await step(group, () => withBrowser(origin, group, async ({ bench, ...browser }) => {
-        log(`${group}: a fresh browser on a fresh profile${http.cache === 'no-store' ? '' : `; assets served ${http.cache === 'production' ? 'as in production (hashed: immutable)' : http.cache}`}`);
-        if (machine.userAgent === undefined) await describeBrowser(bench, machine);
-        await BROWSER_GROUPS[group]({ bench, ...browser, machine, sync, http });
-        const durability = await bench('durability'); // what the raw baseline's first write reported, if it wrote
-        if (durability) machine.durability ??= durabilityNote(durability);
-      }));
+      await step(group, () =>
+        withBrowser(origin, group, async ({ bench, ...browser }) => {
+          log(
+            `${group}: a fresh browser on a fresh profile${http.cache === 'no-store' ? '' : `; assets served ${http.cache === 'production' ? 'as in production (hashed: immutable)' : http.cache}`}`,
+          );
+          if (machine.userAgent === undefined) await describeBrowser(bench, machine);
+          await BROWSER_GROUPS[group]({ bench, ...browser, machine, sync, http });
+          const durability = await bench('durability'); // what the raw baseline's first write reported, if it wrote
+          if (durability) machine.durability ??= durabilityNote(durability);
+        }),
+      );
     }
   } finally {
     http?.close();
@@ -1094,28 +1618,69 @@ const machine = {
   loadAvgStart: loadavg()[0],
 };
 log(`${QUICK ? 'quick' : 'full'} run: ${RUNS} interleaved runs; ${machine.cpus} × ${machine.cpuModel}; ${machine.chromium}`);
-if (DURABILITY) log(`--durability strict: the raw baselines and the toolkit (createStore({ durability: 'strict' })) flush every commit; RxDB and Replicache keep their own.`);
+if (DURABILITY)
+  log(
+    `--durability strict: the raw baselines and the toolkit (createStore({ durability: 'strict' })) flush every commit; RxDB and Replicache keep their own.`,
+  );
 
 if (want('bundle')) await step('bundle', bundleCases);
 if (Object.keys(BROWSER_GROUPS).some(want)) await step('browser', () => browserCases(machine));
 if (want('sqlite')) {
   await step('sqlite', async () => {
     const r = await sqliteCase({ count: C.pushEvents, runs: RUNS, log });
-    addCase({ name: 'server.push.sqlite', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
-      baselineLabel: 'better-sqlite3 insert of the same rows into the same table and indexes, one transaction per 1000 (both synchronous=FULL; the server in its own process)', extra: { events: C.pushEvents, batch: 1000, durability: 'synchronous=FULL', betterSqlite3: require('better-sqlite3/package.json').version } });
+    addCase({
+      name: 'server.push.sqlite',
+      goal: 0.3,
+      better: 'higher',
+      unit: 'events/s',
+      toolkit: perSecond(C.pushEvents, r.toolkit),
+      baseline: perSecond(C.pushEvents, r.baseline),
+      baselineLabel:
+        'better-sqlite3 insert of the same rows into the same table and indexes, one transaction per 1000 (both synchronous=FULL; the server in its own process)',
+      extra: {
+        events: C.pushEvents,
+        batch: 1000,
+        durability: 'synchronous=FULL',
+        betterSqlite3: require('better-sqlite3/package.json').version,
+      },
+    });
     const c = await sqliteConcurrentCase({ count: C.pushEvents, runs: RUNS, log });
-    addCase({ name: 'server.push.sqlite.concurrent16', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, c.toolkit), baseline: perSecond(C.pushEvents, c.baseline),
-      baselineLabel: 'better-sqlite3, the same 100-event batches, one synchronous=FULL transaction each, one after another (no HTTP)', extra: { events: C.pushEvents, batch: 100, pushers: 16, durability: 'synchronous=FULL' } });
+    addCase({
+      name: 'server.push.sqlite.concurrent16',
+      goal: 0.3,
+      better: 'higher',
+      unit: 'events/s',
+      toolkit: perSecond(C.pushEvents, c.toolkit),
+      baseline: perSecond(C.pushEvents, c.baseline),
+      baselineLabel: 'better-sqlite3, the same 100-event batches, one synchronous=FULL transaction each, one after another (no HTTP)',
+      extra: { events: C.pushEvents, batch: 100, pushers: 16, durability: 'synchronous=FULL' },
+    });
   });
 }
 if (want('live')) {
   await step('live', async () => {
     const r = await liveFanoutCase({ subscribers: 1000, runs: RUNS, log });
     const cpu = { toolkitMsPerPush: median(r.cpu.toolkit) / 1000, rawMsPerPush: median(r.cpu.raw) / 1000 };
-    addCase({ name: 'server.live.fanout', goal: 20, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.baseline,
-      baselineLabel: 'the same push with one live subscriber', extra: { subscribers: 1000, perIdleSubscriberKiB: Math.round(r.perSubscriberBytes / 1024), memoryGoalKiB: 64, serverCpu: cpu } });
-    addCase({ name: 'server.live.fanout.vsRaw', goal: 1.5, better: 'lower', unit: 'ms', toolkit: r.toolkit, baseline: r.floor,
-      baselineLabel: 'plain node:http writing each push to the same 1000 SSE responses (the floor)', extra: { subscribers: 1000, serverCpu: cpu } });
+    addCase({
+      name: 'server.live.fanout',
+      goal: 20,
+      better: 'lower',
+      unit: 'ms',
+      toolkit: r.toolkit,
+      baseline: r.baseline,
+      baselineLabel: 'the same push with one live subscriber',
+      extra: { subscribers: 1000, perIdleSubscriberKiB: Math.round(r.perSubscriberBytes / 1024), memoryGoalKiB: 64, serverCpu: cpu },
+    });
+    addCase({
+      name: 'server.live.fanout.vsRaw',
+      goal: 1.5,
+      better: 'lower',
+      unit: 'ms',
+      toolkit: r.toolkit,
+      baseline: r.floor,
+      baselineLabel: 'plain node:http writing each push to the same 1000 SSE responses (the floor)',
+      extra: { subscribers: 1000, serverCpu: cpu },
+    });
   });
 }
 if (want('postgres')) {
@@ -1124,8 +1689,16 @@ if (want('postgres')) {
     try {
       const r = await postgresCase({ server: await serverModule(), count: C.pushEvents, runs: RUNS, log, url: pg.url });
       machine.postgres = `${r.version} (${pg.source})`;
-      addCase({ name: 'server.push.postgres', goal: 0.3, better: 'higher', unit: 'events/s', toolkit: perSecond(C.pushEvents, r.toolkit), baseline: perSecond(C.pushEvents, r.baseline),
-        baselineLabel: 'pg multi-row INSERT of the same rows into the same table and indexes, one statement and commit per 1000', extra: { events: C.pushEvents, batch: 1000, postgres: r.version } });
+      addCase({
+        name: 'server.push.postgres',
+        goal: 0.3,
+        better: 'higher',
+        unit: 'events/s',
+        toolkit: perSecond(C.pushEvents, r.toolkit),
+        baseline: perSecond(C.pushEvents, r.baseline),
+        baselineLabel: 'pg multi-row INSERT of the same rows into the same table and indexes, one statement and commit per 1000',
+        extra: { events: C.pushEvents, batch: 1000, postgres: r.version },
+      });
     } finally {
       await pg.stop();
     }
@@ -1152,8 +1725,16 @@ async function livestoreCases() {
   await rm(dirname(out), { recursive: true, force: true });
   if (lsMachine?.livestoreVersion) machine.livestore = lsMachine.livestoreVersion;
   for (const c of cases) {
-    addCase({ name: c.name, goal: c.goal ?? undefined, better: c.better, unit: c.unit, toolkit: c.samples.toolkit, baseline: c.samples.baseline,
-      baselineLabel: c.baselineLabel, extra: { toolkitLabel: c.toolkitLabel } });
+    addCase({
+      name: c.name,
+      goal: c.goal ?? undefined,
+      better: c.better,
+      unit: c.unit,
+      toolkit: c.samples.toolkit,
+      baseline: c.samples.baseline,
+      baselineLabel: c.baselineLabel,
+      extra: { toolkitLabel: c.toolkitLabel },
+    });
   }
 }
 
@@ -1167,40 +1748,103 @@ if (busyStart !== undefined && ownEnd !== undefined) {
 machine.wallSeconds = Math.round((Date.now() - started) / 1000);
 
 // ---- report ----------------------------------------------------------------------------------
-const ORDER = ['append.bulk1000', 'append.bulk1000.naive', 'append.bulk100', 'append.bulk100.naive', 'append.single.p50', 'append.concurrent', 'append.concurrent.naive',
-  'worker.state30k.grouped', 'worker.state100k.grouped', 'worker.state30k.flat', 'worker.mainthread.30k',
-  'boot.100k', 'boot.100k.vsRaw', 'boot.compacted', 'boot.1M', 'boot.1M.versionBump', 'cold.100k.pending10k',
-  'memory.worker.boot100k', 'memory.worker.boot1M', 'memory.worker.pull100k', 'memory.worker.replay1M', 'memory.worker.replay1M.peak', 'disk.100k', 'disk.1M',
-  'compact.100k.appendMax', 'compact.100k.appendP50', 'undo.100k', 'undo.100k.back10', 'undo.100k.back100', 'undo.100k.reopen', 'stateAt.100k', 'stateAt.100k.time',
-  'sync.pull.100k', 'sync.pull.100k.naive', 'backlog.push10k', 'backlog.rebase', 'events.stream.100k', 'events.type.100k',
-  'server.push.sqlite', 'server.push.sqlite.concurrent16', 'server.push.postgres', 'server.live.fanout', 'server.live.fanout.vsRaw', 'replay.1M.heap', 'bundle.main', 'bundle.worker',
-  'peer.rxdb.bulk', 'peer.rxdb.boot', 'peer.rxdb.boot.nosnap', 'peer.replicache.durable', 'peer.replicache.single', 'peer.replicache.single.persisted',
-  'peer.replicache.boot', 'peer.replicache.boot.nosnap',
-  'peer.livestore.boot', 'peer.livestore.boot.unsynced', 'peer.livestore.boot.nosnap', 'peer.livestore.commit', 'peer.livestore.commit.inMemory', 'peer.livestore.bulk', 'peer.livestore.bulk.awaited'];
+const ORDER = [
+  'append.bulk1000',
+  'append.bulk1000.naive',
+  'append.bulk100',
+  'append.bulk100.naive',
+  'append.single.p50',
+  'append.concurrent',
+  'append.concurrent.naive',
+  'worker.state30k.grouped',
+  'worker.state100k.grouped',
+  'worker.state30k.flat',
+  'worker.mainthread.30k',
+  'boot.100k',
+  'boot.100k.vsRaw',
+  'boot.compacted',
+  'boot.1M',
+  'boot.1M.versionBump',
+  'cold.100k.pending10k',
+  'memory.worker.boot100k',
+  'memory.worker.boot1M',
+  'memory.worker.pull100k',
+  'memory.worker.replay1M',
+  'memory.worker.replay1M.peak',
+  'disk.100k',
+  'disk.1M',
+  'compact.100k.appendMax',
+  'compact.100k.appendP50',
+  'undo.100k',
+  'undo.100k.back10',
+  'undo.100k.back100',
+  'undo.100k.reopen',
+  'stateAt.100k',
+  'stateAt.100k.time',
+  'sync.pull.100k',
+  'sync.pull.100k.naive',
+  'backlog.push10k',
+  'backlog.rebase',
+  'events.stream.100k',
+  'events.type.100k',
+  'server.push.sqlite',
+  'server.push.sqlite.concurrent16',
+  'server.push.postgres',
+  'server.live.fanout',
+  'server.live.fanout.vsRaw',
+  'replay.1M.heap',
+  'bundle.main',
+  'bundle.worker',
+  'peer.rxdb.bulk',
+  'peer.rxdb.boot',
+  'peer.rxdb.boot.nosnap',
+  'peer.replicache.durable',
+  'peer.replicache.single',
+  'peer.replicache.single.persisted',
+  'peer.replicache.boot',
+  'peer.replicache.boot.nosnap',
+  'peer.livestore.boot',
+  'peer.livestore.boot.unsynced',
+  'peer.livestore.boot.nosnap',
+  'peer.livestore.commit',
+  'peer.livestore.commit.inMemory',
+  'peer.livestore.bulk',
+  'peer.livestore.bulk.awaited',
+];
 const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
 results.sort((a, b) => rank(a.name) - rank(b.name));
 const cell = (s) => (s.n > 1 ? `${fmtNum(s.median)} (${fmtNum(s.min)}–${fmtNum(s.max)})` : fmtNum(s.median));
 const count = (verdict) => results.filter((r) => r.verdict === verdict).length;
 const lines = [];
-const ev = machine.eventBytes ? `${machine.eventBytes.mean.toFixed(0)} B JSON (${machine.eventBytes.min}–${machine.eventBytes.max})` : 'n/a (no browser case)';
-lines.push(`**Machine:** ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB; ${machine.chromium} headless (Playwright ${machine.playwright}), ` +
-  `a fresh browser and persistent profile per group; durability: ${machine.durability ?? 'n/a'}; event ≈ ${ev}; Node ${machine.node}` +
-  `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.rxdb ? `; RxDB ${machine.rxdb} (Dexie storage), Replicache ${machine.replicache}` : ''}${machine.livestore ? `; LiveStore ${machine.livestore} (OPFS)` : ''}; ${machine.runs} interleaved runs${QUICK ? ' (--quick)' : ''}; ` +
-  `load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, other processes used ${machine.otherCpuPercent ?? '?'} % of the CPUs; ${machine.date.slice(0, 16).replace('T', ' ')} UTC.`);
+const ev = machine.eventBytes
+  ? `${machine.eventBytes.mean.toFixed(0)} B JSON (${machine.eventBytes.min}–${machine.eventBytes.max})`
+  : 'n/a (no browser case)';
+lines.push(
+  `**Machine:** ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB; ${machine.chromium} headless (Playwright ${machine.playwright}), ` +
+    `a fresh browser and persistent profile per group; durability: ${machine.durability ?? 'n/a'}; event ≈ ${ev}; Node ${machine.node}` +
+    `${machine.postgres ? `; PostgreSQL ${machine.postgres}` : ''}${machine.rxdb ? `; RxDB ${machine.rxdb} (Dexie storage), Replicache ${machine.replicache}` : ''}${machine.livestore ? `; LiveStore ${machine.livestore} (OPFS)` : ''}; ${machine.runs} interleaved runs${QUICK ? ' (--quick)' : ''}; ` +
+    `load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, other processes used ${machine.otherCpuPercent ?? '?'} % of the CPUs; ${machine.date.slice(0, 16).replace('T', ' ')} UTC.`,
+);
 lines.push('');
 lines.push('| case | toolkit | baseline | unit | ratio | 95 % interval | goal | |');
 lines.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |');
 for (const r of results) {
   const verdict = r.verdict === 'missed' ? '**missed**' : r.verdict;
-  lines.push(`| \`${r.name}\` | ${cell(r.detail.toolkit)} | ${cell(r.detail.baseline)} | ${r.detail.unit} | **${fmtRatio(r.ratio)}** | ${r.interval ? fmtInterval(r.interval) : 'one sample'} | ` +
-    `${r.goal === undefined ? '—' : `${r.better === 'higher' ? '≥' : '≤'} ${r.goal}`} | ${verdict} |`);
+  lines.push(
+    `| \`${r.name}\` | ${cell(r.detail.toolkit)} | ${cell(r.detail.baseline)} | ${r.detail.unit} | **${fmtRatio(r.ratio)}** | ${r.interval ? fmtInterval(r.interval) : 'one sample'} | ` +
+      `${r.goal === undefined ? '—' : `${r.better === 'higher' ? '≥' : '≤'} ${r.goal}`} | ${verdict} |`,
+  );
 }
 lines.push('');
-lines.push(`${count('met')} met, ${count('inside noise')} inside noise, ${count('missed')} missed, of ${results.length - count('informational')} cases with a goal; ${count('informational')} informational (no goal).`);
+lines.push(
+  `${count('met')} met, ${count('inside noise')} inside noise, ${count('missed')} missed, of ${results.length - count('informational')} cases with a goal; ${count('informational')} informational (no goal).`,
+);
 lines.push('');
-lines.push('Cells: median (min–max) over runs. ratio: the median over runs of toolkit ÷ baseline in the same run (throughput: baseline time ÷ toolkit time, higher is better; ' +
-  `time and bytes: lower is better); 95 % interval: bootstrap over the runs (${RESAMPLES.toLocaleString('en-US')} resamples, fixed seed); ` +
-  'met / missed only when the whole interval is on that side of the goal, else inside noise. One-sample cases: a plain ratio.');
+lines.push(
+  'Cells: median (min–max) over runs. ratio: the median over runs of toolkit ÷ baseline in the same run (throughput: baseline time ÷ toolkit time, higher is better; ' +
+    `time and bytes: lower is better); 95 % interval: bootstrap over the runs (${RESAMPLES.toLocaleString('en-US')} resamples, fixed seed); ` +
+    'met / missed only when the whole interval is on that side of the goal, else inside noise. One-sample cases: a plain ratio.',
+);
 const table = lines.join('\n');
 console.log(`\n${table}\n`);
 

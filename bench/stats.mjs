@@ -49,7 +49,11 @@ export function compare(toolkit, baseline) {
     const pairing = nt === nb ? 'paired by run' : `every run against the one ${nt === 1 ? 'toolkit' : 'baseline'} value`;
     return { pairing, ratio: median(ratios), interval: bootstrap([ratios], median), ratios };
   }
-  return { pairing: 'unpaired', ratio: median(toolkit) / median(baseline), interval: bootstrap([toolkit, baseline], (t, b) => median(t) / median(b)) };
+  return {
+    pairing: 'unpaired',
+    ratio: median(toolkit) / median(baseline),
+    interval: bootstrap([toolkit, baseline], (t, b) => median(t) / median(b)),
+  };
 }
 
 /** met / missed only when the whole interval is on one side of the goal; no goal: informational. */

@@ -89,7 +89,9 @@ export function describeEvent(event: StoredEvent, names: (id: string) => string)
     case 'service.scaled':
       return `scaled ${name} to ${replicas(p['replicas'])}`;
     case 'service.reconfigured':
-      return p['value'] === null ? `removed config ${String(p['key'])} of ${name}` : `set ${name} config ${String(p['key'])}=${String(p['value'])}`;
+      return p['value'] === null
+        ? `removed config ${String(p['key'])} of ${name}`
+        : `set ${name} config ${String(p['key'])}=${String(p['value'])}`;
     case 'service.retired':
       return `retired ${name}`;
     case '$undo':

@@ -95,7 +95,9 @@ function travelTo(position: number): void {
 }
 
 function setEditable(editable: boolean): void {
-  for (const el of document.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLSelectElement>('.forms :is(input, select, button)')) {
+  for (const el of document.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLSelectElement>(
+    '.forms :is(input, select, button)',
+  )) {
     el.disabled = !editable;
   }
 }
@@ -103,8 +105,15 @@ function setEditable(editable: boolean): void {
 function render(): void {
   const inventory = now();
   const services = Object.values(inventory).sort((a, b) => a.name.localeCompare(b.name));
-  fillSelect($('action-service'), services.filter((s) => s.status === 'running').map((s) => [s.id, `${s.name} (${s.env})`]));
-  fillSelect($('filter-service'), services.map((s) => [s.id, s.name]), 1);
+  fillSelect(
+    $('action-service'),
+    services.filter((s) => s.status === 'running').map((s) => [s.id, `${s.name} (${s.env})`]),
+  );
+  fillSelect(
+    $('filter-service'),
+    services.map((s) => [s.id, s.name]),
+    1,
+  );
   renderStatus(store.status);
   travel.max = String(store.status.head);
   if (following) travel.value = travel.max;

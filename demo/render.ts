@@ -17,26 +17,28 @@ function cell(col: string, text: string): HTMLTableCellElement {
 
 export function renderInventory(inventory: Inventory): void {
   const services = Object.values(inventory).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-  $('inventory').querySelector('tbody')!.replaceChildren(
-    ...services.map((s) => {
-      const tr = document.createElement('tr');
-      tr.dataset['serviceId'] = s.id;
-      tr.className = s.status;
-      const config = Object.entries(s.config)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ');
-      tr.append(
-        cell('name', s.name),
-        cell('env', s.env),
-        cell('version', s.version),
-        cell('replicas', String(s.replicas)),
-        cell('owner', s.owner),
-        cell('config', config || '—'),
-        cell('status', s.status),
-      );
-      return tr;
-    }),
-  );
+  $('inventory')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...services.map((s) => {
+        const tr = document.createElement('tr');
+        tr.dataset['serviceId'] = s.id;
+        tr.className = s.status;
+        const config = Object.entries(s.config)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ');
+        tr.append(
+          cell('name', s.name),
+          cell('env', s.env),
+          cell('version', s.version),
+          cell('replicas', String(s.replicas)),
+          cell('owner', s.owner),
+          cell('config', config || '—'),
+          cell('status', s.status),
+        );
+        return tr;
+      }),
+    );
   $('inventory-empty').hidden = services.length > 0;
 }
 

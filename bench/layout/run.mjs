@@ -93,16 +93,26 @@ try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
-  const browserVersion = context.browser()?.version() ?? (await (async () => {
-    // launchPersistentContext has no Browser object: ask the page instead.
-    const p = await context.newPage();
-    const v = await p.evaluate(() => navigator.userAgent);
-    await p.close();
-    return v;
-  })());
+  const browserVersion =
+    context.browser()?.version() ??
+    (await (async () => {
+      // launchPersistentContext has no Browser object: ask the page instead.
+      const p = await context.newPage();
+      const v = await p.evaluate(() => navigator.userAgent);
+      await p.close();
+      return v;
+    })());
   const page = context.pages()[0] ?? (await context.newPage());
   // Dexie warns "Dexie.delete('…') was blocked" while a just-closed connection finishes
   // closing; the delete then proceeds. It happens between measurements, so only count it.
@@ -133,9 +143,11 @@ try {
     appends: APPENDS,
     loadAvgStart: loadavg()[0],
   };
-  log(`Chromium ${machine.chromium}, Dexie ${machine.dexie}, ${machine.cpus} CPUs, ` +
-    `event ${machine.eventBytes.mean.toFixed(0)} B JSON (${machine.eventBytes.min}–${machine.eventBytes.max}), ` +
-    `crossOriginIsolated=${info.crossOriginIsolated}, timer step ${(info.timerStepMs * 1000).toFixed(1)} µs`);
+  log(
+    `Chromium ${machine.chromium}, Dexie ${machine.dexie}, ${machine.cpus} CPUs, ` +
+      `event ${machine.eventBytes.mean.toFixed(0)} B JSON (${machine.eventBytes.min}–${machine.eventBytes.max}), ` +
+      `crossOriginIsolated=${info.crossOriginIsolated}, timer step ${(info.timerStepMs * 1000).toFixed(1)} µs`,
+  );
   log(`sample event: ${JSON.stringify(info.sample)}`);
 
   if (argv.includes('--streams')) {
@@ -145,14 +157,23 @@ try {
     for (const v of variants) await bench('streams', { variant: v, run: 'warm', count: 5000, batch: 1000 });
     for (let run = 0; run < RUNS; run++) {
       for (const v of rotate(variants, run)) {
-        const r = await bench('streams', { variant: v, run, count: Number(opt('stream-events', 100000)), batch: Number(opt('batch', 1000)) });
+        const r = await bench('streams', {
+          variant: v,
+          run,
+          count: Number(opt('stream-events', 100000)),
+          batch: Number(opt('batch', 1000)),
+        });
         rows[v].push(r);
-        log(`run ${run + 1} ${v.padEnd(7)}: write ${r.writeMs.toFixed(0)} ms; stream (${r.streamEvents} events) ${r.streamMs.toFixed(2)} ms; 1000 by position ${r.posMs.toFixed(2)} ms`);
+        log(
+          `run ${run + 1} ${v.padEnd(7)}: write ${r.writeMs.toFixed(0)} ms; stream (${r.streamEvents} events) ${r.streamMs.toFixed(2)} ms; 1000 by position ${r.posMs.toFixed(2)} ms`,
+        );
       }
     }
     for (const v of variants) {
       const m = (k) => median(rows[v].map((r) => r[k]));
-      console.log(`${v}: write ${m('writeMs').toFixed(0)} ms, stream ${m('streamMs').toFixed(2)} ms, position ${m('posMs').toFixed(2)} ms, ratio ${(m('streamMs') / m('posMs')).toFixed(2)}`);
+      console.log(
+        `${v}: write ${m('writeMs').toFixed(0)} ms, stream ${m('streamMs').toFixed(2)} ms, position ${m('posMs').toFixed(2)} ms, ratio ${(m('streamMs') / m('posMs')).toFixed(2)}`,
+      );
     }
     process.exit(0);
   }
@@ -172,14 +193,18 @@ try {
     for (const layout of rotate(BULK, run)) {
       const r = await bench('bulk', { layout, run, count: EVENTS });
       bulk[layout].push(r);
-      log(`run ${run + 1}/${RUNS} bulk ${layout.padEnd(5)}: write ${r.writeMs.toFixed(1)} ms (${r.records} records), ` +
-        `reopen ${r.openMs.toFixed(1)} ms, toArray ${r.readMs.toFixed(1)} ms, unpack ${r.unpackMs.toFixed(1)} ms`);
+      log(
+        `run ${run + 1}/${RUNS} bulk ${layout.padEnd(5)}: write ${r.writeMs.toFixed(1)} ms (${r.records} records), ` +
+          `reopen ${r.openMs.toFixed(1)} ms, toArray ${r.readMs.toFixed(1)} ms, unpack ${r.unpackMs.toFixed(1)} ms`,
+      );
     }
     for (const layout of rotate(SINGLE, run)) {
       const r = await bench('single', { layout, run, count: APPENDS });
       single[layout].push(r);
-      log(`run ${run + 1}/${RUNS} single ${layout.padEnd(6)}: p50 ${r.p50.toFixed(3)} ms, p90 ${r.p90.toFixed(3)} ms, ` +
-        `max ${r.max.toFixed(2)} ms`);
+      log(
+        `run ${run + 1}/${RUNS} single ${layout.padEnd(6)}: p50 ${r.p50.toFixed(3)} ms, p90 ${r.p90.toFixed(3)} ms, ` +
+          `max ${r.max.toFixed(2)} ms`,
+      );
     }
   }
   machine.loadAvgEnd = loadavg()[0];
@@ -196,19 +221,29 @@ try {
 
   const summary = {
     machine,
-    bulk: Object.fromEntries(BULK.map((l) => [l, {
-      records: bulk[l][0].records,
-      recordJsonBytes: bulk[l][0].recordBytes,
-      indexEntries: bulk[l][0].indexEntries,
-      writeMs: stats(bulk[l].map((r) => r.writeMs)),
-      reopenMs: stats(bulk[l].map((r) => r.openMs)),
-      toArrayMs: stats(bulk[l].map((r) => r.readMs)),
-      unpackMs: stats(bulk[l].map((r) => r.unpackMs)),
-    }])),
-    single: Object.fromEntries(SINGLE.map((l) => [l, {
-      p50Ms: stats(single[l].map((r) => r.p50)),
-      p90Ms: stats(single[l].map((r) => r.p90)),
-    }])),
+    bulk: Object.fromEntries(
+      BULK.map((l) => [
+        l,
+        {
+          records: bulk[l][0].records,
+          recordJsonBytes: bulk[l][0].recordBytes,
+          indexEntries: bulk[l][0].indexEntries,
+          writeMs: stats(bulk[l].map((r) => r.writeMs)),
+          reopenMs: stats(bulk[l].map((r) => r.openMs)),
+          toArrayMs: stats(bulk[l].map((r) => r.readMs)),
+          unpackMs: stats(bulk[l].map((r) => r.unpackMs)),
+        },
+      ]),
+    ),
+    single: Object.fromEntries(
+      SINGLE.map((l) => [
+        l,
+        {
+          p50Ms: stats(single[l].map((r) => r.p50)),
+          p90Ms: stats(single[l].map((r) => r.p90)),
+        },
+      ]),
+    ),
   };
 
   const f = (s, d = 1) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
@@ -220,21 +255,30 @@ try {
     'p100-noidx': 'extra: 100 events / record, no index',
   };
   console.log('\n== Results: median (min–max) over', RUNS, 'interleaved runs, ms ==');
-  console.log(`machine: Chromium ${machine.chromium}, Dexie ${machine.dexie}, ${machine.cpus} CPUs (${machine.cpuModel}), ` +
-    `persistent profile, ${machine.durability}, event ≈ ${machine.eventBytes.mean.toFixed(0)} B JSON, ` +
-    `crossOriginIsolated=${machine.crossOriginIsolated}, load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, ` +
-    `CPU used by this benchmark ${machine.ownCpuPercent ?? '?'} %, by other processes ${machine.otherCpuPercent ?? '?'} % of ${machine.cpus} CPUs`);
-  if ((machine.otherCpuPercent ?? 0) > 10) console.log('NOTE: other processes were busy during the run: compare ratios within this run only.');
-  console.log(`\n| layout (${EVENTS} events) | records | index entries | record JSON B | bulkAdd (1 tx) | reopen | toArray | unpack to events |`);
+  console.log(
+    `machine: Chromium ${machine.chromium}, Dexie ${machine.dexie}, ${machine.cpus} CPUs (${machine.cpuModel}), ` +
+      `persistent profile, ${machine.durability}, event ≈ ${machine.eventBytes.mean.toFixed(0)} B JSON, ` +
+      `crossOriginIsolated=${machine.crossOriginIsolated}, load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)}, ` +
+      `CPU used by this benchmark ${machine.ownCpuPercent ?? '?'} %, by other processes ${machine.otherCpuPercent ?? '?'} % of ${machine.cpus} CPUs`,
+  );
+  if ((machine.otherCpuPercent ?? 0) > 10)
+    console.log('NOTE: other processes were busy during the run: compare ratios within this run only.');
+  console.log(
+    `\n| layout (${EVENTS} events) | records | index entries | record JSON B | bulkAdd (1 tx) | reopen | toArray | unpack to events |`,
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const l of BULK) {
     const b = summary.bulk[l];
-    console.log(`| ${names[l]} | ${b.records} | ${b.indexEntries} | ${b.recordJsonBytes} | ${f(b.writeMs)} | ${f(b.reopenMs)} | ${f(b.toArrayMs)} | ${f(b.unpackMs)} |`);
+    console.log(
+      `| ${names[l]} | ${b.records} | ${b.indexEntries} | ${b.recordJsonBytes} | ${f(b.writeMs)} | ${f(b.reopenMs)} | ${f(b.toArrayMs)} | ${f(b.unpackMs)} |`,
+    );
   }
   console.log(`\n| ${APPENDS} one-event transactions | p50 | p90 |`);
   console.log('| --- | ---: | ---: |');
   console.log(`| 1 record / event (indexes stream, type) | ${f(summary.single.one.p50Ms, 3)} | ${f(summary.single.one.p90Ms, 3)} |`);
-  console.log(`| packed record holding 1 event (*sk, *tk, *ck, *cl, minTime, pending) | ${f(summary.single.packed.p50Ms, 3)} | ${f(summary.single.packed.p90Ms, 3)} |`);
+  console.log(
+    `| packed record holding 1 event (*sk, *tk, *ck, *cl, minTime, pending) | ${f(summary.single.packed.p50Ms, 3)} | ${f(summary.single.packed.p90Ms, 3)} |`,
+  );
 
   if (JSON_OUT) {
     await writeFile(JSON_OUT, JSON.stringify(summary, null, 2));

@@ -50,7 +50,7 @@ function makeEvents(count, seed = 1) {
       type: TYPES[(rand() * TYPES.length) | 0],
       payload: { id: `t${k}`, title: `Task ${i}`, n: i },
       stream: `todo-${k}`,
-      clientId: clients[(i / 50 | 0) % CLIENTS],
+      clientId: clients[((i / 50) | 0) % CLIENTS],
       commit,
       time: T0 + i * 37,
     };
@@ -323,8 +323,13 @@ commands.streams = async ({ variant, run, count, batch }) => {
     got = out.length;
     const from = 1 + Math.floor(((k * 0.37) % 1) * (count - 2000));
     const b = performance.now();
-    const rows = await db.log.where('first').between(from - batch, from + 1000, true, true).toArray();
-    const pos = rows.flatMap((r) => r.events.map((e, j) => ({ ...e, position: r.first + j }))).filter((e) => e.position > from && e.position <= from + 1000);
+    const rows = await db.log
+      .where('first')
+      .between(from - batch, from + 1000, true, true)
+      .toArray();
+    const pos = rows
+      .flatMap((r) => r.events.map((e, j) => ({ ...e, position: r.first + j })))
+      .filter((e) => e.position > from && e.position <= from + 1000);
     posMs.push(performance.now() - b);
     if (pos.length !== 1000) throw new Error(`read ${pos.length} by position`);
   }

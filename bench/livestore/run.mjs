@@ -81,10 +81,27 @@ function addCase({ name, goal, better, unit, toolkit, baseline, toolkitLabel, ba
   const { ratio, interval: bootstrapped, ratios } = compare(toolkit, baseline);
   const interval = bootstrapped ?? [ratio, ratio];
   const verdict = goal === undefined ? 'reported' : verdictOf({ ratio, interval, goal, better });
-  cases.push({ name, ratio, goal, better, interval, verdict, ratios, unit, toolkit: stats(toolkit), baseline: stats(baseline), samples: { toolkit, baseline }, toolkitLabel, baselineLabel, ...extra });
+  cases.push({
+    name,
+    ratio,
+    goal,
+    better,
+    interval,
+    verdict,
+    ratios,
+    unit,
+    toolkit: stats(toolkit),
+    baseline: stats(baseline),
+    samples: { toolkit, baseline },
+    toolkitLabel,
+    baselineLabel,
+    ...extra,
+  });
   const goalText = goal === undefined ? 'no goal' : `goal ${better === 'higher' ? '≥' : '≤'} ${goal}`;
-  log(`== ${name}: Eventloom ${fmt(median(toolkit))} vs LiveStore ${fmt(median(baseline))} ${unit} (medians); ` +
-    `ratio ${fmt(ratio)} [${fmt(interval[0])}–${fmt(interval[1])}] (${goalText}) ${verdict}`);
+  log(
+    `== ${name}: Eventloom ${fmt(median(toolkit))} vs LiveStore ${fmt(median(baseline))} ${unit} (medians); ` +
+      `ratio ${fmt(ratio)} [${fmt(interval[0])}–${fmt(interval[1])}] (${goalText}) ${verdict}`,
+  );
 }
 
 // ---- the page ----------------------------------------------------------------------------
@@ -102,7 +119,15 @@ async function buildPage(outDir) {
       ],
     },
     worker: { format: 'es' },
-    build: { outDir, emptyOutDir: true, target: 'es2022', minify: true, sourcemap: false, reportCompressedSize: false, chunkSizeWarningLimit: 10_000 },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: true,
+      sourcemap: false,
+      reportCompressedSize: false,
+      chunkSizeWarningLimit: 10_000,
+    },
   });
 }
 
@@ -125,8 +150,16 @@ function closedPort() {
   });
 }
 
-const BROWSER_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // ---- main ----------------------------------------------------------------------------------
 try {
@@ -146,11 +179,18 @@ const machine = {
   chromium: chromiumVersion,
   playwright: require('playwright/package.json').version,
   vite: require('vite/package.json').version,
-  livestorePackages: Object.fromEntries(['@livestore/livestore', '@livestore/adapter-web', '@livestore/wa-sqlite', '@livestore/sqlite-wasm', 'effect'].map((p) => [p, require(join(here, 'node_modules', p, 'package.json')).version])),
+  livestorePackages: Object.fromEntries(
+    ['@livestore/livestore', '@livestore/adapter-web', '@livestore/wa-sqlite', '@livestore/sqlite-wasm', 'effect'].map((p) => [
+      p,
+      require(join(here, 'node_modules', p, 'package.json')).version,
+    ]),
+  ),
   runs: RUNS,
   loadAvgStart: loadavg()[0],
 };
-log(`${RUNS} interleaved runs; ${machine.cpus} × ${machine.cpuModel}; ${machine.chromium}; LiveStore ${machine.livestorePackages['@livestore/livestore']}`);
+log(
+  `${RUNS} interleaved runs; ${machine.cpus} × ${machine.cpuModel}; ${machine.chromium}; LiveStore ${machine.livestorePackages['@livestore/livestore']}`,
+);
 
 const outDir = await mkdtemp(join(tmpdir(), 'eventloom-livestore-page-'));
 const profile = await mkdtemp(join(tmpdir(), 'eventloom-livestore-profile-'));
@@ -227,20 +267,28 @@ try {
   // ---- the disk probe (not a case): one flushed write here, OPFS and IndexedDB ----
   machine.diskProbe = await bench('prDisk', { count: 100 });
   const d = machine.diskProbe;
-  log(`disk probe (p50 of ${d.count}): OPFS 8 KiB write ${fmt(d.opfsWriteMs)} ms, write + flush() ${fmt(d.opfsWriteFlushMs)} ms; ` +
-    `IndexedDB one-record transaction 'relaxed' ${fmt(d.idbRelaxedMs)} ms, 'strict' ${fmt(d.idbStrictMs)} ms`);
+  log(
+    `disk probe (p50 of ${d.count}): OPFS 8 KiB write ${fmt(d.opfsWriteMs)} ms, write + flush() ${fmt(d.opfsWriteFlushMs)} ms; ` +
+      `IndexedDB one-record transaction 'relaxed' ${fmt(d.idbRelaxedMs)} ms, 'strict' ${fmt(d.idbStrictMs)} ms`,
+  );
 
   // ---- the boot logs: the same 20,500 events (seed 41, as bench/run.mjs's peers group) ----
   const EL_LOG = 'bench-log-20k';
   const EL_PENDING = 'bench-log-20k-pending';
   const EL_NOSNAP = 'bench-log-20k-nosnap';
   const head = C.events + C.tail;
-  for (const [name, snapshotEvery] of [[EL_LOG, C.every], [EL_PENDING, C.every], [EL_NOSNAP, 0]]) {
+  for (const [name, snapshotEvery] of [
+    [EL_LOG, C.every],
+    [EL_PENDING, C.every],
+    [EL_NOSNAP, 0],
+  ]) {
     const r = await bench('elBuild', { name, count: C.events, batch: C.batch, tail: C.tail, snapshotEvery, seed: 41 });
     log(`built Eventloom ${name}: head ${r.head} in ${fmt(r.ms)} ms (snapshotEvery ${snapshotEvery})`);
   }
   const lsBuilt = await bench('lsBuild', { storeId: LS_LOG, count: C.events, batch: C.batch, tail: C.tail, seed: 41 });
-  log(`built LiveStore ${LS_LOG}: ${lsBuilt.count} events (localHead ${lsBuilt.localHead}, upstreamHead ${lsBuilt.upstreamHead}) in ${fmt(lsBuilt.ms)} ms`);
+  log(
+    `built LiveStore ${LS_LOG}: ${lsBuilt.count} events (localHead ${lsBuilt.localHead}, upstreamHead ${lsBuilt.upstreamHead}) in ${fmt(lsBuilt.ms)} ms`,
+  );
   if (lsBuilt.count !== head) throw new Error(`LiveStore boot log: ${lsBuilt.count} events, expected ${head}`);
   const boots = {
     toolkit: ['elBoot', { name: EL_LOG, snapshotEvery: C.every }],
@@ -250,14 +298,24 @@ try {
   };
   for (const [k, [cmd, args]] of Object.entries(boots)) {
     const r = await bootOnLoad(cmd, args);
-    log(`warm-up boot ${k}: ${fmt(r.sinceNavigation)} ms since navigation, ${fmt(r.fromCreate)} ms from create (count ${r.count}${r.pending !== undefined ? `, pending ${r.pending}` : ''}${r.storageMode ? `, ${r.storageMode}` : ''})`);
+    log(
+      `warm-up boot ${k}: ${fmt(r.sinceNavigation)} ms since navigation, ${fmt(r.fromCreate)} ms from create (count ${r.count}${r.pending !== undefined ? `, pending ${r.pending}` : ''}${r.storageMode ? `, ${r.storageMode}` : ''})`,
+    );
   }
 
   // ---- the runs ----
   const S = {
-    bulkToolkit: [], bulkLs: [], bulkLsAwaited: [], bulkLsInMemory: [],
-    singleToolkit: [], singleLs: [], singleLsInMemory: [],
-    bootToolkit: [], bootToolkitPending: [], bootToolkitNosnap: [], bootLs: [],
+    bulkToolkit: [],
+    bulkLs: [],
+    bulkLsAwaited: [],
+    bulkLsInMemory: [],
+    singleToolkit: [],
+    singleLs: [],
+    singleLsInMemory: [],
+    bootToolkit: [],
+    bootToolkitPending: [],
+    bootToolkitNosnap: [],
+    bootLs: [],
     bootCreate: { toolkit: [], toolkitPending: [], toolkitNosnap: [], livestore: [] },
     bootDetail: [],
   };
@@ -275,8 +333,10 @@ try {
         const r = await bench('lsBulk', { storeId: fresh('bulk-ls'), count: C.events, batch: C.batch, seed, mode });
         (mode === 'pipelined' ? S.bulkLs : S.bulkLsAwaited).push(r.ms);
         if (mode === 'pipelined') S.bulkLsInMemory.push(r.inMemory);
-        log(`${tag} bulk LiveStore ${mode.padEnd(9)}: ${C.events} events in ${fmt(r.ms)} ms (${fmt(C.events / (r.ms / 1000))} events/s); ` +
-          `inside commit() ${fmt(r.inMemory)} ms`);
+        log(
+          `${tag} bulk LiveStore ${mode.padEnd(9)}: ${C.events} events in ${fmt(r.ms)} ms (${fmt(C.events / (r.ms / 1000))} events/s); ` +
+            `inside commit() ${fmt(r.inMemory)} ms`,
+        );
       }
     }
     for (const k of rotate(['toolkit', 'livestore'], run)) {
@@ -295,37 +355,109 @@ try {
     for (const k of rotate(Object.keys(boots), run)) {
       const [cmd, args] = boots[k];
       const r = await bootOnLoad(cmd, args);
-      S[{ toolkit: 'bootToolkit', toolkitPending: 'bootToolkitPending', toolkitNosnap: 'bootToolkitNosnap', livestore: 'bootLs' }[k]].push(r.sinceNavigation);
+      S[{ toolkit: 'bootToolkit', toolkitPending: 'bootToolkitPending', toolkitNosnap: 'bootToolkitNosnap', livestore: 'bootLs' }[k]].push(
+        r.sinceNavigation,
+      );
       S.bootCreate[k].push(r.fromCreate);
       S.bootDetail.push({ run, k, ...r });
       if (r.count !== head) throw new Error(`boot ${k}: count ${r.count}, expected ${head}`);
-      log(`${tag} boot ${k.padEnd(14)}: ${fmt(r.sinceNavigation)} ms since navigation; ${fmt(r.fromCreate)} ms from create (ready ${fmt(r.readyMs)} + query ${fmt(r.queryMs)})` +
-        `${r.pending !== undefined ? `; pending ${r.pending}` : ''}${r.storageMode ? `; ${r.storageMode}` : ''}`);
+      log(
+        `${tag} boot ${k.padEnd(14)}: ${fmt(r.sinceNavigation)} ms since navigation; ${fmt(r.fromCreate)} ms from create (ready ${fmt(r.readyMs)} + query ${fmt(r.queryMs)})` +
+          `${r.pending !== undefined ? `; pending ${r.pending}` : ''}${r.storageMode ? `; ${r.storageMode}` : ''}`,
+      );
     }
   }
 
   // ---- the cases ----
   const rate = (ms) => ms.map((x) => C.events / (x / 1000));
-  const toolkitBoot = (what) => `fresh page load → fresh worker + createStore until ready + get() of the bench projection, on a log of ${head} events (${what}); time since navigation start`;
+  const toolkitBoot = (what) =>
+    `fresh page load → fresh worker + createStore until ready + get() of the bench projection, on a log of ${head} events (${what}); time since navigation start`;
   const lsBoot = `fresh page load → createStorePromise (makePersistedAdapter, OPFS, leader + shared worker) until ready + store.query() of both state tables, on a store of ${head} events committed locally (no sync backend: all unsynced); time since navigation start`;
-  const create = (k) => ({ fromCreate: { toolkit: stats(S.bootCreate[k]), livestore: stats(S.bootCreate.livestore), ratio: median(S.bootCreate[k].map((t, i) => t / S.bootCreate.livestore[i])) } });
-  addCase({ name: 'peer.livestore.boot', goal: 0.5, better: 'lower', unit: 'ms', toolkit: S.bootToolkit, baseline: S.bootLs,
-    toolkitLabel: toolkitBoot(`snapshotEvery ${C.every}: the newest snapshot + a ${C.tail}-event tail; no sync, the events are local`), baselineLabel: lsBoot, extra: create('toolkit') });
-  addCase({ name: 'peer.livestore.boot.unsynced', goal: 0.5, better: 'lower', unit: 'ms', toolkit: S.bootToolkitPending, baseline: S.bootLs,
-    toolkitLabel: toolkitBoot(`snapshotEvery ${C.every}; opened with sync: { url } of a loopback port nobody listens on, so all ${head} events are pending`), baselineLabel: lsBoot, extra: create('toolkitPending') });
-  addCase({ name: 'peer.livestore.boot.nosnap', goal: undefined, better: 'lower', unit: 'ms', toolkit: S.bootToolkitNosnap, baseline: S.bootLs,
-    toolkitLabel: toolkitBoot('snapshots off: all events replayed'), baselineLabel: lsBoot, extra: create('toolkitNosnap') });
+  const create = (k) => ({
+    fromCreate: {
+      toolkit: stats(S.bootCreate[k]),
+      livestore: stats(S.bootCreate.livestore),
+      ratio: median(S.bootCreate[k].map((t, i) => t / S.bootCreate.livestore[i])),
+    },
+  });
+  addCase({
+    name: 'peer.livestore.boot',
+    goal: 0.5,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.bootToolkit,
+    baseline: S.bootLs,
+    toolkitLabel: toolkitBoot(`snapshotEvery ${C.every}: the newest snapshot + a ${C.tail}-event tail; no sync, the events are local`),
+    baselineLabel: lsBoot,
+    extra: create('toolkit'),
+  });
+  addCase({
+    name: 'peer.livestore.boot.unsynced',
+    goal: 0.5,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.bootToolkitPending,
+    baseline: S.bootLs,
+    toolkitLabel: toolkitBoot(
+      `snapshotEvery ${C.every}; opened with sync: { url } of a loopback port nobody listens on, so all ${head} events are pending`,
+    ),
+    baselineLabel: lsBoot,
+    extra: create('toolkitPending'),
+  });
+  addCase({
+    name: 'peer.livestore.boot.nosnap',
+    goal: undefined,
+    better: 'lower',
+    unit: 'ms',
+    toolkit: S.bootToolkitNosnap,
+    baseline: S.bootLs,
+    toolkitLabel: toolkitBoot('snapshots off: all events replayed'),
+    baselineLabel: lsBoot,
+    extra: create('toolkitNosnap'),
+  });
   const toolkitSingle = `p50 of ${C.single} sequential one-event append()s, each until its promise resolved (durable; worker mode)`;
-  addCase({ name: 'peer.livestore.commit', goal: 1, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleLs,
-    toolkitLabel: toolkitSingle, baselineLabel: `p50 of ${C.single} sequential one-event store.commit()s, each until store.syncStatus().pendingCount was 0 (the leader worker wrote it to OPFS)` });
-  addCase({ name: 'peer.livestore.commit.inMemory', goal: undefined, better: 'lower', unit: 'ms (p50 per run)', toolkit: S.singleToolkit, baseline: S.singleLsInMemory,
-    toolkitLabel: toolkitSingle, baselineLabel: 'the synchronous store.commit() call alone (applied to the page\'s in-memory SQLite; not yet on disk)' });
+  addCase({
+    name: 'peer.livestore.commit',
+    goal: 1,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.singleToolkit,
+    baseline: S.singleLs,
+    toolkitLabel: toolkitSingle,
+    baselineLabel: `p50 of ${C.single} sequential one-event store.commit()s, each until store.syncStatus().pendingCount was 0 (the leader worker wrote it to OPFS)`,
+  });
+  addCase({
+    name: 'peer.livestore.commit.inMemory',
+    goal: undefined,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: S.singleToolkit,
+    baseline: S.singleLsInMemory,
+    toolkitLabel: toolkitSingle,
+    baselineLabel: "the synchronous store.commit() call alone (applied to the page's in-memory SQLite; not yet on disk)",
+  });
   const toolkitBulk = `append() of ${C.events} events in batches of ${C.batch}, each awaited (durable), worker mode`;
-  addCase({ name: 'peer.livestore.bulk', goal: 2, better: 'higher', unit: 'events/s', toolkit: rate(S.bulkToolkit), baseline: rate(S.bulkLs),
-    toolkitLabel: toolkitBulk, baselineLabel: `${C.events / C.batch} store.commit()s of ${C.batch} events back to back, then until pendingCount was 0 (all in OPFS)`,
-    extra: { livestoreInsideCommitMs: stats(S.bulkLsInMemory) } });
-  addCase({ name: 'peer.livestore.bulk.awaited', goal: undefined, better: 'higher', unit: 'events/s', toolkit: rate(S.bulkToolkit), baseline: rate(S.bulkLsAwaited),
-    toolkitLabel: toolkitBulk, baselineLabel: `${C.events / C.batch} store.commit()s of ${C.batch} events, each followed by waiting until pendingCount was 0` });
+  addCase({
+    name: 'peer.livestore.bulk',
+    goal: 2,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: rate(S.bulkToolkit),
+    baseline: rate(S.bulkLs),
+    toolkitLabel: toolkitBulk,
+    baselineLabel: `${C.events / C.batch} store.commit()s of ${C.batch} events back to back, then until pendingCount was 0 (all in OPFS)`,
+    extra: { livestoreInsideCommitMs: stats(S.bulkLsInMemory) },
+  });
+  addCase({
+    name: 'peer.livestore.bulk.awaited',
+    goal: undefined,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: rate(S.bulkToolkit),
+    baseline: rate(S.bulkLsAwaited),
+    toolkitLabel: toolkitBulk,
+    baselineLabel: `${C.events / C.batch} store.commit()s of ${C.batch} events, each followed by waiting until pendingCount was 0`,
+  });
 
   machine.loadAvgEnd = loadavg()[0];
   if (OUT) {
@@ -334,10 +466,14 @@ try {
   }
   console.log('\n| case | Eventloom | LiveStore | unit | ratio [95 % CI] | goal | verdict |\n| --- | --- | --- | --- | --- | --- | --- |');
   for (const c of cases) {
-    console.log(`| ${c.name} | ${fmt(c.toolkit.median)} | ${fmt(c.baseline.median)} | ${c.unit} | ${fmt(c.ratio)} [${fmt(c.interval[0])}–${fmt(c.interval[1])}] | ` +
-      `${c.goal === undefined ? '—' : `${c.better === 'higher' ? '≥' : '≤'} ${c.goal}`} | ${c.verdict} |`);
+    console.log(
+      `| ${c.name} | ${fmt(c.toolkit.median)} | ${fmt(c.baseline.median)} | ${c.unit} | ${fmt(c.ratio)} [${fmt(c.interval[0])}–${fmt(c.interval[1])}] | ` +
+        `${c.goal === undefined ? '—' : `${c.better === 'higher' ? '≥' : '≤'} ${c.goal}`} | ${c.verdict} |`,
+    );
   }
-  console.log(`\n${machine.cpus} × ${machine.cpuModel}, ${machine.chromium}, LiveStore ${machine.livestoreVersion}, ${RUNS} runs; load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)} (a shared machine: absolute figures are noisy)`);
+  console.log(
+    `\n${machine.cpus} × ${machine.cpuModel}, ${machine.chromium}, LiveStore ${machine.livestoreVersion}, ${RUNS} runs; load average ${machine.loadAvgStart.toFixed(2)} → ${machine.loadAvgEnd.toFixed(2)} (a shared machine: absolute figures are noisy)`,
+  );
 } catch (error) {
   failed = true;
   log(`FAILED: ${error?.stack ?? error}`);

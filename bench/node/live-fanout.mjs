@@ -42,7 +42,11 @@ let pushed = 0;
 async function pushOne(url, log) {
   const id = `fanout-${process.pid}-${++pushed}`;
   const event = { id, type: 'ping', payload: { n: pushed }, stream: 's', clientId: 'bench', commit: id, time: Date.now() };
-  const response = await fetch(`${url}/v1/logs/${log}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events: [event] }) });
+  const response = await fetch(`${url}/v1/logs/${log}/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ events: [event] }),
+  });
   if (!response.ok) throw new Error(`push: ${response.status}`);
   await response.json();
   return { id, answered: performance.now() };

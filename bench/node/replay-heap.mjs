@@ -36,7 +36,8 @@ const entities = {
     return { count: state.count + 1, buckets };
   },
 };
-const projection = REDUCER === 'bench' ? { name: 'items', version: 1, initial: benchProjection.initial, reduce: benchProjection.reduce } : entities;
+const projection =
+  REDUCER === 'bench' ? { name: 'items', version: 1, initial: benchProjection.initial, reduce: benchProjection.reduce } : entities;
 
 const used = () => process.memoryUsage().heapUsed;
 const live = () => {
@@ -68,4 +69,17 @@ const stateBytes = live() - h0;
 const page = eventPages(PAGE, PAGE, 2, ENTITIES).next().value;
 const baselineBytes = live() - h0;
 if (states.items.count !== N || page.length !== PAGE) throw new Error('replay: wrong count');
-console.log(JSON.stringify({ events: N, reducer: REDUCER, heapSampled: HEAP, ms, peakLive, peakRaw, stateBytes, pageBytes: baselineBytes - stateBytes, baselineBytes, entities: ENTITIES }));
+console.log(
+  JSON.stringify({
+    events: N,
+    reducer: REDUCER,
+    heapSampled: HEAP,
+    ms,
+    peakLive,
+    peakRaw,
+    stateBytes,
+    pageBytes: baselineBytes - stateBytes,
+    baselineBytes,
+    entities: ENTITIES,
+  }),
+);

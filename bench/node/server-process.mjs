@@ -22,7 +22,12 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
   } else {
     const { module: server } = await runnerImport(new URL('../../src/server/index.ts', import.meta.url).pathname);
     storage = kind === 'sqlite' ? server.sqliteStorage({ path }) : server.memoryStorage();
-    running = await server.startSyncServer({ port: 0, storage, warn: () => {}, limits: { maxLiveStreams: 100_000, maxLiveStreamsPerToken: 100_000 } });
+    running = await server.startSyncServer({
+      port: 0,
+      storage,
+      warn: () => {},
+      limits: { maxLiveStreams: 100_000, maxLiveStreamsPerToken: 100_000 },
+    });
   }
   console.log(running.url);
   for await (const line of createInterface({ input: process.stdin })) {

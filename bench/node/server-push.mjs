@@ -89,7 +89,10 @@ async function sqliteBench(name, { count, runs, log, seed, push, insert }) {
 /** One busy client: batches of 1000, one after another; the baseline commits the same batches one after another. */
 export function sqliteCase({ count, runs, log }) {
   return sqliteBench('server.push.sqlite', {
-    count, runs, log, seed: 11,
+    count,
+    runs,
+    log,
+    seed: 11,
     push: async (url, wire) => {
       for (let i = 0; i < wire.length; i += BATCH) await pushBatch(url, wire.slice(i, i + BATCH));
     },
@@ -127,7 +130,10 @@ const SMALL_BATCH = 100;
 /** 16 clients pushing batches of 100 at once into one log; the baseline commits the same batches one after another. */
 export function sqliteConcurrentCase({ count, runs, log }) {
   return sqliteBench('server.push.sqlite.concurrent16', {
-    count, runs, log, seed: 13,
+    count,
+    runs,
+    log,
+    seed: 13,
     push: async (url, wire) => {
       let next = 0;
       await Promise.all(
@@ -161,8 +167,14 @@ export async function startPostgres(log) {
   const dir = await mkdtemp(join(tmpdir(), 'eventloom-bench-pg-'));
   const port = await freePort();
   const pg = new EmbeddedPostgres({
-    databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: false, createPostgresUser: true,
-    onLog: () => {}, onError: () => {},
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
   });
   await pg.initialise();
   await pg.start();
@@ -227,7 +239,10 @@ export async function postgresCase({ server, count, runs, log, url }) {
         const values = chunk.map((r) => {
           const base = params.length;
           params.push('bench', ...r);
-          return `(${r.map((_, k) => `$${base + k + 2}`).join(', ').replace(/^/, `$${base + 1}, `)})`;
+          return `(${r
+            .map((_, k) => `$${base + k + 2}`)
+            .join(', ')
+            .replace(/^/, `$${base + 1}, `)})`;
         });
         // One commit per 1000 events, as the server makes (autocommit: one statement each).
         await client.query(`INSERT INTO events VALUES ${values.join(', ')}`, params);

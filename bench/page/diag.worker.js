@@ -34,7 +34,9 @@ function rawDb(name) {
 function makeRecord(first, events, pending) {
   const set = (f) => [...new Set(events.map(f))];
   return {
-    first, last: first + events.length - 1, pending: pending ? 1 : 0,
+    first,
+    last: first + events.length - 1,
+    pending: pending ? 1 : 0,
     events: events.map(({ position, pending: _p, ...e }) => e),
     sk: set((e) => e.stream).map((s) => [s, first]),
     tk: set((e) => e.type).map((t) => [t, first]),
@@ -79,7 +81,10 @@ const api = {
     const db = toolkitDb(name);
     await db.transaction('rw', db.records, db.snapshots, db.meta, db.rejected, async () => {
       await db.meta.get('rewrite');
-      await db.records.where(':id').above(event.position - 1).toArray();
+      await db.records
+        .where(':id')
+        .above(event.position - 1)
+        .toArray();
       await db.records.add(makeRecord(event.position, [event], false));
     });
   },
@@ -103,7 +108,13 @@ const api = {
   async toolkitTxOptimistic(name, event) {
     const db = toolkitDb(name);
     await db.transaction('rw', db.records, db.slices, db.snapshots, db.meta, async () => {
-      const seen = Promise.all([db.meta.get('rewrite'), db.records.where(':id').above(event.position - 1).count()]);
+      const seen = Promise.all([
+        db.meta.get('rewrite'),
+        db.records
+          .where(':id')
+          .above(event.position - 1)
+          .count(),
+      ]);
       await db.records.add(makeRecord(event.position, [event], false));
       await seen;
     });
@@ -142,14 +153,20 @@ const api = {
   /** Group commit's write pattern: one transaction, one awaited add per commit. */
   async oneTxAwaitedAdds(name, events) {
     const db = toolkitDb(name);
-    return (await time(() => db.transaction('rw', db.records, async () => {
-      for (const e of events) await db.records.add(makeRecord(e.position, [e], false));
-    }))).ms;
+    return (
+      await time(() =>
+        db.transaction('rw', db.records, async () => {
+          for (const e of events) await db.records.add(makeRecord(e.position, [e], false));
+        }),
+      )
+    ).ms;
   },
   /** The same records in one bulkAdd (one request). */
   async oneTxBulkAdd(name, events) {
     const db = toolkitDb(name);
-    return (await time(() => db.transaction('rw', db.records, () => db.records.bulkAdd(events.map((e) => makeRecord(e.position, [e], false)))))).ms;
+    return (
+      await time(() => db.transaction('rw', db.records, () => db.records.bulkAdd(events.map((e) => makeRecord(e.position, [e], false)))))
+    ).ms;
   },
   /** The same events as ONE packed record. */
   async onePackedRecord(name, events) {
@@ -164,7 +181,8 @@ const api = {
     const any = await db.records.orderBy(':id').last();
     const clientId = any.events[0].clientId;
     const { ms, r } = await time(() =>
-      db.records.where('cl').between([clientId, -Infinity], [clientId, head], true, true).reverse().limit(limit).toArray());
+      db.records.where('cl').between([clientId, -Infinity], [clientId, head], true, true).reverse().limit(limit).toArray(),
+    );
     return { ms, records: r.length, events: r.reduce((n, x) => n + x.events.length, 0) };
   },
   async drop(name) {

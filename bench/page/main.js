@@ -13,7 +13,8 @@ import { GROUP, initialFlat, initialGrouped, names as entryNames, reduceFlat, re
 
 const newStoreWorker = () => new Worker(new URL('./store.worker.js', import.meta.url), { type: 'module' });
 // The same worker, its projection at `version` (the worker's name carries it): a version bump.
-const newVersionedWorker = (version) => new Worker(new URL('./store.versioned.worker.js', import.meta.url), { type: 'module', name: `v${version}` });
+const newVersionedWorker = (version) =>
+  new Worker(new URL('./store.versioned.worker.js', import.meta.url), { type: 'module', name: `v${version}` });
 const newRawWorker = () => new Worker(new URL('./raw.worker.js', import.meta.url), { type: 'module' });
 const now = () => performance.now();
 
@@ -274,7 +275,8 @@ const commands = {
    */
   async buildLog({ name, count, batch, tail, snapshotEvery, seed }) {
     await deleteDb(name);
-    if (count % batch !== 0 || tail >= batch) throw new Error(`buildLog: count ${count} must be a multiple of the batch ${batch}, and the tail ${tail} under it`);
+    if (count % batch !== 0 || tail >= batch)
+      throw new Error(`buildLog: count ${count} must be a multiple of the batch ${batch}, and the tail ${tail} under it`);
     const s = await openStore(name, { snapshotEvery });
     const t0 = now();
     // Pages of `batch`; the last one is the tail (count is a multiple of batch, tail < batch).
@@ -515,7 +517,8 @@ const commands = {
     off();
     await closeOf(name);
     await deleteDb(name);
-    if (status.sync === 'error' || status.head !== head) throw new Error(`resumeUntil ${name}: ${JSON.stringify(status)}, expected head ${head}`);
+    if (status.sync === 'error' || status.head !== head)
+      throw new Error(`resumeUntil ${name}: ${JSON.stringify(status)}, expected head ${head}`);
     return { ms, headMs: headMs ?? ms };
   },
   /** The wire floor of a push: `count` events POSTed in batches of `batch` from the raw worker (made before the clock starts). */
@@ -542,10 +545,13 @@ const commands = {
     let compactMs;
     let result;
     const t0 = now();
-    const compaction = store.compact({ before: store.status.head - keepEvents }).then(
-      (r) => (result = r),
-      (error) => (result = { error }),
-    ).finally(() => (compactMs = now() - t0));
+    const compaction = store
+      .compact({ before: store.status.head - keepEvents })
+      .then(
+        (r) => (result = r),
+        (error) => (result = { error }),
+      )
+      .finally(() => (compactMs = now() - t0));
     const times = await onClock(store, inputs, interval, () => compactMs !== undefined);
     await compaction;
     if (result.error) throw result.error;
@@ -595,7 +601,8 @@ const commands = {
     }
     const state = store.get(shape);
     const entry = shape === 'flat' ? state[`e${last.i}`] : state.groups[`g${Math.floor(last.i / GROUP)}`][`e${last.i}`];
-    if (entry.title !== last.title || entry.n !== last.n) throw new Error(`entriesRun: the page shows ${JSON.stringify(entry)}, not ${JSON.stringify(last)}`);
+    if (entry.title !== last.title || entry.n !== last.n)
+      throw new Error(`entriesRun: the page shows ${JSON.stringify(entry)}, not ${JSON.stringify(last)}`);
     return { times };
   },
   async entriesClose({ name }) {
@@ -628,7 +635,11 @@ window.benchReady = true;
 const coldParams = new URLSearchParams(location.search);
 if (coldParams.has('cold')) {
   const scriptMs = scriptStart;
-  createStore({ name: coldParams.get('cold'), worker: newStoreWorker(), sync: { url: coldParams.get('url'), logId: coldParams.get('logId') } }).then(
+  createStore({
+    name: coldParams.get('cold'),
+    worker: newStoreWorker(),
+    sync: { url: coldParams.get('url'), logId: coldParams.get('logId') },
+  }).then(
     (store) => {
       const ms = now();
       const { head, pending, sync } = store.status;
@@ -649,7 +660,17 @@ Object.assign(commands, {
     const d = diagApi();
     const events = makeEvents(count + 10, 500);
     const out = {};
-    for (const variant of ['noop', 'rawAdd', 'packedAdd', 'toolkitTx', 'toolkitTxNoReads', 'toolkitTxOneRead', 'toolkitTxOptimistic', 'nativeOptimistic', 'dexieTxNativeRequests']) {
+    for (const variant of [
+      'noop',
+      'rawAdd',
+      'packedAdd',
+      'toolkitTx',
+      'toolkitTxNoReads',
+      'toolkitTxOneRead',
+      'toolkitTxOptimistic',
+      'nativeOptimistic',
+      'dexieTxNativeRequests',
+    ]) {
       const name = `diag-${variant}-${Math.random()}`;
       const times = [];
       for (let i = 0; i < events.length; i++) {

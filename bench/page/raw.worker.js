@@ -265,7 +265,9 @@ const api = {
     const db = await nativeDb(name);
     const tx = db.transaction(['records', 'snapshots'], 'readonly');
     const snapCursor = await req(
-      tx.objectStore('snapshots').openCursor(IDBKeyRange.bound([NAME, PROJECTION_VERSION, 1], [NAME, PROJECTION_VERSION, Infinity]), 'prev'),
+      tx
+        .objectStore('snapshots')
+        .openCursor(IDBKeyRange.bound([NAME, PROJECTION_VERSION, 1], [NAME, PROJECTION_VERSION, Infinity]), 'prev'),
     );
     const snap = snapCursor?.value;
     let state = snap ? snap.state : initial();

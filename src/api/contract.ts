@@ -51,7 +51,10 @@ export interface Opened {
 }
 
 export interface EngineApi {
-  append(events: EventInput | EventInput[], options?: { expectedVersion?: ExpectedVersion }): Promise<{ events: StoredEvent[]; seq: number }>;
+  append(
+    events: EventInput | EventInput[],
+    options?: { expectedVersion?: ExpectedVersion },
+  ): Promise<{ events: StoredEvent[]; seq: number }>;
   undo(): Promise<{ done: boolean; seq: number }>;
   redo(): Promise<{ done: boolean; seq: number }>;
   revert(commit: string): Promise<{ seq: number }>;

@@ -67,7 +67,6 @@ export interface CreateStoreOptions {
   IDBKeyRange?: typeof IDBKeyRange;
 }
 
-
 export interface Store {
   readonly clientId: string;
   append(events: EventInput | EventInput[], options?: { expectedVersion?: ExpectedVersion }): Promise<StoredEvent[]>;

@@ -24,13 +24,17 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
       throw new TypeError('createStore: in worker mode, sync.fetch cannot cross to the worker; pass it to serveStore({ fetch }) there');
     }
     if (typeof token === 'function' && options.worker) {
-      throw new TypeError('createStore: in worker mode, a sync.token function cannot cross to the worker; pass it to serveStore({ token }) there');
+      throw new TypeError(
+        'createStore: in worker mode, a sync.token function cannot cross to the worker; pass it to serveStore({ token }) there',
+      );
     }
     openOptions.sync = typeof token === 'function' ? sync : { ...sync, ...(token === undefined ? {} : { token }) };
   }
 
   if (options.upcasters !== undefined && options.worker) {
-    throw new TypeError('createStore: in worker mode, upcasters (functions) cannot cross to the worker; pass them to serveStore({ upcasters }) there');
+    throw new TypeError(
+      'createStore: in worker mode, upcasters (functions) cannot cross to the worker; pass them to serveStore({ upcasters }) there',
+    );
   }
   if (options.storage !== undefined && options.worker) {
     throw new TypeError('createStore: in worker mode, storage cannot cross to the worker; pass it to serveStore({ storage }) there');
@@ -90,7 +94,10 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
 function askPersistence(then: () => Promise<void>): void {
   const storage = (globalThis as { navigator?: { storage?: { persist?: () => Promise<boolean> } } }).navigator?.storage;
   if (typeof storage?.persist !== 'function') return;
-  storage.persist().then(then).catch(() => undefined); // a closed store need not hear the answer
+  storage
+    .persist()
+    .then(then)
+    .catch(() => undefined); // a closed store need not hear the answer
 }
 
 /**
@@ -104,7 +111,11 @@ function factoryOf(worker: Worker): Remote<WorkerApi> {
 
 /** The worker session's API, its errors rebuilt as typed errors. */
 function remoteApi(remote: Remote<EngineApi>): EngineApi {
-  return engineApiOf((name) => (...args) => remoteCall(() => (remote[name] as (...a: never[]) => Promise<unknown>)(...args)));
+  return engineApiOf(
+    (name) =>
+      (...args) =>
+        remoteCall(() => (remote[name] as (...a: never[]) => Promise<unknown>)(...args)),
+  );
 }
 
 /** Rebuilds typed errors from the worker; data that cannot be posted is bad input. */

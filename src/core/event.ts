@@ -81,10 +81,7 @@ export interface ValidInputs {
   expectedVersion: ExpectedVersion;
 }
 
-export function validateInputs(
-  input: EventInput | readonly EventInput[],
-  expectedVersion: unknown,
-): ValidInputs {
+export function validateInputs(input: EventInput | readonly EventInput[], expectedVersion: unknown): ValidInputs {
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new InvalidEventError('append() needs at least one event');
   const events = list.map((item, index): ValidInput => {
@@ -130,7 +127,9 @@ export function assertJsonData(value: unknown, where: string): void {
     });
   }
   if (problem !== undefined) {
-    throw new InvalidEventError(`${problem}: payload and meta must be plain JSON data (objects, arrays, strings, finite numbers, booleans, null)`);
+    throw new InvalidEventError(
+      `${problem}: payload and meta must be plain JSON data (objects, arrays, strings, finite numbers, booleans, null)`,
+    );
   }
 }
 

@@ -57,7 +57,8 @@ export function freezeState<S>(value: S, previous?: unknown): S {
         for (let i = 0; i < values.length; i++) visit(values[i], before[i]);
       } else {
         const before = typeof old === 'object' && old !== null ? (old as Record<string, unknown>) : undefined;
-        for (const key of keys) visit((item as Record<string, unknown>)[key], before !== undefined && Object.hasOwn(before, key) ? before[key] : undefined);
+        for (const key of keys)
+          visit((item as Record<string, unknown>)[key], before !== undefined && Object.hasOwn(before, key) ? before[key] : undefined);
       }
     }
   }

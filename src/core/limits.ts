@@ -37,7 +37,10 @@ export const idSchema = (what: string) => textSchema(what, MAX_ID);
  * A JSON object (not an array). Checked, not rebuilt: a copy made key by key (as v.record
  * does) would turn a `__proto__` key into the copy's prototype and lose it.
  */
-export const metaSchema = v.custom<Record<string, unknown>>((m) => typeof m === 'object' && m !== null && !Array.isArray(m), 'meta must be an object');
+export const metaSchema = v.custom<Record<string, unknown>>(
+  (m) => typeof m === 'object' && m !== null && !Array.isArray(m),
+  'meta must be an object',
+);
 
 /** Whether `value` (JSON-like data) is nested deeper than `max` levels (invariant 2). */
 export function deeperThan(value: unknown, max: number): boolean {

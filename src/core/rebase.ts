@@ -36,7 +36,9 @@ export interface PendingGroup<E extends RebaseEvent> {
 }
 
 /** What the server said of a commit it will not take: its stream's version (expectedVersion), or why. */
-export type Rejection = { readonly commit: string; readonly streamVersion: number } | { readonly commit: string; readonly reason: { name: string; message: string } };
+export type Rejection =
+  | { readonly commit: string; readonly streamVersion: number }
+  | { readonly commit: string; readonly reason: { name: string; message: string } };
 
 export interface RebaseInput<E extends RebaseEvent, R extends RebaseEvent & { position: number }> {
   /** The position of the last confirmed event in the local log. */

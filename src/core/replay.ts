@@ -33,8 +33,7 @@ export function fold(options: FoldOptions, events: Iterable<StoredEvent>): void 
   const before: States = { ...states };
   for (const stored of events) {
     if (beforeEvent) beforeEvent(stored, states);
-    const effective =
-      !isMarkerType(stored.type) && !undone.has(stored.commit) && (maxTime === undefined || stored.time <= maxTime);
+    const effective = !isMarkerType(stored.type) && !undone.has(stored.commit) && (maxTime === undefined || stored.time <= maxTime);
     const event = effective ? upcast.upcast(stored) : stored;
     if (effective && event) {
       for (const projection of projections) {

@@ -104,10 +104,18 @@ export class UndoIndex {
     if (at >= 0 || first === undefined || first < this.from || change.own === false) return new UndoIndex(this.from, this.live, redo);
     if (change.own === undefined) {
       // Whose commit it is is not known: keep only what lies after it.
-      return new UndoIndex(first + 1, this.live.filter((c) => c.position > first), redo);
+      return new UndoIndex(
+        first + 1,
+        this.live.filter((c) => c.position > first),
+        redo,
+      );
     }
     const i = this.live.findLastIndex((c) => c.position < first) + 1;
-    return UndoIndex.#capped(this.from, [...this.live.slice(0, i), { position: first, commit: marker.target }, ...this.live.slice(i)], redo);
+    return UndoIndex.#capped(
+      this.from,
+      [...this.live.slice(0, i), { position: first, commit: marker.target }, ...this.live.slice(i)],
+      redo,
+    );
   }
 
   /**
@@ -115,7 +123,12 @@ export class UndoIndex {
    * others, as the log's markers now stand. `ownTarget`: whether another client's marker
    * names one of this client's commits, where known (undefined: not known).
    */
-  withEvents(events: readonly StoredEvent[], clientId: string, markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>, ownTarget?: (commit: string, first: number) => boolean | undefined): UndoIndex {
+  withEvents(
+    events: readonly StoredEvent[],
+    clientId: string,
+    markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>,
+    ownTarget?: (commit: string, first: number) => boolean | undefined,
+  ): UndoIndex {
     let index: UndoIndex = this;
     for (let i = 0; i < events.length; ) {
       let j = i + 1;
@@ -127,7 +140,12 @@ export class UndoIndex {
   }
 
   /** After one applied commit (`first`: its first event) of this client (`mine`) or another's. */
-  #applied(first: StoredEvent, mine: boolean, markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>, ownTarget?: (commit: string, first: number) => boolean | undefined): UndoIndex {
+  #applied(
+    first: StoredEvent,
+    mine: boolean,
+    markers: Pick<MarkerLog, 'isUndone' | 'firstOf'>,
+    ownTarget?: (commit: string, first: number) => boolean | undefined,
+  ): UndoIndex {
     const marker = markerOf(first);
     if (!marker) return mine ? this.withCommit(first.position, first.commit) : this;
     const { target } = marker;

@@ -91,7 +91,8 @@ export function eventSchema(upcasters: unknown, where: string): EventSchema {
     throw new TypeError(`${where}: upcasters must be an object { [eventType]: [v1ToV2, v2ToV3, ...] }`);
   }
   for (const [type, chain] of Object.entries(upcasters as object)) {
-    if (type.startsWith('$')) throw new TypeError(`${where}: upcasters["${type}"]: types starting with "$" are reserved markers and have no upcasters`);
+    if (type.startsWith('$'))
+      throw new TypeError(`${where}: upcasters["${type}"]: types starting with "$" are reserved markers and have no upcasters`);
     if (!Array.isArray(chain) || !chain.every((f) => typeof f === 'function')) {
       throw new TypeError(`${where}: upcasters["${type}"] must be an array of functions (index i turns version i+1 into i+2)`);
     }

@@ -34,14 +34,21 @@ export const WireEventSchema = v.pipe(
     time: v.pipe(v.number('time must be a number'), v.finite('time must be finite')),
     meta: v.optional(metaSchema),
     schemaVersion: v.optional(
-      v.pipe(v.number(), v.integer('schemaVersion must be an integer'), v.minValue(1, 'schemaVersion must be at least 1'), v.maxValue(2 ** 31 - 1)),
+      v.pipe(
+        v.number(),
+        v.integer('schemaVersion must be an integer'),
+        v.minValue(1, 'schemaVersion must be at least 1'),
+        v.maxValue(2 ** 31 - 1),
+      ),
     ),
     expectedVersion: v.optional(
       v.union([v.literal('none'), v.pipe(v.number(), v.integer(EXPECTED_VERSION), v.minValue(0, EXPECTED_VERSION))], EXPECTED_VERSION),
     ),
   }),
   v.check(
-    (e) => !e.type.startsWith('$') || ((e.type === '$undo' || e.type === '$redo') && typeof (e.payload as { commit?: unknown } | null)?.commit === 'string'),
+    (e) =>
+      !e.type.startsWith('$') ||
+      ((e.type === '$undo' || e.type === '$redo') && typeof (e.payload as { commit?: unknown } | null)?.commit === 'string'),
     'types starting with "$" are reserved: only $undo/$redo with payload { commit } are accepted',
   ),
 );

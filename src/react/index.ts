@@ -42,7 +42,13 @@ export function useProjection<S, T>(store: Store, name: string, select: (state: 
 export function useProjection<S, T>(store: Store, name: string, select?: (state: S) => T, isEqual?: (a: T, b: T) => boolean): S | T {
   const subscribe = useCallback((onChange: () => void) => store.subscribe(name, onChange), [store, name]);
   const getSnapshot = useCallback(() => store.get<S>(name), [store, name]);
-  return useSyncExternalStoreWithSelector<S, S | T>(subscribe, getSnapshot, getSnapshot, select ?? identity, isEqual as ((a: S | T, b: S | T) => boolean) | undefined);
+  return useSyncExternalStoreWithSelector<S, S | T>(
+    subscribe,
+    getSnapshot,
+    getSnapshot,
+    select ?? identity,
+    isEqual as ((a: S | T, b: S | T) => boolean) | undefined,
+  );
 }
 
 function identity<S>(state: S): S {

@@ -31,7 +31,13 @@ export interface SyncAppOptions {
    * is a 400 (a store refuses such events at append(), src/core/limits.ts). bodyTimeoutMs:
    * how long a push's body may take to arrive (default 30 s); slower is a 408.
    */
-  limits?: { maxEventsPerPush?: number; maxBodyBytes?: number; maxPullLimit?: number; maxDepth?: number; bodyTimeoutMs?: number } & LiveLimits;
+  limits?: {
+    maxEventsPerPush?: number;
+    maxBodyBytes?: number;
+    maxPullLimit?: number;
+    maxDepth?: number;
+    bodyTimeoutMs?: number;
+  } & LiveLimits;
   /** Where 5xx answers are logged with their cause, one entry each; default console.error, one JSON line. */
   log?: (entry: ServerLogEntry) => void;
   /**
@@ -99,7 +105,9 @@ function fail(c: Context, code: ErrorCode, message: string, headers: Record<stri
 export function createSyncApp(options: SyncAppOptions): SyncApp {
   const storage = options?.storage;
   if (typeof storage?.push !== 'function') {
-    throw new TypeError('createSyncApp: options.storage is required: memoryStorage(), sqliteStorage({ path }) or postgresStorage({ connectionString }) from eventloom/server, or your own');
+    throw new TypeError(
+      'createSyncApp: options.storage is required: memoryStorage(), sqliteStorage({ path }) or postgresStorage({ connectionString }) from eventloom/server, or your own',
+    );
   }
   const maxEvents = options.limits?.maxEventsPerPush ?? 1000;
   const maxBytes = options.limits?.maxBodyBytes ?? 1024 * 1024;
@@ -110,7 +118,13 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
   const live = new LiveHub(storage, { maxPull, heartbeatMs, limits: options.limits ?? {} });
   const log = options.log ?? ((entry: ServerLogEntry) => console.error(JSON.stringify(entry)));
   /** A 5xx, logged with its cause (the client hears only the code and message). */
-  const failHard = (c: Context, code: 'unavailable' | 'internal', message: string, cause: unknown, headers: Record<string, string> = {}): Response => {
+  const failHard = (
+    c: Context,
+    code: 'unavailable' | 'internal',
+    message: string,
+    cause: unknown,
+    headers: Record<string, string> = {},
+  ): Response => {
     try {
       log({
         level: 'error',
@@ -250,8 +264,12 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
     if (after === undefined) return fail(c, 'invalid', 'after must be a non-negative integer');
     const token = c.req.header('Authorization') ?? '';
     const admitted = live.admit(token);
-    if (admitted === 'instance') return fail(c, 'unavailable', 'this server has as many live streams as it takes; retry later', { 'Retry-After': '5' });
-    if (admitted === 'token') return fail(c, 'too_many_requests', 'this token has as many live streams open as it may; close one, or retry later', { 'Retry-After': '5' });
+    if (admitted === 'instance')
+      return fail(c, 'unavailable', 'this server has as many live streams as it takes; retry later', { 'Retry-After': '5' });
+    if (admitted === 'token')
+      return fail(c, 'too_many_requests', 'this token has as many live streams open as it may; close one, or retry later', {
+        'Retry-After': '5',
+      });
     // On Node (startSyncServer) the response, so a stalled subscriber's connection can be cut.
     const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
     const body = live.stream(logId, after, token, { signal: c.req.raw.signal, onStall: () => outgoing?.destroy() });

@@ -20,7 +20,9 @@ function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
   return differ === 0;
 }
 
-export function makeAuthorizer(auth: AuthOptions | undefined): (header: string | undefined, logId: string, need: 'read' | 'write') => Promise<AuthResult> {
+export function makeAuthorizer(
+  auth: AuthOptions | undefined,
+): (header: string | undefined, logId: string, need: 'read' | 'write') => Promise<AuthResult> {
   if (!auth) return async () => ({ ok: true });
   const ready = Promise.all(Object.entries(auth.tokens).map(async ([token, grant]) => ({ hash: await digest(token), grant })));
   return async (header, logId, need) => {
@@ -30,7 +32,8 @@ export function makeAuthorizer(auth: AuthOptions | undefined): (header: string |
     let grant: (typeof entries)[number]['grant'] | undefined;
     for (const entry of entries) if (sameDigest(entry.hash, presented)) grant ??= entry.grant;
     if (!grant) return { ok: false, status: 401, message: 'unknown token' };
-    if (grant.logs !== '*' && !grant.logs.includes(logId)) return { ok: false, status: 403, message: `this token has no access to log "${logId}"` };
+    if (grant.logs !== '*' && !grant.logs.includes(logId))
+      return { ok: false, status: 403, message: `this token has no access to log "${logId}"` };
     if (need === 'write' && grant.access !== 'write') return { ok: false, status: 403, message: 'this token may read but not write' };
     return { ok: true };
   };

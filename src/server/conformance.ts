@@ -56,7 +56,10 @@ const GROUPS: readonly (readonly [string, readonly Case[]])[] = [
 ];
 
 /** Runs `body` on a storage from `make()`, then closes and cleans up; the first error wins. */
-async function onFreshStorage(make: () => Promise<MadeStorage> | MadeStorage, body: (storage: SyncStorage) => Promise<void>): Promise<void> {
+async function onFreshStorage(
+  make: () => Promise<MadeStorage> | MadeStorage,
+  body: (storage: SyncStorage) => Promise<void>,
+): Promise<void> {
   const { storage, cleanup } = await make();
   let failure: { error: unknown } | undefined;
   for (const step of [() => body(storage), () => storage.close(), () => cleanup?.()]) {

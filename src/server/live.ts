@@ -117,14 +117,31 @@ export class LiveHub {
    * the stream when the client goes; `onStall` cuts the connection of a subscriber dropped for
    * not reading (invariant 3).
    */
-  stream(logId: string, after: number, token: string, options: { signal?: AbortSignal; onStall?: () => void } = {}): ReadableStream<Uint8Array> {
+  stream(
+    logId: string,
+    after: number,
+    token: string,
+    options: { signal?: AbortSignal; onStall?: () => void } = {},
+  ): ReadableStream<Uint8Array> {
     const onStall = options.onStall ?? (() => undefined);
     let subscriber: Subscriber | undefined;
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           const room = this.#room(logId);
-          const s: Subscriber = { logId, room, token, cursor: after, controller, started: false, open: true, running: false, again: false, stall: undefined, onStall };
+          const s: Subscriber = {
+            logId,
+            room,
+            token,
+            cursor: after,
+            controller,
+            started: false,
+            open: true,
+            running: false,
+            again: false,
+            stall: undefined,
+            onStall,
+          };
           subscriber = s;
           room.subscribers.add(s);
           this.#subscribers.add(s);

@@ -21,7 +21,10 @@ export interface AccessOptions {
 
 /** A loopback host name: localhost, *.localhost, 127.0.0.0/8 or ::1 (brackets optional). */
 function isLoopbackName(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const name = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127(?:\.\d{1,3}){3}$/.test(name);
 }
 

@@ -120,8 +120,10 @@ export function planPush(events: readonly WireEvent[], lookups: PushLookups): Pu
       if (!isMarker(e)) continue;
       const target = targetOf(e);
       const marker = placed.get(target) ?? lookups.targets.get(target);
-      if (marker === undefined) throw new InvalidPushError(`${e.type} ${e.id} names commit ${target}, which the log does not hold (nor this push before it)`);
-      if (marker) throw new InvalidPushError(`${e.type} ${e.id} names commit ${target}, which is a marker: markers cannot be undone or redone`);
+      if (marker === undefined)
+        throw new InvalidPushError(`${e.type} ${e.id} names commit ${target}, which the log does not hold (nor this push before it)`);
+      if (marker)
+        throw new InvalidPushError(`${e.type} ${e.id} names commit ${target}, which is a marker: markers cannot be undone or redone`);
     }
 
     const expected = group.find((e) => e.expectedVersion !== undefined)?.expectedVersion;

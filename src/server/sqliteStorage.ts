@@ -22,7 +22,6 @@ import { fromRow, type Row } from './rows.ts';
 import { markerTargets, planPush } from './plan.ts';
 import { Listeners, type SyncStorage } from './storage.ts';
 
-
 /**
  * A push's lookups (invariant 3): one index search per pushed id or named commit, whatever the
  * log's size. Parameters: the JSON array of ids (or commits), then the log. Exported for the
@@ -93,7 +92,19 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
     const targets = new Map(named.length === 0 ? [] : q.targets.all(JSON.stringify(named), logId).map((r) => [r.commit, r.marker === 1]));
     const plan = planPush(events, { head, existing, versions, targets });
     for (const r of plan.rows) {
-      q.insert.run(logId, r.position, r.id, r.type, json(r.payload), r.stream, r.clientId, r.commit, r.time, json(r.meta), r.schemaVersion ?? null);
+      q.insert.run(
+        logId,
+        r.position,
+        r.id,
+        r.type,
+        json(r.payload),
+        r.stream,
+        r.clientId,
+        r.commit,
+        r.time,
+        json(r.meta),
+        r.schemaVersion ?? null,
+      );
     }
     for (const [stream, version] of plan.versions) q.setVersion.run(logId, stream, version);
     if (plan.head !== head) q.setHead.run(logId, plan.head);
@@ -102,7 +113,12 @@ export function sqliteStorage(options: { path: string }): SyncStorage {
 
   // Invariant 2: a push inside the batch's transaction runs as a savepoint (better-sqlite3
   // nests transaction functions so); its failure rolls back only itself.
-  type Queued = { logId: string; events: readonly WireEvent[]; resolve: (plan: ReturnType<typeof push>) => void; reject: (error: unknown) => void };
+  type Queued = {
+    logId: string;
+    events: readonly WireEvent[];
+    resolve: (plan: ReturnType<typeof push>) => void;
+    reject: (error: unknown) => void;
+  };
   let queue: Queued[] = [];
   const commitAll = db.transaction((batch: Queued[]) =>
     batch.map((p) => {

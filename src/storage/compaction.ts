@@ -63,7 +63,11 @@ function tallyEvents(events: readonly RecordEvent[]): Omit<DropTally, 'last'> {
  * With `tallies` (a survey valid for this epoch and compacted), the records it tallied are not
  * read again: only their keys, whose tiling proves each record is the one tallied.
  */
-export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<number, DropTally>): Promise<{ removed: number; maxTime: number }> {
+export async function dropThrough(
+  db: LogDb,
+  to: number,
+  tallies?: ReadonlyMap<number, DropTally>,
+): Promise<{ removed: number; maxTime: number }> {
   const current = await readCompaction(db);
   if (to <= current.compacted) return { removed: 0, maxTime: current.maxTime };
   const streams = { ...current.streams };
@@ -75,7 +79,10 @@ export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<n
     for (const [stream, n] of Object.entries(t.streams)) streams[stream] = (streams[stream] ?? 0) + n;
   };
   const [keys, [next], pending] = await Promise.all([
-    db.records.where(':id').between(current.compacted + 1, to, true, true).primaryKeys(),
+    db.records
+      .where(':id')
+      .between(current.compacted + 1, to, true, true)
+      .primaryKeys(),
     db.records.where(':id').above(to).limit(1).primaryKeys(),
     db.records.where('pending').equals(1).primaryKeys(),
   ]);
@@ -110,12 +117,19 @@ export async function dropThrough(db: LogDb, to: number, tallies?: ReadonlyMap<n
 export async function restore(db: LogDb, from: number, events: readonly (RecordEvent & { position: number })[]): Promise<number> {
   const current = await readCompaction(db);
   const missing = events.filter((e) => e.position <= current.compacted);
-  if (from >= current.compacted || missing.length !== current.compacted - from || missing.some((e, i) => e.position !== from + 1 + i)) return current.compacted;
+  if (from >= current.compacted || missing.length !== current.compacted - from || missing.some((e, i) => e.position !== from + 1 + i))
+    return current.compacted;
   const streams = { ...current.streams };
   const records: LogRecord[] = [];
   for (let i = 0; i < missing.length; i += RECORD_EVENTS) {
     const chunk = missing.slice(i, i + RECORD_EVENTS);
-    records.push(makeRecord(chunk[0]!.position, chunk.map(({ position: _, ...body }) => body), false));
+    records.push(
+      makeRecord(
+        chunk[0]!.position,
+        chunk.map(({ position: _, ...body }) => body),
+        false,
+      ),
+    );
   }
   for (const e of missing) if (!isMarkerType(e.type)) streams[e.stream] = (streams[e.stream] ?? 0) - 1;
   for (const [stream, n] of Object.entries(streams)) if (n <= 0) delete streams[stream];

@@ -21,7 +21,9 @@ interface StoredCompaction {
 
 export async function readCompaction(db: LogDb): Promise<Compaction> {
   const value = (await db.meta.get(KEY))?.value as StoredCompaction | undefined;
-  return value ? { compacted: value.base, streams: value.streams, maxTime: value.maxTime } : { compacted: 0, streams: {}, maxTime: -Infinity };
+  return value
+    ? { compacted: value.base, streams: value.streams, maxTime: value.maxTime }
+    : { compacted: 0, streams: {}, maxTime: -Infinity };
 }
 
 export async function writeCompaction(db: LogDb, compaction: Compaction): Promise<void> {

@@ -19,12 +19,7 @@ export async function recordContaining(db: LogDb, position: number): Promise<Log
 }
 
 /** Calls `visit` with the events at positions from..to in order, one record at a time. */
-export async function forEachEvents(
-  db: LogDb,
-  from: number,
-  to: number,
-  visit: (events: StoredEvent[]) => void,
-): Promise<void> {
+export async function forEachEvents(db: LogDb, from: number, to: number, visit: (events: StoredEvent[]) => void): Promise<void> {
   if (from > to) return;
   const start = (await recordContaining(db, from))?.first ?? from;
   await scanRecords(db, ':id', start, to, false, (record) => {

@@ -73,7 +73,12 @@ export function readPushable(db: LogDb, from?: number, positions = PUSHABLE_POSI
   return db.transaction('r', db.records, db.meta, async () => {
     const [confirmed, { epoch }] = await Promise.all([readConfirmedHead(db), readRewrites(db)]);
     const start = from ?? confirmed + 1;
-    const records = (await db.records.where(':id').between(start, start + positions, true, false).toArray()).filter((r) => r.pending === 1);
+    const records = (
+      await db.records
+        .where(':id')
+        .between(start, start + positions, true, false)
+        .toArray()
+    ).filter((r) => r.pending === 1);
     const last = records[records.length - 1];
     return last ? { confirmed, commits: wireCommits(records), next: last.last + 1, epoch } : { confirmed, commits: [], epoch };
   });

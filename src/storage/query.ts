@@ -11,7 +11,6 @@ import type { LogDb } from './schema.ts';
 import type { EventQuery } from '../api/store.ts';
 import { firstIssue } from '../core/issues.ts';
 
-
 const Name = v.pipe(v.string(), v.minLength(1));
 const QuerySchema = v.object({
   stream: v.optional(Name),
@@ -35,7 +34,17 @@ export async function queryEvents(db: LogDb, query: EventQuery): Promise<StoredE
   const types = query.type === undefined ? undefined : Array.isArray(query.type) ? query.type : [query.type];
   if (types?.length === 0) return [];
   // The lowest record key that can hold a position > after (a key only: no record is read).
-  const low = after === 0 ? -Infinity : ((await db.records.where(':id').belowOrEqual(after + 1).reverse().limit(1).primaryKeys())[0] ?? after + 1);
+  const low =
+    after === 0
+      ? -Infinity
+      : ((
+          await db.records
+            .where(':id')
+            .belowOrEqual(after + 1)
+            .reverse()
+            .limit(1)
+            .primaryKeys()
+        )[0] ?? after + 1);
   const typeSet = types && new Set(types);
   const keep = (e: StoredEvent) =>
     e.position > after && (stream === undefined || e.stream === stream) && (typeSet === undefined || typeSet.has(e.type));
@@ -51,7 +60,9 @@ export async function queryEvents(db: LogDb, query: EventQuery): Promise<StoredE
       }
       return true;
     };
-    await (kind === undefined ? scanRecords(db, ':id', low, Infinity, reverse, visit) : scanName(db, kind, name, low, Infinity, reverse, visit));
+    await (kind === undefined
+      ? scanRecords(db, ':id', low, Infinity, reverse, visit)
+      : scanName(db, kind, name, low, Infinity, reverse, visit));
     return out;
   };
 

@@ -39,7 +39,9 @@ export function makeRecord(first: number, events: RecordEvent[], pending: boolea
 /** The event at `index` of a record's events, or of a slice's (at its own position `at[index]`). */
 export function eventAt(part: LogRecord | SliceRecord, index: number): StoredEvent {
   // A slice holds confirmed events only (storage/slicer.ts).
-  return 'at' in part ? storedEvent(part.events[index]!, part.at[index]!, false) : storedEvent(part.events[index]!, part.first + index, part.pending === 1);
+  return 'at' in part
+    ? storedEvent(part.events[index]!, part.at[index]!, false)
+    : storedEvent(part.events[index]!, part.first + index, part.pending === 1);
 }
 
 /** The events of a record with positions in from..to. */
@@ -53,4 +55,3 @@ export function* eventsOf(record: LogRecord, from = -Infinity, to = Infinity): G
 export function partEvents(part: LogRecord | SliceRecord): StoredEvent[] {
   return 'at' in part ? part.events.map((_, i) => eventAt(part, i)) : [...eventsOf(part)];
 }
-

@@ -34,4 +34,3 @@ export function rewrittenFrom(rewrites: Rewrites, seen: number): number {
   if (newer.length < rewrites.epoch - seen) return 1;
   return Math.min(...newer.map((r) => r.from));
 }
-

@@ -77,7 +77,8 @@ function sliceSource(db: LogDb, kind: SliceRecord['kind'], name: string) {
     async keys(lo: number, hi: number, loOpen: boolean, hiOpen: boolean, reverse: boolean, limit: number) {
       return (await range(lo, hi, loOpen, hiOpen, reverse).limit(limit).primaryKeys()).map(toKey);
     },
-    read: (a: number, b: number, reverse: boolean) => (reverse ? range(b, a, false, false, true) : range(a, b, false, false, false)).toArray(),
+    read: (a: number, b: number, reverse: boolean) =>
+      (reverse ? range(b, a, false, false, true) : range(a, b, false, false, false)).toArray(),
     /** The slice with the greatest first position below `first` (and at least `low`), if any. */
     async below(first: number, low: number): Promise<Key | undefined> {
       if (!(low < first)) return undefined;
@@ -124,15 +125,25 @@ export async function scanName(
   const records = recordSource(db, kind === 's' ? 'sk' : 'tk', name);
   const sources: Source[] = [
     records,
-    { ...slices, keys: (lo, hi, loOpen, hiOpen, rev, limit) => slices.keys(lo === low && !loOpen ? sliceLow : lo, hi, loOpen, hiOpen, rev, limit) },
+    {
+      ...slices,
+      keys: (lo, hi, loOpen, hiOpen, rev, limit) => slices.keys(lo === low && !loOpen ? sliceLow : lo, hi, loOpen, hiOpen, rev, limit),
+    },
   ];
   // Newest first, a record in this page may be covered by a slice that starts below the
   // page: the one just below it is looked up (forward, the slice is always met first).
   const coverBelow = async (lowest: number) => (reverse ? slices.below(lowest, sliceLow) : undefined);
-  return scan(sources, low, high, reverse, async (lowest) => {
-    const below = await coverBelow(lowest);
-    return below ? [below] : [];
-  }, visit);
+  return scan(
+    sources,
+    low,
+    high,
+    reverse,
+    async (lowest) => {
+      const below = await coverBelow(lowest);
+      return below ? [below] : [];
+    },
+    visit,
+  );
 }
 
 async function scan(
@@ -166,7 +177,10 @@ async function scan(
       for (const key of page) if (boundary === undefined || !before(boundary, key.first)) keys.push({ ...key, source });
     });
     // Slices before records at the same first position: a slice covers the records it starts with.
-    if (sources.length > 1) keys.sort((a, b) => (reverse ? b.first - a.first || (b.last ?? 0) - (a.last ?? 0) : a.first - b.first || (b.last ?? 0) - (a.last ?? 0)));
+    if (sources.length > 1)
+      keys.sort((a, b) =>
+        reverse ? b.first - a.first || (b.last ?? 0) - (a.last ?? 0) : a.first - b.first || (b.last ?? 0) - (a.last ?? 0),
+      );
     // Records a slice covers are read through it, not on their own.
     if (keys.some((k) => k.last !== undefined)) {
       const ranges: Key[] = keys.filter((k) => k.last !== undefined);

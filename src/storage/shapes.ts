@@ -29,7 +29,15 @@ export function storedEvent(e: RecordEvent, position: number, pending: boolean):
 
 /** A server's event (pulled, or confirmed by a push's answer) as a record holds it. */
 export function recordEventFromWire(e: WireEvent | PositionedEvent): RecordEvent {
-  const body: RecordEvent = { id: e.id, type: e.type, payload: e.payload, stream: e.stream, clientId: e.clientId, commit: e.commit, time: e.time };
+  const body: RecordEvent = {
+    id: e.id,
+    type: e.type,
+    payload: e.payload,
+    stream: e.stream,
+    clientId: e.clientId,
+    commit: e.commit,
+    time: e.time,
+  };
   if (e.meta !== undefined) body.meta = e.meta;
   if (e.schemaVersion !== undefined) body.schemaVersion = e.schemaVersion;
   return body;
@@ -46,7 +54,10 @@ export function wireEvent(e: RecordEvent, expectedVersion?: LogRecord['ev']): Wi
 }
 
 /** A new event of a commit made here, in the current schema version of its type. */
-export function newRecordEvent(input: ValidInput, made: { id: string; clientId: string; commit: string; time: number; schemaVersion: number }): RecordEvent {
+export function newRecordEvent(
+  input: ValidInput,
+  made: { id: string; clientId: string; commit: string; time: number; schemaVersion: number },
+): RecordEvent {
   const body: RecordEvent = {
     id: made.id,
     type: input.type,

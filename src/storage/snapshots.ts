@@ -21,7 +21,13 @@ export function findSnapshot(
   accept: (position: number) => boolean,
 ): Promise<SnapshotRecord | undefined> {
   if (position < 1) return Promise.resolve(undefined);
-  return newestAccepted(db, (below) => db.snapshots.where('[projection+version+position]').between([projection, version, 1], [projection, version, below], true, true), position, accept);
+  return newestAccepted(
+    db,
+    (below) =>
+      db.snapshots.where('[projection+version+position]').between([projection, version, 1], [projection, version, below], true, true),
+    position,
+    accept,
+  );
 }
 
 /**
@@ -37,7 +43,9 @@ export async function findSnapshotByTime(
   time: number,
   accept: (position: number) => boolean,
 ): Promise<SnapshotRecord | undefined> {
-  const within = db.snapshots.where('[projection+version+maxTime]').between([projection, version, -Infinity], [projection, version, time], true, true);
+  const within = db.snapshots
+    .where('[projection+version+maxTime]')
+    .between([projection, version, -Infinity], [projection, version, time], true, true);
   for (const key of (await within.reverse().primaryKeys()) as unknown as SnapshotKey[]) if (accept(key[2])) return db.snapshots.get(key);
   return undefined;
 }

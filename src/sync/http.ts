@@ -64,7 +64,8 @@ export class HttpTransport {
       if (!('position' in r)) continue;
       if (r.position > body.head) throw new ProtocolError(`The server confirmed position ${r.position} past its head ${body.head}`);
       behind(r.position - 1, confirmed); // a position at or below `confirmed`: the server lost data
-      if (given.has(r.position)) throw new ProtocolError(`The server gave position ${r.position} to two events of one push`, { details: { position: r.position } });
+      if (given.has(r.position))
+        throw new ProtocolError(`The server gave position ${r.position} to two events of one push`, { details: { position: r.position } });
       given.add(r.position);
     }
     return body;
@@ -83,7 +84,12 @@ export class HttpTransport {
    * with each validated page (awaited, so pages apply in order). Resolves when the server
    * closes the stream; rejects with SyncError/ProtocolError.
    */
-  async live(after: number, onPage: (page: EventsResponse) => Promise<void>, signal: AbortSignal, onOpen?: (head: number) => void): Promise<void> {
+  async live(
+    after: number,
+    onPage: (page: EventsResponse) => Promise<void>,
+    signal: AbortSignal,
+    onOpen?: (head: number) => void,
+  ): Promise<void> {
     const response = await this.#request(`${this.#base}/live?after=${after}`, {
       headers: { ...this.#headers, Accept: 'text/event-stream' },
       signal,
@@ -108,7 +114,8 @@ export class HttpTransport {
             queue.catch((error: unknown) => (failure ??= error));
           }
         } catch (error) {
-          failure = error instanceof SyntaxError ? new ProtocolError(`The live stream sent data that is not JSON: ${error.message}`) : error;
+          failure =
+            error instanceof SyntaxError ? new ProtocolError(`The live stream sent data that is not JSON: ${error.message}`) : error;
         }
       },
     });
@@ -123,7 +130,9 @@ export class HttpTransport {
       await queue; // a failure of onPage rejects it; any other failure was thrown in the loop
     } catch (error) {
       if (signal.aborted) return;
-      throw error instanceof SyncError || error instanceof ProtocolError ? error : failure ?? new SyncError(`The live stream broke: ${(error as Error)?.message}`, { cause: error });
+      throw error instanceof SyncError || error instanceof ProtocolError
+        ? error
+        : (failure ?? new SyncError(`The live stream broke: ${(error as Error)?.message}`, { cause: error }));
     } finally {
       reader.cancel().catch(() => undefined);
     }

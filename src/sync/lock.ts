@@ -14,7 +14,10 @@ export async function lead(name: string, signal: AbortSignal, task: () => Promis
   const chain = previous.then(() => mine);
   localLocks.set(name, chain);
   try {
-    await Promise.race([previous, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+    await Promise.race([
+      previous,
+      new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+    ]);
     if (signal.aborted) return;
     await task();
   } finally {
@@ -26,4 +29,3 @@ export async function lead(name: string, signal: AbortSignal, task: () => Promis
     });
   }
 }
-

@@ -81,7 +81,10 @@ export async function pushPending(ctx: PushContext): Promise<boolean> {
     if (answered.length === 0) return;
     const input: IntegrateInput = { remote: answered, rejected: [] };
     if (sameEpoch && epoch !== undefined) input.readAt = epoch;
-    const done = ctx.host.integrate(input).then((r) => !r.gap, () => false); // a failed one leaves its events to the pull
+    const done = ctx.host.integrate(input).then(
+      (r) => !r.gap,
+      () => false,
+    ); // a failed one leaves its events to the pull
     answered = [];
     confirms.push(done);
   };
@@ -95,7 +98,11 @@ export async function pushPending(ctx: PushContext): Promise<boolean> {
       while (i < commits.length) {
         const chunk: WireEvent[][] = [];
         let n = 0;
-        while (i + chunk.length < commits.length && chunk.length < maxCommits && (chunk.length === 0 || n + commits[i + chunk.length]!.length <= limit)) {
+        while (
+          i + chunk.length < commits.length &&
+          chunk.length < maxCommits &&
+          (chunk.length === 0 || n + commits[i + chunk.length]!.length <= limit)
+        ) {
           n += commits[i + chunk.length]!.length;
           chunk.push(commits[i + chunk.length]!);
         }
@@ -126,7 +133,8 @@ export async function pushPending(ctx: PushContext): Promise<boolean> {
           confirm();
           await ctx.rejected([...rejected].map(([commit, streamVersion]) => ({ commit, streamVersion })));
         }
-        const remote: PositionedEvent[] | undefined = local === undefined ? undefined : confirmFromAnswer(chunk.flat(), response.results, local);
+        const remote: PositionedEvent[] | undefined =
+          local === undefined ? undefined : confirmFromAnswer(chunk.flat(), response.results, local);
         if (remote) {
           local = remote[remote.length - 1]!.position;
           answered = answered.concat(remote);
@@ -166,4 +174,3 @@ function neverAccepted(error: unknown): error is SyncError {
   const { status, code } = error.details;
   return status === 413 || (status === 400 && code === 'invalid') || (status === 409 && code !== 'http_error');
 }
-

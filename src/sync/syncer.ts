@@ -285,9 +285,15 @@ export class Syncer {
       if (failed !== undefined) throw failed;
       this.#host.setSync({ sync: this.#paused ? 'paused' : 'idle', lastSyncedAt: Date.now() });
     } catch (error) {
-      const typed = isSyncError(error) || isProtocolError(error) ? error : new SyncError(`Sync failed: ${(error as Error)?.message ?? error}`, { cause: error });
+      const typed =
+        isSyncError(error) || isProtocolError(error)
+          ? error
+          : new SyncError(`Sync failed: ${(error as Error)?.message ?? error}`, { cause: error });
       const offline = !this.#online() && (typed as SyncError).details?.['status'] === 0;
-      const message = unauthorized(typed) && !this.#token ? `${typed.message}. Sync stops until the app gives a new token with store.sync.setToken()` : typed.message;
+      const message =
+        unauthorized(typed) && !this.#token
+          ? `${typed.message}. Sync stops until the app gives a new token with store.sync.setToken()`
+          : typed.message;
       this.#host.setSync({
         sync: this.#paused ? 'paused' : offline ? 'offline' : 'error',
         lastError: { name: (typed as Error).name, message },

@@ -31,7 +31,10 @@ export async function attemptBatch(start: BatchStart, ops: Op[]): Promise<Attemp
   // kept and the batch runs again the careful way. An integration, a compaction and a
   // restore always run carefully (they change the epoch or the compaction point).
   let attempt: Attempt | undefined;
-  if (ops.length > 0 && !ops.some((op) => op.kind === 'integrate' || op.kind === 'compact' || op.kind === 'restore' || op.kind === 'catchUp')) {
+  if (
+    ops.length > 0 &&
+    !ops.some((op) => op.kind === 'integrate' || op.kind === 'compact' || op.kind === 'restore' || op.kind === 'catchUp')
+  ) {
     try {
       const plain = isPlainBatch(ops) && !start.view.undoWalked ? await runPlainBatch(start, ops, runPlain) : undefined;
       attempt = plain ?? (await runAttempt(start, ops, true));
@@ -61,7 +64,9 @@ async function runAttempt(start: BatchStart, ops: Op[], optimistic: boolean): Pr
     delete op.error;
   }
   // Only an integration records rejected commits: a smaller scope is a cheaper transaction.
-  const tables = ops.some((op) => op.kind === 'integrate') ? ['records', 'slices', 'snapshots', 'meta', 'rejected'] : ['records', 'slices', 'snapshots', 'meta'];
+  const tables = ops.some((op) => op.kind === 'integrate')
+    ? ['records', 'slices', 'snapshots', 'meta', 'rejected']
+    : ['records', 'slices', 'snapshots', 'meta'];
   return unbound.transaction('rw', tables, async (tx) => {
     // Every read and write of the batch through this transaction's tables (schema.ts boundTo).
     const db = boundTo(unbound, tx);

@@ -56,7 +56,9 @@ export function compactionKeep(option: unknown): number | undefined {
   if (option === undefined) return undefined;
   const keep = (option as { keep?: unknown } | null)?.keep;
   if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) {
-    throw new TypeError('createStore: compaction needs { keep: n }, a positive integer: about the newest n events stay in the local database');
+    throw new TypeError(
+      'createStore: compaction needs { keep: n }, a positive integer: about the newest n events stay in the local database',
+    );
   }
   return keep;
 }
@@ -64,7 +66,9 @@ export function compactionKeep(option: unknown): number | undefined {
 export function validateCompact(options: unknown): number {
   const before = (options as { before?: unknown } | null | undefined)?.before;
   if (typeof before !== 'number' || !Number.isInteger(before) || before < 1) {
-    throw new InvalidEventError('compact() needs { before: position }, a positive integer: events at positions below it are dropped locally');
+    throw new InvalidEventError(
+      'compact() needs { before: position }, a positive integer: events at positions below it are dropped locally',
+    );
   }
   return before;
 }

@@ -37,5 +37,8 @@ export function validateSyncOptions(sync: NonNullable<OpenOptions['sync']>): voi
     /^https?:\/\//.test(sync.url) &&
     v.is(LogIdSchema, sync.logId) &&
     (sync.token === undefined || typeof sync.token === 'string');
-  if (!ok) throw new TypeError('createStore: sync needs { url: "http(s)://…", logId: 1..128 of [A-Za-z0-9._:-] not starting with ".", token?: string }');
+  if (!ok)
+    throw new TypeError(
+      'createStore: sync needs { url: "http(s)://…", logId: 1..128 of [A-Za-z0-9._:-] not starting with ".", token?: string }',
+    );
 }

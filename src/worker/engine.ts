@@ -60,7 +60,14 @@ export class Engine implements EngineApi {
   readonly #slicer: BackgroundSlicer;
   readonly #auto: AutoCompaction | undefined;
 
-  private constructor(init: { log: LogContext; config: EngineConfig; clientId: string; start: StartView; sync: SyncBridge; onChange: (change: Change) => void }) {
+  private constructor(init: {
+    log: LogContext;
+    config: EngineConfig;
+    clientId: string;
+    start: StartView;
+    sync: SyncBridge;
+    onChange: (change: Change) => void;
+  }) {
     const { log, config, start } = init;
     this.clientId = init.clientId;
     this.#log = log;
@@ -72,12 +79,21 @@ export class Engine implements EngineApi {
     this.#sync = init.sync;
     // A database bound to a log writes pending events, with or without sync (./logBinding.ts).
     const { bound } = start;
-    this.#batch = { log, durability: config.durability ?? 'default', bound, writer: new Writer({ clientId: init.clientId, bound, schema: log.schema }) };
+    this.#batch = {
+      log,
+      durability: config.durability ?? 'default',
+      bound,
+      writer: new Writer({ clientId: init.clientId, bound, schema: log.schema }),
+    };
     this.#queue = new OpQueue(
       (batch) => this.#runBatch(batch),
       () => this.#slice(),
     );
-    this.#peers = new Peers(config.name, (message) => this.#onPeerMessage(message), () => ({ head: this.#view.head, epoch: this.#view.epoch }));
+    this.#peers = new Peers(
+      config.name,
+      (message) => this.#onPeerMessage(message),
+      () => ({ head: this.#view.head, epoch: this.#view.epoch }),
+    );
     this.#storage = new StorageStatus(config.storage, () => {
       if (!this.#closed) this.#announce({});
     });
@@ -91,11 +107,21 @@ export class Engine implements EngineApi {
     let engine: Engine | undefined;
     try {
       if (config.sync) validateSyncOptions(config.sync);
-      const log: LogContext = { db, projections, every: snapshotInterval(config.snapshotEvery), schema: eventSchema(config.upcasters, 'createStore') };
+      const log: LogContext = {
+        db,
+        projections,
+        every: snapshotInterval(config.snapshotEvery),
+        schema: eventSchema(config.upcasters, 'createStore'),
+      };
       const sync = await SyncBridge.load(config);
       // The client id and the database's binding to its log are read with the log, in start-up's one transaction.
       const opened = { name: config.name, sync: config.sync && { url: config.sync.url, logId: config.sync.logId } };
-      const start = await readStartRestoring(log, typeof config.clientId === 'string' ? config.clientId : undefined, opened, sync.transport);
+      const start = await readStartRestoring(
+        log,
+        typeof config.clientId === 'string' ? config.clientId : undefined,
+        opened,
+        sync.transport,
+      );
       const clientId = start.clientId ?? (await makeClientId(db));
       engine = new Engine({ log, config, clientId, start, sync, onChange });
       sync.connect(config, engine.#syncHost());
@@ -134,7 +160,10 @@ export class Engine implements EngineApi {
 
   // ---- writes -------------------------------------------------------------------------
 
-  append(events: EventInput | EventInput[], options?: { expectedVersion?: ExpectedVersion }): Promise<{ events: StoredEvent[]; seq: number }> {
+  append(
+    events: EventInput | EventInput[],
+    options?: { expectedVersion?: ExpectedVersion },
+  ): Promise<{ events: StoredEvent[]; seq: number }> {
     try {
       return this.#submit({ kind: 'append', input: validateInputs(events, options?.expectedVersion) });
     } catch (error) {
@@ -206,7 +235,8 @@ export class Engine implements EngineApi {
     const before = this.#view;
     const attempt = await attemptBatch({ ...this.#batch, view: before, versions: this.#versions }, ops);
     if ('failed' in attempt) {
-      if (ops.length > 0) this.#storage.soon(); // a write was refused: perhaps the quota
+      if (ops.length > 0)
+        this.#storage.soon(); // a write was refused: perhaps the quota
       // A catch-up alone that needs history before the point: fetch it, then catch up again.
       else if (isNeedsRestore(attempt.failed) && !this.#closed) this.#submit({ kind: 'catchUp' }).catch(() => undefined);
       return; // nothing was kept; every call was rejected

@@ -34,7 +34,10 @@ export async function integrate(draft: Draft, input: IntegrateInput): Promise<In
   if (!remote) return { gap: true, confirmed, rejected: [], changed: false };
   // With nothing pending (a plain pull) there is nothing of ours to confirm: no read for it.
   if (remote.length > 0 && input.rejected.length === 0 && draft.view.pending !== 0) {
-    const own = input.readAt !== undefined && input.readAt === draft.view.epoch ? await confirmPushed(draft, confirmed, remote) : await confirmOwn(draft, confirmed, remote);
+    const own =
+      input.readAt !== undefined && input.readAt === draft.view.epoch
+        ? await confirmPushed(draft, confirmed, remote)
+        : await confirmOwn(draft, confirmed, remote);
     if (own) return own;
   }
 
@@ -84,13 +87,22 @@ export async function integrate(draft: Draft, input: IntegrateInput): Promise<In
 async function confirmOwn(draft: Draft, confirmed: number, remote: readonly PositionedEvent[]): Promise<Integrated | undefined> {
   const { db } = draft;
   const last = confirmed + remote.length;
-  const covering = await db.records.where(':id').between(confirmed + 1, last, true, true).toArray();
+  const covering = await db.records
+    .where(':id')
+    .between(confirmed + 1, last, true, true)
+    .toArray();
   if (covering[0]?.first !== confirmed + 1 || covering.some((r) => r.pending !== 1)) return undefined;
   const local = covering.flatMap((r) => r.events);
   if (!confirmsInOrder(remote, local)) return undefined;
   checkSchemaVersions(covering, remote);
   // A commit the page cut in two: its rest stays pending, where it is.
-  return writeConfirmed(draft, confirmed, remote, { events: local.slice(remote.length), ev: covering[covering.length - 1]!.ev }, await readHead(db));
+  return writeConfirmed(
+    draft,
+    confirmed,
+    remote,
+    { events: local.slice(remote.length), ev: covering[covering.length - 1]!.ev },
+    await readHead(db),
+  );
 }
 
 /**
@@ -111,7 +123,13 @@ async function confirmPushed(draft: Draft, confirmed: number, remote: readonly P
   if ((after ?? head + 1) - 1 <= last) return writeConfirmed(draft, confirmed, remote, undefined, head);
   const straddling = await db.records.get(keys[keys.length - 1]!);
   if (!straddling) return undefined;
-  return writeConfirmed(draft, confirmed, remote, { events: straddling.events.slice(last - straddling.first + 1), ev: straddling.ev }, head);
+  return writeConfirmed(
+    draft,
+    confirmed,
+    remote,
+    { events: straddling.events.slice(last - straddling.first + 1), ev: straddling.ev },
+    head,
+  );
 }
 
 /**
@@ -136,7 +154,10 @@ async function writeConfirmed(
     records.push(record);
   }
   // One range delete (the covering records' keys are exactly this range), not one per record.
-  await db.records.where(':id').between(confirmed + 1, last, true, true).delete();
+  await db.records
+    .where(':id')
+    .between(confirmed + 1, last, true, true)
+    .delete();
   await db.records.bulkAdd(records);
   // What follows the confirmed events is pending (schema invariant 4). No position changed,
   // but other stores on this database count their pending again.

@@ -89,11 +89,15 @@ export async function recompute(
   if (from < draft.view.compacted) throw new NeedsRestore(from);
   const start = { ...states };
   const collector = recentCollector(draft, startAt, maxTime);
-  const options = { ...foldOptions(draft, states, startAt, oldHead, at.capture), ...(collector ? { beforeEvent: collector.beforeEvent } : {}) };
+  const options = {
+    ...foldOptions(draft, states, startAt, oldHead, at.capture),
+    ...(collector ? { beforeEvent: collector.beforeEvent } : {}),
+  };
   // Undo of the latest commit: the replay is exactly the target's events, already read.
   // Of a commit further back: what follows it is often all this client's (the commits
   // undone since, and their markers), in the own events: nothing to read either.
-  const covers = known !== undefined && known.length === oldHead - from && known[0]?.position === from + 1 && known.at(-1)?.position === oldHead;
+  const covers =
+    known !== undefined && known.length === oldHead - from && known[0]?.position === from + 1 && known.at(-1)?.position === oldHead;
   const own = covers ? undefined : ownRange(draft, from + 1, oldHead);
   if (covers) fold(options, known);
   else if (own) fold(options, own);
@@ -132,7 +136,9 @@ async function fromSnapshots(
     projections.map((p, i) => {
       if (newest && newest[i] === undefined) return undefined;
       const known = newest?.[i];
-      return known && known.position <= position && accept(known.position) ? known : findSnapshot(draft.db, p.name, p.version, position, accept);
+      return known && known.position <= position && accept(known.position)
+        ? known
+        : findSnapshot(draft.db, p.name, p.version, position, accept);
     }),
   );
   for (const [i, p] of projections.entries()) {

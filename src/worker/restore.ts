@@ -39,10 +39,9 @@ const PAGE = 1000;
 /** The server's events at positions from+1..to; HistoryUnavailableError if it cannot give them. */
 async function fetchCompacted(source: RestoreSource | undefined, from: number, to: number): Promise<RestoredEvent[]> {
   if (!source) {
-    throw new HistoryUnavailableError(
-      `Events up to position ${to} were compacted and this store has no sync server to fetch them from`,
-      { details: { compacted: to } },
-    );
+    throw new HistoryUnavailableError(`Events up to position ${to} were compacted and this store has no sync server to fetch them from`, {
+      details: { compacted: to },
+    });
   }
   const events: RestoredEvent[] = [];
   try {
@@ -66,7 +65,13 @@ async function fetchCompacted(source: RestoreSource | undefined, from: number, t
  * not know (this copy knew positions after `known` only): the markers now in the database
  * below `known`, and the first positions of the commits that markers target.
  */
-export async function restoreBelow(db: LogDb, markers: MarkerLog, known: number, from: number, events: readonly RestoredEvent[]): Promise<number> {
+export async function restoreBelow(
+  db: LogDb,
+  markers: MarkerLog,
+  known: number,
+  from: number,
+  events: readonly RestoredEvent[],
+): Promise<number> {
   return learnRestored(db, markers, known, await restore(db, from, events));
 }
 
@@ -100,7 +105,9 @@ export async function withRestore<T>(call: () => Promise<T>, host: RestoreHost):
       if (!isNeedsRestore(error)) throw error;
       const compacted = await host.compacted();
       if (attempt > 3 || error.from >= compacted) {
-        throw new HistoryUnavailableError(`The events before position ${compacted} that this call needs could not be restored`, { details: { compacted } });
+        throw new HistoryUnavailableError(`The events before position ${compacted} that this call needs could not be restored`, {
+          details: { compacted },
+        });
       }
       const restorable = await fetchRestorable(host.db, host.source, error.from, compacted);
       await host.restore(restorable.from, restorable.events);

@@ -27,7 +27,8 @@ import { bindLog, checkLog, readLog, type LogAddress } from './logBinding.ts';
 export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; projections: Projection<unknown>[] }> {
   if (typeof config.name !== 'string' || config.name.length === 0) throw new TypeError('createStore: name must be a non-empty string');
   const projections = Object.entries(config.projections ?? {}).map(([key, p]) => {
-    if (p.name !== key) throw new TypeError(`createStore: projection "${p.name}" is registered under the key "${key}"; use its name as key`);
+    if (p.name !== key)
+      throw new TypeError(`createStore: projection "${p.name}" is registered under the key "${key}"; use its name as key`);
     return p as Projection<unknown>;
   });
   if (config.durability !== undefined && !['default', 'strict', 'relaxed'].includes(config.durability)) {
@@ -134,7 +135,12 @@ async function readStart(ctx: LogContext, clientId: string | undefined, as: Open
  * from the sync server first: the one case where opening waits on the network. Without sync,
  * or offline, opening fails with HistoryUnavailableError and changes nothing.
  */
-export async function readStartRestoring(ctx: LogContext, clientId: string | undefined, as: OpenedAs, source: RestoreSource | undefined): Promise<StartView> {
+export async function readStartRestoring(
+  ctx: LogContext,
+  clientId: string | undefined,
+  as: OpenedAs,
+  source: RestoreSource | undefined,
+): Promise<StartView> {
   for (let attempt = 1; ; attempt++) {
     try {
       let view = await readStart(ctx, clientId, as);
@@ -146,7 +152,10 @@ export async function readStartRestoring(ctx: LogContext, clientId: string | und
       return view;
     } catch (error) {
       if (!isNeedsRestore(error)) throw error;
-      if (attempt > 3) throw new HistoryUnavailableError('The history this store needs at start-up could not be restored from the sync server', { cause: error });
+      if (attempt > 3)
+        throw new HistoryUnavailableError('The history this store needs at start-up could not be restored from the sync server', {
+          cause: error,
+        });
       const { compacted } = await ctx.db.transaction('r', ctx.db.meta, () => readCompaction(ctx.db));
       const { from, events } = await fetchRestorable(ctx.db, source, error.from, compacted);
       await ctx.db.transaction('rw', ctx.db.records, ctx.db.slices, ctx.db.meta, () => restore(ctx.db, from, events));
@@ -156,7 +165,10 @@ export async function readStartRestoring(ctx: LogContext, clientId: string | und
 
 /** The events from `from` to `to`: the record holding `from` and those after it, read together. */
 async function readTail(db: LogDb, from: number, to: number): Promise<StoredEvent[]> {
-  const [straddling, after] = await Promise.all([recordContaining(db, from), db.records.where(':id').between(from, to, false, true).toArray()]);
+  const [straddling, after] = await Promise.all([
+    recordContaining(db, from),
+    db.records.where(':id').between(from, to, false, true).toArray(),
+  ]);
   const records = straddling ? [straddling, ...after] : after;
   return records.flatMap((record) => [...eventsOf(record, from, to)]);
 }

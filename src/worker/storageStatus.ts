@@ -12,8 +12,6 @@
  * 3. A failed read (a browser that throws on estimate()) leaves the last known figures.
  */
 
-
-
 import type { StorageInfo, StorageLike } from '../api/store.ts';
 
 const REFRESH_AFTER_WRITES_MS = 1000;
@@ -38,7 +36,11 @@ export class StorageStatus {
     if (!storage) return;
     void this.refresh();
     // Firefox may ask the user: the answer, whenever it comes, shows in a second read.
-    if (persist && typeof storage.persist === 'function') storage.persist().then(() => this.refresh(), () => undefined);
+    if (persist && typeof storage.persist === 'function')
+      storage.persist().then(
+        () => this.refresh(),
+        () => undefined,
+      );
   }
 
   /** After writes: one read within REFRESH_AFTER_WRITES_MS, however many writes there are. */
@@ -65,7 +67,12 @@ export class StorageStatus {
       return; // invariant 3
     }
     const last = this.info;
-    if (this.#closed || asked !== this.#asked || (last && last.usage === next.usage && last.quota === next.quota && last.persisted === next.persisted)) return;
+    if (
+      this.#closed ||
+      asked !== this.#asked ||
+      (last && last.usage === next.usage && last.quota === next.quota && last.persisted === next.persisted)
+    )
+      return;
     this.info = next;
     this.#onChange();
   }

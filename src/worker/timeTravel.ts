@@ -69,11 +69,23 @@ export async function stateAtView(log: PastLog, view: Exclude<View, 'head'>, hea
     // need not be monotonic, so any record after it may; the `minTime` index's keys (no
     // record is read) tell which do, and only those are read: with clocks that mostly move
     // forward, the few around time t.
-    const from = (await db.records.where(':id').belowOrEqual(start + 1).reverse().limit(1).primaryKeys())[0] ?? start + 1;
+    const from =
+      (
+        await db.records
+          .where(':id')
+          .belowOrEqual(start + 1)
+          .reverse()
+          .limit(1)
+          .primaryKeys()
+      )[0] ?? start + 1;
     const keys = (await db.records.where('minTime').belowOrEqual(view.time).primaryKeys()).filter((k) => k >= from).sort((a, b) => a - b);
     for (let i = 0; i < keys.length; i += 64) {
       for (const record of await db.records.bulkGet(keys.slice(i, i + 64))) {
-        if (record) fold(options, [...eventsOf(record, start + 1)].filter((e) => inView(view, e.position, e.time)));
+        if (record)
+          fold(
+            options,
+            [...eventsOf(record, start + 1)].filter((e) => inView(view, e.position, e.time)),
+          );
       }
     }
   }

@@ -92,7 +92,8 @@ export function restoreUndo(
   if (typeof saved !== 'object' || saved === null) return undefined;
   const { clientId: whose, epoch, base, head, index } = saved as Partial<SavedUndo>;
   // A store opened with another clientId (createStore's option) kept another client's.
-  if (whose !== clientId || typeof epoch !== 'number' || base !== at.compacted || typeof head !== 'number' || head > at.head) return undefined;
+  if (whose !== clientId || typeof epoch !== 'number' || base !== at.compacted || typeof head !== 'number' || head > at.head)
+    return undefined;
   if (rewrittenFrom(at.rewrites, epoch) <= head) return undefined;
   const undo = UndoIndex.fromSaved(index);
   if (!undo || head === at.head) return undo;
@@ -155,7 +156,8 @@ async function readHistory(
   // Every own event from `lowest` on was read; but a commit split across pulled records may
   // have started before `lowest`: then its events are left out and `from` moves past them.
   const first = older[0]?.position === lowest ? older[0] : undefined;
-  const split = first && (await db.records.where('ck').equals(first.commit).primaryKeys()).some((k) => k < lowest) ? first.commit : undefined;
+  const split =
+    first && (await db.records.where('ck').equals(first.commit).primaryKeys()).some((k) => k < lowest) ? first.commit : undefined;
   const kept = split === undefined ? older : older.filter((e) => e.commit !== split);
   const from = split === undefined ? lowest : Math.max(...older.filter((e) => e.commit === split).map((e) => e.position)) + 1;
   return { walk, own: prependOwn(own, from, kept) };

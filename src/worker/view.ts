@@ -22,7 +22,6 @@ export interface LogContext {
   readonly schema: EventSchema;
 }
 
-
 export interface LogView {
   readonly head: number;
   /** The compaction point: positions up to it are not in the local database (storage/compaction.ts). */

@@ -15,7 +15,12 @@ afterEach(() => {
 });
 /** Records the durability of every read-write transaction opened from now on (in this page: in-process stores). */
 function record(): void {
-  IDBDatabase.prototype.transaction = function (this: IDBDatabase, names: string | string[], mode?: IDBTransactionMode, options?: IDBTransactionOptions) {
+  IDBDatabase.prototype.transaction = function (
+    this: IDBDatabase,
+    names: string | string[],
+    mode?: IDBTransactionMode,
+    options?: IDBTransactionOptions,
+  ) {
     const tx = original.call(this, names, mode, options);
     if (mode === 'readwrite') asked.push(tx.durability);
     return tx;

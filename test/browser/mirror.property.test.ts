@@ -44,20 +44,28 @@ const event: fc.Arbitrary<EventInput> = fc.oneof(
   fc.record({ type: fc.constant('counted'), payload: fc.record({ n: fc.integer({ min: -9, max: 9 }) }) }),
   fc.record({
     type: fc.constant('item.set'),
-    payload: id.chain((n) => fc.record({ id: fc.constant(`i${n}`), group: fc.constant(`g${n % 3}`), title: fc.string({ maxLength: 4 }), qty: fc.nat(20) })),
+    payload: id.chain((n) =>
+      fc.record({ id: fc.constant(`i${n}`), group: fc.constant(`g${n % 3}`), title: fc.string({ maxLength: 4 }), qty: fc.nat(20) }),
+    ),
   }),
   fc.record({ type: fc.constant('item.removed'), payload: id.map((n) => ({ id: `i${n}`, group: `g${n % 3}` })) }),
 );
 const who = fc.constantFrom<Who>(0, 1, 2);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('append' as const), who, events: fc.array(event, { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('append' as const), who, events: fc.array(event, { minLength: 1, maxLength: 3 }) }),
+  },
   // A large commit over several streams: its small streams and types get slices (storage/records.ts).
   {
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('append' as const),
       who,
-      events: fc.array(fc.tuple(event, fc.nat(9)).map(([e, s]) => ({ ...e, stream: `s${s}` })), { minLength: 48, maxLength: 64 }),
+      events: fc.array(
+        fc.tuple(event, fc.nat(9)).map(([e, s]) => ({ ...e, stream: `s${s}` })),
+        { minLength: 48, maxLength: 64 },
+      ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('undo' as const, 'redo' as const), who }) },
@@ -78,13 +86,17 @@ async function expectFaithful(store: Store, label: string): Promise<void> {
   for (const name of names) {
     const page = await store.state(name);
     expect(page, `${label}: ${name}, page vs worker`).toEqual(await store.stateAt(name, { position: head }));
-    expect(page, `${label}: ${name}, page vs a plain fold`).toEqual(referenceState(projections[name] as Parameters<typeof referenceState>[0], log));
+    expect(page, `${label}: ${name}, page vs a plain fold`).toEqual(
+      referenceState(projections[name] as Parameters<typeof referenceState>[0], log),
+    );
   }
   // Queries by stream and type (records and slices) equal a filter of the log kept here.
   const after = store.status.compacted ?? 0;
   const kept = log.filter((e) => e.position > after);
-  for (const stream of ['default', 's0', 's5']) expect(await store.events({ stream, after }), `${label}: stream ${stream}`).toEqual(kept.filter((e) => e.stream === stream));
-  for (const type of ['added', 'counted', '$undo']) expect(await store.events({ type, after }), `${label}: type ${type}`).toEqual(kept.filter((e) => e.type === type));
+  for (const stream of ['default', 's0', 's5'])
+    expect(await store.events({ stream, after }), `${label}: stream ${stream}`).toEqual(kept.filter((e) => e.stream === stream));
+  for (const type of ['added', 'counted', '$undo'])
+    expect(await store.events({ type, after }), `${label}: type ${type}`).toEqual(kept.filter((e) => e.type === type));
 }
 
 describe('worker mode: the page stays equal to the worker', () => {
@@ -110,7 +122,9 @@ describe('worker mode: the page stays equal to the worker', () => {
               await store.redo();
               break;
             case 'revert': {
-              const commits = [...new Set((await store.events({ reverse: true, limit: 40 })).filter((e) => !e.type.startsWith('$')).map((e) => e.commit))];
+              const commits = [
+                ...new Set((await store.events({ reverse: true, limit: 40 })).filter((e) => !e.type.startsWith('$')).map((e) => e.commit)),
+              ];
               const commit = commits[o.back % Math.max(commits.length, 1)];
               if (commit) await store.revert(commit);
               break;

@@ -51,7 +51,12 @@ async function deleted(factory: IDBFactory, name: string): Promise<void> {
 describe('a full quota', () => {
   it('gives StorageFullError, stores nothing, and the store goes on once space is freed', async () => {
     const buckets = (navigator as Navigator & { storageBuckets: StorageBucketManager }).storageBuckets;
-    const bucket = await buckets.open(dbName('quota').toLowerCase().replace(/[^a-z0-9_-]/g, '-'), { quota: 2 * 1024 * 1024 });
+    const bucket = await buckets.open(
+      dbName('quota')
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]/g, '-'),
+      { quota: 2 * 1024 * 1024 },
+    );
     await filler(bucket.indexedDB, 'other-data', 1024);
     const store = await createStore({ name: dbName(), projections, indexedDB: bucket.indexedDB });
     try {

@@ -115,7 +115,11 @@ const Row = memo(function Row(props: { item: Item; renders: string[] }): ReactNo
 /** Every item of the catalog's group "main", one memoised row each. */
 function Rows(props: { store: Store; renders: string[] }): ReactNode {
   const main = useProjection<Catalog, Record<string, Item> | undefined>(props.store, 'catalog', (c) => c.groups['main']);
-  return createElement('ul', null, ...Object.values(main ?? {}).map((item) => createElement(Row, { key: item.id, item, renders: props.renders })));
+  return createElement(
+    'ul',
+    null,
+    ...Object.values(main ?? {}).map((item) => createElement(Row, { key: item.id, item, renders: props.renders })),
+  );
 }
 
 /** One item's quantity, picked by a selector written inline (a new function each render). */
@@ -139,7 +143,11 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 function Status(props: { store: Store; seen: StoreStatus[]; tick?: number }): ReactNode {
   const status = useStoreStatus(props.store);
   props.seen.push(status);
-  return createElement('p', null, `head ${status.head}, pending ${status.pending}, undo ${status.canUndo}, redo ${status.canRedo}, sync ${status.sync}`);
+  return createElement(
+    'p',
+    null,
+    `head ${status.head}, pending ${status.pending}, undo ${status.canUndo}, redo ${status.canRedo}, sync ${status.sync}`,
+  );
 }
 
 class Boundary extends Component<{ children: ReactNode }, { error: unknown }> {
@@ -181,10 +189,12 @@ describe('useProjection', () => {
 
     await act(() => store.append({ type: 'added', payload: { id: 'a', title: 'Milk' } }));
     expect(container.textContent).toBe('Milk');
-    await act(() => store.append([
-      { type: 'added', payload: { id: 'b', title: 'Eggs' } },
-      { type: 'added', payload: { id: 'c', title: 'Tea' } },
-    ]));
+    await act(() =>
+      store.append([
+        { type: 'added', payload: { id: 'b', title: 'Eggs' } },
+        { type: 'added', payload: { id: 'c', title: 'Tea' } },
+      ]),
+    );
     expect(container.textContent).toBe('MilkEggsTea');
     await act(() => store.undo());
     expect(container.textContent).toBe('Milk');
@@ -208,9 +218,12 @@ describe('useProjection', () => {
     const store = await openLocal();
     const renders: string[] = [];
     const { container } = mount(
-      createElement('div', null,
+      createElement(
+        'div',
+        null,
         createElement(Projection, { store, name: 'todos', renders }),
-        createElement(Projection, { store, name: 'counter', renders })),
+        createElement(Projection, { store, name: 'counter', renders }),
+      ),
     );
     expect(renders).toEqual(['todos', 'counter']);
 
@@ -354,7 +367,7 @@ describe('useProjection with a selector', () => {
     expect(container.querySelectorAll('li')[10]?.textContent).toBe('From the other tab × 3');
   });
 
-  it("re-renders only when the selected part changes, in both modes", async () => {
+  it('re-renders only when the selected part changes, in both modes', async () => {
     for (const store of [await openLocal({ projections: { ...projections, catalog } }), await openWorker()]) {
       await store.append([
         { type: 'item.set', payload: { id: 'a', title: 'A', qty: 1 } },
@@ -362,7 +375,14 @@ describe('useProjection with a selector', () => {
       ]);
       const quantities: (number | undefined)[] = [];
       const lists: string[][] = [];
-      const { container } = mount(createElement('div', null, createElement(Quantity, { store, id: 'a', seen: quantities }), createElement(Ids, { store, seen: lists })));
+      const { container } = mount(
+        createElement(
+          'div',
+          null,
+          createElement(Quantity, { store, id: 'a', seen: quantities }),
+          createElement(Ids, { store, seen: lists }),
+        ),
+      );
       expect(container.textContent).toBe('1a,b');
 
       // b changes: neither a's quantity nor the list of ids did.

@@ -14,7 +14,8 @@ interface StorageBucket {
   persisted(): Promise<boolean>;
   persist(): Promise<boolean>;
 }
-const buckets = (navigator as Navigator & { storageBuckets: { open(name: string, options: { quota: number }): Promise<StorageBucket> } }).storageBuckets;
+const buckets = (navigator as Navigator & { storageBuckets: { open(name: string, options: { quota: number }): Promise<StorageBucket> } })
+  .storageBuckets;
 
 const stores = storesPerTest();
 
@@ -29,7 +30,10 @@ function text(kib: number): string {
 describe('status.storage', () => {
   it.each<[string, () => CreateStoreOptions]>([
     ['in-process', () => ({ name: dbName('storage'), projections })],
-    ['in a worker', () => ({ name: dbName('storage'), worker: new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' }) })],
+    [
+      'in a worker',
+      () => ({ name: dbName('storage'), worker: new Worker(new URL('./store.worker.ts', import.meta.url), { type: 'module' }) }),
+    ],
   ])('%s: reports the origin use, quota and persistence as the StorageManager does, and use growing with the log', async (_, options) => {
     const store = await stores.open(options());
     const first = await withStorage(store);
@@ -48,7 +52,12 @@ describe('status.storage', () => {
 
   it('reports a Storage Bucket when given one, and a full bucket gives StorageFullError with nothing lost', async () => {
     const quota = 2 * 1024 * 1024;
-    const bucket = await buckets.open(dbName('bucket').toLowerCase().replace(/[^a-z0-9_-]/g, '-'), { quota });
+    const bucket = await buckets.open(
+      dbName('bucket')
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]/g, '-'),
+      { quota },
+    );
     const store = await stores.open({ name: dbName('bucket-store'), projections, indexedDB: bucket.indexedDB, storage: bucket });
     expect((await withStorage(store)).quota).toBe(quota);
     await store.append({ type: 'added', payload: { id: 'a', title: 'small' } });

@@ -37,7 +37,11 @@ describe('sync in real Chromium', () => {
   it('a worker store whose token expired stops at the 401 and goes on after sync.setToken()', async () => {
     const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: 'token' });
     workers.push(worker);
-    const store = await stores.open({ name: dbName('token'), worker, sync: { url: inject('syncAuthUrl'), logId: `token-${Date.now()}`, token: 'expired' } });
+    const store = await stores.open({
+      name: dbName('token'),
+      worker,
+      sync: { url: inject('syncAuthUrl'), logId: `token-${Date.now()}`, token: 'expired' },
+    });
     await store.append({ type: 'added', payload: { id: 'x', title: 'made while the token was expired' } });
     const stopped = await untilStatus(store, (s) => s.sync === 'error');
     expect(stopped.lastError?.message).toMatch(/401.*setToken/);

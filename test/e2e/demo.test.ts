@@ -127,7 +127,13 @@ describe('fleet demo', () => {
       const [invA, invB] = await Promise.all([inventory(a.page), inventory(b.page)]);
       expect(invA).toEqual(invB);
       expect(invA.map((r) => r.name).sort()).toEqual(['api', 'billing', 'search']);
-      expect(invA.find((r) => r.name === 'api')).toMatchObject({ version: '1.1.0', replicas: '5', env: 'prod', owner: 'platform', status: 'running' });
+      expect(invA.find((r) => r.name === 'api')).toMatchObject({
+        version: '1.1.0',
+        replicas: '5',
+        env: 'prod',
+        owner: 'platform',
+        status: 'running',
+      });
 
       const [tlA, tlB] = await Promise.all([timeline(a.page), timeline(b.page)]);
       const shape = (items: typeof tlA) => items.map(({ position, pending, whoId, what }) => ({ position, pending, whoId, what }));

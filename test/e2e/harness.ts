@@ -260,11 +260,9 @@ export async function serviceWorkerReady(page: Page): Promise<void> {
 export const syncState = (page: Page) => page.locator('#sync-state').getAttribute('data-state');
 
 export async function waitForSyncState(page: Page, ...states: string[]): Promise<void> {
-  await page.waitForFunction(
-    (want) => want.includes(document.querySelector('#sync-state')?.getAttribute('data-state') ?? ''),
-    states,
-    { timeout: WAIT },
-  );
+  await page.waitForFunction((want) => want.includes(document.querySelector('#sync-state')?.getAttribute('data-state') ?? ''), states, {
+    timeout: WAIT,
+  });
 }
 
 export async function pendingCount(page: Page): Promise<number> {
@@ -276,7 +274,10 @@ export async function waitForPending(page: Page, n: number, timeout = WAIT): Pro
   try {
     await page.waitForFunction((n) => document.querySelector('#pending-count')?.textContent?.trim() === String(n), n, { timeout });
   } catch (error) {
-    const status = await page.locator('#sync-status').innerText().catch(() => '?');
+    const status = await page
+      .locator('#sync-status')
+      .innerText()
+      .catch(() => '?');
     throw new Error(`#pending-count did not reach ${n} within ${timeout} ms; #sync-status says "${status}"`, { cause: error });
   }
 }
@@ -297,9 +298,7 @@ export interface NewService {
 }
 
 export function row(page: Page, name: string): Locator {
-  return page
-    .locator('#inventory tr[data-service-id]')
-    .filter({ has: page.locator('[data-col="name"]').getByText(name, { exact: true }) });
+  return page.locator('#inventory tr[data-service-id]').filter({ has: page.locator('[data-col="name"]').getByText(name, { exact: true }) });
 }
 
 export function cell(page: Page, name: string, col: string): Locator {

@@ -79,7 +79,17 @@ describe('append', () => {
     ['a Map in the payload', { type: 'added', payload: new Map([[1, 2]]) }],
     ['NaN in the payload', { type: 'added', payload: { n: Number.NaN } }],
     ['a BigInt in the payload', { type: 'added', payload: { n: 1n } }],
-    ['a circular payload', { type: 'added', payload: (() => { const o: Record<string, unknown> = {}; o['self'] = o; return o; })() }],
+    [
+      'a circular payload',
+      {
+        type: 'added',
+        payload: (() => {
+          const o: Record<string, unknown> = {};
+          o['self'] = o;
+          return o;
+        })(),
+      },
+    ],
     ['a symbol in the payload', { type: 'added', payload: Symbol('s') }],
     ['meta that is not an object', { type: 'added', meta: 'nope' }],
     ['a non-object event', 'added'],
@@ -132,7 +142,9 @@ describe('append', () => {
     const plain = Array.from({ length: 300 }, (_, i) =>
       s.append({ type: 'deposit', payload: { n: 1 }, stream: `s${i % 50}` }, i < 50 ? { expectedVersion: 'none' } : undefined),
     );
-    const mixed = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? s.undo() : i % 3 === 1 ? s.redo() : s.append({ type: 'deposit', payload: { n: 1 } })));
+    const mixed = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0 ? s.undo() : i % 3 === 1 ? s.redo() : s.append({ type: 'deposit', payload: { n: 1 } }),
+    );
     const results = await Promise.allSettled([...plain, ...mixed]);
     expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([]);
     const log = await s.events();
@@ -153,7 +165,10 @@ describe('expectedVersion', () => {
 
   it('checks a numeric version against the number of non-marker events in the stream', async () => {
     const s = await store();
-    await s.append([{ type: 'added', payload: { id: 'a' }, stream: 'x' }, { type: 'toggled', payload: { id: 'a' }, stream: 'x' }]);
+    await s.append([
+      { type: 'added', payload: { id: 'a' }, stream: 'x' },
+      { type: 'toggled', payload: { id: 'a' }, stream: 'x' },
+    ]);
     await s.append({ type: 'added', payload: { id: 'b' }, stream: 'y' });
     await s.append({ type: 'toggled', payload: { id: 'a' }, stream: 'x' }, { expectedVersion: 2 });
     await s.undo(); // a marker in stream x: the version stays 3
@@ -167,7 +182,15 @@ describe('expectedVersion', () => {
 
   it('rejects expectedVersion over mixed streams, and bad values, with InvalidEventError', async () => {
     const s = await store();
-    const mixed = await rejection(s.append([{ type: 'a', stream: 'x' }, { type: 'b', stream: 'y' }], { expectedVersion: 0 }));
+    const mixed = await rejection(
+      s.append(
+        [
+          { type: 'a', stream: 'x' },
+          { type: 'b', stream: 'y' },
+        ],
+        { expectedVersion: 0 },
+      ),
+    );
     expect(isInvalidEventError(mixed)).toBe(true);
     for (const expectedVersion of [-1, 1.5, 'some', null]) {
       expect(isInvalidEventError(await rejection(s.append({ type: 'a' }, { expectedVersion: expectedVersion as never })))).toBe(true);

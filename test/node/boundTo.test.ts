@@ -15,7 +15,8 @@ afterEach(() => {
   for (const db of dbs.splice(0)) db.close();
 });
 
-const record = (first: number) => makeRecord(first, [{ id: `e${first}`, type: 'added', payload: null, stream: 's', clientId: 'c', commit: `c${first}`, time: 1 }], false);
+const record = (first: number) =>
+  makeRecord(first, [{ id: `e${first}`, type: 'added', payload: null, stream: 's', clientId: 'c', commit: `c${first}`, time: 1 }], false);
 
 /** `n` awaits of async functions that touch no table (an undo's preparation is a chain like it). */
 async function manyAwaits(n: number): Promise<void> {

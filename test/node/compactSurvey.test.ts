@@ -22,7 +22,9 @@ async function builtLog(): Promise<{ db: LogDb; events: StoredEvent[] }> {
   const name = dbName();
   const store = await createStore({ name, projections });
   for (let c = 0; c < 20; c++) {
-    await store.append(Array.from({ length: 10 }, (_, i) => ({ type: 'added', stream: i % 3 === 0 ? 'a' : 'b', payload: { id: `${c}.${i}` } })));
+    await store.append(
+      Array.from({ length: 10 }, (_, i) => ({ type: 'added', stream: i % 3 === 0 ? 'a' : 'b', payload: { id: `${c}.${i}` } })),
+    );
     if (c === 4) await store.undo();
   }
   const events = await store.events();
@@ -53,7 +55,9 @@ it('drops what it surveyed reading only the record it cuts, and keeps what a ful
   expect(run.value.removed).toBe(155);
   expect(await readCompaction(db)).toEqual(expected(events, 155));
   // The cut record's events after the point stay.
-  expect((await db.records.get(156))?.events.map((e) => e.id)).toEqual(events.filter((e) => e.position >= 156 && e.position <= 161).map((e) => e.id));
+  expect((await db.records.get(156))?.events.map((e) => e.id)).toEqual(
+    events.filter((e) => e.position >= 156 && e.position <= 161).map((e) => e.id),
+  );
 });
 
 it('reads a record whose tally does not match its extent, and any record not surveyed', async () => {

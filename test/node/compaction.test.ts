@@ -8,13 +8,7 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  defineProjection,
-  isHistoryUnavailableError,
-  isInvalidEventError,
-  type Store,
-  type StoredEvent,
-} from '../../src/index.ts';
+import { defineProjection, isHistoryUnavailableError, isInvalidEventError, type Store, type StoredEvent } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName, projections, referenceState, todos, type Todo } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
@@ -189,8 +183,14 @@ describe('reads racing a compaction', () => {
         for (let i = 0; i < 40; i++) await a.append({ type: 'added', payload: { id: `t${i}` } });
         await b.state('todos');
         const all = await a.events();
-        const read = b.stateAt<Todo[]>('todos', { position: 45 }).then((s) => s.length, (e: Error) => e.name);
-        const listed = b.events({ after: 0 }).then((e) => e.length, (e: Error) => e.name);
+        const read = b.stateAt<Todo[]>('todos', { position: 45 }).then(
+          (s) => s.length,
+          (e: Error) => e.name,
+        );
+        const listed = b.events({ after: 0 }).then(
+          (e) => e.length,
+          (e: Error) => e.name,
+        );
         for (let i = 0; i < round; i++) await Promise.resolve();
         await a.compact({ before: 41 });
         expect([45, 'HistoryUnavailableError']).toContain(await read);
@@ -318,7 +318,7 @@ describe('compaction with a sync server', () => {
     expect(again.get<Todo[]>('todos').map((t) => t.id)).toEqual(['f2', 'f3', 'f4', 'f6', 'f8', 'f9', 'f10']);
   });
 
-  it("a tab that did not restore still answers stateAt() with the restored markers", async () => {
+  it('a tab that did not restore still answers stateAt() with the restored markers', async () => {
     const name = dbName('restored-markers');
     const s = await stores.open({ name, projections, snapshotEvery: 0, sync: sync(name) });
     const [c] = await s.append({ type: 'added', payload: { id: 'c' } }); // 1

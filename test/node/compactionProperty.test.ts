@@ -13,7 +13,7 @@ import { counter, dbName, projections, referenceState, todos } from '../support/
 
 function rng(seed: number) {
   let s = (seed * 2654435761) >>> 0;
-  const next = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   for (let i = 0; i < 10; i++) next();
   return next;
 }
@@ -33,7 +33,7 @@ afterEach(async () => {
 for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
   it(`random ops, seed ${seed}`, async () => {
     const rand = rng(seed);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const storage = memoryStorage();
     server = await startSyncServer({ port: 0, storage, warn: () => undefined });
     const logId = `log-${seed}`;
@@ -67,7 +67,8 @@ for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
           problems.push(`${label} store ${i}: head ${s.status.head} pending ${s.status.pending}, server ${log.length}`);
           continue;
         }
-        if (JSON.stringify(s.get('todos')) !== JSON.stringify(referenceState(todos, log))) problems.push(`${label} store ${i}: head state of todos differs`);
+        if (JSON.stringify(s.get('todos')) !== JSON.stringify(referenceState(todos, log)))
+          problems.push(`${label} store ${i}: head state of todos differs`);
         const got = s.get<{ log: string[] }>('counter').log;
         const want = referenceState(counter, log).log;
         if (JSON.stringify(got) !== JSON.stringify(want)) {
@@ -84,7 +85,9 @@ for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
             if (JSON.stringify(got) !== JSON.stringify(want)) {
               const g = (got as typeof want).log;
               const pos = (id: string) => log.find((e) => e.id === id)?.position;
-              problems.push(`${label} store ${i}: stateAt position ${at} differs (compacted ${s.status.compacted}): extra ${g.filter((x) => !want.log.includes(x)).map(pos)} missing ${want.log.filter((x) => !g.includes(x)).map(pos)}`);
+              problems.push(
+                `${label} store ${i}: stateAt position ${at} differs (compacted ${s.status.compacted}): extra ${g.filter((x) => !want.log.includes(x)).map(pos)} missing ${want.log.filter((x) => !g.includes(x)).map(pos)}`,
+              );
             }
           } catch (e) {
             problems.push(`${label} store ${i}: stateAt position ${at} threw ${(e as Error).name}: ${(e as Error).message}`);
@@ -92,7 +95,16 @@ for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
           const t = pick(log).time;
           try {
             const got = await s.stateAt('counter', { time: t });
-            if (JSON.stringify(got) !== JSON.stringify(referenceState(counter, log.filter((e) => e.time <= t)))) problems.push(`${label} store ${i}: stateAt time differs (compacted ${s.status.compacted})`);
+            if (
+              JSON.stringify(got) !==
+              JSON.stringify(
+                referenceState(
+                  counter,
+                  log.filter((e) => e.time <= t),
+                ),
+              )
+            )
+              problems.push(`${label} store ${i}: stateAt time differs (compacted ${s.status.compacted})`);
           } catch (e) {
             problems.push(`${label} store ${i}: stateAt time threw ${(e as Error).name}: ${(e as Error).message}`);
           }
@@ -116,7 +128,13 @@ for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
         if (r < 0.35) {
           const k = 1 + Math.floor(rand() * 3);
           what = `append ${k}`;
-          await s.append(Array.from({ length: k }, () => ({ type: pick(['added', 'toggled', 'removed']), stream: pick(['s1', 's2']), payload: { id: `i${Math.floor(rand() * 6)}`, n: ++n } })));
+          await s.append(
+            Array.from({ length: k }, () => ({
+              type: pick(['added', 'toggled', 'removed']),
+              stream: pick(['s1', 's2']),
+              payload: { id: `i${Math.floor(rand() * 6)}`, n: ++n },
+            })),
+          );
         } else if (r < 0.45) {
           what = 'undo';
           await s.undo();
@@ -157,7 +175,8 @@ for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
         }
       } catch (e) {
         const name = (e as Error).name;
-        if (!(name === 'InvalidEventError' && /compact|revert/.test(what))) problems.push(`op ${op} store ${i} ${what}: ${name}: ${(e as Error).message}`);
+        if (!(name === 'InvalidEventError' && /compact|revert/.test(what)))
+          problems.push(`op ${op} store ${i} ${what}: ${name}: ${(e as Error).message}`);
       }
       trace.push(`${op}: store ${i} ${what}`);
     }
@@ -166,9 +185,16 @@ for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
       const log = await serverLog();
       const first = new Map<string, number>();
       for (const e of log) if (!first.has(e.commit)) first.set(e.commit, e.position);
-      trace.push('markers: ' + log.filter((e) => e.type.startsWith('$')).map((e) => `${e.position}:${e.type}->${first.get((e.payload as { commit: string }).commit)}`).join(' '));
+      trace.push(
+        'markers: ' +
+          log
+            .filter((e) => e.type.startsWith('$'))
+            .map((e) => `${e.position}:${e.type}->${first.get((e.payload as { commit: string }).commit)}`)
+            .join(' '),
+      );
     }
-    if (problems.length > 0) console.log(`seed ${seed} every ${every}\n` + problems.slice(0, 5).join('\n') + '\n--- last ops:\n' + trace.slice(-12).join('\n'));
+    if (problems.length > 0)
+      console.log(`seed ${seed} every ${every}\n` + problems.slice(0, 5).join('\n') + '\n--- last ops:\n' + trace.slice(-12).join('\n'));
     expect(problems).toEqual([]);
   }, 60_000);
 }

@@ -19,7 +19,15 @@ afterEach(() => {
   for (const db of dbs.splice(0)) db.close();
 });
 
-const body = (id: string, commit: string, clientId = 'me'): RecordEvent => ({ id, type: 'added', payload: { id }, stream: 's', clientId, commit, time: 1 });
+const body = (id: string, commit: string, clientId = 'me'): RecordEvent => ({
+  id,
+  type: 'added',
+  payload: { id },
+  stream: 's',
+  clientId,
+  commit,
+  time: 1,
+});
 
 /** A log of `records` (each a list of events) and a draft at `head` that knows nothing of its own events yet. */
 async function setup(records: RecordEvent[][], head: number): Promise<{ ws: Draft; events: (first: number) => StoredEvent[] }> {

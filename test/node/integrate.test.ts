@@ -61,7 +61,13 @@ async function log(confirmed: number, pending: { events: RecordEvent[]; ev?: num
   const db = openLogDb({ name: dbName('integrate') });
   dbs.push(db);
   if (confirmed > 0) {
-    await db.records.add(makeRecord(1, Array.from({ length: confirmed }, (_, i) => toBody(remote(i + 1))), false));
+    await db.records.add(
+      makeRecord(
+        1,
+        Array.from({ length: confirmed }, (_, i) => toBody(remote(i + 1))),
+        false,
+      ),
+    );
   }
   let next = confirmed + 1;
   for (const p of pending) {
@@ -145,7 +151,17 @@ describe('integrate: remote events', () => {
     await run({ remote: [remote(1, 'a', { meta: { by: 'x' }, schemaVersion: 3 }), remote(2, 'b')], rejected: [] });
     const [record] = await db.records.toArray();
     expect(record!.events).toEqual([
-      { id: 'a', type: 'added', payload: { id: 'a' }, stream: 'todos', clientId: 'other', commit: 'a', time: 20, meta: { by: 'x' }, schemaVersion: 3 },
+      {
+        id: 'a',
+        type: 'added',
+        payload: { id: 'a' },
+        stream: 'todos',
+        clientId: 'other',
+        commit: 'a',
+        time: 20,
+        meta: { by: 'x' },
+        schemaVersion: 3,
+      },
       { id: 'b', type: 'added', payload: { id: 'b' }, stream: 'todos', clientId: 'other', commit: 'b', time: 20 },
     ]);
     expect('meta' in record!.events[1]!).toBe(false);
@@ -155,9 +171,16 @@ describe('integrate: remote events', () => {
 
 describe('integrate: the pending tail', () => {
   it('drops pending events the server now has, and rebases the rest after the confirmed ones', async () => {
-    const { db, ws, run } = await log(1, [{ events: [body('m1', 'c1'), body('m2', 'c1')] }, { events: [body('m3', 'c2')], ev: 4 }, { events: [body('m4', 'c3')] }]);
+    const { db, ws, run } = await log(1, [
+      { events: [body('m1', 'c1'), body('m2', 'c1')] },
+      { events: [body('m3', 'c2')], ev: 4 },
+      { events: [body('m4', 'c3')] },
+    ]);
     // The server placed our m1 and m2 after another replica's event.
-    const result = await run({ remote: [remote(2, 'theirs'), remote(3, 'm1', { clientId: 'me', commit: 'c1' }), remote(4, 'm2', { clientId: 'me', commit: 'c1' })], rejected: [] });
+    const result = await run({
+      remote: [remote(2, 'theirs'), remote(3, 'm1', { clientId: 'me', commit: 'c1' }), remote(4, 'm2', { clientId: 'me', commit: 'c1' })],
+      rejected: [],
+    });
     expect(result).toEqual({ gap: false, confirmed: 4, rejected: [], changed: true });
     expect(await layout(db)).toEqual([
       { range: [1, 1], events: ['1:r1'] },
@@ -205,9 +228,16 @@ describe('integrate: the pending tail', () => {
   });
 
   it('our own events confirmed in order move nothing: no rebase, no replay, snapshots kept, the rest pending where it is', async () => {
-    const { db, ws, run } = await log(1, [{ events: [body('m1', 'c1')] }, { events: [body('m2', 'c2'), body('m3', 'c2')] }, { events: [body('m4', 'c4')] }]);
+    const { db, ws, run } = await log(1, [
+      { events: [body('m1', 'c1')] },
+      { events: [body('m2', 'c2'), body('m3', 'c2')] },
+      { events: [body('m4', 'c4')] },
+    ]);
     await db.snapshots.put({ projection: 'todos', version: 1, position: 3, maxTime: 0, state: 3 });
-    const result = await run({ remote: [remote(2, 'm1', { clientId: 'me', commit: 'c1' }), remote(3, 'm2', { clientId: 'me', commit: 'c2' })], rejected: [] });
+    const result = await run({
+      remote: [remote(2, 'm1', { clientId: 'me', commit: 'c1' }), remote(3, 'm2', { clientId: 'me', commit: 'c2' })],
+      rejected: [],
+    });
     expect(result).toEqual({ gap: false, confirmed: 3, rejected: [], changed: true });
     // The page cut commit c2: its confirmed event joins the confirmed record, its rest stays pending.
     expect((await layout(db)).map((r) => r.events)).toEqual([['1:r1'], ['2:m1', '3:m2'], ['4:m3*'], ['5:m4*']]);
@@ -306,7 +336,11 @@ describe('integrate: schema versions of our own events', () => {
   it('takes our events back when the versions agree (absent counts as 1), and others’ events whatever theirs', async () => {
     const { db, run } = await log(0, [{ events: [body('a', 'c', { schemaVersion: 1 }), body('b', 'c', { schemaVersion: 4 })] }]);
     const result = await run({
-      remote: [remote(1, 'x', { schemaVersion: 9 }), remote(2, 'a', { clientId: 'me', commit: 'c' }), remote(3, 'b', { clientId: 'me', commit: 'c', schemaVersion: 4 })],
+      remote: [
+        remote(1, 'x', { schemaVersion: 9 }),
+        remote(2, 'a', { clientId: 'me', commit: 'c' }),
+        remote(3, 'b', { clientId: 'me', commit: 'c', schemaVersion: 4 }),
+      ],
       rejected: [],
     });
     expect(result.confirmed).toBe(3);
@@ -318,8 +352,14 @@ describe('integrate: our pushed events, confirmed from the push answers (readAt)
   const mine = (position: number, id: string, commit: string) => remote(position, id, { clientId: 'me', commit });
 
   it('confirms them reading no record but the last, which it cuts where the answers end', async () => {
-    const { db, ws, run } = await log(1, [{ events: [body('m1', 'c1')] }, { events: [body('m2', 'c2'), body('m3', 'c3')] }, { events: [body('m4', 'c4')] }]);
-    const { value: result, records } = await counting(() => run({ remote: [mine(2, 'm1', 'c1'), mine(3, 'm2', 'c2')], rejected: [], readAt: 0 }));
+    const { db, ws, run } = await log(1, [
+      { events: [body('m1', 'c1')] },
+      { events: [body('m2', 'c2'), body('m3', 'c3')] },
+      { events: [body('m4', 'c4')] },
+    ]);
+    const { value: result, records } = await counting(() =>
+      run({ remote: [mine(2, 'm1', 'c1'), mine(3, 'm2', 'c2')], rejected: [], readAt: 0 }),
+    );
     expect(result).toEqual({ gap: false, confirmed: 3, rejected: [], changed: true });
     expect(records).toBe(1);
     expect((await layout(db)).map((r) => r.events)).toEqual([['1:r1'], ['2:m1', '3:m2'], ['4:m3*'], ['5:m4*']]);
@@ -344,7 +384,13 @@ describe('readPushable: the pending commits a page at a time', () => {
     pending.splice(999, 2, { events: [body('big.0', 'big'), body('big.1', 'big')] }); // positions 1001-1002
     const { db } = await log(1, pending);
     const first = await readPushable(db);
-    expect([first.confirmed, first.commits.length, first.commits.at(-1)!.map((e) => e.id), first.next, first.epoch]).toEqual([1, 1000, ['big.0', 'big.1'], 1003, 0]);
+    expect([first.confirmed, first.commits.length, first.commits.at(-1)!.map((e) => e.id), first.next, first.epoch]).toEqual([
+      1,
+      1000,
+      ['big.0', 'big.1'],
+      1003,
+      0,
+    ]);
     const ids: string[] = first.commits.flat().map((e) => e.id);
     for (let page = first; page.next !== undefined; ) {
       page = await readPushable(db, page.next);

@@ -70,7 +70,9 @@ describe('append() applies the server’s limits', () => {
         new Request('http://127.0.0.1/v1/logs/l/events', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ events: [{ id: `id-${Math.random()}`, type, payload, stream: 'default', clientId: 'c', commit: `c-${Math.random()}`, time: 1 }] }),
+          body: JSON.stringify({
+            events: [{ id: `id-${Math.random()}`, type, payload, stream: 'default', clientId: 'c', commit: `c-${Math.random()}`, time: 1 }],
+          }),
         }),
       );
     expect((await push(nested(64))).status).toBe(200);

@@ -34,7 +34,11 @@ let dir: string;
 let app: string;
 let packedFiles: string[];
 let tarball: string;
-let packed: { dependencies: Record<string, string>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
+let packed: {
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+};
 
 /** Links `name` from this repository's node_modules into the app's, as npm would install it. */
 async function provide(name: string): Promise<void> {
@@ -68,7 +72,8 @@ describe('the built package', () => {
       // TypeScript takes `types` first; Node and bundlers take `import`; this repository's
       // Vite asks for `eventloom-source` (a name no other tool asks for).
       expect(Object.keys(entry)).toEqual(['types', 'eventloom-source', 'import']);
-      for (const file of [entry.types, entry.import, `${entry.import}.map`, `${entry.types}.map`]) expect(existsSync(join(root, file)), file).toBe(true);
+      for (const file of [entry.types, entry.import, `${entry.import}.map`, `${entry.types}.map`])
+        expect(existsSync(join(root, file)), file).toBe(true);
       expect(existsSync(join(root, entry['eventloom-source']))).toBe(true);
       const code = readFileSync(join(root, entry.import), 'utf8');
       expect(code).not.toMatch(/from '\.{1,2}\/[^']*\.ts'/);
@@ -78,7 +83,9 @@ describe('the built package', () => {
 
   it('has types that need no database driver’s types', () => {
     const declarations = (dir: string): string[] =>
-      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? declarations(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? declarations(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+      );
     const files = declarations('dist');
     expect(files.length).toBeGreaterThan(20);
     for (const file of files) expect(readFileSync(join(root, file), 'utf8'), file).not.toMatch(/from ['"](better-sqlite3|pg)['"]/);
@@ -97,7 +104,11 @@ describe('the built package', () => {
     `;
     // --input-type=module from the repo's root: the package resolves itself by its exports.
     const { stdout } = await execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { resolved: string; status: number; body: { events: unknown[]; head: number } };
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      resolved: string;
+      status: number;
+      body: { events: unknown[]; head: number };
+    };
     expect(out.resolved).toMatch(/\/dist\/server\/index\.js$/);
     expect(out.status).toBe(200);
     expect(out.body).toEqual({ events: [], head: 0 });
@@ -143,9 +154,19 @@ describe('an app that installs the tarball', () => {
       join(app, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2023', 'DOM', 'DOM.Iterable'],
-          strict: true, erasableSyntaxOnly: true, verbatimModuleSyntax: true, noEmit: true, noUnusedLocals: true,
-          noUnusedParameters: true, noFallthroughCasesInSwitch: true, noUncheckedSideEffectImports: true, types: [],
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+          strict: true,
+          erasableSyntaxOnly: true,
+          verbatimModuleSyntax: true,
+          noEmit: true,
+          noUnusedLocals: true,
+          noUnusedParameters: true,
+          noFallthroughCasesInSwitch: true,
+          noUncheckedSideEffectImports: true,
+          types: [],
         },
         include: ['src'],
       }),
@@ -214,7 +235,11 @@ export type Rule = (lookups: PushLookups) => PushPlan;
       try { sqliteStorage({ path: './data/a.db' }); out.sqlite = 'made'; } catch (e) { out.sqlite = e.message; }
       console.log(JSON.stringify(out));
     `;
-    const run = async () => JSON.parse((await execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: app })).stdout.trim()) as Record<string, unknown>;
+    const run = async () =>
+      JSON.parse((await execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: app })).stdout.trim()) as Record<
+        string,
+        unknown
+      >;
     expect(await run()).toEqual({
       createStore: 'function',
       memory: 200,
@@ -299,7 +324,14 @@ Object.assign(globalThis, { store, ready: true });
     );
     const out = join(app, 'web-dist');
     // Vite's own defaults, as an app gets them: no 'eventloom-source' condition, so the package's dist/.
-    await build({ configFile: false, logLevel: 'silent', root: web, base: './', worker: { format: 'es' }, build: { outDir: out, target: 'es2022' } });
+    await build({
+      configFile: false,
+      logLevel: 'silent',
+      root: web,
+      base: './',
+      worker: { format: 'es' },
+      build: { outDir: out, target: 'es2022' },
+    });
     await expectStoreInChromium(out);
   }, 120_000);
 
@@ -312,7 +344,10 @@ Object.assign(globalThis, { store, ready: true });
 export const todos = defineProjection({ name: 'todos', initial: () => [], reduce: (s, e) => (e.type === 'added' ? [...s, e.payload.id] : s) });
 `,
     );
-    await writeFile(join(src, 'store.worker.js'), `import { serveStore } from 'eventloom/worker';\nimport { todos } from './todos.js';\nserveStore({ projections: { todos } });\n`);
+    await writeFile(
+      join(src, 'store.worker.js'),
+      `import { serveStore } from 'eventloom/worker';\nimport { todos } from './todos.js';\nserveStore({ projections: { todos } });\n`,
+    );
     // webpack bundles the worker from new URL(..., import.meta.url) as a classic worker.
     await writeFile(
       join(src, 'main.js'),
@@ -342,12 +377,18 @@ createStore({ name: 'consumer', worker: new Worker(new URL('./store.worker.js', 
   it('has nothing publint or arethetypeswrong (ESM profile) report', async () => {
     const bin = (name: string) => join(root, 'node_modules', '.bin', name);
     // publint on the unpacked tarball: exactly the files that ship.
-    const lint = await execFile(bin('publint'), ['--strict', '--pack', 'false', join(app, 'node_modules', 'eventloom')]).catch((e: { stdout: string; code: number }) => e);
+    const lint = await execFile(bin('publint'), ['--strict', '--pack', 'false', join(app, 'node_modules', 'eventloom')]).catch(
+      (e: { stdout: string; code: number }) => e,
+    );
     expect((lint as { code?: number }).code ?? 0, (lint as { stdout: string }).stdout).toBe(0);
     expect((lint as { stdout: string }).stdout).toMatch(/All good/);
-    const types = await execFile(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json']).catch((e: { stdout: string; code: number }) => e);
+    const types = await execFile(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json']).catch(
+      (e: { stdout: string; code: number }) => e,
+    );
     const report = JSON.parse((types as { stdout: string }).stdout) as { problems: Record<string, { resolutionKind: string }[]> };
-    const problems = Object.values(report.problems).flat().filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs');
+    const problems = Object.values(report.problems)
+      .flat()
+      .filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs');
     expect(problems).toEqual([]);
     expect((types as { code?: number }).code ?? 0).toBe(0);
   }, 120_000);
@@ -372,7 +413,15 @@ async function expectStoreInChromium(out: string): Promise<void> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());

@@ -35,7 +35,10 @@ describe('a plain append', () => {
     await store.append({ type: 'added', payload: { id: 'warm' } });
     const dexieTransactions = vi.spyOn(Dexie.prototype, 'transaction');
     const native = vi.spyOn(IDBDatabase.prototype, 'transaction');
-    const stored = await store.append([{ type: 'added', payload: { id: 'a' } }, { type: 'added', payload: { id: 'b' } }]);
+    const stored = await store.append([
+      { type: 'added', payload: { id: 'a' } },
+      { type: 'added', payload: { id: 'b' } },
+    ]);
     expect(dexieTransactions).not.toHaveBeenCalled();
     expect(native).toHaveBeenCalledTimes(1);
     expect((await store.events({ after: 1 })).map((e) => e.id)).toEqual(stored.map((e) => e.id));
@@ -64,7 +67,15 @@ describe('a plain append', () => {
   it('sees records another store wrote past its head and lands after them', async () => {
     const { store, db } = await storeAndDb();
     await store.append({ type: 'added', payload: { id: 'a' } });
-    const other = { id: crypto.randomUUID(), type: 'added', payload: { id: 'other' }, stream: 'default', clientId: 'another', commit: crypto.randomUUID(), time: Date.now() };
+    const other = {
+      id: crypto.randomUUID(),
+      type: 'added',
+      payload: { id: 'other' },
+      stream: 'default',
+      clientId: 'another',
+      commit: crypto.randomUUID(),
+      time: Date.now(),
+    };
     await db.records.add(makeRecord(2, [other], false));
     const [mine] = await store.append({ type: 'added', payload: { id: 'b' } });
     expect(mine!.position).toBe(3);

@@ -60,13 +60,11 @@ const eventArb: fc.Arbitrary<EventInput> = fc
   .map(({ type, stream, id, n }) => (stream === undefined ? { type, payload: { id, n } } : { type, stream, payload: { id, n } }));
 
 const appendArb = fc.array(eventArb, { minLength: 1, maxLength: 3 }).map((events): Cmd => ({ kind: 'append', events }));
-const boomArb = fc
-  .tuple(fc.array(eventArb, { minLength: 0, maxLength: 2 }), fc.nat())
-  .map(([events, at]): Cmd => {
-    const list = events.slice();
-    list.splice(at % (list.length + 1), 0, { type: 'boom', payload: { n: 1 } });
-    return { kind: 'boom', events: list };
-  });
+const boomArb = fc.tuple(fc.array(eventArb, { minLength: 0, maxLength: 2 }), fc.nat()).map(([events, at]): Cmd => {
+  const list = events.slice();
+  list.splice(at % (list.length + 1), 0, { type: 'boom', payload: { n: 1 } });
+  return { kind: 'boom', events: list };
+});
 
 function cmdArb(withReopen: boolean): fc.Arbitrary<Cmd> {
   return fc.oneof(
@@ -166,14 +164,18 @@ function commitsOf(log: StoredEvent[]): string[] {
 
 async function expectMatchesReference(store: Store, model: HistoryModel, context: string): Promise<StoredEvent[]> {
   const log = await store.events();
-  expect(log.map((e) => e.position), `${context}: positions`).toEqual(log.map((_, i) => i + 1));
+  expect(
+    log.map((e) => e.position),
+    `${context}: positions`,
+  ).toEqual(log.map((_, i) => i + 1));
   expect(store.status.head, `${context}: head`).toBe(log.length);
   for (const name of names) {
     expect(store.get(name), `${context}: get(${name})`).toEqual(reference(name, log));
   }
   // The model's view of what is undone agrees with the log's markers.
   const effective = new Set(commitsOf(log).filter((c) => referenceState(effectProbe(c), log) > 0));
-  for (const { commit } of model.commits) expect(effective.has(commit), `${context}: commit ${commit} in effect`).toBe(!model.undone.has(commit));
+  for (const { commit } of model.commits)
+    expect(effective.has(commit), `${context}: commit ${commit} in effect`).toBe(!model.undone.has(commit));
   expect(store.status.canUndo, `${context}: canUndo`).toBe(model.canUndo);
   expect(store.status.canRedo, `${context}: canRedo`).toBe(model.canRedo);
   return log;
@@ -315,15 +317,19 @@ async function runOne(store: Store, cmd: Cmd, name: string, snapshotEvery: numbe
 // ---- properties ------------------------------------------------------------------------
 
 describe('store properties (fast-check)', () => {
-  it('state equals a plain reduce over the effective events after random appends, undos, redos, reverts and reopens (with other projection versions or as another client); undo()/redo() follow the history model', async () => {
-    await fc.assert(
-      fc.asyncProperty(cmdsArb(30), async (cmds) => {
-        const { store } = await run(cmds, { name: dbName('prop-seq'), snapshotEvery: 3, checkEachStep: true });
-        await store.close();
-      }),
-      runs(40),
-    );
-  }, TIMEOUT);
+  it(
+    'state equals a plain reduce over the effective events after random appends, undos, redos, reverts and reopens (with other projection versions or as another client); undo()/redo() follow the history model',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(cmdsArb(30), async (cmds) => {
+          const { store } = await run(cmds, { name: dbName('prop-seq'), snapshotEvery: 3, checkEachStep: true });
+          await store.close();
+        }),
+        runs(40),
+      );
+    },
+    TIMEOUT,
+  );
 
   it('a failed (throwing) append in the middle of a history changes neither state nor undo/redo', async () => {
     // Deterministic companion to the property: undo, failed append, redo must still redo.
@@ -332,7 +338,9 @@ describe('store properties (fast-check)', () => {
       const [a] = await store.append({ type: 'added', payload: { id: 'x', n: 1 } });
       await store.append({ type: 'added', payload: { id: 'y', n: 2 } });
       expect(await store.undo()).toBe(true);
-      await expect(store.append([{ type: 'noted', payload: { n: 5 } }, { type: 'boom' }])).rejects.toMatchObject({ name: 'ProjectionError' });
+      await expect(store.append([{ type: 'noted', payload: { n: 5 } }, { type: 'boom' }])).rejects.toMatchObject({
+        name: 'ProjectionError',
+      });
       expect(store.status.canRedo).toBe(true);
       expect(await store.redo()).toBe(true);
       expect(await store.redo()).toBe(false);
@@ -344,165 +352,181 @@ describe('store properties (fast-check)', () => {
     }
   });
 
-  it('commands issued without waiting (one group commit) behave as if run one by one in call order', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.array(cmdArb(false), { minLength: 1, maxLength: 8, size: 'max' }), { minLength: 1, maxLength: 5, size: 'max' }),
-        fc.boolean(),
-        async (groups, reopenBetween) => {
-          const name = dbName('prop-group');
-          let store = await open(name, 2);
-          const model = new HistoryModel();
-          try {
-            for (const [g, group] of groups.entries()) {
-              const known = commitsOf(await store.events());
-              const headBefore = store.status.head;
-              const targetOf = (pick: number) => (known.length > 0 ? known[pick % known.length] : undefined);
-              // Issue every call synchronously, in order, without awaiting in between.
-              const calls = group.map((cmd): Promise<unknown> => {
-                switch (cmd.kind) {
-                  case 'append':
-                  case 'boom':
-                    return store.append(cmd.events);
-                  case 'undo':
-                    return store.undo();
-                  case 'redo':
-                    return store.redo();
-                  case 'revert': {
-                    const target = targetOf(cmd.pick);
-                    return target === undefined ? Promise.resolve() : store.revert(target);
+  it(
+    'commands issued without waiting (one group commit) behave as if run one by one in call order',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(cmdArb(false), { minLength: 1, maxLength: 8, size: 'max' }), { minLength: 1, maxLength: 5, size: 'max' }),
+          fc.boolean(),
+          async (groups, reopenBetween) => {
+            const name = dbName('prop-group');
+            let store = await open(name, 2);
+            const model = new HistoryModel();
+            try {
+              for (const [g, group] of groups.entries()) {
+                const known = commitsOf(await store.events());
+                const headBefore = store.status.head;
+                const targetOf = (pick: number) => (known.length > 0 ? known[pick % known.length] : undefined);
+                // Issue every call synchronously, in order, without awaiting in between.
+                const calls = group.map((cmd): Promise<unknown> => {
+                  switch (cmd.kind) {
+                    case 'append':
+                    case 'boom':
+                      return store.append(cmd.events);
+                    case 'undo':
+                      return store.undo();
+                    case 'redo':
+                      return store.redo();
+                    case 'revert': {
+                      const target = targetOf(cmd.pick);
+                      return target === undefined ? Promise.resolve() : store.revert(target);
+                    }
+                    case 'reopen':
+                      return Promise.resolve();
                   }
-                  case 'reopen':
-                    return Promise.resolve();
+                });
+                const settled = await Promise.allSettled(calls);
+                // The model runs the same commands in call order; `expected` is the commits the
+                // group should have added to the log, in order.
+                const expected: { type: string; target?: string; commit?: string }[] = [];
+                for (const [i, cmd] of group.entries()) {
+                  const outcome = settled[i]!;
+                  const context = `group ${g} call ${i} (${cmd.kind})`;
+                  if (cmd.kind === 'boom') {
+                    expect(outcome.status, context).toBe('rejected');
+                    expect((outcome as PromiseRejectedResult).reason, context).toMatchObject({ name: 'ProjectionError' });
+                    continue;
+                  }
+                  if (outcome.status === 'rejected') throw outcome.reason;
+                  if (cmd.kind === 'append') {
+                    const commit = (outcome.value as StoredEvent[])[0]!.commit;
+                    model.append(commit);
+                    expected.push({ type: 'append', commit });
+                  } else if (cmd.kind === 'undo' || cmd.kind === 'redo') {
+                    const target = cmd.kind === 'undo' ? model.undo() : model.redo();
+                    expect(outcome.value, `${context}: return value`).toBe(target !== undefined);
+                    if (target !== undefined) expected.push({ type: `$${cmd.kind}`, target });
+                  } else if (cmd.kind === 'revert') {
+                    const target = targetOf(cmd.pick);
+                    if (target !== undefined && model.revert(target)) expected.push({ type: '$undo', target });
+                  }
                 }
-              });
-              const settled = await Promise.allSettled(calls);
-              // The model runs the same commands in call order; `expected` is the commits the
-              // group should have added to the log, in order.
-              const expected: { type: string; target?: string; commit?: string }[] = [];
-              for (const [i, cmd] of group.entries()) {
-                const outcome = settled[i]!;
-                const context = `group ${g} call ${i} (${cmd.kind})`;
-                if (cmd.kind === 'boom') {
-                  expect(outcome.status, context).toBe('rejected');
-                  expect((outcome as PromiseRejectedResult).reason, context).toMatchObject({ name: 'ProjectionError' });
-                  continue;
+                const added = await store.events({ after: headBefore });
+                const byCommit: { type: string; target?: string; commit?: string }[] = [];
+                for (const [i, e] of added.entries()) {
+                  if (i > 0 && added[i - 1]!.commit === e.commit) continue; // the rest of a multi-event commit
+                  if (e.type.startsWith('$')) byCommit.push({ type: e.type, target: (e.payload as { commit: string }).commit });
+                  else byCommit.push({ type: 'append', commit: e.commit });
                 }
-                if (outcome.status === 'rejected') throw outcome.reason;
-                if (cmd.kind === 'append') {
-                  const commit = (outcome.value as StoredEvent[])[0]!.commit;
-                  model.append(commit);
-                  expected.push({ type: 'append', commit });
-                } else if (cmd.kind === 'undo' || cmd.kind === 'redo') {
-                  const target = cmd.kind === 'undo' ? model.undo() : model.redo();
-                  expect(outcome.value, `${context}: return value`).toBe(target !== undefined);
-                  if (target !== undefined) expected.push({ type: `$${cmd.kind}`, target });
-                } else if (cmd.kind === 'revert') {
-                  const target = targetOf(cmd.pick);
-                  if (target !== undefined && model.revert(target)) expected.push({ type: '$undo', target });
+                expect(byCommit, `group ${g}: commits added, in call order`).toEqual(expected);
+                await expectMatchesReference(store, model, `group ${g}`);
+                if (reopenBetween) {
+                  await store.close();
+                  store = await open(name, 2);
                 }
               }
-              const added = await store.events({ after: headBefore });
-              const byCommit: { type: string; target?: string; commit?: string }[] = [];
-              for (const [i, e] of added.entries()) {
-                if (i > 0 && added[i - 1]!.commit === e.commit) continue; // the rest of a multi-event commit
-                if (e.type.startsWith('$')) byCommit.push({ type: e.type, target: (e.payload as { commit: string }).commit });
-                else byCommit.push({ type: 'append', commit: e.commit });
-              }
-              expect(byCommit, `group ${g}: commits added, in call order`).toEqual(expected);
-              await expectMatchesReference(store, model, `group ${g}`);
-              if (reopenBetween) {
-                await store.close();
-                store = await open(name, 2);
-              }
+            } finally {
+              await store.close();
             }
-          } finally {
-            await store.close();
-          }
-        },
-      ),
-      runs(25),
-    );
-  }, TIMEOUT);
+          },
+        ),
+        runs(25),
+      );
+    },
+    TIMEOUT,
+  );
 
-  it('a snapshot never changes what state is derived: snapshotEvery 0, 1, 2 and 5 give identical current and past states', async () => {
-    await fc.assert(
-      fc.asyncProperty(cmdsArb(25), async (cmds) => {
-        const results: { states: unknown[]; past: unknown[][] }[] = [];
-        for (const snapshotEvery of [0, 1, 2, 5]) {
-          const { store } = await run(cmds, { name: dbName(`prop-snap${snapshotEvery}`), snapshotEvery, checkEachStep: false });
-          try {
-            const log = await store.events();
-            results.push({ states: names.map((n) => normalise(n, store.get(n), log)), past: await timeline(store, log) });
-          } finally {
-            await store.close();
-          }
-        }
-        for (const r of results.slice(1)) expect(r).toEqual(results[0]);
-      }),
-      runs(25),
-    );
-  }, TIMEOUT);
-
-  it('stateAt({ position: p }) equals a plain reduce over the prefix of events at positions <= p, for every p in 0..head+1', async () => {
-    await fc.assert(
-      fc.asyncProperty(cmdsArb(30), fc.constantFrom(0, 1, 2, 5), fc.boolean(), async (cmds, snapshotEvery, reopenAtEnd) => {
-        const name = dbName('prop-tt');
-        let { store } = await run(cmds, { name, snapshotEvery, checkEachStep: false });
-        try {
-          if (reopenAtEnd) {
-            await store.close();
-            store = await open(name, snapshotEvery);
-          }
-          const log = await store.events();
-          for (let p = 0; p <= log.length + 1; p++) {
-            const prefix = log.filter((e) => e.position <= p);
-            for (const n of names) {
-              expect(await store.stateAt(n, { position: p }), `stateAt(${n}, ${p}) of ${log.length}`).toEqual(reference(n, prefix));
+  it(
+    'a snapshot never changes what state is derived: snapshotEvery 0, 1, 2 and 5 give identical current and past states',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(cmdsArb(25), async (cmds) => {
+          const results: { states: unknown[]; past: unknown[][] }[] = [];
+          for (const snapshotEvery of [0, 1, 2, 5]) {
+            const { store } = await run(cmds, { name: dbName(`prop-snap${snapshotEvery}`), snapshotEvery, checkEachStep: false });
+            try {
+              const log = await store.events();
+              results.push({ states: names.map((n) => normalise(n, store.get(n), log)), past: await timeline(store, log) });
+            } finally {
+              await store.close();
             }
           }
-          for (const n of names) expect(await store.stateAt(n, { position: log.length })).toEqual(store.get(n));
-        } finally {
-          await store.close();
-        }
-      }),
-      runs(30),
-    );
-  }, TIMEOUT);
+          for (const r of results.slice(1)) expect(r).toEqual(results[0]);
+        }),
+        runs(25),
+      );
+    },
+    TIMEOUT,
+  );
 
-  it('stateAt({ time: t }) equals a plain reduce over the events (and markers) with time <= t, also when the clock goes backwards', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        cmdsArb(20),
-        fc.array(fc.integer({ min: -3, max: 4 }), { minLength: 20, maxLength: 20 }),
-        fc.constantFrom(0, 1, 2, 5),
-        async (cmds, steps, snapshotEvery) => {
-          // A controlled clock: each command runs at its own time, which may go backwards.
-          let now = 1_000_000;
-          const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
-          const name = dbName('prop-time');
-          let store = await open(name, snapshotEvery);
+  it(
+    'stateAt({ position: p }) equals a plain reduce over the prefix of events at positions <= p, for every p in 0..head+1',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(cmdsArb(30), fc.constantFrom(0, 1, 2, 5), fc.boolean(), async (cmds, snapshotEvery, reopenAtEnd) => {
+          const name = dbName('prop-tt');
+          let { store } = await run(cmds, { name, snapshotEvery, checkEachStep: false });
           try {
-            for (const [i, cmd] of cmds.entries()) {
-              now += steps[i % steps.length]!;
-              store = await runOne(store, cmd, name, snapshotEvery);
+            if (reopenAtEnd) {
+              await store.close();
+              store = await open(name, snapshotEvery);
             }
             const log = await store.events();
-            const times = [...new Set(log.map((e) => e.time))].sort((a, b) => a - b);
-            const probes = [...new Set([...times, ...times.map((t) => t - 1), ...times.map((t) => t + 0.5), now + 10])];
-            for (const t of probes) {
-              const visible = log.filter((e) => e.time <= t);
+            for (let p = 0; p <= log.length + 1; p++) {
+              const prefix = log.filter((e) => e.position <= p);
               for (const n of names) {
-                expect(await store.stateAt(n, { time: t }), `stateAt(${n}, time ${t})`).toEqual(reference(n, visible));
+                expect(await store.stateAt(n, { position: p }), `stateAt(${n}, ${p}) of ${log.length}`).toEqual(reference(n, prefix));
               }
             }
+            for (const n of names) expect(await store.stateAt(n, { position: log.length })).toEqual(store.get(n));
           } finally {
-            clock.mockRestore();
             await store.close();
           }
-        },
-      ),
-      runs(25),
-    );
-  }, TIMEOUT);
+        }),
+        runs(30),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'stateAt({ time: t }) equals a plain reduce over the events (and markers) with time <= t, also when the clock goes backwards',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          cmdsArb(20),
+          fc.array(fc.integer({ min: -3, max: 4 }), { minLength: 20, maxLength: 20 }),
+          fc.constantFrom(0, 1, 2, 5),
+          async (cmds, steps, snapshotEvery) => {
+            // A controlled clock: each command runs at its own time, which may go backwards.
+            let now = 1_000_000;
+            const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+            const name = dbName('prop-time');
+            let store = await open(name, snapshotEvery);
+            try {
+              for (const [i, cmd] of cmds.entries()) {
+                now += steps[i % steps.length]!;
+                store = await runOne(store, cmd, name, snapshotEvery);
+              }
+              const log = await store.events();
+              const times = [...new Set(log.map((e) => e.time))].sort((a, b) => a - b);
+              const probes = [...new Set([...times, ...times.map((t) => t - 1), ...times.map((t) => t + 0.5), now + 10])];
+              for (const t of probes) {
+                const visible = log.filter((e) => e.time <= t);
+                for (const n of names) {
+                  expect(await store.stateAt(n, { time: t }), `stateAt(${n}, time ${t})`).toEqual(reference(n, visible));
+                }
+              }
+            } finally {
+              clock.mockRestore();
+              await store.close();
+            }
+          },
+        ),
+        runs(25),
+      );
+    },
+    TIMEOUT,
+  );
 });

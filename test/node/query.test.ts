@@ -237,7 +237,10 @@ describe('events(query) on random logs', () => {
   const queryArb = fc.record(
     {
       stream: fc.constantFrom(...STREAMS),
-      type: fc.oneof(fc.constantFrom<string>(...TYPES, '$undo', '$redo'), fc.array(fc.constantFrom<string>(...TYPES, '$undo'), { maxLength: 3 })),
+      type: fc.oneof(
+        fc.constantFrom<string>(...TYPES, '$undo', '$redo'),
+        fc.array(fc.constantFrom<string>(...TYPES, '$undo'), { maxLength: 3 }),
+      ),
       after: fc.nat({ max: 150 }),
       limit: fc.integer({ min: 1, max: 150 }),
       reverse: fc.boolean(),
@@ -247,23 +250,27 @@ describe('events(query) on random logs', () => {
 
   it('random queries on random logs (up to ~100 records) equal the reference filter of the appended log', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArb, { maxLength: 110, size: 'max' }), fc.array(queryArb, { minLength: 1, maxLength: 8 }), async (steps, queries) => {
-        const store = await createStore({ name: dbName('query-rand'), projections });
-        try {
-          const appended: StoredEvent[] = [];
-          for (const step of steps) {
-            if (step.kind === 'append') appended.push(...(await store.append(step.events)));
-            else if (step.kind === 'undo') await store.undo();
-            else await store.redo();
+      fc.asyncProperty(
+        fc.array(stepArb, { maxLength: 110, size: 'max' }),
+        fc.array(queryArb, { minLength: 1, maxLength: 8 }),
+        async (steps, queries) => {
+          const store = await createStore({ name: dbName('query-rand'), projections });
+          try {
+            const appended: StoredEvent[] = [];
+            for (const step of steps) {
+              if (step.kind === 'append') appended.push(...(await store.append(step.events)));
+              else if (step.kind === 'undo') await store.undo();
+              else await store.redo();
+            }
+            const log = await store.events();
+            expect(log.filter((e) => !e.type.startsWith('$'))).toEqual(appended);
+            expect(log.map((e) => e.position)).toEqual(log.map((_, i) => i + 1));
+            for (const query of queries) expect(await store.events(query), JSON.stringify(query)).toEqual(reference(log, query));
+          } finally {
+            await store.close();
           }
-          const log = await store.events();
-          expect(log.filter((e) => !e.type.startsWith('$'))).toEqual(appended);
-          expect(log.map((e) => e.position)).toEqual(log.map((_, i) => i + 1));
-          for (const query of queries) expect(await store.events(query), JSON.stringify(query)).toEqual(reference(log, query));
-        } finally {
-          await store.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 15, interruptAfterTimeLimit: 80_000 },
     );
   }, 120_000);

@@ -14,7 +14,10 @@ afterAll(() => rmSync(file, { force: true }));
 
 /** The values a `// → a, b` comment names: split at top-level commas, then evaluated. */
 function expected(line: string): unknown[] {
-  const comment = line.split('// →')[1]!.replace(/\(.*\)\s*$/, '').trim();
+  const comment = line
+    .split('// →')[1]!
+    .replace(/\(.*\)\s*$/, '')
+    .trim();
   const parts: string[] = [];
   let depth = 0;
   let current = '';

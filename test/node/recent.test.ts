@@ -4,7 +4,17 @@ import { addOwn, ownCommit, prependOwn, recentAt, remember, type OwnEvents } fro
 
 // The in-memory tails behind undo() of recent commits (src/worker/recent.ts).
 const commit = (name: string, first: number, n: number): StoredEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `${name}-${i}`, type: 'added', payload: { i }, stream: 's', clientId: 'c', commit: name, time: 0, position: first + i, pending: false }));
+  Array.from({ length: n }, (_, i) => ({
+    id: `${name}-${i}`,
+    type: 'added',
+    payload: { i },
+    stream: 's',
+    clientId: 'c',
+    commit: name,
+    time: 0,
+    position: first + i,
+    pending: false,
+  }));
 
 describe('own events', () => {
   it('keeps whole commits when it drops old events, so a commit is found whole or not at all', () => {

@@ -21,7 +21,9 @@ import { untilStatus } from '../support/wait.ts';
 
 function reference(log: readonly StoredEvent[], query: EventQuery): StoredEvent[] {
   const types = query.type === undefined ? undefined : new Set(Array.isArray(query.type) ? query.type : [query.type]);
-  let out = log.filter((e) => e.position > (query.after ?? 0) && (query.stream === undefined || e.stream === query.stream) && (!types || types.has(e.type)));
+  let out = log.filter(
+    (e) => e.position > (query.after ?? 0) && (query.stream === undefined || e.stream === query.stream) && (!types || types.has(e.type)),
+  );
   if (query.reverse) out = out.reverse();
   return query.limit === undefined ? out : out.slice(0, query.limit);
 }
@@ -31,7 +33,11 @@ async function slicesOf(name: string): Promise<{ slices: SliceRecord[]; records:
   const db = new Dexie(name);
   await db.open();
   try {
-    const [slices, records, sliced] = await Promise.all([db.table('slices').toArray(), db.table('records').toArray(), db.table('meta').get('sliced')]);
+    const [slices, records, sliced] = await Promise.all([
+      db.table('slices').toArray(),
+      db.table('records').toArray(),
+      db.table('meta').get('sliced'),
+    ]);
     return { slices, records, through: (sliced?.value as number | undefined) ?? 0 };
   } finally {
     db.close();
@@ -64,7 +70,9 @@ async function expectSlicesMatchRecords(name: string): Promise<number> {
     expect(s.last).toBeLessThanOrEqual(through);
     const covered = records.filter((r) => r.first >= s.first && r.last <= s.last);
     expect(covered.every((r) => r.pending === 0)).toBe(true);
-    const events = covered.flatMap((r) => r.events.map((e, i) => ({ e, position: r.first + i }))).filter(({ e }) => (s.kind === 's' ? e.stream : e.type) === s.name);
+    const events = covered
+      .flatMap((r) => r.events.map((e, i) => ({ e, position: r.first + i })))
+      .filter(({ e }) => (s.kind === 's' ? e.stream : e.type) === s.name);
     expect(s.events).toEqual(events.map(({ e }) => e));
     expect(s.at).toEqual(events.map(({ position }) => position));
     expect(s.n).toBe(events.length);
@@ -124,7 +132,9 @@ describe('a replica that pulled a multi-stream log', () => {
   it('slices each group of pages once: one slice per stream, none for the types (a third each) or the tail', async () => {
     expect(await expectSlicesMatchRecords(name)).toBe(2 * STREAMS);
     const { slices } = await slicesOf(name);
-    expect(new Set(slices.map((s) => `${s.first}-${s.last}`))).toEqual(new Set([`1-${GROUP_EVENTS}`, `${GROUP_EVENTS + 1}-${2 * GROUP_EVENTS}`]));
+    expect(new Set(slices.map((s) => `${s.first}-${s.last}`))).toEqual(
+      new Set([`1-${GROUP_EVENTS}`, `${GROUP_EVENTS + 1}-${2 * GROUP_EVENTS}`]),
+    );
   });
 
   it('reads one stream through its slices, and the records of the tail: not every page', async () => {
@@ -225,7 +235,9 @@ describe('slices follow the log', () => {
     await a.append({ type: 'added', stream: 's-3', payload: { id: 'z', title: 'z' } });
     const pending = await a.events({ stream: 's-3' });
     expect(pending.every((e) => e.pending)).toBe(true);
-    await expect(a.append({ type: 'renamed', stream: 's-3', payload: { id: 'z', title: 'zz' } }, { expectedVersion: pending.length })).resolves.toHaveLength(1);
+    await expect(
+      a.append({ type: 'renamed', stream: 's-3', payload: { id: 'z', title: 'zz' } }, { expectedVersion: pending.length }),
+    ).resolves.toHaveLength(1);
 
     // Another device pushes 6000 events first: a's pending commits are rebased after them.
     const b = await stores.open({ name: dbName('follow-b'), projections, clientId: 'b', sync });
@@ -242,7 +254,9 @@ describe('slices follow the log', () => {
     expect(await a.events({ type: 'done', reverse: true })).toEqual(reference(log, { type: 'done', reverse: true }));
     // A stream version counts the events read through slices too.
     const b5 = log.filter((e) => e.stream === 'b-5').length;
-    await expect(a.append({ type: 'added', stream: 'b-5', payload: { id: 'v', title: 'v' } }, { expectedVersion: b5 })).resolves.toHaveLength(1);
+    await expect(
+      a.append({ type: 'added', stream: 'b-5', payload: { id: 'v', title: 'v' } }, { expectedVersion: b5 }),
+    ).resolves.toHaveLength(1);
 
     // Undo after a reopen finds this client's commits and markers.
     await a.close();
@@ -266,6 +280,7 @@ describe('slices follow the log', () => {
     expect(await expectSlicesMatchRecords(name)).toBeGreaterThan(0);
     expect(Math.min(...(await slicesOf(name)).slices.map((s) => s.first))).toBe(2001);
     log = await a2.events({ after: compacted });
-    for (const stream of ['s-main', 's-3', 'b-main', 'b-5']) expect(await a2.events({ stream, after: compacted }), stream).toEqual(reference(log, { stream }));
+    for (const stream of ['s-main', 's-3', 'b-main', 'b-5'])
+      expect(await a2.events({ stream, after: compacted }), stream).toEqual(reference(log, { stream }));
   }, 60_000);
 });

@@ -86,7 +86,12 @@ describe('stateAt', () => {
     // At 1,033,500: the snapshot at 3000 (commit 20 is in it), then commits 30–33 only, not 34–39.
     for (const time of [1_012_000, 1_033_500]) {
       const { value, records, snapshots } = await counting(() => s.stateAt('todos', { time }));
-      expect(value).toEqual(referenceState(todos, log.filter((e) => e.time <= time)));
+      expect(value).toEqual(
+        referenceState(
+          todos,
+          log.filter((e) => e.time <= time),
+        ),
+      );
       expect(records, `records read at time ${time}`).toBe(4);
       // The snapshot is found by its time (an index), not by reading newer ones back to it.
       expect(snapshots, `snapshots read at time ${time}`).toBe(1);

@@ -20,7 +20,10 @@ describe('undo and redo', () => {
     expect(await s.undo()).toBe(false);
     expect(s.status.canUndo).toBe(false);
     const [a] = await add(s, 'a');
-    await s.append([{ type: 'added', payload: { id: 'b' } }, { type: 'added', payload: { id: 'c' } }]);
+    await s.append([
+      { type: 'added', payload: { id: 'b' } },
+      { type: 'added', payload: { id: 'c' } },
+    ]);
     expect(await s.undo()).toBe(true);
     expect(ids(s)).toEqual(['a']);
     const marker = (await s.events({ reverse: true, limit: 1 }))[0];
@@ -101,7 +104,10 @@ describe('undo and redo', () => {
   it('undo() costs the same however many commits were undone before it: no walk back over them', async () => {
     const name = dbName('undo-run');
     const s = await store({ name });
-    await s.append([{ type: 'added', payload: { id: 'kept' } }, { type: 'added', payload: { id: 'kept2' } }]);
+    await s.append([
+      { type: 'added', payload: { id: 'kept' } },
+      { type: 'added', payload: { id: 'kept2' } },
+    ]);
     // More one-event commit + undo pairs than the own events kept in memory (2048 events).
     for (let i = 0; i < 1100; i++) {
       await add(s, `x${i}`);
@@ -244,7 +250,10 @@ describe('revert', () => {
     const s = await store({ projections: { counting, todos }, snapshotEvery: 1000 });
     await s.append(Array.from({ length: 600 }, (_, i) => ({ type: 'added', payload: { id: `b${i}` } })));
     await s.append({ type: 'added', payload: { id: 'x' } });
-    await s.append([{ type: 'added', payload: { id: 'y' } }, { type: 'added', payload: { id: 'z' } }]);
+    await s.append([
+      { type: 'added', payload: { id: 'y' } },
+      { type: 'added', payload: { id: 'z' } },
+    ]);
     calls.n = 0;
     expect(await s.undo()).toBe(true);
     expect(await s.undo()).toBe(true);
@@ -287,7 +296,7 @@ describe('revert', () => {
     expect(again.get<Todo[]>('todos')).toEqual(referenceState(todos, await again.events()));
   });
 
-  it('a run of undo()s reads nothing of the log: what follows each target is this client\'s, in memory', async () => {
+  it("a run of undo()s reads nothing of the log: what follows each target is this client's, in memory", async () => {
     const s = await store({ projections: { todos }, snapshotEvery: 1000 });
     await s.append(Array.from({ length: 300 }, (_, i) => ({ type: 'added', payload: { id: `b${i}` } })));
     for (let i = 0; i < 100; i++) await add(s, `c${i}`);

@@ -5,14 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  defineProjection,
-  isUpcastError,
-  type CreateStoreOptions,
-  type Store,
-  type StoredEvent,
-  type Upcasters,
-} from '../../src/index.ts';
+import { defineProjection, isUpcastError, type CreateStoreOptions, type Store, type StoredEvent, type Upcasters } from '../../src/index.ts';
 import { memoryStorage, startSyncServer, type RunningSyncServer } from '../../src/server/index.ts';
 import { dbName } from '../support/fixtures.ts';
 import { rejection } from '../support/rejection.ts';
@@ -69,7 +62,10 @@ describe('upcasters', () => {
   it('read a log written with v1 through v2 and v3 upcasters, never rewriting what is stored', async () => {
     const name = dbName('upcast');
     const v1 = await store({ name, projections: { items: itemsV1 }, snapshotEvery: 2 });
-    await v1.append([{ type: 'item.added', payload: { name: 'apple' } }, { type: 'item.added', payload: { name: 'pear' } }]);
+    await v1.append([
+      { type: 'item.added', payload: { name: 'apple' } },
+      { type: 'item.added', payload: { name: 'pear' } },
+    ]);
     await v1.append({ type: 'item.added', payload: { name: 'plum' } });
     expect((await v1.events())[0]).not.toHaveProperty('schemaVersion'); // version 1: stored as before
     await v1.close();
@@ -81,7 +77,12 @@ describe('upcasters', () => {
       name,
       upcasters: V2,
       projections: {
-        items: defineProjection<string[]>({ name: 'items', version: 2, initial: () => [], reduce: (s, e) => [...s, (e.payload as { title: string }).title] }),
+        items: defineProjection<string[]>({
+          name: 'items',
+          version: 2,
+          initial: () => [],
+          reduce: (s, e) => [...s, (e.payload as { title: string }).title],
+        }),
       },
     });
     expect(v2app.get('items')).toEqual(['apple', 'pear', 'plum']);
@@ -146,7 +147,10 @@ describe('upcasters', () => {
     };
     const error = await rejection(store({ name, upcasters: strict }));
     expect(isUpcastError(error)).toBe(true);
-    expect(error).toMatchObject({ name: 'UpcastError', details: { eventId: before[1]!.id, type: 'item.added', position: 2, fromVersion: 1 } });
+    expect(error).toMatchObject({
+      name: 'UpcastError',
+      details: { eventId: before[1]!.id, type: 'item.added', position: 2, fromVersion: 1 },
+    });
     expect((error as Error).message).toContain('empty name');
 
     // The log is as it was, and the fixed app reads it.
@@ -200,7 +204,9 @@ describe('upcasters', () => {
     await expect(stores.open({ name, projections: {}, upcasters: { x: 'nope' } as never })).rejects.toThrow(TypeError);
     await expect(stores.open({ name, projections: {}, upcasters: { $undo: [(p: unknown) => p] } })).rejects.toThrow(/reserved/);
     await expect(stores.open({ name, projections: {}, upcasters: [] as never })).rejects.toThrow(TypeError);
-    await expect(stores.open({ name, projections: {}, upcasters: new Map([['x', [(p: unknown) => p]]]) as never })).rejects.toThrow(TypeError);
+    await expect(stores.open({ name, projections: {}, upcasters: new Map([['x', [(p: unknown) => p]]]) as never })).rejects.toThrow(
+      TypeError,
+    );
   });
 });
 
@@ -223,7 +229,11 @@ describe('replicas on different app versions', () => {
       for (const e of body.events) delete e['schemaVersion'];
       return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
     };
-    const s = await store({ name: dbName('old-server'), upcasters: V3, sync: { url: server.url, logId: 'old-server', live: false, fetch: stripping } });
+    const s = await store({
+      name: dbName('old-server'),
+      upcasters: V3,
+      sync: { url: server.url, logId: 'old-server', live: false, fetch: stripping },
+    });
     await s.append({ type: 'item.added', payload: { title: 'fig', qty: 2 } });
     const error = await rejection(s.sync.now());
     expect(error).toMatchObject({ name: 'ProtocolError' });

@@ -21,7 +21,15 @@ export interface LiveConnection {
 }
 
 /** Another replica's event, alone in its commit. */
-export const wire = (id: string): WireEvent => ({ id, type: 'added', payload: { id }, stream: 'todos', clientId: 'other', commit: id, time: 1 });
+export const wire = (id: string): WireEvent => ({
+  id,
+  type: 'added',
+  payload: { id },
+  stream: 'todos',
+  clientId: 'other',
+  commit: id,
+  time: 1,
+});
 
 export class FakeServer {
   log: PositionedEvent[] = [];

@@ -108,7 +108,10 @@ export const catalog = defineProjection<Catalog>({
     switch (event.type) {
       case 'item.set': {
         const item = { id: p.id, title: p.title ?? '', qty: p.qty ?? 0 };
-        return { groups: { ...state.groups, [name]: { ...group, [p.id]: item } }, total: state.total + (Object.hasOwn(group, p.id) ? 0 : 1) };
+        return {
+          groups: { ...state.groups, [name]: { ...group, [p.id]: item } },
+          total: state.total + (Object.hasOwn(group, p.id) ? 0 : 1),
+        };
       }
       case 'item.removed': {
         if (!Object.hasOwn(group, p.id)) return state;
@@ -159,10 +162,7 @@ export function dbName(prefix = 'test'): string {
 }
 
 /** The reference semantics: a plain fold over the effective events of a log. */
-export function referenceState<S>(
-  projection: { initial: () => S; reduce: (s: S, e: StoredEvent) => S },
-  log: StoredEvent[],
-): S {
+export function referenceState<S>(projection: { initial: () => S; reduce: (s: S, e: StoredEvent) => S }, log: StoredEvent[]): S {
   const undone = new Map<string, boolean>();
   for (const e of log) {
     if (e.type === '$undo' || e.type === '$redo') undone.set((e.payload as { commit: string }).commit, e.type === '$undo');

@@ -10,14 +10,17 @@ import { referenceState, todos } from './fixtures.ts';
 import { v1Head, v1Log } from './v1Database.ts';
 
 function reference(log: readonly StoredEvent[], query: EventQuery): StoredEvent[] {
-  return log.filter((e) => (query.stream === undefined || e.stream === query.stream) && (query.type === undefined || e.type === query.type));
+  return log.filter(
+    (e) => (query.stream === undefined || e.stream === query.stream) && (query.type === undefined || e.type === query.type),
+  );
 }
 
 export async function expectMigrated(store: Store, name: string, indexedDB?: IDBFactory): Promise<void> {
   const log = v1Log();
   expect(store.status).toMatchObject({ head: v1Head, pending: 44 });
   expect(await store.events()).toEqual(log);
-  for (const stream of ['list-0', 'list-1', 'list-2', 'list-7', 'list-11']) expect(await store.events({ stream }), stream).toEqual(reference(log, { stream }));
+  for (const stream of ['list-0', 'list-1', 'list-2', 'list-7', 'list-11'])
+    expect(await store.events({ stream }), stream).toEqual(reference(log, { stream }));
   for (const type of ['added', 'done', '$undo']) expect(await store.events({ type }), type).toEqual(reference(log, { type }));
   expect(store.get('todos')).toEqual(referenceState(todos, log));
 
@@ -32,14 +35,28 @@ export async function expectMigrated(store: Store, name: string, indexedDB?: IDB
     expect(slices).toEqual([]);
     const snapshots = await db.table('snapshots').where('position').above(0).toArray();
     expect(snapshots.length).toBeGreaterThan(0);
-    const byTime = await db.table('snapshots').where('[projection+version+maxTime]').between(['todos', 1, -Infinity], ['todos', 1, Infinity]).toArray();
-    expect(byTime.map((s) => s.position).sort((a, b) => a - b)).toEqual(snapshots.filter((s) => s.projection === 'todos' && s.version === 1).map((s) => s.position).sort((a, b) => a - b));
+    const byTime = await db
+      .table('snapshots')
+      .where('[projection+version+maxTime]')
+      .between(['todos', 1, -Infinity], ['todos', 1, Infinity])
+      .toArray();
+    expect(byTime.map((s) => s.position).sort((a, b) => a - b)).toEqual(
+      snapshots
+        .filter((s) => s.projection === 'todos' && s.version === 1)
+        .map((s) => s.position)
+        .sort((a, b) => a - b),
+    );
   } finally {
     db.close();
   }
   // Time travel through the old snapshots, by the new index.
   for (const at of [log[100]!, log[250]!, log[log.length - 1]!]) {
-    expect(await store.stateAt('todos', { time: at.time })).toEqual(referenceState(todos, log.filter((e) => e.time <= at.time)));
+    expect(await store.stateAt('todos', { time: at.time })).toEqual(
+      referenceState(
+        todos,
+        log.filter((e) => e.time <= at.time),
+      ),
+    );
   }
 
   // Undo and redo still find this client's commits; new appends follow the old log.

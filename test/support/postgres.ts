@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 /** Creates a uniquely named database and returns its connection string. */
 export async function freshDatabase(): Promise<string> {
   const base = inject('databaseUrl');
-  if (!base) throw new Error('no databaseUrl provided: add test/setup/postgres.ts to the project\'s globalSetup');
+  if (!base) throw new Error("no databaseUrl provided: add test/setup/postgres.ts to the project's globalSetup");
   const name = `eventloom_test_${randomUUID().replaceAll('-', '')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();

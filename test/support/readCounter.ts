@@ -62,8 +62,9 @@ function countReads(down: DBCore): DBCore {
 Dexie.addons.push((db) => {
   db.use({ stack: 'dbcore', name: 'countReads', create: countReads });
 });
-export function counting<T>(run: () => Promise<T>): Promise<{ value: T; records: number; slices: number; events: number; requests: number; snapshots: number }> {
+export function counting<T>(
+  run: () => Promise<T>,
+): Promise<{ value: T; records: number; slices: number; events: number; requests: number; snapshots: number }> {
   reads.records = reads.slices = reads.events = reads.requests = reads.snapshots = 0;
   return run().then((value) => ({ value, ...reads }));
 }
-

@@ -93,5 +93,14 @@ export async function elBoot({ name, snapshotEvery, sync }) {
   const { head, pending } = store.status;
   await store.close();
   worker.terminate();
-  return { fromCreate: t1 - t0, readyMs: ready - t0, queryMs: t1 - ready, end: t1, head, pending, count: state.count, streams: Object.keys(state.streams).length };
+  return {
+    fromCreate: t1 - t0,
+    readyMs: ready - t0,
+    queryMs: t1 - ready,
+    end: t1,
+    head,
+    pending,
+    count: state.count,
+    streams: Object.keys(state.streams).length,
+  };
 }

@@ -47,8 +47,7 @@ async function open(storeId) {
       for (const resolve of w) resolve();
     }
   });
-  const persisted = () =>
-    store.syncStatus().pendingCount === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
+  const persisted = () => (store.syncStatus().pendingCount === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)));
   return {
     store,
     persisted,

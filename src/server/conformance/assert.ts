@@ -13,7 +13,10 @@ export class ConformanceError extends Error {
 function show(value: unknown): string {
   let text: string;
   try {
-    text = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value));
+    text =
+      typeof value === 'bigint'
+        ? `${value}n`
+        : (JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value));
   } catch {
     text = String(value);
   }
@@ -33,14 +36,22 @@ const kind = (value: unknown): string =>
  */
 function difference(actual: unknown, expected: unknown, path = '$'): string | undefined {
   if (Object.is(actual, expected)) return undefined;
-  if (typeof actual !== 'object' || typeof expected !== 'object' || actual === null || expected === null || Array.isArray(actual) !== Array.isArray(expected)) {
+  if (
+    typeof actual !== 'object' ||
+    typeof expected !== 'object' ||
+    actual === null ||
+    expected === null ||
+    Array.isArray(actual) !== Array.isArray(expected)
+  ) {
     return `${at(path)}got ${show(actual)}, expected ${show(expected)}`;
   }
-  if (Object.getPrototypeOf(actual) !== Object.getPrototypeOf(expected)) return `${at(path)}got ${kind(actual)} of another class than expected`;
+  if (Object.getPrototypeOf(actual) !== Object.getPrototypeOf(expected))
+    return `${at(path)}got ${kind(actual)} of another class than expected`;
   if (Array.isArray(actual) && Array.isArray(expected)) {
     if (actual.length !== expected.length) return `${at(path)}got ${actual.length} items, expected ${expected.length}`;
     for (let i = 0; i < expected.length; i++) {
-      if (i in actual !== i in expected) return `${path}[${i}]: ${i in actual ? 'present' : 'a hole'}, expected ${i in expected ? 'an item' : 'a hole'}`;
+      if (i in actual !== i in expected)
+        return `${path}[${i}]: ${i in actual ? 'present' : 'a hole'}, expected ${i in expected ? 'an item' : 'a hole'}`;
       const found = difference(actual[i], expected[i], `${path}[${i}]`);
       if (found !== undefined) return found;
     }

@@ -66,7 +66,11 @@ export const concurrency: Case[] = [
       );
       const { events, head } = await readAll(storage);
       same(head, 13, 'the head read back');
-      same(events.map((e) => e.position), Array.from({ length: 13 }, (_, i) => i + 1), 'the positions read back');
+      same(
+        events.map((e) => e.position),
+        Array.from({ length: 13 }, (_, i) => i + 1),
+        'the positions read back',
+      );
       same(events.map((e) => e.id).sort(), [...known, ...good.flat()].map((e) => e.id).sort(), 'the ids read back');
       for (const commit of good) {
         const at = events.findIndex((e) => e.id === commit[0]!.id);
@@ -131,7 +135,11 @@ export const concurrency: Case[] = [
 
       check(problems.length === 0, `reads while 30 pushes ran saw a hole or a head below their events: ${problems.slice(0, 5).join('; ')}`);
       const positions = pushes.flatMap((p) => p.results.map((r) => ('position' in r ? r.position : -1)));
-      same([...positions].sort((x, y) => x - y), Array.from({ length: total }, (_, i) => i + 1), 'the positions the 30 pushes were given');
+      same(
+        [...positions].sort((x, y) => x - y),
+        Array.from({ length: total }, (_, i) => i + 1),
+        'the positions the 30 pushes were given',
+      );
       for (const [i, p] of pushes.entries()) {
         const first = (p.results[0] as { position: number }).position;
         same(p.results, landed(commits[i]!, first), `the results of push ${i}`);
@@ -142,7 +150,11 @@ export const concurrency: Case[] = [
       same(head, total, 'the head read back');
       const byId = new Map(commits.flat().map((e) => [e.id, e]));
       for (const e of events) check(byId.has(e.id), `the log holds event ${e.id}, which no push sent`);
-      same(events, events.map((e, i) => positioned(byId.get(e.id)!, i + 1)), 'the events read back');
+      same(
+        events,
+        events.map((e, i) => positioned(byId.get(e.id)!, i + 1)),
+        'the events read back',
+      );
       same(followed, events, 'the events a client pulling after its cursor got, in order');
     },
   },

@@ -39,7 +39,8 @@ export function positioned(event: WireEvent, position: number): PositionedEvent 
 }
 
 /** The results of `events` landing at first, first+1, ... */
-export const landed = (events: readonly WireEvent[], first: number): PushResult[] => events.map((e, i) => ({ id: e.id, position: first + i }));
+export const landed = (events: readonly WireEvent[], first: number): PushResult[] =>
+  events.map((e, i) => ({ id: e.id, position: first + i }));
 
 /** The results of `events` rejected for a stream at `streamVersion`. */
 export const conflicts = (events: readonly WireEvent[], streamVersion: number): PushResult[] =>
@@ -65,7 +66,11 @@ export function hear(storage: SyncStorage, logId: string) {
       const timer = setTimeout(() => {
         const at = waiting.indexOf(entry);
         if (at >= 0) waiting.splice(at, 1);
-        reject(new ConformanceError(`a subscriber of ${logId} did not hear head ${min} within ${HEARING_MS / 1000} s (heard ${heads.length > 0 ? heads.join(', ') : 'nothing'}): subscribe() listeners must hear of every push`));
+        reject(
+          new ConformanceError(
+            `a subscriber of ${logId} did not hear head ${min} within ${HEARING_MS / 1000} s (heard ${heads.length > 0 ? heads.join(', ') : 'nothing'}): subscribe() listeners must hear of every push`,
+          ),
+        );
       }, HEARING_MS);
       const entry = {
         min,

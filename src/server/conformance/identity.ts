@@ -18,23 +18,25 @@ const changes: [string, Partial<WireEvent>][] = [
 ];
 
 export const ids: Case[] = [
-  ...changes.map(([field, change]): Case => ({
-    name: `throws ConflictingPushError for a known id pushed again with another ${field}; the stored event and the rest of the push stay out`,
-    async run(storage) {
-      const known = wireCommit(1);
-      await storage.push(LOG, known);
-      const fresh = wireCommit(1);
-      const changed = { ...known[0]!, ...change };
-      const what = `a known id pushed again with another ${field}`;
-      const error = await rejection(storage.push(LOG, [...fresh, changed]), what);
-      check(
-        error instanceof ConflictingPushError,
-        `${what}: expected a ConflictingPushError (from "eventloom/server"; planPush() throws it), got ${describeError(error)}`,
-      );
-      check(error.message.includes(known[0]!.id), `${what}: the ConflictingPushError's message does not name the id (${error.message})`);
-      same(await readAll(storage), { events: [positioned(known[0]!, 1)], head: 1 }, `the log after ${what}`);
-    },
-  })),
+  ...changes.map(
+    ([field, change]): Case => ({
+      name: `throws ConflictingPushError for a known id pushed again with another ${field}; the stored event and the rest of the push stay out`,
+      async run(storage) {
+        const known = wireCommit(1);
+        await storage.push(LOG, known);
+        const fresh = wireCommit(1);
+        const changed = { ...known[0]!, ...change };
+        const what = `a known id pushed again with another ${field}`;
+        const error = await rejection(storage.push(LOG, [...fresh, changed]), what);
+        check(
+          error instanceof ConflictingPushError,
+          `${what}: expected a ConflictingPushError (from "eventloom/server"; planPush() throws it), got ${describeError(error)}`,
+        );
+        check(error.message.includes(known[0]!.id), `${what}: the ConflictingPushError's message does not name the id (${error.message})`);
+        same(await readAll(storage), { events: [positioned(known[0]!, 1)], head: 1 }, `the log after ${what}`);
+      },
+    }),
+  ),
   {
     name: 'answers the same content pushed again with its position, payload and meta compared as data',
     async run(storage) {
@@ -60,30 +62,45 @@ export const markers: Case[] = [
       const undo = wireEvent({ type: '$undo', payload: { commit: target[0]!.commit } });
       const fresh = wireCommit(1);
       const redo = wireEvent({ type: '$redo', payload: { commit: fresh[0]!.commit } });
-      same(await storage.push(LOG, [undo, ...fresh, redo]), { results: landed([undo, ...fresh, redo], 3), head: 5 }, 'markers naming a commit in the log and one earlier in the push');
+      same(
+        await storage.push(LOG, [undo, ...fresh, redo]),
+        { results: landed([undo, ...fresh, redo], 3), head: 5 },
+        'markers naming a commit in the log and one earlier in the push',
+      );
     },
   },
-  ...absentTargets.map(([title, target]): Case => ({
-    name: `throws InvalidPushError for a marker naming ${title}, and stores nothing`,
-    async run(storage) {
-      const known = wireCommit(1);
-      await storage.push(LOG, known);
-      const later = wireCommit(1);
-      const undo = wireEvent({ type: '$undo', payload: { commit: target(later) } });
-      await invalid(storage.push(LOG, [...wireCommit(1), undo, ...later]), `a push with a marker naming ${title}`);
-      same(await readAll(storage), { events: [positioned(known[0]!, 1)], head: 1 }, 'the log after an invalid push');
-    },
-  })),
+  ...absentTargets.map(
+    ([title, target]): Case => ({
+      name: `throws InvalidPushError for a marker naming ${title}, and stores nothing`,
+      async run(storage) {
+        const known = wireCommit(1);
+        await storage.push(LOG, known);
+        const later = wireCommit(1);
+        const undo = wireEvent({ type: '$undo', payload: { commit: target(later) } });
+        await invalid(storage.push(LOG, [...wireCommit(1), undo, ...later]), `a push with a marker naming ${title}`);
+        same(await readAll(storage), { events: [positioned(known[0]!, 1)], head: 1 }, 'the log after an invalid push');
+      },
+    }),
+  ),
   {
     name: 'throws InvalidPushError for a marker naming a marker, in the log or in the same push',
     async run(storage) {
       const app = wireCommit(1);
       const undo = wireEvent({ type: '$undo', payload: { commit: app[0]!.commit } });
       await storage.push(LOG, [...app, undo]);
-      const inLog = await rejection(storage.push(LOG, [wireEvent({ type: '$undo', payload: { commit: undo.commit } })]), 'a marker naming a marker in the log');
-      check(inLog instanceof Error && /marker/.test(inLog.message), `a marker naming a marker in the log: expected an error whose message says "marker", got ${describeError(inLog)}`);
+      const inLog = await rejection(
+        storage.push(LOG, [wireEvent({ type: '$undo', payload: { commit: undo.commit } })]),
+        'a marker naming a marker in the log',
+      );
+      check(
+        inLog instanceof Error && /marker/.test(inLog.message),
+        `a marker naming a marker in the log: expected an error whose message says "marker", got ${describeError(inLog)}`,
+      );
       const redo = wireEvent({ type: '$redo', payload: { commit: app[0]!.commit } });
-      await invalid(storage.push(LOG, [redo, wireEvent({ type: '$undo', payload: { commit: redo.commit } })]), 'a marker naming a marker earlier in the push');
+      await invalid(
+        storage.push(LOG, [redo, wireEvent({ type: '$undo', payload: { commit: redo.commit } })]),
+        'a marker naming a marker earlier in the push',
+      );
       same((await readAll(storage)).head, 2, 'the head after two invalid pushes');
     },
   },

@@ -11,10 +11,19 @@ export const pushing: Case[] = [
   {
     name: "keeps each event's schemaVersion, and leaves it absent where it was absent",
     async run(storage) {
-      const events = [wireEvent({ schemaVersion: 3 }), wireEvent(), wireEvent({ schemaVersion: 1 }), wireEvent({ schemaVersion: 2 ** 31 - 1 })];
+      const events = [
+        wireEvent({ schemaVersion: 3 }),
+        wireEvent(),
+        wireEvent({ schemaVersion: 1 }),
+        wireEvent({ schemaVersion: 2 ** 31 - 1 }),
+      ];
       await storage.push(LOG, events);
       const { events: read } = await storage.read(LOG, 0, 10);
-      same(read, events.map((e, i) => positioned(e, i + 1)), 'events with and without schemaVersion, read back');
+      same(
+        read,
+        events.map((e, i) => positioned(e, i + 1)),
+        'events with and without schemaVersion, read back',
+      );
       check(!('schemaVersion' in read[1]!), 'an event pushed without schemaVersion is read back with a schemaVersion property');
     },
   },
@@ -49,9 +58,17 @@ export const pushing: Case[] = [
 
       const { events, head } = await readAll(storage);
       same(head, 11, 'the head read back');
-      same(events.map((e) => e.position), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'the positions read back');
+      same(
+        events.map((e) => e.position),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        'the positions read back',
+      );
       // strictly: an absent payload stays absent, a null payload stays null
-      same(events, [...first, ...second].map((e, i) => positioned(e, i + 1)), 'the events read back');
+      same(
+        events,
+        [...first, ...second].map((e, i) => positioned(e, i + 1)),
+        'the events read back',
+      );
       check(!('payload' in events[6]!), 'an event pushed without payload is read back with a payload property');
       check(events[1]!.payload === null && 'payload' in events[1]!, 'a null payload is not read back as null');
       check(!('meta' in events[0]!), 'an event pushed without meta is read back with a meta property');
@@ -65,7 +82,11 @@ export const pushing: Case[] = [
       const next = wireCommit(1, { stream: 'ev', expectedVersion: 2 });
       await storage.push(LOG, [...commit, ...next]);
       const { events } = await readAll(storage);
-      same(events, [...commit, ...next].map((e, i) => positioned(e, i + 1)), 'events pushed with expectedVersion, read back');
+      same(
+        events,
+        [...commit, ...next].map((e, i) => positioned(e, i + 1)),
+        'events pushed with expectedVersion, read back',
+      );
       for (const e of events) check(!('expectedVersion' in e), `event ${e.id} is read back with expectedVersion: it is not stored`);
     },
   },
@@ -84,11 +105,19 @@ export const pushing: Case[] = [
 
       // a known commit followed by a new one: the known keeps its positions, the new lands after head
       const d = wireCommit(1);
-      same(await storage.push(LOG, [...c, ...d]), { results: [...landed(c, 4), ...landed(d, 6)], head: 6 }, 'a known commit followed by a new one');
+      same(
+        await storage.push(LOG, [...c, ...d]),
+        { results: [...landed(c, 4), ...landed(d, 6)], head: 6 },
+        'a known commit followed by a new one',
+      );
 
       const { events, head } = await readAll(storage);
       same(head, 6, 'the head read back');
-      same(events, [...a, ...b, ...c, ...d].map((e, i) => positioned(e, i + 1)), 'the events read back');
+      same(
+        events,
+        [...a, ...b, ...c, ...d].map((e, i) => positioned(e, i + 1)),
+        'the events read back',
+      );
       same(new Set(events.map((e) => e.id)).size, 6, 'the number of distinct ids read back');
     },
   },
@@ -98,7 +127,11 @@ export const pushing: Case[] = [
       const commit = wireCommit(2, { stream: 's', expectedVersion: 'none' });
       await storage.push(LOG, commit);
       await storage.push(LOG, wireCommit(1, { stream: 's' }));
-      same(await storage.push(LOG, commit), { results: landed(commit, 1), head: 3 }, 'a retried commit whose expectedVersion no longer holds');
+      same(
+        await storage.push(LOG, commit),
+        { results: landed(commit, 1), head: 3 },
+        'a retried commit whose expectedVersion no longer holds',
+      );
       same((await readAll(storage)).events.length, 3, 'the number of events read back');
     },
   },
@@ -107,7 +140,11 @@ export const pushing: Case[] = [
     async run(storage) {
       const commits = [wireCommit(3), wireCommit(1), wireCommit(4)];
       const { results } = await storage.push(LOG, commits.flat());
-      same(results, [...landed(commits[0]!, 1), ...landed(commits[1]!, 4), ...landed(commits[2]!, 5)], 'the results of three commits in one push');
+      same(
+        results,
+        [...landed(commits[0]!, 1), ...landed(commits[1]!, 4), ...landed(commits[2]!, 5)],
+        'the results of three commits in one push',
+      );
     },
   },
 ];

@@ -55,7 +55,11 @@ export const logs: Case[] = [
       same(await storage.push('log-b', shared), { results: landed(shared, 2), head: 3 }, "log-a's events pushed to log-b");
       // stream 's' has version 2 in both; 'b-only' is empty in log-a
       const inA = wireCommit(1, { stream: 'b-only', expectedVersion: 'none' });
-      same(await storage.push('log-a', inA), { results: landed(inA, 3), head: 3 }, "expectedVersion 'none' in log-a on a stream only log-b has");
+      same(
+        await storage.push('log-a', inA),
+        { results: landed(inA, 3), head: 3 },
+        "expectedVersion 'none' in log-a on a stream only log-b has",
+      );
 
       same(
         await storage.read('log-a', 0, 100),

@@ -38,7 +38,11 @@ export const expectedVersion: Case[] = [
       );
       const { events, head } = await readAll(storage);
       same(head, 3, 'the head read back');
-      same(events.map((e) => e.position), [1, 2, 3], 'the positions read back');
+      same(
+        events.map((e) => e.position),
+        [1, 2, 3],
+        'the positions read back',
+      );
       const ids = events.map((e) => e.id);
       check(!ids.includes(rejected[0]!.id) && !ids.includes(rejected[1]!.id), 'a rejected commit was stored');
       same(events[2], positioned(next[0]!, 3), 'the commit after the rejected one, read back');
@@ -59,9 +63,17 @@ export const expectedVersion: Case[] = [
       );
       // the rejected ids were not remembered: sent again with the right version, they land
       const retried = stale.map((e) => ({ ...e, expectedVersion: 5 }));
-      same(await storage.push(LOG, retried), { results: landed(retried, 6), head: 7 }, 'the rejected commit sent again with the right version');
+      same(
+        await storage.push(LOG, retried),
+        { results: landed(retried, 6), head: 7 },
+        'the rejected commit sent again with the right version',
+      );
       const { events } = await readAll(storage);
-      same(events.slice(3), [...right, ...retried].map((e, i) => positioned(e, i + 4)), 'the events read back');
+      same(
+        events.slice(3),
+        [...right, ...retried].map((e, i) => positioned(e, i + 4)),
+        'the events read back',
+      );
     },
   },
   {
@@ -82,9 +94,17 @@ export const expectedVersion: Case[] = [
     async run(storage) {
       await storage.push(LOG, wireCommit(3, { stream: 'other' }));
       const commit = wireCommit(1, { stream: 's', expectedVersion: 'none' });
-      same(await storage.push(LOG, commit), { results: landed(commit, 4), head: 4 }, "expectedVersion 'none' on an empty stream of a non-empty log");
+      same(
+        await storage.push(LOG, commit),
+        { results: landed(commit, 4), head: 4 },
+        "expectedVersion 'none' on an empty stream of a non-empty log",
+      );
       const conflict = wireCommit(1, { stream: 'other', expectedVersion: 4 });
-      same(await storage.push(LOG, conflict), { results: conflicts(conflict, 3), head: 4 }, 'expectedVersion 4 (the head) on a stream at 3');
+      same(
+        await storage.push(LOG, conflict),
+        { results: conflicts(conflict, 3), head: 4 },
+        'expectedVersion 4 (the head) on a stream at 3',
+      );
     },
   },
   {
@@ -100,7 +120,11 @@ export const expectedVersion: Case[] = [
       same(await storage.push(LOG, markers), { results: landed(markers, 3), head: 5 }, 'three markers');
 
       const countingMarkers = wireCommit(1, { stream: 's', expectedVersion: 5 });
-      same(await storage.push(LOG, countingMarkers), { results: conflicts(countingMarkers, 2), head: 5 }, 'expectedVersion counting the markers');
+      same(
+        await storage.push(LOG, countingMarkers),
+        { results: conflicts(countingMarkers, 2), head: 5 },
+        'expectedVersion counting the markers',
+      );
       const right = wireCommit(1, { stream: 's', expectedVersion: 2 });
       same(await storage.push(LOG, right), { results: landed(right, 6), head: 6 }, 'expectedVersion not counting the markers');
     },
@@ -109,7 +133,11 @@ export const expectedVersion: Case[] = [
 
 /** Throws unless the log holds exactly `events`, at 1..n. */
 async function unchanged(storage: SyncStorage, events: readonly WireEvent[]): Promise<void> {
-  same(await readAll(storage), { events: events.map((e, i) => positioned(e, i + 1)), head: events.length }, 'the log after an invalid push');
+  same(
+    await readAll(storage),
+    { events: events.map((e, i) => positioned(e, i + 1)), head: events.length },
+    'the log after an invalid push',
+  );
   same(await storage.head(LOG), events.length, 'head(log) after an invalid push');
 }
 

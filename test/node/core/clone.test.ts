@@ -82,7 +82,13 @@ describe('isCloneFaithful', () => {
     ['a BigInt64Array', new BigInt64Array([1n])],
     ['an ArrayBuffer', new ArrayBuffer(8)],
     ['a DataView', new DataView(new ArrayBuffer(4))],
-    ['a Map of data', new Map<unknown, unknown>([['a', { b: 1 }], [{ k: 1 }, [2]]])],
+    [
+      'a Map of data',
+      new Map<unknown, unknown>([
+        ['a', { b: 1 }],
+        [{ k: 1 }, [2]],
+      ]),
+    ],
     ['a Set of data', new Set<unknown>([1, 'x', { a: [1] }])],
   ])('accepts %s, which structured clone keeps as it is', (_, value) => {
     expect(isCloneFaithful(value)).toBe(true);
@@ -93,7 +99,14 @@ describe('isCloneFaithful', () => {
   it('refuses a Map with a function or class instance as a key or as a value', () => {
     expect(isCloneFaithful(new Map([['f', () => 1]]))).toBe(false);
     expect(isCloneFaithful(new Map([[() => 1, 'f']]))).toBe(false);
-    expect(isCloneFaithful(new Map<unknown, unknown>([['ok', 1], ['p', new Point(0, 0)]]))).toBe(false);
+    expect(
+      isCloneFaithful(
+        new Map<unknown, unknown>([
+          ['ok', 1],
+          ['p', new Point(0, 0)],
+        ]),
+      ),
+    ).toBe(false);
     expect(isCloneFaithful(new Map<unknown, unknown>([[new Point(0, 0), 1]]))).toBe(false);
   });
 

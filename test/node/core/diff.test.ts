@@ -27,7 +27,8 @@ function paths(value: Tree, prefix: (string | number)[] = []): (string | number)
   const out = [prefix];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
   else if (value instanceof Map) for (const [k, v] of value) out.push(...paths(v, [...prefix, k as string | number]));
-  else if (typeof value === 'object' && value !== null) for (const k of Object.keys(value)) out.push(...paths((value as Record<string, Tree>)[k], [...prefix, k]));
+  else if (typeof value === 'object' && value !== null)
+    for (const k of Object.keys(value)) out.push(...paths((value as Record<string, Tree>)[k], [...prefix, k]));
   return out;
 }
 
@@ -43,7 +44,8 @@ function setIn(value: Tree, path: (string | number)[], to: Tree): Tree {
   if (Array.isArray(value)) return value.map((v, i) => (i === key ? updated : v));
   // A copy of the same prototype with every own key as data (a `__proto__` key included).
   const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string | number, Tree>;
-  const own = (k: string | number, v: Tree) => Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
+  const own = (k: string | number, v: Tree) =>
+    Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
   for (const k of Object.keys(value as object)) own(k, (value as Record<string, Tree>)[k]);
   own(key, updated);
   return copy;
@@ -121,7 +123,12 @@ describe('diffState and applyPatch', () => {
     expect(patch).toStrictEqual<Patch>({
       kind: 'object',
       removed: [],
-      set: [['groups', { kind: 'object', removed: [], set: [['g1', { kind: 'object', removed: [], set: [['b', { kind: 'value', value: 3 }]] }]] }]],
+      set: [
+        [
+          'groups',
+          { kind: 'object', removed: [], set: [['g1', { kind: 'object', removed: [], set: [['b', { kind: 'value', value: 3 }]] }]] },
+        ],
+      ],
     });
   });
 
@@ -133,7 +140,10 @@ describe('diffState and applyPatch', () => {
     const patch = diffState(prev, next);
     expect(patch).toStrictEqual<Patch>({
       kind: 'object',
-      set: [['k3', { kind: 'object', removed: [], set: [['i', { kind: 'value', value: -3 }]] }], ['added', { kind: 'value', value: { i: 0 } }]],
+      set: [
+        ['k3', { kind: 'object', removed: [], set: [['i', { kind: 'value', value: -3 }]] }],
+        ['added', { kind: 'value', value: { i: 0 } }],
+      ],
       removed: ['k7'],
     });
     const page = applyPatch(overTheWire(prev), overTheWire(patch)) as Record<string, unknown>;
@@ -145,7 +155,11 @@ describe('diffState and applyPatch', () => {
     const prev = { a: { n: 1 }, b: { n: 2 }, c: { n: 3 } };
     const next = { c: prev.c, a: { n: 10 }, b: prev.b };
     const patch = diffState(prev, next);
-    expect(patch).toStrictEqual<Patch>({ kind: 'object', removed: [], set: [['a', { kind: 'object', removed: [], set: [['n', { kind: 'value', value: 10 }]] }]] });
+    expect(patch).toStrictEqual<Patch>({
+      kind: 'object',
+      removed: [],
+      set: [['a', { kind: 'object', removed: [], set: [['n', { kind: 'value', value: 10 }]] }]],
+    });
     const base = overTheWire(prev);
     const page = applyPatch(base, overTheWire(patch)) as typeof prev;
     expect(page).toEqual(next);

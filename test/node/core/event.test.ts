@@ -176,22 +176,17 @@ describe('validateInputs(): what it refuses', () => {
     );
   });
 
-  it.each([['all'], [null], [true], [{}], [Number.NaN], [-1], [1.5], [Infinity]])('refuses expectedVersion %s, saying what it may be', (expected) => {
-    const error = invalid(() => validateInputs({ type: 'a' }, expected));
-    expect(error.message).toBe('Invalid append options: expectedVersion must be "none", "any" or a non-negative integer');
-  });
+  it.each([['all'], [null], [true], [{}], [Number.NaN], [-1], [1.5], [Infinity]])(
+    'refuses expectedVersion %s, saying what it may be',
+    (expected) => {
+      const error = invalid(() => validateInputs({ type: 'a' }, expected));
+      expect(error.message).toBe('Invalid append options: expectedVersion must be "none", "any" or a non-negative integer');
+    },
+  );
 
   it.each([['none'], [0], [4]] as const)('refuses expectedVersion %s for events of several streams, naming them', (expected) => {
     const error = invalid(() =>
-      validateInputs(
-        [
-          { type: 'a', stream: 'one' },
-          { type: 'b', stream: 'two' },
-          { type: 'c', stream: 'one' },
-          { type: 'd' },
-        ],
-        expected,
-      ),
+      validateInputs([{ type: 'a', stream: 'one' }, { type: 'b', stream: 'two' }, { type: 'c', stream: 'one' }, { type: 'd' }], expected),
     );
     expect(error.message).toBe('expectedVersion applies to one stream, but the events name 3: one, two, default');
     expect(error.details).toEqual({ streams: ['one', 'two', 'default'] });

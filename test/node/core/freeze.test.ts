@@ -47,12 +47,14 @@ describe('freezeState', () => {
     const untouchable = new Proxy(
       {},
       Object.fromEntries(
-        ['get', 'ownKeys', 'isExtensible', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'preventExtensions', 'defineProperty'].map((trap) => [
-          trap,
-          () => {
-            throw new Error(`looked into a shared subtree (${trap})`);
-          },
-        ]),
+        ['get', 'ownKeys', 'isExtensible', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'preventExtensions', 'defineProperty'].map(
+          (trap) => [
+            trap,
+            () => {
+              throw new Error(`looked into a shared subtree (${trap})`);
+            },
+          ],
+        ),
       ),
     );
     for (const size of [10, FAST_KEYS + 10]) {
@@ -131,7 +133,10 @@ describe('a reducer that changes the state it is given', () => {
   it('gets frozen states from snapshots too, after a reopen', async () => {
     const name = dbName();
     const first = await stores.open({ name, projections: { ...projections, mutating }, snapshotEvery: 1 });
-    await first.append([{ type: 'added', payload: { id: 'a' } }, { type: 'added', payload: { id: 'b' } }]);
+    await first.append([
+      { type: 'added', payload: { id: 'a' } },
+      { type: 'added', payload: { id: 'b' } },
+    ]);
     await first.close();
     const s = await stores.open({ name, projections: { ...projections, mutating }, snapshotEvery: 1 });
     expect(Object.isFrozen(s.get('mutating'))).toBe(true);

@@ -248,7 +248,10 @@ describe('MarkerLog: where a replay may start', () => {
 
 describe('HistoryWalk: what undo() and redo() act on', () => {
   /** Feeds `events` (newest first) until the walk says it is done; answers how many it took. */
-  function walk(undone: Set<string>, events: Pick<StoredEvent, 'type' | 'payload' | 'commit' | 'meta'>[]): { walk: HistoryWalk; fed: number } {
+  function walk(
+    undone: Set<string>,
+    events: Pick<StoredEvent, 'type' | 'payload' | 'commit' | 'meta'>[],
+  ): { walk: HistoryWalk; fed: number } {
     const w = new HistoryWalk((commit) => undone.has(commit));
     let fed = 0;
     for (const e of events) {
@@ -258,8 +261,18 @@ describe('HistoryWalk: what undo() and redo() act on', () => {
     return { walk: w, fed };
   }
   const commit = (id: string) => ({ type: 'added', payload: null, commit: id });
-  const undo = (target: string, meta?: Record<string, unknown>) => ({ type: UNDO, payload: { commit: target }, commit: `u-${target}`, ...(meta ? { meta } : {}) });
-  const redo = (target: string, meta?: Record<string, unknown>) => ({ type: REDO, payload: { commit: target }, commit: `r-${target}`, ...(meta ? { meta } : {}) });
+  const undo = (target: string, meta?: Record<string, unknown>) => ({
+    type: UNDO,
+    payload: { commit: target },
+    commit: `u-${target}`,
+    ...(meta ? { meta } : {}),
+  });
+  const redo = (target: string, meta?: Record<string, unknown>) => ({
+    type: REDO,
+    payload: { commit: target },
+    commit: `r-${target}`,
+    ...(meta ? { meta } : {}),
+  });
 
   it('nothing to act on in an empty history', () => {
     const w = new HistoryWalk(() => true);

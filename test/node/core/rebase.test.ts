@@ -22,7 +22,10 @@ const group = (events: Ev[], ev?: number | 'none'): PendingGroup<Ev> => (ev === 
 
 describe('rebase(): the plan for a page of the server', () => {
   it('is a gap when the server’s events do not start right after the confirmed head', () => {
-    expect(rebase({ confirmed: 3, remote: [at(ev('x'), 5)], pending: [group([ev('a')])], rejected: [] })).toEqual({ kind: 'gap', confirmed: 3 });
+    expect(rebase({ confirmed: 3, remote: [at(ev('x'), 5)], pending: [group([ev('a')])], rejected: [] })).toEqual({
+      kind: 'gap',
+      confirmed: 3,
+    });
   });
 
   it('ignores events at or below the confirmed head, and changes nothing when nothing else came', () => {
@@ -38,7 +41,12 @@ describe('rebase(): the plan for a page of the server', () => {
   });
 
   it('rebases pending events after remote ones: their positions move, their ids and order do not', () => {
-    const plan = rebase({ confirmed: 1, remote: [at(ev('x'), 2), at(ev('y'), 3)], pending: [group([ev('a')]), group([ev('b')])], rejected: [] });
+    const plan = rebase({
+      confirmed: 1,
+      remote: [at(ev('x'), 2), at(ev('y'), 3)],
+      pending: [group([ev('a')]), group([ev('b')])],
+      rejected: [],
+    });
     expect(plan).toMatchObject({ kind: 'rebase', from: 2, confirmed: 3, pendingCount: 2 });
     if (plan.kind !== 'rebase') return;
     expect(plan.pending).toEqual([{ first: 4, events: [ev('a'), ev('b')] }]);
@@ -77,10 +85,21 @@ describe('rebase(): the plan for a page of the server', () => {
 
   it('gives a commit with an expectedVersion a group of its own, and packs the others up to the group size', () => {
     const plain = Array.from({ length: 5 }, (_, i) => group([ev(`p${i}`)]));
-    const plan = rebase({ confirmed: 0, remote: [], pending: [...plain.slice(0, 3), group([ev('e')], 2), ...plain.slice(3)], rejected: [{ commit: 'gone', streamVersion: 0 }] }, 2);
+    const plan = rebase(
+      {
+        confirmed: 0,
+        remote: [],
+        pending: [...plain.slice(0, 3), group([ev('e')], 2), ...plain.slice(3)],
+        rejected: [{ commit: 'gone', streamVersion: 0 }],
+      },
+      2,
+    );
     // Nothing was rejected or confirmed: unchanged.
     expect(plan.kind).toBe('unchanged');
-    const moved = rebase({ confirmed: 0, remote: [at(ev('x'), 1)], pending: [...plain.slice(0, 3), group([ev('e')], 2), ...plain.slice(3)], rejected: [] }, 2);
+    const moved = rebase(
+      { confirmed: 0, remote: [at(ev('x'), 1)], pending: [...plain.slice(0, 3), group([ev('e')], 2), ...plain.slice(3)], rejected: [] },
+      2,
+    );
     if (moved.kind !== 'rebase') throw new Error(moved.kind);
     expect(moved.pending.map((g) => [g.first, g.events.map((e) => e.id), g.ev])).toEqual([
       [2, ['p0', 'p1'], undefined],
@@ -123,7 +142,9 @@ describe('rebase(): invariants over random pages', () => {
   const scenario = fc
     .record({
       confirmed: fc.nat(20),
-      commits: fc.array(fc.record({ size: fc.integer({ min: 1, max: 3 }), ev: fc.option(fc.nat(5), { nil: undefined }) }), { maxLength: 12 }),
+      commits: fc.array(fc.record({ size: fc.integer({ min: 1, max: 3 }), ev: fc.option(fc.nat(5), { nil: undefined }) }), {
+        maxLength: 12,
+      }),
       foreign: fc.nat(6),
       confirmedCount: fc.nat(12),
       rejectedPick: fc.array(fc.nat(11), { maxLength: 4 }),
@@ -132,7 +153,11 @@ describe('rebase(): invariants over random pages', () => {
     })
     .map((s) => {
       let n = 0;
-      const commits = s.commits.map((c, i) => ({ commit: `C${i}`, ev: c.ev, events: Array.from({ length: c.size }, () => ev(`e${n++}`, `C${i}`)) }));
+      const commits = s.commits.map((c, i) => ({
+        commit: `C${i}`,
+        ev: c.ev,
+        events: Array.from({ length: c.size }, () => ev(`e${n++}`, `C${i}`)),
+      }));
       const pending: PendingGroup<Ev>[] = [];
       let plain: Ev[] = [];
       for (const c of commits) {
@@ -176,7 +201,9 @@ describe('rebase(): invariants over random pages', () => {
         const rejectedCommits = new Set(plan.rejected.map((r) => r.commit));
         const all = pending.flatMap((g) => g.events);
         for (const e of all) {
-          const places = [confirmedIds.has(e.id), kept.includes(e.id), rejectedCommits.has(e.commit) && !confirmedIds.has(e.id)].filter(Boolean);
+          const places = [confirmedIds.has(e.id), kept.includes(e.id), rejectedCommits.has(e.commit) && !confirmedIds.has(e.id)].filter(
+            Boolean,
+          );
           expect(places.length).toBe(1);
         }
         expect(new Set(kept).size).toBe(kept.length);

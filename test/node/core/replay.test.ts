@@ -208,7 +208,11 @@ describe('initialState', () => {
 });
 
 describe('frozen states (src/core/freeze.ts)', () => {
-  const list = defineProjection<{ ids: string[] }>({ name: 'list', initial: () => ({ ids: [] }), reduce: (s, e) => ({ ids: [...s.ids, e.id] }) });
+  const list = defineProjection<{ ids: string[] }>({
+    name: 'list',
+    initial: () => ({ ids: [] }),
+    reduce: (s, e) => ({ ids: [...s.ids, e.id] }),
+  });
   const loose = defineProjection<{ ids: string[] }>({ ...list, name: 'loose', freeze: false });
 
   it('freezes each state a fold ends with, unless its projection says freeze: false, and adds no state it was not given', () => {
@@ -224,18 +228,47 @@ describe('frozen states (src/core/freeze.ts)', () => {
   });
 
   it('hints at a changed input only when the reducer failed on a frozen state', () => {
-    const pushing = defineProjection<{ ids: string[] }>({ name: 'pushing', initial: () => ({ ids: [] }), reduce: (s, e) => (s.ids.push(e.id), s) }) as Projection<unknown>;
+    const pushing = defineProjection<{ ids: string[] }>({
+      name: 'pushing',
+      initial: () => ({ ids: [] }),
+      reduce: (s, e) => (s.ids.push(e.id), s),
+    }) as Projection<unknown>;
     const HINT = 'a reducer must return a new state, not change the one it is given';
     const onFrozen = reduceError(() => reduceOne(pushing, initialState(pushing), ev(1)));
     expect(onFrozen.message).toContain(HINT);
     // The same TypeError on a state that is not frozen, or another error on a frozen one: no hint.
-    const typeErrorUnfrozen = defineProjection<unknown>({ name: 't', initial: () => ({}), reduce: () => { throw new TypeError('x'); }, freeze: false });
+    const typeErrorUnfrozen = defineProjection<unknown>({
+      name: 't',
+      initial: () => ({}),
+      reduce: () => {
+        throw new TypeError('x');
+      },
+      freeze: false,
+    });
     expect(reduceError(() => reduceOne(typeErrorUnfrozen, initialState(typeErrorUnfrozen), ev(1))).message).not.toContain(HINT);
-    const rangeErrorFrozen = defineProjection<unknown>({ name: 'r', initial: () => ({}), reduce: () => { throw new RangeError('x'); } });
+    const rangeErrorFrozen = defineProjection<unknown>({
+      name: 'r',
+      initial: () => ({}),
+      reduce: () => {
+        throw new RangeError('x');
+      },
+    });
     expect(reduceError(() => reduceOne(rangeErrorFrozen, initialState(rangeErrorFrozen), ev(1))).message).not.toContain(HINT);
-    const typeErrorOnNumber = defineProjection<number>({ name: 'n', initial: () => 0, reduce: () => { throw new TypeError('x'); } }) as Projection<unknown>;
+    const typeErrorOnNumber = defineProjection<number>({
+      name: 'n',
+      initial: () => 0,
+      reduce: () => {
+        throw new TypeError('x');
+      },
+    }) as Projection<unknown>;
     expect(reduceError(() => reduceOne(typeErrorOnNumber, initialState(typeErrorOnNumber), ev(1))).message).not.toContain(HINT);
-    const typeErrorOnNull = defineProjection<null>({ name: 'z', initial: () => null, reduce: () => { throw new TypeError('x'); } }) as Projection<unknown>;
+    const typeErrorOnNull = defineProjection<null>({
+      name: 'z',
+      initial: () => null,
+      reduce: () => {
+        throw new TypeError('x');
+      },
+    }) as Projection<unknown>;
     expect(reduceError(() => reduceOne(typeErrorOnNull, initialState(typeErrorOnNull), ev(1))).message).not.toContain(HINT);
   });
 });

@@ -41,7 +41,12 @@ class Model {
     this.markers.add(marker);
     const targetIsMine = this.log.find((e) => e.commit === target)?.clientId === 'me';
     const own = who === 'me' ? (marker.undo ? undefined : true) : ownKnown ? targetIsMine : undefined;
-    this.index = this.index.withMarker(marker, { undone: this.markers.isUndone(target), first: this.markers.firstOf(target), own, mine: who === 'me' });
+    this.index = this.index.withMarker(marker, {
+      undone: this.markers.isUndone(target),
+      first: this.markers.firstOf(target),
+      own,
+      mine: who === 'me',
+    });
   }
 
   /** HistoryWalk over `who`'s events newest first, from `start` down. */
@@ -86,9 +91,27 @@ type Cmd =
   | { kind: 'forget' };
 
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('commit' as const), who: fc.constantFrom<Who>('me', 'other'), size: fc.integer({ min: 1, max: 3 }) }), weight: 4 },
-  { arbitrary: fc.record({ kind: fc.constantFrom('undo' as const, 'redo' as const), who: fc.constantFrom<Who>('me', 'me', 'other') }), weight: 5 },
-  { arbitrary: fc.record({ kind: fc.constant('revert' as const), who: fc.constantFrom<Who>('me', 'other'), pick: fc.nat(), ownKnown: fc.boolean() }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('commit' as const),
+      who: fc.constantFrom<Who>('me', 'other'),
+      size: fc.integer({ min: 1, max: 3 }),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constantFrom('undo' as const, 'redo' as const), who: fc.constantFrom<Who>('me', 'me', 'other') }),
+    weight: 5,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('revert' as const),
+      who: fc.constantFrom<Who>('me', 'other'),
+      pick: fc.nat(),
+      ownKnown: fc.boolean(),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.constant({ kind: 'forget' as const }), weight: 1 },
 );
 
@@ -195,7 +218,22 @@ describe('UndoIndex: what undo() and redo() act on, without walking the history 
     run(model, { kind: 'undo', who: 'me' });
     const saved = JSON.parse(JSON.stringify(model.index.toSaved())) as unknown;
     expect(UndoIndex.fromSaved(saved)).toEqual(model.index);
-    for (const bad of [null, 'x', { from: -1, live: [] }, { from: 0, live: [[3, 'a'], [2, 'b']] }, { from: 4, live: [[3, 'a']] }, { from: 0, live: [[1, 7]] }, { from: 0, live: [], redo: [1] }, { from: 0.5, live: [] }]) {
+    for (const bad of [
+      null,
+      'x',
+      { from: -1, live: [] },
+      {
+        from: 0,
+        live: [
+          [3, 'a'],
+          [2, 'b'],
+        ],
+      },
+      { from: 4, live: [[3, 'a']] },
+      { from: 0, live: [[1, 7]] },
+      { from: 0, live: [], redo: [1] },
+      { from: 0.5, live: [] },
+    ]) {
       expect(UndoIndex.fromSaved(bad), JSON.stringify(bad)).toBeUndefined();
     }
   });

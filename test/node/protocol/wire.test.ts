@@ -5,9 +5,17 @@
  */
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { EventsResponseSchema, LogIdSchema, PushRequestSchema, PushResponseSchema, WireEventSchema, type WireEvent } from '../../../src/protocol/wire.ts';
+import {
+  EventsResponseSchema,
+  LogIdSchema,
+  PushRequestSchema,
+  PushResponseSchema,
+  WireEventSchema,
+  type WireEvent,
+} from '../../../src/protocol/wire.ts';
 
-const event = (over: Record<string, unknown> = {}): WireEvent => ({ id: 'e1', type: 't', stream: 's', clientId: 'c', commit: 'k', time: 1, ...over }) as WireEvent;
+const event = (over: Record<string, unknown> = {}): WireEvent =>
+  ({ id: 'e1', type: 't', stream: 's', clientId: 'c', commit: 'k', time: 1, ...over }) as WireEvent;
 
 /** The first issue's message, or undefined when `data` passes. */
 function refusal(schema: v.GenericSchema, data: unknown): string | undefined {
@@ -44,7 +52,8 @@ describe('WireEventSchema', () => {
   });
 
   it('refuses other $ types, even with a commit payload', () => {
-    for (const type of ['$', '$snapshot', '$undone', '$$undo']) expect(refusal(WireEventSchema, event({ type, payload: { commit: 'k0' } }))).toBe(reserved);
+    for (const type of ['$', '$snapshot', '$undone', '$$undo'])
+      expect(refusal(WireEventSchema, event({ type, payload: { commit: 'k0' } }))).toBe(reserved);
   });
 
   it('refuses a marker without a string commit in its payload', () => {

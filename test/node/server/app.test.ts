@@ -18,7 +18,12 @@ import { positioned, wireCommit, wireEvent } from './conformance.ts';
 const ORIGIN = 'http://127.0.0.1:8787';
 const LOG = 'todo-list';
 
-function request(app: SyncApp, method: string, path: string, init: { body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {}) {
+function request(
+  app: SyncApp,
+  method: string,
+  path: string,
+  init: { body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {},
+) {
   const body = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   const headers = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers };
   return app.fetch(new Request(`${ORIGIN}${path}`, { method, headers, ...(body === undefined ? {} : { body }) }));
@@ -116,7 +121,8 @@ describe('createSyncApp', () => {
   });
 
   describe('invalid pushes get 400 invalid and store nothing', () => {
-    const push = (body: unknown) => request(app, 'POST', `/v1/logs/${LOG}/events`, { raw: typeof body === 'string' ? body : JSON.stringify(body) });
+    const push = (body: unknown) =>
+      request(app, 'POST', `/v1/logs/${LOG}/events`, { raw: typeof body === 'string' ? body : JSON.stringify(body) });
 
     it.each([
       ['truncated JSON', '{"events": ['],
@@ -232,7 +238,12 @@ describe('createSyncApp', () => {
         },
       });
       const res = await app.fetch(
-        new Request(`${ORIGIN}/v1/logs/${LOG}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: raw, duplex: 'half' } as RequestInit),
+        new Request(`${ORIGIN}/v1/logs/${LOG}/events`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: raw,
+          duplex: 'half',
+        } as RequestInit),
       );
       await expectError(res, 413, 'too_large');
       await expectLogUnchanged();
@@ -252,7 +263,8 @@ describe('createSyncApp', () => {
     });
 
     it('defaults to 1000 events and 1 MiB per push', async () => {
-      const events = (n: number) => Array.from({ length: n }, (_, i) => wireEvent({ id: `ev-${n}-${i}`, commit: `c-${n}-${i}`, payload: null }));
+      const events = (n: number) =>
+        Array.from({ length: n }, (_, i) => wireEvent({ id: `ev-${n}-${i}`, commit: `c-${n}-${i}`, payload: null }));
       await expectError(await request(app, 'POST', `/v1/logs/${LOG}/events`, { body: { events: events(1001) } }), 413, 'too_large');
       await expectLogUnchanged();
       const overMiB = JSON.stringify({ events: [valid({ payload: 'x'.repeat(1024 * 1024) })] });
@@ -375,7 +387,8 @@ describe('createSyncApp', () => {
 
     const pushTo = (logId: string, headers: Record<string, string> = {}) =>
       request(secured, 'POST', `/v1/logs/${logId}/events`, { body: { events: [valid()] }, headers });
-    const readFrom = (logId: string, headers: Record<string, string> = {}) => request(secured, 'GET', `/v1/logs/${logId}/events`, { headers });
+    const readFrom = (logId: string, headers: Record<string, string> = {}) =>
+      request(secured, 'GET', `/v1/logs/${logId}/events`, { headers });
     const head = (logId: string) => storage.head(logId);
 
     it('answers 401 with WWW-Authenticate without a token, on every route', async () => {
@@ -542,7 +555,12 @@ describe('startSyncServer over HTTP', () => {
   it('says loudly that it is open without auth, and not with it', async () => {
     const warnings: string[] = [];
     const open = await startSyncServer({ port: 0, storage, warn: (m) => warnings.push(m) });
-    const closed = await startSyncServer({ port: 0, storage, warn: (m) => warnings.push(`auth: ${m}`), auth: { tokens: { t: { logs: '*', access: 'read' } } } });
+    const closed = await startSyncServer({
+      port: 0,
+      storage,
+      warn: (m) => warnings.push(`auth: ${m}`),
+      auth: { tokens: { t: { logs: '*', access: 'read' } } },
+    });
     await open.close();
     await closed.close();
     expect(warnings).toHaveLength(1);
@@ -579,7 +597,14 @@ describe('startSyncServer over HTTP', () => {
       await onFreshServer((url) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: oversized(bytes) }));
     }
     // streamed, without Content-Length
-    await onFreshServer((url) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamedBody(12), duplex: 'half' } as RequestInit));
+    await onFreshServer((url) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: streamedBody(12),
+        duplex: 'half',
+      } as RequestInit),
+    );
   });
 
   // After answering a push early (413 before reading its body), the server must not leave
@@ -608,7 +633,9 @@ describe('startSyncServer over HTTP', () => {
       });
     try {
       const big = oversized(2 * 1024 * 1024);
-      socket.write(`POST /v1/logs/${LOG}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(big)}\r\n\r\n`);
+      socket.write(
+        `POST /v1/logs/${LOG}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(big)}\r\n\r\n`,
+      );
       socket.write(big);
       await until(() => received.includes('too_large') || closed);
       expect(received).toMatch(/^HTTP\/1\.1 413/);

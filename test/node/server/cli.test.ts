@@ -29,7 +29,9 @@ describe('CORS configuration', () => {
 
   it('sends no CORS headers when turned off', async () => {
     const app = createSyncApp({ storage: memoryStorage(), cors: false, auth: { tokens: { t: { logs: '*', access: 'read' } } } });
-    const res = await app.fetch(new Request('http://127.0.0.1:8787/v1/logs/x/events', { headers: { Origin: 'https://app.example', Authorization: 'Bearer t' } }));
+    const res = await app.fetch(
+      new Request('http://127.0.0.1:8787/v1/logs/x/events', { headers: { Origin: 'https://app.example', Authorization: 'Bearer t' } }),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('Access-Control-Allow-Origin')).toBeNull();
   });

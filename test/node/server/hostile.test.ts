@@ -42,9 +42,10 @@ function nested(depth: number): unknown {
 /** Rejects if `p` has not settled within `ms`. */
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 describe('pushes', () => {
@@ -82,7 +83,10 @@ describe('depth', () => {
   it('refuses payload and meta deeper than limits.maxDepth with 400, and keeps what is at the limit', async () => {
     const strict = createSyncApp({ storage, limits: { maxDepth: 3 } });
     expect((await push(strict, { events: [wireEvent({ payload: nested(3), meta: { a: nested(2) } })] })).status).toBe(200);
-    expect(await errorOf(await push(strict, { events: [wireEvent({ payload: nested(4) })] }))).toMatchObject({ status: 400, code: 'invalid' });
+    expect(await errorOf(await push(strict, { events: [wireEvent({ payload: nested(4) })] }))).toMatchObject({
+      status: 400,
+      code: 'invalid',
+    });
     expect(await errorOf(await push(strict, { events: [wireEvent({ meta: { a: nested(3) } })] }))).toMatchObject({ status: 400 });
     strict.close();
   });
@@ -90,7 +94,10 @@ describe('depth', () => {
   it.each([65, 5_000, 200_000])('refuses a payload %i levels deep with 400 (never 503), and the log stays readable', async (depth) => {
     const [kept] = wireCommit(1);
     await push(app, { events: [kept] });
-    const response = await push(app, `{"events":[${JSON.stringify({ ...wireEvent(), payload: null }).replace('"payload":null', `"payload":${'['.repeat(depth)}${']'.repeat(depth)}`)}]}`);
+    const response = await push(
+      app,
+      `{"events":[${JSON.stringify({ ...wireEvent(), payload: null }).replace('"payload":null', `"payload":${'['.repeat(depth)}${']'.repeat(depth)}`)}]}`,
+    );
     expect(await errorOf(response)).toMatchObject({ status: 400, code: 'invalid' });
     const read = await app.fetch(new Request(`${EVENTS}?after=0`));
     expect(read.status).toBe(200);
@@ -109,7 +116,12 @@ describe('the token is checked before the body is read', () => {
         return new Promise(() => undefined); // the sender stalls
       },
     });
-    const request = new Request(EVENTS, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer wrong' }, body: endless, duplex: 'half' } as RequestInit);
+    const request = new Request(EVENTS, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer wrong' },
+      body: endless,
+      duplex: 'half',
+    } as RequestInit);
     const response = await within(guarded.fetch(request), 2_000);
     expect(await errorOf(response)).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(pulled).toBeLessThanOrEqual(1); // at most what the stream offered up front
@@ -134,7 +146,14 @@ describe('5xx answers are logged with their cause', () => {
     const read = await broken.fetch(new Request(`${EVENTS}?after=0`));
     expect(read.status).toBe(503);
     expect(entries).toEqual([
-      expect.objectContaining({ level: 'error', status: 503, code: 'unavailable', method: 'POST', path: `/v1/logs/${LOG}/events`, cause: 'Error: disk on fire' }),
+      expect.objectContaining({
+        level: 'error',
+        status: 503,
+        code: 'unavailable',
+        method: 'POST',
+        path: `/v1/logs/${LOG}/events`,
+        cause: 'Error: disk on fire',
+      }),
       expect.objectContaining({ status: 503, method: 'GET', cause: 'TypeError: connection refused by the database' }),
     ]);
     broken.close();
@@ -165,7 +184,10 @@ describe('the open server on a laptop (no auth)', () => {
     const read = await app.fetch(new Request(`${EVENTS}?after=0`, { headers: { Origin: evil } }));
     expect(read.status).toBe(403);
     const preflight = await app.fetch(
-      new Request(EVENTS, { method: 'OPTIONS', headers: { Origin: evil, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } }),
+      new Request(EVENTS, {
+        method: 'OPTIONS',
+        headers: { Origin: evil, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      }),
     );
     expect(preflight.headers.get('Access-Control-Allow-Origin')).toBeNull();
     expect(await storage.head(LOG)).toBe(0);
@@ -178,7 +200,9 @@ describe('the open server on a laptop (no auth)', () => {
 
   it('serves the origins it is configured with, besides loopback ones', async () => {
     const configured = createSyncApp({ storage, cors: { origins: ['https://app.example'] } });
-    expect((await push(configured, { events: [wireEvent()] }, { 'Content-Type': 'application/json', Origin: 'https://app.example' })).status).toBe(200);
+    expect(
+      (await push(configured, { events: [wireEvent()] }, { 'Content-Type': 'application/json', Origin: 'https://app.example' })).status,
+    ).toBe(200);
     expect((await push(configured, { events: [wireEvent()] }, { 'Content-Type': 'application/json', Origin: evil })).status).toBe(403);
     configured.close();
   });
@@ -239,7 +263,14 @@ describe('a body that trickles in', () => {
       },
     });
     const response = await within(
-      slow.fetch(new Request(EVENTS, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: trickle, duplex: 'half' } as RequestInit)),
+      slow.fetch(
+        new Request(EVENTS, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: trickle,
+          duplex: 'half',
+        } as RequestInit),
+      ),
       2_000,
     );
     expect(await errorOf(response)).toMatchObject({ status: 408, code: 'timeout' });

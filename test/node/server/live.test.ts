@@ -169,7 +169,10 @@ describe('live connection caps', () => {
 
   it('answers 429 with Retry-After over maxLiveStreamsPerToken; another token still gets in', async () => {
     const { storage } = counted(inner);
-    make(storage, { auth: { tokens: { a: { logs: '*', access: 'read' }, b: { logs: '*', access: 'read' } } }, limits: { maxLiveStreamsPerToken: 1 } });
+    make(storage, {
+      auth: { tokens: { a: { logs: '*', access: 'read' }, b: { logs: '*', access: 'read' } } },
+      limits: { maxLiveStreamsPerToken: 1 },
+    });
     const one = await listen(app!, { Authorization: 'Bearer a' });
     expect(one.response.status).toBe(200);
     const two = await listen(app!, { Authorization: 'Bearer a' });

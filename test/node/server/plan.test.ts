@@ -4,10 +4,25 @@
  * suite (conformance.ts) checks the same rule end to end on every storage.
  */
 import { describe, expect, it } from 'vitest';
-import { ConflictingPushError, groupCommits, InvalidPushError, markerTargets, planPush, type PushLookups } from '../../../src/server/plan.ts';
+import {
+  ConflictingPushError,
+  groupCommits,
+  InvalidPushError,
+  markerTargets,
+  planPush,
+  type PushLookups,
+} from '../../../src/server/plan.ts';
 import type { PositionedEvent, WireEvent } from '../../../src/protocol/wire.ts';
 
-const ev = (id: string, commit: string, over: Partial<WireEvent> = {}): WireEvent => ({ id, type: 't', stream: 's', clientId: 'c', commit, time: 1, ...over });
+const ev = (id: string, commit: string, over: Partial<WireEvent> = {}): WireEvent => ({
+  id,
+  type: 't',
+  stream: 's',
+  clientId: 'c',
+  commit,
+  time: 1,
+  ...over,
+});
 const undo = (id: string, commit: string, target: string): WireEvent => ev(id, commit, { type: '$undo', payload: { commit: target } });
 const redo = (id: string, commit: string, target: string): WireEvent => ev(id, commit, { type: '$redo', payload: { commit: target } });
 
@@ -35,7 +50,9 @@ describe('groupCommits and markerTargets', () => {
   });
 
   it('lists each commit the markers name once, and nothing for other events', () => {
-    expect(markerTargets([ev('1', 'a', { payload: { commit: 'z' } }), undo('2', 'm', 'a'), redo('3', 'n', 'a'), undo('4', 'o', 'b')])).toEqual(['a', 'b']);
+    expect(
+      markerTargets([ev('1', 'a', { payload: { commit: 'z' } }), undo('2', 'm', 'a'), redo('3', 'n', 'a'), undo('4', 'o', 'b')]),
+    ).toEqual(['a', 'b']);
     expect(markerTargets([ev('1', 'a')])).toEqual([]);
   });
 });
@@ -56,7 +73,12 @@ describe('placing commits', () => {
     ]);
     expect(plan.rows.some((r) => 'expectedVersion' in r)).toBe(false);
     expect(plan.head).toBe(8);
-    expect(plan.versions).toEqual(new Map([['s', 4], ['other', 1]]));
+    expect(plan.versions).toEqual(
+      new Map([
+        ['s', 4],
+        ['other', 1],
+      ]),
+    );
   });
 
   it('does not count markers toward a stream version', () => {
@@ -119,8 +141,12 @@ describe('idempotence by id', () => {
 
   it('tells an absent payload or meta from a present one', () => {
     const existing = new Map([['1', stored(ev('1', 'a'), 1)]]);
-    expect(thrown(() => planPush([ev('1', 'a', { payload: null })], lookups({ head: 1, existing })), ConflictingPushError)).toMatch(/another payload/);
-    expect(thrown(() => planPush([ev('1', 'a', { meta: {} })], lookups({ head: 1, existing })), ConflictingPushError)).toMatch(/another meta/);
+    expect(thrown(() => planPush([ev('1', 'a', { payload: null })], lookups({ head: 1, existing })), ConflictingPushError)).toMatch(
+      /another payload/,
+    );
+    expect(thrown(() => planPush([ev('1', 'a', { meta: {} })], lookups({ head: 1, existing })), ConflictingPushError)).toMatch(
+      /another meta/,
+    );
   });
 
   it('refuses a commit that is partly in the log already', () => {
@@ -136,18 +162,26 @@ describe('invalid pushes', () => {
   });
 
   it('refuses a commit whose events are not consecutive', () => {
-    expect(thrown(() => planPush([ev('1', 'a'), ev('2', 'b'), ev('3', 'a')], lookups()), InvalidPushError)).toBe('the events of commit a must be consecutive in a push');
+    expect(thrown(() => planPush([ev('1', 'a'), ev('2', 'b'), ev('3', 'a')], lookups()), InvalidPushError)).toBe(
+      'the events of commit a must be consecutive in a push',
+    );
   });
 
   it('refuses a commit with expectedVersion that spans two streams, wherever the expectedVersion sits', () => {
-    const message = thrown(() => planPush([ev('1', 'a'), ev('2', 'a', { stream: 'other', expectedVersion: 'none' })], lookups()), InvalidPushError);
+    const message = thrown(
+      () => planPush([ev('1', 'a'), ev('2', 'a', { stream: 'other', expectedVersion: 'none' })], lookups()),
+      InvalidPushError,
+    );
     expect(message).toBe('commit a has expectedVersion but spans 2 streams');
   });
 });
 
 describe('expectedVersion', () => {
   it("conflicts a commit expecting 'none' on a stream that has events, for each of its events, and places the next commit", () => {
-    const plan = planPush([ev('1', 'a', { expectedVersion: 'none' }), ev('2', 'a'), ev('3', 'b')], lookups({ head: 2, versions: new Map([['s', 2]]) }));
+    const plan = planPush(
+      [ev('1', 'a', { expectedVersion: 'none' }), ev('2', 'a'), ev('3', 'b')],
+      lookups({ head: 2, versions: new Map([['s', 2]]) }),
+    );
     expect(plan.results).toEqual([
       { id: '1', error: 'conflict', streamVersion: 2 },
       { id: '2', error: 'conflict', streamVersion: 2 },
@@ -170,7 +204,10 @@ describe('expectedVersion', () => {
   });
 
   it('counts versions within the push: a later commit expecting the old version conflicts with the new one', () => {
-    const plan = planPush([ev('1', 'a', { expectedVersion: 0 }), ev('2', 'b', { expectedVersion: 0 }), ev('3', 'c', { expectedVersion: 1 })], lookups());
+    const plan = planPush(
+      [ev('1', 'a', { expectedVersion: 0 }), ev('2', 'b', { expectedVersion: 0 }), ev('3', 'c', { expectedVersion: 1 })],
+      lookups(),
+    );
     expect(plan.results).toEqual([
       { id: '1', position: 1 },
       { id: '2', error: 'conflict', streamVersion: 1 },
@@ -186,7 +223,10 @@ describe('expectedVersion', () => {
 
 describe('markers', () => {
   it('places a marker naming an app commit the log holds, or one placed earlier in the push', () => {
-    const plan = planPush([undo('1', 'u', 'old'), ev('2', 'a'), undo('3', 'v', 'a'), redo('4', 'w', 'a')], lookups({ head: 1, targets: new Map([['old', false]]) }));
+    const plan = planPush(
+      [undo('1', 'u', 'old'), ev('2', 'a'), undo('3', 'v', 'a'), redo('4', 'w', 'a')],
+      lookups({ head: 1, targets: new Map([['old', false]]) }),
+    );
     expect(plan.results.map((r) => ('position' in r ? r.position : r))).toEqual([2, 3, 4, 5]);
   });
 
@@ -202,7 +242,9 @@ describe('markers', () => {
       '$redo 1 names commit m, which is a marker: markers cannot be undone or redone',
     );
     const lookupsWithApp = lookups({ targets: new Map([['a', false]]) });
-    expect(thrown(() => planPush([undo('1', 'u', 'a'), redo('2', 'r', 'u')], lookupsWithApp), InvalidPushError)).toMatch(/which is a marker/);
+    expect(thrown(() => planPush([undo('1', 'u', 'a'), redo('2', 'r', 'u')], lookupsWithApp), InvalidPushError)).toMatch(
+      /which is a marker/,
+    );
   });
 
   it('lets a marker name an earlier commit of the push that mixes markers with app events: it is not a marker commit', () => {

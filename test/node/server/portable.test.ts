@@ -16,12 +16,20 @@ describe('createSyncApp on a runtime without Node', () => {
     const dir = await mkdtemp(join(tmpdir(), 'eventloom-portable-'));
     try {
       const entry = join(dir, 'entry.js');
-      await writeFile(entry, `import { createSyncApp, memoryStorage } from ${JSON.stringify(join(root, 'src/server/index.ts'))};\nexport const app = createSyncApp({ storage: memoryStorage() });\n`);
+      await writeFile(
+        entry,
+        `import { createSyncApp, memoryStorage } from ${JSON.stringify(join(root, 'src/server/index.ts'))};\nexport const app = createSyncApp({ storage: memoryStorage() });\n`,
+      );
       const out = (await build({
         configFile: false,
         logLevel: 'silent',
         root: dir,
-        build: { write: false, minify: false, target: 'es2022', rollupOptions: { input: entry, preserveEntrySignatures: 'exports-only', output: { format: 'es' } } },
+        build: {
+          write: false,
+          minify: false,
+          target: 'es2022',
+          rollupOptions: { input: entry, preserveEntrySignatures: 'exports-only', output: { format: 'es' } },
+        },
       })) as Rollup.RollupOutput | Rollup.RollupOutput[];
       const chunks = (Array.isArray(out) ? out : [out]).flatMap((o) => o.output).filter((c): c is Rollup.OutputChunk => c.type === 'chunk');
       expect(chunks).toHaveLength(1);
@@ -51,7 +59,9 @@ describe('the database drivers', () => {
     const missing = (name: string) => {
       throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
     };
-    expect(() => loadDriver('pg', 'postgresStorage()', missing)).toThrow('postgresStorage() needs the package "pg", an optional peer dependency of eventloom: npm install pg');
+    expect(() => loadDriver('pg', 'postgresStorage()', missing)).toThrow(
+      'postgresStorage() needs the package "pg", an optional peer dependency of eventloom: npm install pg',
+    );
     // A driver that is there but fails to load (a broken native build) says so itself.
     const broken = () => {
       throw new Error('invalid ELF header');

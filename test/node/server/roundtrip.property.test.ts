@@ -27,16 +27,20 @@ const json = fc.letrec((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('__proto__', 'constructor', 'toString', '')), tie('value'), { maxKeys: 4 }),
+    fc.dictionary(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('__proto__', 'constructor', 'toString', '')), tie('value'), {
+      maxKeys: 4,
+    }),
   ),
 })).value;
 
 /** A chain of objects and arrays exactly `depth` levels deep, up to the limit. */
-const deep = fc.tuple(fc.integer({ min: MAX_DEPTH - 8, max: MAX_DEPTH }), fc.array(fc.boolean(), { minLength: MAX_DEPTH, maxLength: MAX_DEPTH }), json).map(([depth, kinds, leaf]) => {
-  let value: unknown = typeof leaf === 'object' ? 'leaf' : leaf;
-  for (let i = 0; i < depth; i++) value = kinds[i] ? [value] : { __proto__: value, k: value };
-  return value;
-});
+const deep = fc
+  .tuple(fc.integer({ min: MAX_DEPTH - 8, max: MAX_DEPTH }), fc.array(fc.boolean(), { minLength: MAX_DEPTH, maxLength: MAX_DEPTH }), json)
+  .map(([depth, kinds, leaf]) => {
+    let value: unknown = typeof leaf === 'object' ? 'leaf' : leaf;
+    for (let i = 0; i < depth; i++) value = kinds[i] ? [value] : { __proto__: value, k: value };
+    return value;
+  });
 
 /** What JSON makes of a value: the most any storage can promise to give back. */
 const asJson = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
@@ -73,27 +77,39 @@ describe.each(storages)('JSON round trip through the server on %s storage', (_, 
     const app = createSyncApp({ storage: made.storage });
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(json, deep), fc.option(fc.dictionary(fc.string(), json, { maxKeys: 3 }), { nil: undefined }), async (payload, meta) => {
-        const logId = `rt-${n++}`;
-        const event: Record<string, unknown> = { id: `e${n}`, type: 't', stream: 's', clientId: 'c', commit: `k${n}`, time: 1, payload };
-        if (meta !== undefined) event['meta'] = meta;
-        const pushed = await app.fetch(
-          new Request(`${ORIGIN}/v1/logs/${logId}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events: [event] }) }),
-        );
-        expect(pushed.status).toBe(200);
-        const pulled = await app.fetch(new Request(`${ORIGIN}/v1/logs/${logId}/events?after=0`));
-        expect(pulled.status).toBe(200);
-        const [back] = ((await pulled.json()) as { events: Record<string, unknown>[] }).events;
-        // Compared as JSON text: key order included, and a `constructor` key is data here.
-        expect(JSON.stringify(back?.['payload'])).toBe(JSON.stringify(asJson(payload)));
-        expect(JSON.stringify(back?.['meta'])).toBe(JSON.stringify(asJson(meta)));
-        expect('meta' in (back ?? {})).toBe(meta !== undefined);
-        // A retry of the same event is the same event: its position, not a 409.
-        const again = await app.fetch(
-          new Request(`${ORIGIN}/v1/logs/${logId}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events: [event] }) }),
-        );
-        expect(again.status).toBe(200);
-      }),
+      fc.asyncProperty(
+        fc.oneof(json, deep),
+        fc.option(fc.dictionary(fc.string(), json, { maxKeys: 3 }), { nil: undefined }),
+        async (payload, meta) => {
+          const logId = `rt-${n++}`;
+          const event: Record<string, unknown> = { id: `e${n}`, type: 't', stream: 's', clientId: 'c', commit: `k${n}`, time: 1, payload };
+          if (meta !== undefined) event['meta'] = meta;
+          const pushed = await app.fetch(
+            new Request(`${ORIGIN}/v1/logs/${logId}/events`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ events: [event] }),
+            }),
+          );
+          expect(pushed.status).toBe(200);
+          const pulled = await app.fetch(new Request(`${ORIGIN}/v1/logs/${logId}/events?after=0`));
+          expect(pulled.status).toBe(200);
+          const [back] = ((await pulled.json()) as { events: Record<string, unknown>[] }).events;
+          // Compared as JSON text: key order included, and a `constructor` key is data here.
+          expect(JSON.stringify(back?.['payload'])).toBe(JSON.stringify(asJson(payload)));
+          expect(JSON.stringify(back?.['meta'])).toBe(JSON.stringify(asJson(meta)));
+          expect('meta' in (back ?? {})).toBe(meta !== undefined);
+          // A retry of the same event is the same event: its position, not a 409.
+          const again = await app.fetch(
+            new Request(`${ORIGIN}/v1/logs/${logId}/events`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ events: [event] }),
+            }),
+          );
+          expect(again.status).toBe(200);
+        },
+      ),
       {
         numRuns: RUNS,
         // Found by this property: valibot's record schema rebuilt meta key by key, and a

@@ -24,7 +24,9 @@ it.each(Object.keys(LOOKUPS) as (keyof typeof LOOKUPS)[])('looks %s up through a
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${LOOKUPS[name]}`).all('["a","b"]', 'log') as { detail: string }[]).map((r) => r.detail);
       const onEvents = plan.filter((d) => / e\b| events\b/.test(d));
       expect(onEvents).toHaveLength(1);
-      expect(onEvents[0]).toMatch(/^SEARCH e USING (COVERING )?INDEX events_by_(id|commit) \((log_id=\? AND (id|commit_id)=\?|(id|commit_id)=\? AND log_id=\?)\)/);
+      expect(onEvents[0]).toMatch(
+        /^SEARCH e USING (COVERING )?INDEX events_by_(id|commit) \((log_id=\? AND (id|commit_id)=\?|(id|commit_id)=\? AND log_id=\?)\)/,
+      );
     } finally {
       db.close();
     }

@@ -82,10 +82,19 @@ describe('sqliteStorage on disk', () => {
         expect(await reopened.read('log', 0, 100)).toStrictEqual({ events: [...a, b].map((e, i) => positioned(e, i + 1)), head: 3 });
         expect(await reopened.head('other')).toBe(1);
         // idempotency survives: a retry gets the original positions
-        expect(await reopened.push('log', a)).toStrictEqual({ results: [{ id: a[0]!.id, position: 1 }, { id: a[1]!.id, position: 2 }], head: 3 });
+        expect(await reopened.push('log', a)).toStrictEqual({
+          results: [
+            { id: a[0]!.id, position: 1 },
+            { id: a[1]!.id, position: 2 },
+          ],
+          head: 3,
+        });
         // the stream version survives: 3 events in 's'
         const stale = wireCommit(1, { stream: 's', expectedVersion: 2 });
-        expect(await reopened.push('log', stale)).toStrictEqual({ results: [{ id: stale[0]!.id, error: 'conflict', streamVersion: 3 }], head: 3 });
+        expect(await reopened.push('log', stale)).toStrictEqual({
+          results: [{ id: stale[0]!.id, error: 'conflict', streamVersion: 3 }],
+          head: 3,
+        });
         const next = wireCommit(1, { stream: 's', expectedVersion: 3 });
         expect(await reopened.push('log', next)).toStrictEqual({ results: [{ id: next[0]!.id, position: 4 }], head: 4 });
       } finally {
@@ -144,7 +153,13 @@ describe('postgresStorage on one database', () => {
       const a = wireCommit(2, { stream: 's', meta: { from: 'one' } });
       await one.push('log', a);
       expect(await two.read('log', 0, 10)).toStrictEqual({ events: a.map((e, i) => positioned(e, i + 1)), head: 2 });
-      expect(await two.push('log', a)).toStrictEqual({ results: [{ id: a[0]!.id, position: 1 }, { id: a[1]!.id, position: 2 }], head: 2 });
+      expect(await two.push('log', a)).toStrictEqual({
+        results: [
+          { id: a[0]!.id, position: 1 },
+          { id: a[1]!.id, position: 2 },
+        ],
+        head: 2,
+      });
       const next = wireCommit(1, { stream: 's', expectedVersion: 2 });
       expect(await two.push('log', next)).toStrictEqual({ results: [{ id: next[0]!.id, position: 3 }], head: 3 });
       expect(await one.head('log')).toBe(3);

@@ -51,6 +51,11 @@ describe('event shapes', () => {
     const made = { id: 'n1', clientId: 'c1', commit: 'k3', time: 10 };
     const input = { type: 'added', payload: { text: 'tea' }, stream: 'todos' };
     expect('schemaVersion' in newRecordEvent(input, { ...made, schemaVersion: 1 })).toBe(false);
-    expect(newRecordEvent({ ...input, meta: { a: 1 } }, { ...made, schemaVersion: 2 })).toEqual({ ...input, meta: { a: 1 }, ...made, schemaVersion: 2 });
+    expect(newRecordEvent({ ...input, meta: { a: 1 } }, { ...made, schemaVersion: 2 })).toEqual({
+      ...input,
+      meta: { a: 1 },
+      ...made,
+      schemaVersion: 2,
+    });
   });
 });

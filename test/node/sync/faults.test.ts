@@ -71,7 +71,10 @@ describe('sync under faults', () => {
       await real();
       throw new TypeError('connection reset after the server answered');
     });
-    await a.append([{ type: 'added', payload: { id: 'a' } }, { type: 'added', payload: { id: 'b' } }]);
+    await a.append([
+      { type: 'added', payload: { id: 'a' } },
+      { type: 'added', payload: { id: 'b' } },
+    ]);
     expect(isSyncError(await rejection(a.sync.now()))).toBe(true);
     expect(a.status.pending).toBe(2);
     const pushed = f.pushes;

@@ -30,7 +30,10 @@ function transport(answer: (request: Request) => Response | Promise<Response>, o
 
 describe('requests', () => {
   it('addresses the log under /v1/logs, trims trailing slashes, and sends the token as a bearer', async () => {
-    const { http, requests } = transport(() => Response.json({ events: [], head: 0 }), { url: 'http://127.0.0.1:8787/base//', token: 's3cret' });
+    const { http, requests } = transport(() => Response.json({ events: [], head: 0 }), {
+      url: 'http://127.0.0.1:8787/base//',
+      token: 's3cret',
+    });
     await http.pull(0, 10);
     expect(requests[0]!.url).toBe('http://127.0.0.1:8787/base/v1/logs/log%3A1/events?after=0&limit=10');
     expect(requests[0]!.headers.get('Authorization')).toBe('Bearer s3cret');
@@ -51,7 +54,9 @@ describe('requests', () => {
 
 describe('errors', () => {
   it('turns an HTTP error into a SyncError with status, the protocol code and message, and Retry-After in ms', async () => {
-    const { http } = transport(() => Response.json({ error: { code: 'unavailable', message: 'storage down' } }, { status: 503, headers: { 'Retry-After': '7' } }));
+    const { http } = transport(() =>
+      Response.json({ error: { code: 'unavailable', message: 'storage down' } }, { status: 503, headers: { 'Retry-After': '7' } }),
+    );
     const error = await rejection(http.pull(0, 10));
     expect(isSyncError(error)).toBe(true);
     expect(error.message).toBe('The sync server answered 503 (unavailable): storage down');
@@ -88,7 +93,8 @@ describe('errors', () => {
   });
 
   it('passes the caller’s signal to fetch: an aborted pull or push is an AbortError, not a SyncError', async () => {
-    const fetchLike = (request: Request) => (request.signal.aborted ? Promise.reject(request.signal.reason) : Response.json({ events: [], head: 0 }));
+    const fetchLike = (request: Request) =>
+      request.signal.aborted ? Promise.reject(request.signal.reason) : Response.json({ events: [], head: 0 });
     const { http, requests } = transport(fetchLike);
     const abort = new AbortController();
     abort.abort();
@@ -139,9 +145,13 @@ describe('errors', () => {
 
   it('names where a malformed answer breaks the schema, and which request it answered', async () => {
     const pull = transport(() => Response.json({ events: [{ ...positioned('a', 1), position: 0 }], head: 1 }));
-    expect((await rejection(pull.http.pull(0, 10))).message).toMatch(/^The sync server's pull answer is malformed at events\.0\.position: /);
+    expect((await rejection(pull.http.pull(0, 10))).message).toMatch(
+      /^The sync server's pull answer is malformed at events\.0\.position: /,
+    );
     const push = transport(() => Response.json({ results: [{ id: 'a' }], head: 1 }));
-    expect((await rejection(push.http.push([event('a')], 0))).message).toMatch(/^The sync server's push answer is malformed at results\.0: /);
+    expect((await rejection(push.http.push([event('a')], 0))).message).toMatch(
+      /^The sync server's push answer is malformed at results\.0: /,
+    );
     const top = transport(() => Response.json('ok'));
     const error = await rejection(top.http.pull(0, 10));
     expect(isProtocolError(error)).toBe(true);
@@ -163,9 +173,36 @@ describe('answers that break the protocol are ProtocolErrors', () => {
 
   it.each([
     ['fewer results than events', { results: [{ id: 'a', position: 1 }], head: 2 }],
-    ['results for other ids', { results: [{ id: 'a', position: 1 }, { id: 'x', position: 2 }], head: 2 }],
-    ['a position past the head', { results: [{ id: 'a', position: 1 }, { id: 'b', position: 3 }], head: 2 }],
-    ['a head below the confirmed one', { results: [{ id: 'a', position: 4 }, { id: 'b', position: 5 }], head: 2 }],
+    [
+      'results for other ids',
+      {
+        results: [
+          { id: 'a', position: 1 },
+          { id: 'x', position: 2 },
+        ],
+        head: 2,
+      },
+    ],
+    [
+      'a position past the head',
+      {
+        results: [
+          { id: 'a', position: 1 },
+          { id: 'b', position: 3 },
+        ],
+        head: 2,
+      },
+    ],
+    [
+      'a head below the confirmed one',
+      {
+        results: [
+          { id: 'a', position: 4 },
+          { id: 'b', position: 5 },
+        ],
+        head: 2,
+      },
+    ],
   ])('a push answer with %s', async (_, answer) => {
     const { http } = transport(() => Response.json(answer));
     expect(isProtocolError(await rejection(http.push([event('a'), event('b')], 3)))).toBe(true);
@@ -188,11 +225,27 @@ describe('answers that break the protocol are ProtocolErrors', () => {
   });
 
   it('a push answer whose results name the pushed events in another order', async () => {
-    const { http } = transport(() => Response.json({ results: [{ id: 'b', position: 4 }, { id: 'a', position: 5 }], head: 5 }));
+    const { http } = transport(() =>
+      Response.json({
+        results: [
+          { id: 'b', position: 4 },
+          { id: 'a', position: 5 },
+        ],
+        head: 5,
+      }),
+    );
     const error = await rejection(http.push([event('a'), event('b')], 3));
     expect(isProtocolError(error)).toBe(true);
     expect(error.details).toEqual({ pushed: 2, results: 2 });
-    const oneOther = transport(() => Response.json({ results: [{ id: 'a', position: 4 }, { id: 'x', position: 5 }], head: 5 }));
+    const oneOther = transport(() =>
+      Response.json({
+        results: [
+          { id: 'a', position: 4 },
+          { id: 'x', position: 5 },
+        ],
+        head: 5,
+      }),
+    );
     expect(isProtocolError(await rejection(oneOther.http.push([event('a'), event('b')], 3)))).toBe(true);
   });
 
@@ -209,12 +262,22 @@ describe('answers that break the protocol are ProtocolErrors', () => {
     expect(isProtocolError(error)).toBe(true);
     expect(error.details).toEqual({ serverHead: 2, confirmed: 3 });
     // What an operator reads: the server lost data, and what to do about it.
-    expect(error.message).toMatch(/^The sync server's log ends at position 2, but this replica already has 3 events confirmed by it: the server lost data/);
+    expect(error.message).toMatch(
+      /^The sync server's log ends at position 2, but this replica already has 3 events confirmed by it: the server lost data/,
+    );
     expect(error.message).toMatch(/restore the server's storage, or start this replica on a new database$/);
   });
 
   it('a push answer that gives one position to two events', async () => {
-    const { http } = transport(() => Response.json({ results: [{ id: 'a', position: 4 }, { id: 'b', position: 4 }], head: 4 }));
+    const { http } = transport(() =>
+      Response.json({
+        results: [
+          { id: 'a', position: 4 },
+          { id: 'b', position: 4 },
+        ],
+        head: 4,
+      }),
+    );
     const error = await rejection(http.push([event('a'), event('b')], 3));
     expect(isProtocolError(error)).toBe(true);
     expect(error.details).toEqual({ position: 4 });
@@ -233,14 +296,26 @@ describe('answers that break the protocol are ProtocolErrors', () => {
   });
 
   it('takes a push answer whose events all conflicted, and one that only confirms known positions', async () => {
-    const conflicts = { results: [{ id: 'a', error: 'conflict', streamVersion: 2 }, { id: 'b', error: 'conflict', streamVersion: 2 }], head: 3 };
+    const conflicts = {
+      results: [
+        { id: 'a', error: 'conflict', streamVersion: 2 },
+        { id: 'b', error: 'conflict', streamVersion: 2 },
+      ],
+      head: 3,
+    };
     expect(await transport(() => Response.json(conflicts)).http.push([event('a'), event('b')], 3)).toEqual(conflicts);
     const confirmedBefore = { results: [{ id: 'a', position: 4 }], head: 4 };
     expect(await transport(() => Response.json(confirmedBefore)).http.push([event('a')], 3)).toEqual(confirmedBefore);
   });
 
   it('takes a push answer with conflicts for some events and positions for others', async () => {
-    const answer = { results: [{ id: 'a', position: 4 }, { id: 'b', error: 'conflict', streamVersion: 2 }], head: 4 };
+    const answer = {
+      results: [
+        { id: 'a', position: 4 },
+        { id: 'b', error: 'conflict', streamVersion: 2 },
+      ],
+      head: 4,
+    };
     const { http } = transport(() => Response.json(answer));
     expect(await http.push([event('a'), event('b')], 3)).toEqual(answer);
   });

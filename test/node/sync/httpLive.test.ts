@@ -137,7 +137,10 @@ describe('reading the live stream', () => {
   });
 
   it('resolves without an error when the signal aborts mid-stream', async () => {
-    const { http, requests } = liveTransport({ chunks: [sse('head', { head: 1 }), sse('events', { events: [positioned('a', 1)], head: 1 })], hang: true });
+    const { http, requests } = liveTransport({
+      chunks: [sse('head', { head: 1 }), sse('events', { events: [positioned('a', 1)], head: 1 })],
+      hang: true,
+    });
     const abort = new AbortController();
     const pages: EventsResponse[] = [];
     await http.live(
@@ -175,7 +178,10 @@ describe('a live stream that breaks the protocol ends in a ProtocolError, and th
 
   it('data that is not JSON; what follows it in the same chunk is not read', async () => {
     const { http, body } = liveTransport({
-      chunks: [`event: events\ndata: {"events": [\n\n${sse('head', { head: 0 })}${sse('events', { events: [positioned('a', 1)], head: 1 })}`, ...pings],
+      chunks: [
+        `event: events\ndata: {"events": [\n\n${sse('head', { head: 0 })}${sse('events', { events: [positioned('a', 1)], head: 1 })}`,
+        ...pings,
+      ],
     });
     const { pages, onPage } = recorder();
     const heads: number[] = [];
@@ -190,7 +196,11 @@ describe('a live stream that breaks the protocol ends in a ProtocolError, and th
 
   it('a page that does not continue the previous one', async () => {
     const { http, body } = liveTransport({
-      chunks: [sse('events', { events: [positioned('c', 3)], head: 3 }), sse('events', { events: [positioned('e', 5)], head: 5 }), ...pings],
+      chunks: [
+        sse('events', { events: [positioned('c', 3)], head: 3 }),
+        sse('events', { events: [positioned('e', 5)], head: 5 }),
+        ...pings,
+      ],
     });
     const { pages, onPage } = recorder();
     const error = await rejection(http.live(2, onPage, new AbortController().signal));
@@ -218,7 +228,13 @@ describe('a live stream that breaks the protocol ends in a ProtocolError, and th
 
 describe('a live stream that fails', () => {
   it('rejects with the error onPage threw, and stops reading', async () => {
-    const { http, body } = liveTransport({ chunks: [sse('events', { events: [positioned('a', 1)], head: 1 }), ...pings, sse('events', { events: [positioned('b', 2)], head: 2 })] });
+    const { http, body } = liveTransport({
+      chunks: [
+        sse('events', { events: [positioned('a', 1)], head: 1 }),
+        ...pings,
+        sse('events', { events: [positioned('b', 2)], head: 2 }),
+      ],
+    });
     const thrown = new Error('the replica is closed');
     const pages: EventsResponse[] = [];
     const error = await rejection(

@@ -87,7 +87,7 @@ describe('one database, one log', () => {
     await store.sync.now();
     await store.close();
 
-    const error = await rejection(openStore(name, { logId: "log-b" }));
+    const error = await rejection(openStore(name, { logId: 'log-b' }));
     expect(isSyncError(error)).toBe(true);
     expect(error.message).toContain('"log-a"');
     expect(error.message).toContain('"log-b"');

@@ -29,7 +29,11 @@ describe('the sync loop', () => {
       requests++;
       return fetch(input, init);
     };
-    const store = await stores.open({ name: dbName('offline'), projections, sync: { url: server.url, logId: 'offline', live: false, fetch: fetchSpy } });
+    const store = await stores.open({
+      name: dbName('offline'),
+      projections,
+      sync: { url: server.url, logId: 'offline', live: false, fetch: fetchSpy },
+    });
     expect(store.status.sync).toBe('offline');
     await store.append({ type: 'added', payload: { id: 'a' } });
     await store.append({ type: 'added', payload: { id: 'b' } });
@@ -53,7 +57,11 @@ describe('the sync loop', () => {
       }
       return fetch(input, init);
     };
-    const store = await stores.open({ name: dbName('retry'), projections, sync: { url: server.url, logId: 'retry', live: false, fetch: fetchSpy } });
+    const store = await stores.open({
+      name: dbName('retry'),
+      projections,
+      sync: { url: server.url, logId: 'retry', live: false, fetch: fetchSpy },
+    });
     await store.append({ type: 'added', payload: { id: 'a' } });
     const failed = await until(store, (s) => s.sync === 'error');
     expect(failed.lastError?.message).toContain('503');
@@ -68,7 +76,11 @@ describe('the sync loop', () => {
       requests++;
       return fetch(input, init);
     };
-    const store = await stores.open({ name: dbName('pause'), projections, sync: { url: server.url, logId: 'pause', live: true, fetch: fetchSpy } });
+    const store = await stores.open({
+      name: dbName('pause'),
+      projections,
+      sync: { url: server.url, logId: 'pause', live: true, fetch: fetchSpy },
+    });
     await store.sync.now();
     store.sync.pause();
     expect(store.status.sync).toBe('paused');
@@ -105,7 +117,11 @@ describe('the sync loop', () => {
         else pushWaiters.push({ count, resolve });
       });
 
-    const store = await stores.open({ name: dbName('backoff-reset'), projections, sync: { url: server.url, logId: 'backoff-reset', live: false, fetch: fetchSpy } });
+    const store = await stores.open({
+      name: dbName('backoff-reset'),
+      projections,
+      sync: { url: server.url, logId: 'backoff-reset', live: false, fetch: fetchSpy },
+    });
     await store.sync.now();
     // The jitter factor: 0 makes the first episode's retries immediate, 1 makes a delay its cap.
     let jitter = 0;

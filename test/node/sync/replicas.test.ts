@@ -87,7 +87,12 @@ describe('two replicas through a real server', () => {
     expect(logA.map((e) => e.position)).toEqual([1, 2, 3]);
     expect(logA.every((e) => !e.pending)).toBe(true);
     expect(a.get('todos')).toEqual(b.get('todos'));
-    expect(a.get<Todo[]>('todos').map((t) => t.id).sort()).toEqual(['a1', 'a2', 'b1']);
+    expect(
+      a
+        .get<Todo[]>('todos')
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(['a1', 'a2', 'b1']);
     expect(a.get('todos')).toEqual(referenceState(todos, logA));
     expect(a.status).toMatchObject({ pending: 0, head: 3, sync: 'idle' });
     expect(a.status.lastSyncedAt).toBeGreaterThan(0);
@@ -171,7 +176,14 @@ describe('two replicas through a real server', () => {
     expect(rejected[0]?.events.map((e) => (e.payload as { id: string }).id)).toEqual(['y']);
     expect(b.status.lastError?.name).toBe('ConcurrencyError');
     expect(b.status.pending).toBe(0);
-    expect(shape(await b.events())).toEqual(shape(await a.events().then(async () => { await a.sync.now(); return a.events(); })));
+    expect(shape(await b.events())).toEqual(
+      shape(
+        await a.events().then(async () => {
+          await a.sync.now();
+          return a.events();
+        }),
+      ),
+    );
   });
 
   it('receives remote events live, without sync.now()', async () => {
@@ -193,7 +205,13 @@ describe('two replicas through a real server', () => {
   it('recomputes a rebase from the nearest snapshot, not from the start', async () => {
     const { counting, calls } = countingProjection();
     const make = async (clientId: string) => {
-      return stores.open({ name: dbName('rebase'), projections: { counting }, snapshotEvery: 10, clientId, sync: { url: server.url, logId: 'log-5', live: false } });
+      return stores.open({
+        name: dbName('rebase'),
+        projections: { counting },
+        snapshotEvery: 10,
+        clientId,
+        sync: { url: server.url, logId: 'log-5', live: false },
+      });
     };
     const a = await make('a');
     const b = await make('b');
@@ -271,7 +289,11 @@ describe('two replicas through a real server', () => {
     // 2500 events reach the server straight over HTTP, in three commits of at most 1000
     // events (its maxEventsPerPush): the replica below pulls pages of 1000.
     const seeded: string[] = [];
-    for (const [from, size] of [[0, 1000], [1000, 1000], [2000, 500]] as const) {
+    for (const [from, size] of [
+      [0, 1000],
+      [1000, 1000],
+      [2000, 500],
+    ] as const) {
       const events = Array.from({ length: size }, (_, i) => ({
         id: `seed-${from + i + 1}`,
         type: 'added',

@@ -98,7 +98,9 @@ describe('sync never stalls', () => {
   it('a 400 that is not the protocol’s (a proxy’s page) is retried, not taken as the commit’s fault', async () => {
     let broken = true;
     const proxy: Fault = async (request, real) =>
-      broken && request.method === 'POST' ? new Response('<html><body>400 Bad Request</body></html>', { status: 400, headers: { 'Content-Type': 'text/html' } }) : real();
+      broken && request.method === 'POST'
+        ? new Response('<html><body>400 Bad Request</body></html>', { status: 400, headers: { 'Content-Type': 'text/html' } })
+        : real();
     const a = await replica('proxy', proxy);
     await a.append(added('kept'));
     const error = await rejection(a.sync.now());
@@ -111,7 +113,8 @@ describe('sync never stalls', () => {
   });
 
   it('a failed push does not stop the pull: others’ events still arrive', async () => {
-    const down: Fault = async (request, real) => (request.method === 'POST' ? Response.json({ error: { code: 'unavailable', message: 'down' } }, { status: 503 }) : real());
+    const down: Fault = async (request, real) =>
+      request.method === 'POST' ? Response.json({ error: { code: 'unavailable', message: 'down' } }, { status: 503 }) : real();
     const a = await replica('halfway', down);
     const other = await replica('halfway');
     await other.append(added('theirs'));

@@ -37,7 +37,10 @@ const refused = (status: number, code: string, message = 'refused') =>
 
 describe('pushing in chunks', () => {
   it('fills each push with whole commits up to maxEventsPerPush events; a larger commit goes alone', async () => {
-    const { replica, server, syncer } = setup([commit('a', 1), commit('b', 2), commit('c', 1), commit('d', 3), commit('e', 5), commit('f', 1)], { maxEventsPerPush: 3 });
+    const { replica, server, syncer } = setup(
+      [commit('a', 1), commit('b', 2), commit('c', 1), commit('d', 3), commit('e', 5), commit('f', 1)],
+      { maxEventsPerPush: 3 },
+    );
     await syncer.now();
     expect(pushedCommits(server)).toEqual([['a', 'b'], ['c'], ['d'], ['e'], ['f']]);
     expect(server.pushed.map((p) => p.length)).toEqual([3, 1, 3, 5, 1]);
@@ -65,9 +68,7 @@ describe('pushing in chunks', () => {
 describe('a chunk the server refuses', () => {
   it('413: halves the chunk and what one push carries until the server takes it', async () => {
     // The server's body limit holds 3 events; ten one-event commits are pending.
-    const { replica, server, syncer } = setup(
-      Array.from({ length: 10 }, (_, i) => commit(`c${i}`)),
-    );
+    const { replica, server, syncer } = setup(Array.from({ length: 10 }, (_, i) => commit(`c${i}`)));
     server.pushFault = (events) => (events.length > 3 ? refused(413, 'too_large', 'body too large') : undefined);
     await syncer.now();
     const sizes = server.pushed.map((p) => p.length);
@@ -81,7 +82,9 @@ describe('a chunk the server refuses', () => {
   });
 
   it('413 for a chunk of one big commit and small ones: the big one leaves, the small ones push', async () => {
-    const { replica, server, syncer } = setup([commit('small1'), commit('big', 4), commit('small2'), commit('small3')], { maxEventsPerPush: 10 });
+    const { replica, server, syncer } = setup([commit('small1'), commit('big', 4), commit('small2'), commit('small3')], {
+      maxEventsPerPush: 10,
+    });
     server.pushFault = (events) => (events.length > 3 ? refused(413, 'too_large', 'body too large') : undefined);
     await syncer.now();
     expect(replica.rejected.map((r) => r.commit)).toEqual(['big']);
@@ -97,13 +100,25 @@ describe('a chunk the server refuses', () => {
   it('400 invalid: halves the chunk until the commit at fault stands alone; it leaves the log with the server’s reason', async () => {
     const names = ['a', 'poison', 'b', 'c', 'd', 'e', 'f'];
     const { replica, server, syncer } = setup(names.map((n) => commit(n)));
-    server.pushFault = (events) => (events.some((e) => e.commit === 'poison') ? refused(400, 'invalid', 'events[0].type: poison is not allowed here') : undefined);
+    server.pushFault = (events) =>
+      events.some((e) => e.commit === 'poison') ? refused(400, 'invalid', 'events[0].type: poison is not allowed here') : undefined;
     await syncer.now();
-    expect(pushedCommits(server)).toEqual([names, ['a', 'poison', 'b', 'c'], ['a', 'poison'], ['a'], ['poison', 'b'], ['poison'], ['b'], ['c', 'd'], ['e', 'f']]);
+    expect(pushedCommits(server)).toEqual([
+      names,
+      ['a', 'poison', 'b', 'c'],
+      ['a', 'poison'],
+      ['a'],
+      ['poison', 'b'],
+      ['poison'],
+      ['b'],
+      ['c', 'd'],
+      ['e', 'f'],
+    ]);
     expect(replica.rejected.map((r) => r.reason)).toEqual([
       {
         name: 'InvalidEventError',
-        message: 'The sync server refused commit poison (1 event) as invalid: The sync server answered 400 (invalid): events[0].type: poison is not allowed here',
+        message:
+          'The sync server refused commit poison (1 event) as invalid: The sync server answered 400 (invalid): events[0].type: poison is not allowed here',
       },
     ]);
     expect(server.log.map((e) => e.commit)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
@@ -115,13 +130,22 @@ describe('a chunk the server refuses', () => {
     server.pushFault = () => refused(409, 'conflict', 'event dup.0 is stored with other content');
     await syncer.now();
     expect(replica.rejected.map((r) => [r.commit, r.reason.message])).toEqual([
-      ['dup', 'The sync server refused commit dup (2 events) as conflicting with events it holds: The sync server answered 409 (conflict): event dup.0 is stored with other content'],
+      [
+        'dup',
+        'The sync server refused commit dup (2 events) as conflicting with events it holds: The sync server answered 409 (conflict): event dup.0 is stored with other content',
+      ],
     ]);
     expect(replica.pending).toEqual([]);
   });
 
   it('statuses that may pass on retry are not the commit’s fault: the round fails, the commit stays', async () => {
-    const cases = [refused(409, 'http_error', 'HTTP 409'), refused(400, 'http_error', 'HTTP 400'), refused(400, 'bad_request'), refused(503, 'unavailable'), refused(500, 'invalid')];
+    const cases = [
+      refused(409, 'http_error', 'HTTP 409'),
+      refused(400, 'http_error', 'HTTP 400'),
+      refused(400, 'bad_request'),
+      refused(503, 'unavailable'),
+      refused(500, 'invalid'),
+    ];
     for (const error of cases) {
       const { replica, server, syncer } = setup([commit('a'), commit('b')]);
       server.pushFault = () => error;
@@ -155,7 +179,9 @@ describe('conflicts in a push answer', () => {
       if (!events.some((e) => e.commit === 'late')) return undefined;
       let position = server.log.length;
       const results = events.map((e) =>
-        e.commit === 'late' ? { id: e.id, error: 'conflict' as const, streamVersion: 7 } : (server.log.push({ ...e, position: ++position }), { id: e.id, position }),
+        e.commit === 'late'
+          ? { id: e.id, error: 'conflict' as const, streamVersion: 7 }
+          : (server.log.push({ ...e, position: ++position }), { id: e.id, position }),
       );
       return { results, head: server.log.length };
     };
@@ -206,7 +232,10 @@ describe('a push that fails', () => {
       expect(pulls).toBe(0);
       expect(replica.log).toEqual([]);
       if (isProtocolError(error)) expect(replica.status.lastError).toEqual({ name: 'ProtocolError', message: 'bad answer' });
-      else expect(replica.status.lastError?.message).toBe(`${error.message}. Sync stops until the app gives a new token with store.sync.setToken()`);
+      else
+        expect(replica.status.lastError?.message).toBe(
+          `${error.message}. Sync stops until the app gives a new token with store.sync.setToken()`,
+        );
     }
   });
 });
@@ -316,9 +345,14 @@ describe('confirming from the push answers', () => {
     const { replica, server, syncer } = setup([commit('a', 2), commit('b', 1), commit('c', 1)], { maxEventsPerPush: 2 });
     const pulled = pullsOf(server);
     await syncer.now();
-    expect(server.pushed).toEqual([['a.0', 'a.1'], ['b.0', 'c.0']]);
+    expect(server.pushed).toEqual([
+      ['a.0', 'a.1'],
+      ['b.0', 'c.0'],
+    ]);
     // Both answers confirmed in one integration, at the server's positions; the pull found nothing more.
-    expect(replica.integrated.map((input) => input.remote.map((e) => `${e.position}:${e.id}`))).toEqual([['1:a.0', '2:a.1', '3:b.0', '4:c.0']]);
+    expect(replica.integrated.map((input) => input.remote.map((e) => `${e.position}:${e.id}`))).toEqual([
+      ['1:a.0', '2:a.1', '3:b.0', '4:c.0'],
+    ]);
     expect(pulled).toEqual([[]]);
     expect(replica.log.map((e) => e.id)).toEqual(server.log.map((e) => e.id));
     expect(replica.pending).toEqual([]);

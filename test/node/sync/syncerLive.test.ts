@@ -115,7 +115,10 @@ describe('the live stream', () => {
     await settle();
     server.open[0]!.fail(new ProtocolError('The live stream sent data that is not JSON'));
     await settle();
-    expect(replica.status).toMatchObject({ sync: 'error', lastError: { name: 'ProtocolError', message: 'The live stream sent data that is not JSON' } });
+    expect(replica.status).toMatchObject({
+      sync: 'error',
+      lastError: { name: 'ProtocolError', message: 'The live stream sent data that is not JSON' },
+    });
     await vi.advanceTimersByTimeAsync(200);
     expect(server.open).toHaveLength(1);
   });
@@ -132,7 +135,8 @@ describe('the live stream', () => {
   it('a 401 on the stream ends it; the loop’s round stops on the 401, and the stream opens again after setToken()', async () => {
     const { replica, server, syncer } = started({ minDelay: 100 });
     await settle();
-    const unauthorized = () => new SyncError('The sync server answered 401 (unauthorized): token revoked', { details: { status: 401, code: 'unauthorized' } });
+    const unauthorized = () =>
+      new SyncError('The sync server answered 401 (unauthorized): token revoked', { details: { status: 401, code: 'unauthorized' } });
     server.pullFault = unauthorized;
     server.liveFault = unauthorized;
     server.open[0]!.fail(unauthorized());

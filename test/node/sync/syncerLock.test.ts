@@ -52,7 +52,10 @@ function lockManager() {
     const previous = queues.get(name) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
-    queues.set(name, previous.then(() => mine));
+    queues.set(
+      name,
+      previous.then(() => mine),
+    );
     return new Promise<void>((resolve, reject) => {
       let granted = false;
       options.signal?.addEventListener('abort', () => {

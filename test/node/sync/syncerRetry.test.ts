@@ -25,7 +25,9 @@ function setup(options: Partial<SyncerOptions> = {}) {
 }
 
 const failure = (status: number, retryAfter?: number) =>
-  new SyncError(`The sync server answered ${status} (x): no`, { details: { status, code: 'x', ...(retryAfter === undefined ? {} : { retryAfter }) } });
+  new SyncError(`The sync server answered ${status} (x): no`, {
+    details: { status, code: 'x', ...(retryAfter === undefined ? {} : { retryAfter }) },
+  });
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
@@ -99,7 +101,10 @@ describe('backoff', () => {
     server.pullFault = () => failure(502);
     await vi.advanceTimersByTimeAsync(100 + 200);
     expect(gaps(server.pulls)).toEqual([100, 200]);
-    expect(replica.status).toMatchObject({ sync: 'error', lastError: { name: 'SyncError', message: 'The sync server answered 502 (x): no' } });
+    expect(replica.status).toMatchObject({
+      sync: 'error',
+      lastError: { name: 'SyncError', message: 'The sync server answered 502 (x): no' },
+    });
   });
 });
 
@@ -473,7 +478,9 @@ describe('a 401', () => {
     server.pushFault = () => (server.token === 'fresh' ? undefined : failure(401));
     append();
     await settle();
-    expect(replica.status.lastError?.message).toBe('The sync server answered 401 (x): no. Sync stops until the app gives a new token with store.sync.setToken()');
+    expect(replica.status.lastError?.message).toBe(
+      'The sync server answered 401 (x): no. Sync stops until the app gives a new token with store.sync.setToken()',
+    );
     await vi.advanceTimersByTimeAsync(3 * 3_600_000);
     expect(server.pushes).toHaveLength(1);
     syncer.setToken('fresh');

@@ -35,7 +35,11 @@ const quiet = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('an expired token', () => {
   it('stops the retries after a 401 until setToken(), then syncs at once', async () => {
     const traffic = counting();
-    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'expired', live: false, fetch: traffic.fetch } });
+    const store = await stores.open({
+      name: dbName('token'),
+      projections,
+      sync: { url: server.url, logId: 'l', token: 'expired', live: false, fetch: traffic.fetch },
+    });
     await store.append({ type: 'added', payload: { id: 'a' } });
     const stopped = await untilStatus(store, (s) => s.sync === 'error');
     expect(stopped.lastError?.message).toMatch(/401/);
@@ -90,7 +94,11 @@ describe('an expired token', () => {
       });
       return new Response(body, { status: response.status, headers: response.headers });
     };
-    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'fresh', live: true, fetch: revocable } });
+    const store = await stores.open({
+      name: dbName('token'),
+      projections,
+      sync: { url: server.url, logId: 'l', token: 'fresh', live: true, fetch: revocable },
+    });
     await live;
     revoked = true;
     drop!();
@@ -102,7 +110,11 @@ describe('an expired token', () => {
   });
 
   it('now() still tries after a 401 stop and rejects with the 401', async () => {
-    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'expired', live: false } });
+    const store = await stores.open({
+      name: dbName('token'),
+      projections,
+      sync: { url: server.url, logId: 'l', token: 'expired', live: false },
+    });
     await untilStatus(store, (s) => s.sync === 'error');
     const error = await store.sync.now().then(
       () => undefined,
@@ -116,7 +128,11 @@ describe('an expired token', () => {
   });
 
   it('setToken() refuses anything but a non-empty string', async () => {
-    const store = await stores.open({ name: dbName('token'), projections, sync: { url: server.url, logId: 'l', token: 'fresh', live: false } });
+    const store = await stores.open({
+      name: dbName('token'),
+      projections,
+      sync: { url: server.url, logId: 'l', token: 'fresh', live: false },
+    });
     expect(() => store.sync.setToken('')).toThrow(TypeError);
     expect(() => store.sync.setToken(42 as unknown as string)).toThrow(TypeError);
   });
@@ -128,7 +144,13 @@ describe('an expired token', () => {
     const store = await stores.open({
       name: dbName('token'),
       projections,
-      sync: { url: server.url, logId: 'l', live: false, fetch: traffic.fetch, token: async () => given[Math.min(calls++, given.length - 1)]! },
+      sync: {
+        url: server.url,
+        logId: 'l',
+        live: false,
+        fetch: traffic.fetch,
+        token: async () => given[Math.min(calls++, given.length - 1)]!,
+      },
     });
     await store.append({ type: 'added', payload: { id: 'a' } });
     await untilStatus(store, (s) => s.sync === 'idle' && s.pending === 0 && s.head === 1);

@@ -39,7 +39,13 @@ const commands = (replicas: number): fc.Arbitrary<Command[]> => {
   const replica = fc.integer({ min: 0, max: replicas - 1 });
   return fc.array(
     fc.oneof(
-      { weight: 4, arbitrary: fc.record({ kind: fc.constant('append' as const), append: fc.record({ replica, events: fc.integer({ min: 1, max: 8 }), huge: fc.integer({ min: 0, max: 7 }).map((x) => x === 0) }) }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant('append' as const),
+          append: fc.record({ replica, events: fc.integer({ min: 1, max: 8 }), huge: fc.integer({ min: 0, max: 7 }).map((x) => x === 0) }),
+        }),
+      },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), replica }) },
     ),
     { minLength: 3, maxLength: 20 },
@@ -57,7 +63,15 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** The push body one commit alone makes, as the client sends it (sync/http.ts). */
 function bodyBytes(events: StoredEvent[]): number {
-  const wire = events.map(({ id, type, payload, stream, clientId, commit, time }) => ({ id, type, payload, stream, clientId, commit, time }));
+  const wire = events.map(({ id, type, payload, stream, clientId, commit, time }) => ({
+    id,
+    type,
+    payload,
+    stream,
+    clientId,
+    commit,
+    time,
+  }));
   return new TextEncoder().encode(JSON.stringify({ events: wire })).length;
 }
 
@@ -94,7 +108,14 @@ describe('the sync loop against an unreliable server with random limits', () => 
           const made: { replica: number; events: StoredEvent[] }[] = [];
           try {
             for (let i = 0; i < n; i++) {
-              stores.push(await createStore({ name: dbName('unreliable'), projections: { todos }, snapshotEvery: 3, sync: { url: 'http://localhost:8787', logId, live: false, fetch: transport } }));
+              stores.push(
+                await createStore({
+                  name: dbName('unreliable'),
+                  projections: { todos },
+                  snapshotEvery: 3,
+                  sync: { url: 'http://localhost:8787', logId, live: false, fetch: transport },
+                }),
+              );
             }
             for (const c of script) {
               if (c.kind === 'sync') {
@@ -105,7 +126,9 @@ describe('the sync loop against an unreliable server with random limits', () => 
               }
               const { replica, events, huge } = c.append;
               const title = huge ? 'x'.repeat(config.maxBodyBytes) : 'small';
-              const appended = await stores[replica]!.append(Array.from({ length: events }, (_, i) => ({ type: 'added', payload: { id: `${replica}-${made.length}-${i}`, title } })));
+              const appended = await stores[replica]!.append(
+                Array.from({ length: events }, (_, i) => ({ type: 'added', payload: { id: `${replica}-${made.length}-${i}`, title } })),
+              );
               made.push({ replica, events: appended });
             }
 
@@ -116,7 +139,9 @@ describe('the sync loop against an unreliable server with random limits', () => 
 
             const log: { id: string; position: number }[] = [];
             for (let after = 0; ; ) {
-              const page = (await (await app.fetch(new Request(`http://localhost:8787/v1/logs/${logId}/events?after=${after}`))).json()) as { events: StoredEvent[]; head: number };
+              const page = (await (
+                await app.fetch(new Request(`http://localhost:8787/v1/logs/${logId}/events?after=${after}`))
+              ).json()) as { events: StoredEvent[]; head: number };
               log.push(...page.events.map((e) => ({ id: e.id, position: e.position })));
               after = log.length;
               if (after >= page.head) break;
