@@ -13,8 +13,6 @@ import { until, untilStatus } from '../support/wait.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-type Counter = { count: number; sum: number; log: string[] };
-
 const roots: { root: Root; container: HTMLElement }[] = [];
 const stores = storesPerTest();
 const workers: Worker[] = [];

@@ -28,7 +28,6 @@ import {
   uniqueLog,
   waitForCell,
   waitForPending,
-  waitForPendingAtLeast,
   waitForRow,
   waitForSyncState,
   waitForTimeline,

@@ -13,7 +13,10 @@ import { counter, dbName, projections, referenceState, todos } from '../support/
 
 function rng(seed: number) {
   let s = (seed * 2654435761) >>> 0;
-  const next = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const next = () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
   for (let i = 0; i < 10; i++) next();
   return next;
 }
@@ -194,7 +197,7 @@ for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
       );
     }
     if (problems.length > 0)
-      console.log(`seed ${seed} every ${every}\n` + problems.slice(0, 5).join('\n') + '\n--- last ops:\n' + trace.slice(-12).join('\n'));
+      console.log(`seed ${seed} every ${every}\n${problems.slice(0, 5).join('\n')}\n--- last ops:\n${trace.slice(-12).join('\n')}`);
     expect(problems).toEqual([]);
   }, 60_000);
 }

@@ -201,7 +201,7 @@ export const start = () => startSyncServer({ port: 0, storage: sqliteStorage({ p
     );
     // A storage of its own, as docs/server-storage.md writes it, and its conformance run.
     const storageDoc = readFileSync(join(root, 'docs', 'server-storage.md'), 'utf8');
-    await writeFile(join(app, 'src', 'mapStorage.ts'), /<!-- Checked:[^]*?```ts\n([^]*?)```/.exec(storageDoc)![1]!);
+    await writeFile(join(app, 'src', 'mapStorage.ts'), /<!-- Checked:[\s\S]*?```ts\n([\s\S]*?)```/.exec(storageDoc)![1]!);
     await writeFile(
       join(app, 'src', 'conformance.ts'),
       `import type { EventsResponse, PositionedEvent, PushResult, SyncStorage, WireEvent } from 'eventloom/server';

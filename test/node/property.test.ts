@@ -220,7 +220,9 @@ async function run(cmds: Cmd[], options: RunOptions): Promise<{ store: Store; mo
           const before = names.map((n) => store.get(n));
           await expect(store.append(cmd.events), context).rejects.toMatchObject({ name: 'ProjectionError' });
           expect(store.status.head, context).toBe(headBefore);
-          names.forEach((n, i) => expect(store.get(n), context).toEqual(before[i]));
+          names.forEach((n, i) => {
+            expect(store.get(n), context).toEqual(before[i]);
+          });
           break;
         }
         case 'undo':
@@ -384,6 +386,8 @@ describe('store properties (fast-check)', () => {
                     }
                     case 'reopen':
                       return Promise.resolve();
+                    default:
+                      throw new Error(`unknown command ${JSON.stringify(cmd)}`);
                   }
                 });
                 const settled = await Promise.allSettled(calls);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 // exactly those values (in order; "then" separates later calls of the same line).
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(`${root}README.md`, 'utf8');
-const block = /<!-- The block below is run[^]*?```ts\n([^]*?)```/.exec(readme)?.[1];
+const block = /<!-- The block below is run[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
 const file = `${root}test/node/.readme-quickstart.generated.ts`;
 
 afterAll(() => rmSync(file, { force: true }));

@@ -14,7 +14,9 @@ function fakeStorage(options: { grant?: boolean } = {}) {
   let persisted = false;
   return {
     calls,
-    grow: (bytes: number) => void (usage += bytes),
+    grow: (bytes: number) => {
+      usage += bytes;
+    },
     storage: {
       estimate: async (): Promise<{ usage: number; quota: number }> => {
         calls.estimate++;

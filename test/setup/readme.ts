@@ -9,7 +9,7 @@ const dir = `${root}test/browser/.readme`;
 
 export default function setup(): () => void {
   const readme = readFileSync(`${root}README.md`, 'utf8');
-  const block = /<!-- The block below is run by test\/browser\/readme-react\.test\.ts[^]*?```tsx\n([^]*?)```/.exec(readme)?.[1];
+  const block = /<!-- The block below is run by test\/browser\/readme-react\.test\.ts[\s\S]*?```tsx\n([\s\S]*?)```/.exec(readme)?.[1];
   if (!block) throw new Error('README has no React example marked for test/browser/readme-react.test.ts');
   const files = block.split(/^\/\/ (?=\S+\.tsx?$)/m).filter((part) => part.trim() !== '');
   mkdirSync(dir, { recursive: true });

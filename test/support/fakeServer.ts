@@ -81,8 +81,14 @@ export class FakeServer {
         signal,
         closed: false,
         send: onPage,
-        end: () => ((connection.closed = true), resolve()),
-        fail: (error) => ((connection.closed = true), reject(error)),
+        end: () => {
+          connection.closed = true;
+          resolve();
+        },
+        fail: (error) => {
+          connection.closed = true;
+          reject(error);
+        },
       };
       signal.addEventListener('abort', connection.end);
       this.connections.push(connection);

@@ -18,12 +18,20 @@ function countReads(down: DBCore): DBCore {
         // Snapshots are found by a cursor that reads values until one is accepted: count its steps.
         return {
           ...table,
-          get: (req) => table.get(req).then((value) => (value && reads.snapshots++, value)),
+          get: (req) =>
+            table.get(req).then((value) => {
+              if (value) reads.snapshots++;
+              return value;
+            }),
           openCursor: (req) =>
             table.openCursor(req).then((cursor) => {
               if (!cursor || !req.values) return cursor;
               const start = cursor.start.bind(cursor);
-              cursor.start = (onNext) => start(() => (reads.snapshots++, onNext()));
+              cursor.start = (onNext) =>
+                start(() => {
+                  reads.snapshots++;
+                  onNext();
+                });
               return cursor;
             }),
         };

@@ -25,8 +25,11 @@ const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
 /** The containers on the way to a random place in `value`, as keys. */
 function paths(value: Tree, prefix: (string | number)[] = []): (string | number)[][] {
   const out = [prefix];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (value instanceof Map) for (const [k, v] of value) out.push(...paths(v, [...prefix, k as string | number]));
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      out.push(...paths(v, [...prefix, i]));
+    });
+  } else if (value instanceof Map) for (const [k, v] of value) out.push(...paths(v, [...prefix, k as string | number]));
   else if (typeof value === 'object' && value !== null)
     for (const k of Object.keys(value)) out.push(...paths((value as Record<string, Tree>)[k], [...prefix, k]));
   return out;

@@ -87,7 +87,11 @@ describe('freezeState', () => {
     expect(() => freezeState(a)).not.toThrow();
     let deep: Record<string, unknown> = {};
     const top = deep;
-    for (let i = 0; i < 100_000; i++) deep = (deep['d'] = {}) as Record<string, unknown>;
+    for (let i = 0; i < 100_000; i++) {
+      const child: Record<string, unknown> = {};
+      deep['d'] = child;
+      deep = child;
+    }
     freezeState(top);
     expect(Object.isFrozen(deep)).toBe(true);
   });

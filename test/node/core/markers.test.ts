@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { REDO, UNDO, type StoredEvent } from '../../../src/core/event.ts';
-import { HistoryWalk, inView, MarkerLog, markerOf, type Marker, type View } from '../../../src/core/markers.ts';
+import { HistoryWalk, inView, MarkerLog, markerOf, type Marker } from '../../../src/core/markers.ts';
 
 function event(position: number, fields: Partial<StoredEvent> = {}): StoredEvent {
   return {

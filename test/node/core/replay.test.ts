@@ -231,7 +231,10 @@ describe('frozen states (src/core/freeze.ts)', () => {
     const pushing = defineProjection<{ ids: string[] }>({
       name: 'pushing',
       initial: () => ({ ids: [] }),
-      reduce: (s, e) => (s.ids.push(e.id), s),
+      reduce: (s, e) => {
+        s.ids.push(e.id);
+        return s;
+      },
     }) as Projection<unknown>;
     const HINT = 'a reducer must return a new state, not change the one it is given';
     const onFrozen = reduceError(() => reduceOne(pushing, initialState(pushing), ev(1)));

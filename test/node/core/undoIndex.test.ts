@@ -118,7 +118,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 function run(model: Model, c: Cmd): void {
   switch (c.kind) {
     case 'commit':
-      return model.commit(c.who, c.size);
+      model.commit(c.who, c.size);
+      return;
     case 'undo':
     case 'redo': {
       const { undo, redo } = c.who === 'me' ? model.answer() : model.reference('other');

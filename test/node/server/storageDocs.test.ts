@@ -10,7 +10,7 @@ import { memoryStorage } from '../../../src/server/memoryStorage.ts';
 import { storageConformance } from '../../../src/server/conformance.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const MARK = /<!-- Checked: test\/node\/server\/storageDocs\.test\.ts[^]*?-->\n```ts\n([^]*?)```/g;
+const MARK = /<!-- Checked: test\/node\/server\/storageDocs\.test\.ts[\s\S]*?-->\n```ts\n([\s\S]*?)```/g;
 const blocks = (file: string): string[] => [...readFileSync(`${root}${file}`, 'utf8').matchAll(MARK)].map((m) => m[1]!);
 const page = readFileSync(`${root}docs/server-storage.md`, 'utf8');
 const [storageBlock, testBlock] = blocks('docs/server-storage.md');

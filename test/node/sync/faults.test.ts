@@ -22,7 +22,9 @@ function faulty(): { fetch: typeof fetch; set(fault: Fault | undefined): void; p
   let fault: Fault | undefined;
   const state = {
     pushes: 0,
-    set: (f: Fault | undefined) => void (fault = f),
+    set: (f: Fault | undefined) => {
+      fault = f;
+    },
     fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init);
       if (request.method === 'POST') state.pushes++;

@@ -178,16 +178,21 @@ describe('conflicts in a push answer', () => {
     server.pushFault = (events) => {
       if (!events.some((e) => e.commit === 'late')) return undefined;
       let position = server.log.length;
+      const pushed = (e: WireEvent, at: number) => {
+        server.log.push({ ...e, position: at });
+        return { id: e.id, position: at };
+      };
       const results = events.map((e) =>
-        e.commit === 'late'
-          ? { id: e.id, error: 'conflict' as const, streamVersion: 7 }
-          : (server.log.push({ ...e, position: ++position }), { id: e.id, position }),
+        e.commit === 'late' ? { id: e.id, error: 'conflict' as const, streamVersion: 7 } : pushed(e, ++position),
       );
       return { results, head: server.log.length };
     };
     const inputs: IntegrateInput[] = [];
     const integrate = replica.integrate.bind(replica);
-    replica.integrate = (input) => (inputs.push(input), integrate(input));
+    replica.integrate = (input) => {
+      inputs.push(input);
+      return integrate(input);
+    };
     await syncer.now();
     expect(inputs.filter((i) => i.rejected.length > 0).map((i) => i.rejected)).toEqual([[{ commit: 'late', streamVersion: 7 }]]);
     expect(replica.rejected.map((r) => r.commit)).toEqual(['late']);
@@ -225,7 +230,10 @@ describe('a push that fails', () => {
       server.log.push({ ...event('theirs.0', 'theirs'), position: 1 });
       let pulls = 0;
       const pull = server.pull.bind(server);
-      server.pull = (after, limit) => (pulls++, pull(after, limit));
+      server.pull = (after, limit) => {
+        pulls++;
+        return pull(after, limit);
+      };
       server.pushFault = () => error;
       const thrown = await rejection(syncer.now());
       expect(thrown).toBe(error);
@@ -265,7 +273,10 @@ describe('the pull', () => {
     for (let i = 1; i <= 5; i++) server.log.push({ ...event(`t${i}`, `t${i}`), position: i });
     let pulls = 0;
     const pull = server.pull.bind(server);
-    server.pull = (after, limit) => (pulls++, pull(after, limit));
+    server.pull = (after, limit) => {
+      pulls++;
+      return pull(after, limit);
+    };
     await syncer.now();
     expect(replica.log.map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);
     expect(pulls).toBe(3);
@@ -293,7 +304,10 @@ describe('the pull', () => {
     for (let i = 1; i <= 1001; i++) server.log.push({ ...event(`t${i}`, `t${i}`), position: i });
     const limits: number[] = [];
     const pull = server.pull.bind(server);
-    server.pull = (after, limit) => (limits.push(limit), pull(after, limit));
+    server.pull = (after, limit) => {
+      limits.push(limit);
+      return pull(after, limit);
+    };
     await syncer.now();
     expect(limits).toEqual([1000, 1000]);
     expect(replica.log).toHaveLength(1001);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Syncer, type HttpTransport } from '../../../src/sync/index.ts';
 import type { IntegrateResult, SyncHost } from '../../../src/sync/host.ts';
-import type { PushResponse, PositionedEvent, WireEvent } from '../../../src/protocol/wire.ts';
+import type { PushResponse, PositionedEvent } from '../../../src/protocol/wire.ts';
 
 // One syncing store per database: the leader lock (Web Locks where the platform has them,
 // across tabs; else a lock within this JS realm). Node 20 has no navigator, so the in-realm

@@ -194,8 +194,14 @@ describe('what cuts a wait short', () => {
   it('shows syncing while a round runs', async () => {
     const { server, replica, append } = started();
     const seen: Patch['sync'][] = [];
-    server.pushFault = () => (seen.push(replica.status.sync), undefined);
-    server.pullFault = () => (seen.push(replica.status.sync), undefined);
+    server.pushFault = () => {
+      seen.push(replica.status.sync);
+      return undefined;
+    };
+    server.pullFault = () => {
+      seen.push(replica.status.sync);
+      return undefined;
+    };
     append();
     await settle();
     expect(seen).toEqual(['syncing', 'syncing']);
