@@ -111,11 +111,16 @@ function factoryOf(worker: Worker): Remote<WorkerApi> {
 
 /** The worker session's API, its errors rebuilt as typed errors. */
 function remoteApi(remote: Remote<EngineApi>): EngineApi {
-  return engineApiOf(
-    (name) =>
-      (...args) =>
-        remoteCall(() => (remote[name] as (...a: never[]) => Promise<unknown>)(...args)),
-  );
+  return engineApiOf((name) => {
+    const method = remote[name] as (...a: never[]) => Promise<unknown>;
+    return async (...args) => {
+      try {
+        return await method(...args);
+      } catch (error) {
+        throw fromWorker(error);
+      }
+    };
+  });
 }
 
 /** Rebuilds typed errors from the worker; data that cannot be posted is bad input. */
@@ -123,12 +128,17 @@ async function remoteCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if ((error as { name?: unknown } | null)?.name === 'DataCloneError') {
-      throw new InvalidEventError(
-        `An argument cannot be sent to the store's worker (${(error as Error).message}): payload and meta must be plain JSON data`,
-        { cause: error },
-      );
-    }
-    throw reviveError(error);
+    throw fromWorker(error);
   }
+}
+
+/** An error from the worker as the typed error it was (ErrorData revived by name). */
+function fromWorker(error: unknown): unknown {
+  if ((error as { name?: unknown } | null)?.name === 'DataCloneError') {
+    return new InvalidEventError(
+      `An argument cannot be sent to the store's worker (${(error as Error).message}): payload and meta must be plain JSON data`,
+      { cause: error },
+    );
+  }
+  return reviveError(error);
 }

@@ -80,8 +80,8 @@ export class Draft {
     this.#markersShared = true;
     // The state just before a commit is where its undo() or redo() starts (invariant 4).
     if (options.commit) {
-      const { head: position, maxTime, states } = this.view;
-      this.set({ recent: remember(this.view.recent, { position, maxTime, states }) });
+      const { head: position, maxTime, states, recent } = this.view;
+      this.view = { ...this.view, recent: remember(recent, { position, maxTime, states }) };
     }
     return { view: this.view, journal: this.#journal.length, snapshots: this.snapshots.length };
   }
@@ -110,7 +110,7 @@ export class Draft {
   /** Adds this client's newly written events (one commit, applied) to `own` and `undo` (invariants 5 and 6). */
   noteOwn(events: readonly StoredEvent[]): void {
     const { own, undo, markers } = this.view;
-    this.set({ own: addOwn(own, events), undo: undo.withEvents(events, events[0]!.clientId, markers) });
+    this.view = { ...this.view, own: addOwn(own, events), undo: undo.withEvents(events, events[0]!.clientId, markers) };
   }
 
   /**
@@ -243,7 +243,7 @@ export class Draft {
   #advance(states: States, events: readonly StoredEvent[]): void {
     let maxTime = this.view.maxTime;
     for (const e of events) if (e.time > maxTime) maxTime = e.time;
-    this.set({ states, head: events[events.length - 1]!.position, maxTime });
+    this.view = { ...this.view, states, head: events[events.length - 1]!.position, maxTime };
   }
 
   /** Writes history fetched from the server back below the compaction point (./restore.ts). */

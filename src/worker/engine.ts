@@ -22,21 +22,20 @@ import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent
 import type { Projection } from '../core/projection.ts';
 import { eventSchema } from '../core/upcast.ts';
 import { readCompaction } from '../storage/compactionMeta.ts';
-import type { BatchStart } from './attempt.ts';
-import { attemptBatch } from './batch.ts';
+import { attemptBatch, type BatchStart } from './batch.ts';
 import { AutoCompaction, compactionKeep, validateCompact, type CompactResult } from './compactPolicy.ts';
 import { snapshotInterval, validateSyncOptions, type EngineConfig } from './config.ts';
 import type { LogContext } from './view.ts';
 import { OpQueue } from './opQueue.ts';
-import type { BodyOf, Op, OpKind, Settled } from './ops.ts';
+import type { BodyOf, Op, OpKind, Settled } from './opQueue.ts';
 import { Peers, type PeerMessage } from './peers.ts';
 import { readEvents, readRejected, readStateAt, type ReadContext } from './reads.ts';
-import { isNeedsRestore, withRestore } from './restore.ts';
+import { isNeedsRestore, withRestore, type RestoreHost } from './restore.ts';
 import { BackgroundSlicer } from './slicing.ts';
 import { makeClientId, openDatabase, readStartRestoring, saveSnapshots, type StartView } from './startup.ts';
 import { StorageStatus } from './storageStatus.ts';
 import { SyncBridge, type SyncBridgeHost } from './syncBridge.ts';
-import { changedStates, moved, type LogView } from './view.ts';
+import { changeOf, type LogView } from './view.ts';
 import { Writer } from './writer.ts';
 
 export class Engine implements EngineApi {
@@ -59,6 +58,8 @@ export class Engine implements EngineApi {
   readonly #storage: StorageStatus;
   readonly #slicer: BackgroundSlicer;
   readonly #auto: AutoCompaction | undefined;
+  /** What a call that needs compacted history restores it with (./restore.ts). */
+  readonly #restoreHost: RestoreHost;
 
   private constructor(init: {
     log: LogContext;
@@ -85,10 +86,17 @@ export class Engine implements EngineApi {
       bound,
       writer: new Writer({ clientId: init.clientId, bound, schema: log.schema }),
     };
-    this.#queue = new OpQueue(
-      (batch) => this.#runBatch(batch),
-      () => this.#slice(),
-    );
+    this.#queue = new OpQueue(this.#runBatch.bind(this), this.#slice.bind(this));
+    const db = log.db;
+    this.#restoreHost = {
+      db,
+      compacted: async () => Math.max(this.#view.compacted, (await readCompaction(db)).compacted),
+      source: init.sync.transport,
+      restore: (from, events) => {
+        this.#assertOpen();
+        return this.#queue.submit({ kind: 'restore', from, events });
+      },
+    };
     this.#peers = new Peers(
       config.name,
       (message) => this.#onPeerMessage(message),
@@ -215,20 +223,7 @@ export class Engine implements EngineApi {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#withRestore(() => this.#queue.submit(body));
-  }
-
-  #withRestore<T>(call: () => Promise<T>): Promise<T> {
-    const db = this.#log.db;
-    return withRestore(call, {
-      db,
-      compacted: async () => Math.max(this.#view.compacted, (await readCompaction(db)).compacted),
-      source: this.#sync.transport,
-      restore: (from, events) => {
-        this.#assertOpen();
-        return this.#queue.submit({ kind: 'restore', from, events });
-      },
-    });
+    return withRestore(() => this.#queue.submit(body), this.#restoreHost);
   }
 
   async #runBatch(ops: Op[]): Promise<void> {
@@ -253,9 +248,10 @@ export class Engine implements EngineApi {
       this.#canUndo = history.undoTarget !== undefined;
       this.#canRedo = history.redoTarget !== undefined;
     }
-    if (moved(this.#log.projections, before, after)) {
+    const change = changeOf(this.#log.projections, before, after);
+    if (change) {
       this.#storage.soon();
-      this.#announce(changedStates(this.#log.projections, before, after));
+      this.#announce(change);
       this.#peers.tellMoved();
     }
     if (addedPending || (after.pending > 0 && ops.length === 0)) this.#sync.poke();
@@ -309,7 +305,7 @@ export class Engine implements EngineApi {
       schema: this.#log.schema,
       view: () => this.#view,
       settled: () => this.#queue.settled(),
-      withRestore: (call) => this.#withRestore(call),
+      withRestore: (call) => withRestore(call, this.#restoreHost),
     };
   }
 

@@ -63,15 +63,20 @@ export function serveStore(options: ServeStoreOptions): void {
         post,
       );
       const { port1, port2 } = new MessageChannel();
-      const session: EngineApi = engineApiOf((name) =>
-        name === 'close'
-          ? async () => {
-              await engine.close();
-              changes.port1.close();
-            }
-          : (...args) => (engine[name] as (...a: never[]) => Promise<unknown>).apply(engine, args),
-      );
-      expose(withWireErrors(session), port1);
+      // Each method of the session calls the engine's own, its errors sent as ErrorData.
+      const session: EngineApi = engineApiOf((name) => {
+        const method = (engine[name] as (...a: never[]) => Promise<unknown>).bind(engine);
+        return async (...args) => {
+          try {
+            return await method(...args);
+          } catch (error) {
+            throw toErrorData(error);
+          } finally {
+            if (name === 'close') changes.port1.close();
+          }
+        };
+      });
+      expose(session, port1);
       // The page starts from these states; later changes are patches against them. (Changes
       // posted before, at or below opened.seq, the page skips.)
       const opened = engine.opened();

@@ -1,12 +1,59 @@
 /**
- * The engine's writer queue (engine invariant 1): calls wait here as ops and run one batch
- * at a time, up to MAX_BATCH in one transaction (group commit); an integration runs alone
- * (it rewrites the log, and its failure aborts its transaction). A catch-up (another store
- * wrote) is a batch of no calls.
+ * The engine's writer queue (engine invariant 1): the operations it runs, each kind with
+ * its body and the result its call resolves with (plus the `seq` of the change that
+ * includes it). Calls wait here as ops and run one batch at a time, up to MAX_BATCH in one
+ * transaction (group commit); an integration runs alone (it rewrites the log, and its
+ * failure aborts its transaction). A catch-up (another store wrote) is a batch of no calls.
  */
-import { makeOp, type BodyOf, type Op, type OpKind, type Settled } from './ops.ts';
+import type { StoredEvent, ValidInputs } from '../core/event.ts';
+import type { DropSurvey } from '../storage/compaction.ts';
+import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
+import type { compactLog } from './compact.ts';
+import type { CompactResult } from './compactPolicy.ts';
+import type { RestoredEvent } from './restore.ts';
 
 const MAX_BATCH = 1000;
+
+type OpBody =
+  | { kind: 'append'; input: ValidInputs }
+  | { kind: 'undo' }
+  | { kind: 'redo' }
+  | { kind: 'revert'; commit: string }
+  | { kind: 'integrate'; input: IntegrateInput }
+  /** `run`: ./compact.ts's compactLog, loaded by the engine before the op is queued, with what it surveyed first. */
+  | { kind: 'compact'; before: number; run: typeof compactLog; survey: DropSurvey | undefined }
+  | { kind: 'restore'; from: number; events: RestoredEvent[] }
+  /** Nothing but the batch's catch-up: for one that needed history, run again after it came. */
+  | { kind: 'catchUp' };
+
+export interface OpResults {
+  append: { events: StoredEvent[] };
+  undo: { done: boolean };
+  redo: { done: boolean };
+  revert: object;
+  integrate: { integrated: IntegrateResult };
+  compact: CompactResult;
+  restore: { compacted: number };
+  catchUp: object;
+}
+
+export type OpKind = OpBody['kind'];
+export type BodyOf<K extends OpKind> = Extract<OpBody, { kind: K }>;
+/** What a call resolves with: its op's result and the seq of the change that includes it. */
+export type Settled<K extends OpKind> = OpResults[K] & { seq: number };
+
+/** An op in the queue: its body, what the batch left on it, and how its call is settled. */
+export type Op<K extends OpKind = OpKind> = K extends OpKind
+  ? BodyOf<K> & {
+      /** Set by the batch when the op succeeded (kept only if the transaction commits). */
+      result?: OpResults[K];
+      /** Set by the batch when the op failed alone (the others of the batch go on). */
+      error?: unknown;
+      /** Resolves the call with `result` and the seq of the change that includes it. */
+      settle(seq: number): void;
+      reject(error: unknown): void;
+    }
+  : never;
 
 export class OpQueue {
   #ops: Op[] = [];
@@ -27,7 +74,12 @@ export class OpQueue {
 
   submit<K extends OpKind>(body: BodyOf<K>): Promise<Settled<K>> {
     return new Promise((resolve, reject) => {
-      this.#ops.push(makeOp(body, resolve, reject) as Op);
+      const slot: { result?: OpResults[K]; settle(seq: number): void; reject(error: unknown): void } = {
+        settle: (seq) => resolve({ ...(slot.result as OpResults[K]), seq }),
+        reject,
+      };
+      // The body and the slot make exactly one member of the Op union (the one of kind K).
+      this.#ops.push(Object.assign(slot, body) as unknown as Op);
       this.#schedule();
     });
   }

@@ -9,7 +9,7 @@ export class RecordWrites {
   #unwritten: LogRecord[] = [];
   readonly #issued: Promise<unknown>[] = [];
 
-  /** `db`: bound to the batch's transaction; undefined for a batch that issues its writes itself (./plainBatch.ts). */
+  /** `db`: bound to the batch's transaction; undefined for a batch that issues its writes itself (./batch.ts runPlainBatch). */
   constructor(private readonly db: LogDb | undefined) {}
 
   /** Queues the write of a record (the last step of an operation, which cannot fail after it). */

@@ -59,20 +59,24 @@ export function emptyView(at: { head: number; compacted: number; pending: number
   };
 }
 
-/** Did a batch change anything that is announced (a change of position, point, epoch, pending count or state)? */
-export function moved(projections: readonly { name: string }[], before: LogView, after: LogView): boolean {
-  return (
-    after.head !== before.head ||
-    after.compacted !== before.compacted ||
-    after.epoch !== before.epoch ||
-    after.pending !== before.pending ||
-    projections.some((p) => after.states[p.name] !== before.states[p.name])
-  );
+/**
+ * What a batch changed that is announced: the projections whose state changed, with their
+ * new state (empty if only the position, point, epoch or pending count moved); undefined if
+ * nothing moved.
+ */
+export function changeOf(projections: readonly { name: string }[], before: LogView, after: LogView): States | undefined {
+  const changed: States = {};
+  let any =
+    after.head !== before.head || after.compacted !== before.compacted || after.epoch !== before.epoch || after.pending !== before.pending;
+  for (const p of projections) {
+    if (after.states[p.name] === before.states[p.name]) continue;
+    changed[p.name] = after.states[p.name];
+    any = true;
+  }
+  return any ? changed : undefined;
 }
 
-/** The projections whose state changed between two views, with their new state. */
-export function changedStates(projections: readonly { name: string }[], before: LogView, after: LogView): States {
-  const changed: States = {};
-  for (const p of projections) if (after.states[p.name] !== before.states[p.name]) changed[p.name] = after.states[p.name];
-  return changed;
+/** Did a batch change anything that is announced? */
+export function moved(projections: readonly { name: string }[], before: LogView, after: LogView): boolean {
+  return changeOf(projections, before, after) !== undefined;
 }

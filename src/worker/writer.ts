@@ -8,11 +8,11 @@ import { ConcurrencyError, InvalidEventError } from '../core/errors/index.ts';
 import { REDO, UNDO, isMarkerType, type ExpectedVersion, type StoredEvent, type ValidInput, type ValidInputs } from '../core/event.ts';
 import type { EventSchema } from '../core/upcast.ts';
 import { readCommit } from '../storage/log.ts';
-import { eventsOf, makeRecord } from '../storage/records.ts';
+import { makeRecord } from '../storage/records.ts';
 import type { LogRecord } from '../storage/schema.ts';
-import { newRecordEvent } from '../storage/shapes.ts';
+import { newRecordEvent, storedEvent } from '../storage/shapes.ts';
 import type { Draft } from './draft.ts';
-import type { OpResults } from './ops.ts';
+import type { OpResults } from './opQueue.ts';
 import type { RecordWrites } from './recordWrites.ts';
 import { NeedsRestore } from './restore.ts';
 import { ownCommit } from './recent.ts';
@@ -66,7 +66,8 @@ export class Writer {
   commit(draft: Draft, writes: RecordWrites, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion = 'any'): StoredEvent[] {
     const { record, events } = this.#newCommit(draft, inputs, expectedVersion);
     draft.applyForward(events, { capture: true });
-    this.#write(draft, writes, record);
+    writes.add(record);
+    if (this.#bound) draft.set({ pending: draft.view.pending + events.length });
     draft.noteOwn(events);
     return events;
   }
@@ -86,12 +87,7 @@ export class Writer {
     // The server checks a pending commit's expectedVersion again at push.
     const record = makeRecord(draft.view.head + 1, bodies, this.#bound);
     if (this.#bound && expectedVersion !== 'any') record.ev = expectedVersion;
-    return { record, events: [...eventsOf(record)] };
-  }
-
-  #write(draft: Draft, writes: RecordWrites, record: LogRecord): void {
-    writes.add(record);
-    if (this.#bound) draft.set({ pending: draft.view.pending + record.events.length });
+    return { record, events: bodies.map((body, i) => storedEvent(body, record.first + i, this.#bound)) };
   }
 
   /** Appends an $undo/$redo marker for `target`, in the target's stream. */
@@ -111,7 +107,8 @@ export class Writer {
     const { record, events: marker } = this.#newCommit(draft, [input], 'any');
     draft.noteTarget(events);
     await draft.apply(marker, { capture: true, own: true }); // may recompute from a snapshot before the target
-    this.#write(draft, writes, record);
+    writes.add(record);
+    if (this.#bound) draft.set({ pending: draft.view.pending + marker.length });
     draft.noteOwn(marker);
   }
 }
