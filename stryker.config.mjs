@@ -2,7 +2,7 @@
 // Mutation testing: `npm run mutate` (docs/mutation.md). Not part of `npm test` or CI: it is slow.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: ['src/core/**/*.ts', 'src/worker/integrate.ts', 'src/sync/**/*.ts', 'src/server/plan.ts'],
+  mutate: ['src/core/**/*.ts', 'src/protocol/**/*.ts', 'src/worker/integrate.ts', 'src/sync/**/*.ts', 'src/server/plan.ts'],
   testRunner: 'vitest',
   vitest: {
     configFile: 'vitest.mutate.config.ts',

@@ -6,7 +6,7 @@ import base from './stryker.config.mjs';
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   ...base,
-  mutate: ['src/sync/syncer.ts', 'src/worker/integrate.ts'],
+  mutate: ['src/sync/syncer.ts', 'src/sync/pull.ts', 'src/worker/integrate.ts', 'src/core/rebase.ts'],
   vitest: { ...base.vitest, configFile: 'vitest.mutate-sync.config.ts' },
   tempDirName: '.stryker-tmp-sync',
   htmlReporter: { fileName: 'reports/mutation/sync.html' },

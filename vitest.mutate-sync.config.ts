@@ -14,6 +14,7 @@ export default defineConfig({
       'test/node/sync/syncerLive.test.ts',
       'test/node/sync/syncerLock.test.ts',
       'test/node/integrate.test.ts',
+      'test/node/core/rebase.test.ts',
     ],
     testTimeout: 30_000,
     includeTaskLocation: true,

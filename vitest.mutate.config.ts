@@ -1,3 +1,4 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Only for `npm run mutate` (stryker.config.mjs): the node suites, which are the ones that run the
@@ -5,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 // process, where Stryker can see which test covers which mutant. The browser and e2e projects
 // run the same code in Chromium, out of Stryker's sight, so they are left out.
 export default defineConfig({
+  // As vite.config.ts: the package's own name resolves to src/ (its 'eventloom-source' condition), not dist/.
+  resolve: { conditions: ['eventloom-source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['eventloom-source', ...defaultServerConditions] } },
   test: {
     name: 'node',
     environment: 'node',

@@ -3,12 +3,21 @@
  */
 export { createStore } from './client/createStore.ts';
 export { defineProjection, type Projection } from './core/projection.ts';
-export type { CreateStoreOptions, Durability, RejectedCommit, Store, SyncOptions } from './api/store.ts';
+export type {
+  CompactResult,
+  CreateStoreOptions,
+  Durability,
+  EventQuery,
+  RejectedCommit,
+  StateAt,
+  StorageInfo,
+  StorageLike,
+  Store,
+  StoreStatus,
+  SyncOptions,
+} from './api/store.ts';
 export type { EventInput, ExpectedVersion, StoredEvent } from './core/event.ts';
 export type { Upcaster, Upcasters } from './core/upcast.ts';
-export type { EventQuery } from './api/store.ts';
-export type { StateAt, StoreStatus } from './api/store.ts';
-export type { StorageInfo, StorageLike } from './api/store.ts';
 export {
   EventloomError,
   InvalidEventError,

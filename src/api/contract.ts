@@ -5,7 +5,7 @@
  */
 import type { Patch } from '../core/patch.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
-import type { EventQuery, StateAt, StoreStatus, RejectedCommit, Durability } from './store.ts';
+import type { CompactResult, Durability, EventQuery, RejectedCommit, StateAt, StoreStatus } from './store.ts';
 
 /** What createStore() hands to the engine; functions cannot cross to a worker. */
 export interface OpenOptions {
@@ -68,7 +68,7 @@ export interface EngineApi {
   syncRejected(): Promise<RejectedCommit[]>;
   /** A new bearer token for the sync server; after a 401, sync goes on at once. */
   syncSetToken(token: string): Promise<void>;
-  compact(options: { before: number }): Promise<{ compacted: number; removed: number; seq: number }>;
+  compact(options: { before: number }): Promise<CompactResult & { seq: number }>;
   /** Reads status.storage again (after the main thread asked for persistence). */
   refreshStorage(): Promise<void>;
   close(): Promise<void>;

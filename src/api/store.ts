@@ -82,7 +82,7 @@ export interface Store {
    * Drops confirmed events at positions below `before` from the local database (never
    * pending ones; the server keeps them all). See docs/compaction.md.
    */
-  compact(options: { before: number }): Promise<{ compacted: number; removed: number }>;
+  compact(options: { before: number }): Promise<CompactResult>;
   readonly status: StoreStatus;
   onStatus(listener: (status: StoreStatus) => void): () => void;
   readonly sync: {
@@ -151,4 +151,12 @@ export interface StorageLike {
   estimate(): Promise<{ usage?: number; quota?: number }>;
   persisted?(): Promise<boolean>;
   persist?(): Promise<boolean>;
+}
+
+/** What store.compact() did. */
+export interface CompactResult {
+  /** The compaction point: positions up to it are no longer in the local database. */
+  compacted: number;
+  /** Events this call dropped. */
+  removed: number;
 }

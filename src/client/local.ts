@@ -6,19 +6,20 @@ import { validateInputs, type ValidInputs } from '../core/event.ts';
 import { engineApiOf, type Change, type EngineApi, type Opened } from '../api/contract.ts';
 import type { EngineConfig } from '../worker/config.ts';
 import { Engine } from '../worker/engine.ts';
+import { EngineSession } from '../worker/session.ts';
 import { pageCopies } from './pageCopies.ts';
 
 export async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
   // The page's own copies of unfrozen states, as worker mode has (./pageCopies.ts). Changes
   // before opened() below are ones the page skips (their seq is in `opened`).
   const copies = pageCopies(Object.values(config.projections));
-  const engine = await Engine.open(config, (change) => onChange(copies.change(change)));
-  return { api: localApi(engine), opened: copies.opened(engine.opened()) };
+  const session = new EngineSession(await Engine.open(config, (change) => onChange(copies.change(change))));
+  return { api: localApi(session), opened: copies.opened(session.opened()) };
 }
 
 /** In-process: the engine keeps its own copy of appended data, as a worker would. */
-function localApi(engine: Engine): EngineApi {
-  const api = engineApiOf((name) => (engine[name] as (...a: never[]) => Promise<unknown>).bind(engine));
+function localApi(session: EngineSession): EngineApi {
+  const api = engineApiOf((name) => (session[name] as (...a: never[]) => Promise<unknown>).bind(session));
   return {
     ...api,
     append: (events, options) => {
@@ -32,7 +33,7 @@ function localApi(engine: Engine): EngineApi {
       }
       // The app gets its own copy of the stored events too: the engine keeps its objects
       // (undo() of a recent commit reads them from memory), as they stay in a worker.
-      return engine.appendValid(input).then((result) => ({ ...result, events: structuredClone(result.events) }));
+      return session.appendValid(input).then((result) => ({ ...result, events: structuredClone(result.events) }));
     },
   };
 }

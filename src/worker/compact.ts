@@ -15,7 +15,7 @@
  * on demand (engine.compact()): a store that never compacts does not carry it.
  */
 import { InvalidEventError } from '../core/errors/index.ts';
-import type { CompactResult } from './compactPolicy.ts';
+import type { CompactResult } from '../api/store.ts';
 import { isCloneFaithful } from '../core/clone.ts';
 import { dropThrough, tallyRecord, type DropSurvey, type DropTally } from '../storage/compaction.ts';
 import { readCompaction } from '../storage/compactionMeta.ts';

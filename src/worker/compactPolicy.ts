@@ -4,13 +4,10 @@
  * (./compact.ts) is loaded when first used.
  */
 import { InvalidEventError } from '../core/errors/index.ts';
-
-export interface CompactResult {
-  /** The compaction point: positions up to it are no longer in the local database. */
-  compacted: number;
-  /** Events this call dropped. */
-  removed: number;
-}
+import type { DropSurvey } from '../storage/compaction.ts';
+import type { LogDb } from '../storage/schema.ts';
+import type { CompactResult } from '../api/store.ts';
+import type { compactLog } from './compact.ts';
 
 /** The automatic policy compacts once at least this many events (or keep / 4) can go. */
 const MIN_AUTO_COMPACTION = 1000;
@@ -71,4 +68,25 @@ export function validateCompact(options: unknown): number {
     );
   }
   return before;
+}
+
+/** What a compaction needs of the engine: its database, and its writer queue for the op. */
+export interface CompactionHost {
+  readonly log: { readonly db: LogDb };
+  submit(body: {
+    kind: 'compact';
+    before: number;
+    run: typeof compactLog;
+    survey: DropSurvey | undefined;
+  }): Promise<CompactResult & { seq: number }>;
+}
+
+/** compact({ before }), checked: loads ./compact.ts, surveys what it drops, then queues the op. */
+export async function requestCompaction(engine: CompactionHost, before: number): Promise<CompactResult & { seq: number }> {
+  // Loaded here, outside any transaction: the op itself runs inside the writer's.
+  const { compactLog, surveyDrop } = await import('./compact.ts');
+  // Counted first, outside the writer's queue: the op then holds appends up for milliseconds,
+  // not for a read of every event it drops. (A survey that failed is only work not saved.)
+  const survey = await surveyDrop(engine.log.db, before).catch(() => undefined);
+  return engine.submit({ kind: 'compact', before, run: compactLog, survey });
 }

@@ -1,10 +1,10 @@
 /**
  * The engine: owns the database, serialises every change through one writer, keeps the
- * head state of every projection in memory and announces each change. The same class runs
- * in a worker (behind Comlink, see ./index.ts) and in-process (see client/local.ts). It
- * coordinates; the work is done by its parts: start-up (./startup.ts), the writer queue
- * (./opQueue.ts) and its batches (./batch.ts), reads (./reads.ts), sync (./syncBridge.ts),
- * compaction (./compactPolicy.ts, ./compact.ts) and slicing (./slicing.ts).
+ * head state of every projection in memory and announces each change. It coordinates; the
+ * work is done by its parts: start-up (./startup.ts), the writer queue (./opQueue.ts) and
+ * its batches (./batch.ts), sync (./syncBridge.ts), compaction (./compactPolicy.ts) and
+ * slicing (./slicing.ts). Its API, the calls and their checks, is ./session.ts; the worker
+ * serves a session per open() (./index.ts), in-process mode calls one (client/local.ts).
  *
  * Invariants:
  * 1. One writer: changes run one batch at a time (./opQueue.ts); each batch holds many queued
@@ -15,21 +15,18 @@
  *    batch first applies records past our head ("catch-up"), inside its own transaction.
  * 3. A call resolves only after the change that includes its effect was announced.
  */
-import type { Change, EngineApi, Opened } from '../api/contract.ts';
-import type { EventQuery, RejectedCommit, StateAt, StoreStatus } from '../api/store.ts';
-import { InvalidEventError, StoreClosedError, UnknownProjectionError } from '../core/errors/index.ts';
-import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent, type ValidInputs } from '../core/event.ts';
-import type { Projection } from '../core/projection.ts';
+import type { Change, Opened } from '../api/contract.ts';
+import type { StoreStatus } from '../api/store.ts';
+import { StoreClosedError } from '../core/errors/index.ts';
 import { eventSchema } from '../core/upcast.ts';
 import { readCompaction } from '../storage/compactionMeta.ts';
 import { attemptBatch, type BatchStart } from './batch.ts';
-import { AutoCompaction, compactionKeep, validateCompact, type CompactResult } from './compactPolicy.ts';
+import { AutoCompaction, compactionKeep, requestCompaction } from './compactPolicy.ts';
 import { snapshotInterval, validateSyncOptions, type EngineConfig } from './config.ts';
 import type { LogContext } from './view.ts';
 import { OpQueue } from './opQueue.ts';
 import type { BodyOf, Op, OpKind, Settled } from './opQueue.ts';
 import { Peers, type PeerMessage } from './peers.ts';
-import { readEvents, readRejected, readStateAt, type ReadContext } from './reads.ts';
 import { isNeedsRestore, withRestore, type RestoreHost } from './restore.ts';
 import { BackgroundSlicer } from './slicing.ts';
 import { makeClientId, openDatabase, readStartRestoring, saveSnapshots, type StartView } from './startup.ts';
@@ -38,10 +35,9 @@ import { SyncBridge, type SyncBridgeHost } from './syncBridge.ts';
 import { changeOf, type LogView } from './view.ts';
 import { Writer } from './writer.ts';
 
-export class Engine implements EngineApi {
+export class Engine {
   readonly clientId: string;
-  readonly #log: LogContext;
-  readonly #byName: ReadonlyMap<string, Projection<unknown>>;
+  readonly log: LogContext;
   readonly #onChange: (change: Change) => void;
   /** What the last committed batch left (./view.ts). */
   #view: LogView;
@@ -53,9 +49,9 @@ export class Engine implements EngineApi {
   #closed = false;
   readonly #batch: Omit<BatchStart, 'view' | 'versions'>;
   readonly #queue: OpQueue;
-  readonly #sync: SyncBridge;
+  readonly sync: SyncBridge;
   readonly #peers: Peers;
-  readonly #storage: StorageStatus;
+  readonly storage: StorageStatus;
   readonly #slicer: BackgroundSlicer;
   readonly #auto: AutoCompaction | undefined;
   /** What a call that needs compacted history restores it with (./restore.ts). */
@@ -71,13 +67,12 @@ export class Engine implements EngineApi {
   }) {
     const { log, config, start } = init;
     this.clientId = init.clientId;
-    this.#log = log;
+    this.log = log;
     this.#onChange = init.onChange;
-    this.#byName = new Map(log.projections.map((p) => [p.name, p]));
     this.#view = start.view;
     this.#canUndo = start.history.undoTarget !== undefined;
     this.#canRedo = start.history.redoTarget !== undefined;
-    this.#sync = init.sync;
+    this.sync = init.sync;
     // A database bound to a log writes pending events, with or without sync (./logBinding.ts).
     const { bound } = start;
     this.#batch = {
@@ -93,7 +88,7 @@ export class Engine implements EngineApi {
       compacted: async () => Math.max(this.#view.compacted, (await readCompaction(db)).compacted),
       source: init.sync.transport,
       restore: (from, events) => {
-        this.#assertOpen();
+        this.assertOpen();
         return this.#queue.submit({ kind: 'restore', from, events });
       },
     };
@@ -102,10 +97,10 @@ export class Engine implements EngineApi {
       (message) => this.#onPeerMessage(message),
       () => ({ head: this.#view.head, epoch: this.#view.epoch }),
     );
-    this.#storage = new StorageStatus(config.storage, () => {
+    this.storage = new StorageStatus(config.storage, () => {
       if (!this.#closed) this.#announce({});
     });
-    this.#slicer = new BackgroundSlicer(log.db, () => !this.#closed && this.#queue.idle && this.#sync.status.sync !== 'syncing');
+    this.#slicer = new BackgroundSlicer(log.db, () => !this.#closed && this.#queue.idle && this.sync.status.sync !== 'syncing');
     const keep = compactionKeep(config.compaction);
     this.#auto = keep === undefined ? undefined : new AutoCompaction(keep);
   }
@@ -137,7 +132,7 @@ export class Engine implements EngineApi {
       // Another tab may have written while we loaded; its message may have come too early.
       engine.#queue.start();
       sync.start();
-      engine.#storage.start(config.persist ?? true);
+      engine.storage.start(config.persist ?? true);
     } catch (error) {
       if (engine) engine.#peers.close();
       db.close();
@@ -152,74 +147,44 @@ export class Engine implements EngineApi {
 
   #status(): StoreStatus {
     const { head, pending, compacted } = this.#view;
-    const sync = this.#sync.status;
+    const sync = this.sync.status;
     const status: StoreStatus = { head, pending, canUndo: this.#canUndo, canRedo: this.#canRedo, sync: sync.sync };
     if (sync.lastSyncedAt !== undefined) status.lastSyncedAt = sync.lastSyncedAt;
     if (sync.lastError !== undefined) status.lastError = sync.lastError;
-    if (this.#log.schema.newerFrom !== Infinity) status.outdated = true;
-    if (this.#storage.info) status.storage = { ...this.#storage.info };
+    if (this.log.schema.newerFrom !== Infinity) status.outdated = true;
+    if (this.storage.info) status.storage = { ...this.storage.info };
     if (compacted > 0) status.compacted = compacted;
     return status;
   }
 
-  #assertOpen(): void {
+  assertOpen(): void {
     if (this.#closed) throw new StoreClosedError('The store is closed; create a new one with createStore() to go on');
   }
 
-  // ---- writes -------------------------------------------------------------------------
-
-  append(
-    events: EventInput | EventInput[],
-    options?: { expectedVersion?: ExpectedVersion },
-  ): Promise<{ events: StoredEvent[]; seq: number }> {
-    try {
-      return this.#submit({ kind: 'append', input: validateInputs(events, options?.expectedVersion) });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** The view as the last committed batch left it. */
+  get view(): LogView {
+    return this.#view;
   }
 
-  /** append() for input validateInputs() already checked (in-process mode: client/local.ts checks it before its copy). */
-  appendValid(input: ValidInputs): Promise<{ events: StoredEvent[]; seq: number }> {
-    return this.#submit({ kind: 'append', input });
-  }
-
-  undo(): Promise<{ done: boolean; seq: number }> {
-    return this.#submit({ kind: 'undo' });
-  }
-
-  redo(): Promise<{ done: boolean; seq: number }> {
-    return this.#submit({ kind: 'redo' });
-  }
-
-  revert(commit: string): Promise<{ seq: number }> {
-    if (typeof commit !== 'string' || commit.length === 0) {
-      return Promise.reject(new InvalidEventError('revert() needs the commit id of the change to undo (StoredEvent.commit)'));
-    }
-    return this.#submit({ kind: 'revert', commit });
-  }
-
-  async compact(options: { before: number }): Promise<CompactResult & { seq: number }> {
-    const before = validateCompact(options);
-    this.#assertOpen();
-    // Loaded here, outside any transaction: the op itself runs inside the writer's.
-    const { compactLog, surveyDrop } = await import('./compact.ts');
-    // Counted first, outside the writer's queue: the op then holds appends up for milliseconds,
-    // not for a read of every event it drops. (A survey that failed is only work not saved.)
-    const survey = await surveyDrop(this.#log.db, before).catch(() => undefined);
-    return this.#submit({ kind: 'compact', before, run: compactLog, survey });
-  }
-
-  async flush(): Promise<number> {
-    this.#assertOpen();
-    await this.#queue.settled();
+  /** The seq of the last change announced. */
+  get seq(): number {
     return this.#seq;
   }
 
+  /** Resolves once every call queued before it has run. */
+  settled(): Promise<void> {
+    return this.#queue.settled();
+  }
+
+  /** Runs `call`, restoring the compacted history it needs first (./restore.ts). */
+  withRestore<T>(call: () => Promise<T>): Promise<T> {
+    return withRestore(call, this.#restoreHost);
+  }
+
   /** Queues a call for the writer; one that needs compacted history gets it first (./restore.ts). */
-  #submit<K extends OpKind>(body: BodyOf<K>): Promise<Settled<K>> {
+  submit<K extends OpKind>(body: BodyOf<K>): Promise<Settled<K>> {
     try {
-      this.#assertOpen();
+      this.assertOpen();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -230,10 +195,12 @@ export class Engine implements EngineApi {
     const before = this.#view;
     const attempt = await attemptBatch({ ...this.#batch, view: before, versions: this.#versions }, ops);
     if ('failed' in attempt) {
-      if (ops.length > 0)
-        this.#storage.soon(); // a write was refused: perhaps the quota
-      // A catch-up alone that needs history before the point: fetch it, then catch up again.
-      else if (isNeedsRestore(attempt.failed) && !this.#closed) this.#submit({ kind: 'catchUp' }).catch(() => undefined);
+      if (ops.length > 0) {
+        this.storage.soon(); // a write was refused: perhaps the quota
+      } else if (isNeedsRestore(attempt.failed) && !this.#closed) {
+        // A catch-up alone that needs history before the point: fetch it, then catch up again.
+        this.submit({ kind: 'catchUp' }).catch(() => undefined);
+      }
       return; // nothing was kept; every call was rejected
     }
     const { draft, lastAppendWasOwnCommit, addedPending, history } = attempt;
@@ -248,14 +215,14 @@ export class Engine implements EngineApi {
       this.#canUndo = history.undoTarget !== undefined;
       this.#canRedo = history.redoTarget !== undefined;
     }
-    const change = changeOf(this.#log.projections, before, after);
+    const change = changeOf(this.log.projections, before, after);
     if (change) {
-      this.#storage.soon();
+      this.storage.soon();
       this.#announce(change);
       this.#peers.tellMoved();
     }
-    if (addedPending || (after.pending > 0 && ops.length === 0)) this.#sync.poke();
-    if (!this.#closed) this.#auto?.maybe(after, (point) => this.compact({ before: point }));
+    if (addedPending || (after.pending > 0 && ops.length === 0)) this.sync.poke();
+    if (!this.#closed) this.#auto?.maybe(after, (point) => requestCompaction(this, point));
     for (const op of ops) {
       if (op.error !== undefined) op.reject(op.error);
       else op.settle(this.#seq);
@@ -279,7 +246,7 @@ export class Engine implements EngineApi {
     if (this.#closed || !message) return;
     if (message.sync) {
       // The leader tab syncs for this database: show its sync status here too.
-      if (this.#sync.takePeerStatus(message.sync)) this.#announce({});
+      if (this.sync.takePeerStatus(message.sync)) this.#announce({});
       return;
     }
     if (typeof message.head !== 'number') return;
@@ -287,44 +254,12 @@ export class Engine implements EngineApi {
     this.#queue.catchUp();
   }
 
-  // ---- reads --------------------------------------------------------------------------
-
-  #projection(name: string): Projection<unknown> {
-    const p = this.#byName.get(name);
-    if (!p) {
-      throw new UnknownProjectionError(`No projection named "${name}"; this store has: ${[...this.#byName.keys()].join(', ') || 'none'}`, {
-        details: { projection: name },
-      });
-    }
-    return p;
-  }
-
-  #reads(): ReadContext {
-    return {
-      db: this.#log.db,
-      schema: this.#log.schema,
-      view: () => this.#view,
-      settled: () => this.#queue.settled(),
-      withRestore: (call) => withRestore(call, this.#restoreHost),
-    };
-  }
-
-  async stateAt(projection: string, at: StateAt): Promise<unknown> {
-    this.#assertOpen();
-    return readStateAt(this.#reads(), this.#projection(projection), at);
-  }
-
-  async events(query?: EventQuery): Promise<StoredEvent[]> {
-    this.#assertOpen();
-    return readEvents(this.#reads(), query);
-  }
-
   // ---- sync ---------------------------------------------------------------------------
 
   #syncHost(): SyncBridgeHost {
     return {
-      db: this.#log.db,
-      integrate: async (input) => (await this.#submit({ kind: 'integrate', input })).integrated,
+      db: this.log.db,
+      integrate: async (input) => (await this.submit({ kind: 'integrate', input })).integrated,
       statusChanged: (status, leading) => {
         if (this.#closed) return;
         this.#announce({});
@@ -334,46 +269,15 @@ export class Engine implements EngineApi {
     };
   }
 
-  async syncNow(): Promise<void> {
-    this.#assertOpen();
-    await this.#sync.now();
-    await this.#queue.settled();
-  }
-
-  async syncPause(): Promise<void> {
-    this.#assertOpen();
-    this.#sync.pause();
-  }
-
-  async syncResume(): Promise<void> {
-    this.#assertOpen();
-    this.#sync.resume();
-  }
-
-  async syncSetToken(token: string): Promise<void> {
-    this.#assertOpen();
-    this.#sync.setToken(token);
-  }
-
-  async syncRejected(): Promise<RejectedCommit[]> {
-    this.#assertOpen();
-    return readRejected(this.#log.db, this.#log.schema);
-  }
-
-  async refreshStorage(): Promise<void> {
-    this.#assertOpen();
-    await this.#storage.refresh();
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#storage.close();
-    await this.#sync.close();
+    this.storage.close();
+    await this.sync.close();
     await this.#queue.settled();
     await this.#slicer.close();
     this.#peers.flush();
     this.#peers.close();
-    this.#log.db.close();
+    this.log.db.close();
   }
 }

@@ -13,6 +13,7 @@ import { diffState } from '../core/diff.ts';
 import { engineApiOf, type Change, type ChangeMessage, type EngineApi, type WorkerApi } from '../api/contract.ts';
 import type { StorageLike } from '../api/store.ts';
 import { Engine } from './engine.ts';
+import { EngineSession } from './session.ts';
 
 export interface ServeStoreOptions {
   projections: Record<string, Projection<any>>;
@@ -49,18 +50,20 @@ export function serveStore(options: ServeStoreOptions): void {
         const message: ChangeMessage = { seq: change.seq, patches, status: change.status };
         changes.port1.postMessage(message);
       };
-      const engine = await Engine.open(
-        {
-          ...openOptions,
-          projections: options.projections,
-          upcasters: options.upcasters,
-          storage: options.storage,
-          indexedDB: options.indexedDB,
-          IDBKeyRange: options.IDBKeyRange,
-          fetch: options.fetch,
-          token: options.token,
-        },
-        post,
+      const engine = new EngineSession(
+        await Engine.open(
+          {
+            ...openOptions,
+            projections: options.projections,
+            upcasters: options.upcasters,
+            storage: options.storage,
+            indexedDB: options.indexedDB,
+            IDBKeyRange: options.IDBKeyRange,
+            fetch: options.fetch,
+            token: options.token,
+          },
+          post,
+        ),
       );
       const { port1, port2 } = new MessageChannel();
       // Each method of the session calls the engine's own, its errors sent as ErrorData.

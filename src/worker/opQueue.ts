@@ -9,7 +9,7 @@ import type { StoredEvent, ValidInputs } from '../core/event.ts';
 import type { DropSurvey } from '../storage/compaction.ts';
 import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
 import type { compactLog } from './compact.ts';
-import type { CompactResult } from './compactPolicy.ts';
+import type { CompactResult } from '../api/store.ts';
 import type { RestoredEvent } from './restore.ts';
 
 const MAX_BATCH = 1000;
