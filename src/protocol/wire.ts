@@ -13,13 +13,7 @@
 import * as v from 'valibot';
 import { idSchema, metaSchema, nameSchema } from '../core/limits.ts';
 
-export const LogIdSchema = v.pipe(
-  v.string(),
-  v.minLength(1, 'logId must not be empty'),
-  v.maxLength(128, 'logId must be at most 128 characters'),
-  v.regex(/^[A-Za-z0-9._:-]+$/, 'logId may only contain A-Z a-z 0-9 . _ : -'),
-  v.check((id) => !id.startsWith('.'), 'logId must not start with "."'),
-);
+export { LogIdSchema } from './logId.ts';
 
 const EXPECTED_VERSION = 'expectedVersion must be "none" or a non-negative integer';
 // The message on each check too: for a number, valibot reports the number branch's own issue.

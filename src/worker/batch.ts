@@ -12,8 +12,8 @@ import { readRewrites, rewrittenFrom } from '../storage/rewrites.ts';
 import { boundTo } from '../storage/schema.ts';
 import type { Rewrites } from '../storage/rewrites.ts';
 import type { LogDb } from '../storage/schema.ts';
+import { compactLog } from './compact.ts';
 import { Draft } from './draft.ts';
-import { integrate } from './integrate.ts';
 import type { Op } from './opQueue.ts';
 import { RecordWrites } from './recordWrites.ts';
 import { saveUndo, type UndoRedo } from './undoHistory.ts';
@@ -179,10 +179,10 @@ async function runOps(start: BatchStart, draft: Draft, writes: RecordWrites, ops
         case 'catchUp': // the catch-up itself
           continue;
         case 'compact':
-          op.result = await op.run(draft, op.before, op.survey);
+          op.result = await compactLog(draft, op.before, op.survey);
           continue;
         case 'integrate':
-          op.result = { integrated: await integrate(draft, op.input) };
+          op.result = { integrated: await op.run(draft, op.input) };
           continue;
         case 'append':
           op.result = await start.writer.append(draft, writes, op.input);

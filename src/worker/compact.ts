@@ -11,8 +11,7 @@
  *     that commit's events would be needed again to replay without it),
  *   - before any event newer than this app knows (core/upcast.ts invariant 3: a snapshot
  *     must not bake in their skip).
- * Runs as one op of the writer, in its transaction: all of it happens or none does. Loaded
- * on demand (engine.compact()): a store that never compacts does not carry it.
+ * Runs as one op of the writer, in its transaction: all of it happens or none does.
  */
 import { InvalidEventError } from '../core/errors/index.ts';
 import type { CompactResult } from '../api/store.ts';

@@ -1,13 +1,13 @@
 /**
- * What the engine needs of compaction before any compaction runs: the checks of compact()'s
- * and createStore()'s options and the automatic policy. The compaction itself
- * (./compact.ts) is loaded when first used.
+ * Compaction as the engine asks for it: the checks of compact()'s and createStore()'s
+ * options, the automatic policy, and a request (survey first, then the op); the compaction
+ * itself is ./compact.ts.
  */
 import { InvalidEventError } from '../core/errors/index.ts';
 import type { DropSurvey } from '../storage/compaction.ts';
 import type { LogDb } from '../storage/schema.ts';
 import type { CompactResult } from '../api/store.ts';
-import type { compactLog } from './compact.ts';
+import { surveyDrop } from './compact.ts';
 
 /** The automatic policy compacts once at least this many events (or keep / 4) can go. */
 const MIN_AUTO_COMPACTION = 1000;
@@ -73,20 +73,13 @@ export function validateCompact(options: unknown): number {
 /** What a compaction needs of the engine: its database, and its writer queue for the op. */
 export interface CompactionHost {
   readonly log: { readonly db: LogDb };
-  submit(body: {
-    kind: 'compact';
-    before: number;
-    run: typeof compactLog;
-    survey: DropSurvey | undefined;
-  }): Promise<CompactResult & { seq: number }>;
+  submit(body: { kind: 'compact'; before: number; survey: DropSurvey | undefined }): Promise<CompactResult & { seq: number }>;
 }
 
-/** compact({ before }), checked: loads ./compact.ts, surveys what it drops, then queues the op. */
+/** compact({ before }), checked: surveys what it drops, then queues the op. */
 export async function requestCompaction(engine: CompactionHost, before: number): Promise<CompactResult & { seq: number }> {
-  // Loaded here, outside any transaction: the op itself runs inside the writer's.
-  const { compactLog, surveyDrop } = await import('./compact.ts');
   // Counted first, outside the writer's queue: the op then holds appends up for milliseconds,
   // not for a read of every event it drops. (A survey that failed is only work not saved.)
   const survey = await surveyDrop(engine.log.db, before).catch(() => undefined);
-  return engine.submit({ kind: 'compact', before, run: compactLog, survey });
+  return engine.submit({ kind: 'compact', before, survey });
 }

@@ -4,7 +4,7 @@ import type { OpenOptions } from '../api/contract.ts';
 import type { StorageLike } from '../api/store.ts';
 import type { Projection } from '../core/projection.ts';
 import type { Upcasters } from '../core/upcast.ts';
-import { LogIdSchema } from '../protocol/wire.ts';
+import { LogIdSchema } from '../protocol/logId.ts';
 import type { TokenSource } from '../sync/host.ts';
 
 export interface EngineConfig extends OpenOptions {

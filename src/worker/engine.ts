@@ -259,7 +259,7 @@ export class Engine {
   #syncHost(): SyncBridgeHost {
     return {
       db: this.log.db,
-      integrate: async (input) => (await this.submit({ kind: 'integrate', input })).integrated,
+      integrate: async (input, run) => (await this.submit({ kind: 'integrate', input, run })).integrated,
       statusChanged: (status, leading) => {
         if (this.#closed) return;
         this.#announce({});

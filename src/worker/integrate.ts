@@ -14,7 +14,7 @@ import { eventsOf, makeRecord } from '../storage/records.ts';
 import { recordEventFromWire } from '../storage/shapes.ts';
 import type { LogRecord, RecordEvent, RejectedRecord } from '../storage/schema.ts';
 import { readHead } from '../storage/log.ts';
-import { readConfirmedHead, readPendingRecords, storedFromRecords } from '../storage/pending.ts';
+import { readConfirmedHead, readPendingRecords, storedFromRecords } from '../storage/pushable.ts';
 import { readRewrites, writeRewrite } from '../storage/rewrites.ts';
 import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
 import type { Draft } from './draft.ts';

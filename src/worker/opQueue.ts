@@ -8,8 +8,8 @@
 import type { StoredEvent, ValidInputs } from '../core/event.ts';
 import type { DropSurvey } from '../storage/compaction.ts';
 import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
-import type { compactLog } from './compact.ts';
 import type { CompactResult } from '../api/store.ts';
+import type { integrate } from './integrate.ts';
 import type { RestoredEvent } from './restore.ts';
 
 const MAX_BATCH = 1000;
@@ -19,9 +19,10 @@ type OpBody =
   | { kind: 'undo' }
   | { kind: 'redo' }
   | { kind: 'revert'; commit: string }
-  | { kind: 'integrate'; input: IntegrateInput }
-  /** `run`: ./compact.ts's compactLog, loaded by the engine before the op is queued, with what it surveyed first. */
-  | { kind: 'compact'; before: number; run: typeof compactLog; survey: DropSurvey | undefined }
+  /** `run`: ./integrate.ts's integrate, loaded with the sync module (./syncBridge.ts): a store without sync does not carry it. */
+  | { kind: 'integrate'; input: IntegrateInput; run: typeof integrate }
+  /** `survey`: what ./compact.ts surveyDrop counted before the op was queued. */
+  | { kind: 'compact'; before: number; survey: DropSurvey | undefined }
   | { kind: 'restore'; from: number; events: RestoredEvent[] }
   /** Nothing but the batch's catch-up: for one that needed history, run again after it came. */
   | { kind: 'catchUp' };

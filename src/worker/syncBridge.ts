@@ -1,5 +1,5 @@
 /**
- * The engine's side of sync (DESIGN "Sync"): the sync module (src/sync/, loaded only by
+ * The engine's side of sync (DESIGN "Sync"): the sync loop (./syncLink.ts, loaded only by
  * stores that sync), the status it reports, and the calls store.sync makes. The loop reads
  * pending commits and writes what the server said only through the engine (SyncHost): an
  * integration is an op of the engine's writer queue.
@@ -7,17 +7,18 @@
 import type { StoreStatus } from '../api/store.ts';
 import { SyncError } from '../core/errors/index.ts';
 import type { LogDb } from '../storage/schema.ts';
-import { readConfirmedHeadNow, readPushable } from '../storage/pending.ts';
-import type { IntegrateInput, IntegrateResult, SyncHost } from '../sync/host.ts';
+import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
 import type { HttpTransport, Syncer } from '../sync/index.ts';
 import type { EngineConfig } from './config.ts';
+import type { integrate } from './integrate.ts';
 
 export type SyncStatus = Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'>;
 
 /** What the bridge needs of the engine. */
 export interface SyncBridgeHost {
   readonly db: LogDb;
-  integrate(input: IntegrateInput): Promise<IntegrateResult>;
+  /** Queues the integration of what the server said (an op of the writer), run by `run`. */
+  integrate(input: IntegrateInput, run: typeof integrate): Promise<IntegrateResult>;
   /** The sync status changed (announce it; tell the other tabs when leading). */
   statusChanged(status: SyncStatus, leading: boolean): void;
 }
@@ -25,7 +26,8 @@ export interface SyncBridgeHost {
 export class SyncBridge {
   status: SyncStatus = { sync: 'off' };
   #syncer: Syncer | undefined;
-  #module: typeof import('../sync/index.ts') | undefined;
+  /** ./syncLink.ts, loaded by load() for a store with sync. */
+  #link: typeof import('./syncLink.ts') | undefined;
 
   private constructor(
     /** Where compacted history comes from (./restore.ts): the sync server; none without sync. */
@@ -35,29 +37,24 @@ export class SyncBridge {
   /** The transport for a store with `sync` options (loaded on demand: a local-only worker stays smaller). */
   static async load(config: EngineConfig): Promise<SyncBridge> {
     if (!config.sync) return new SyncBridge(undefined);
-    const module = await import('../sync/index.ts');
+    const link = await import('./syncLink.ts');
     const { url, logId, token } = config.sync;
-    const bridge = new SyncBridge(new module.HttpTransport({ url, logId, token, fetch: config.fetch }));
-    bridge.#module = module;
+    const bridge = new SyncBridge(new link.HttpTransport({ url, logId, token, fetch: config.fetch }));
+    bridge.#link = link;
     return bridge;
   }
 
   /** Makes the sync loop (not started) for `host`. */
   connect(config: EngineConfig, host: SyncBridgeHost): void {
-    if (!config.sync || !this.#module || !this.transport) return;
-    const syncHost: SyncHost = {
-      pushable: (from) => readPushable(host.db, from),
-      confirmedHead: () => readConfirmedHeadNow(host.db),
-      integrate: (input) => host.integrate(input),
-      setSync: (patch) => {
-        const next = { ...this.status, ...patch };
-        const now = this.status;
-        if (next.sync === now.sync && next.lastSyncedAt === now.lastSyncedAt && next.lastError === now.lastError) return;
-        this.status = next;
-        host.statusChanged(next, this.#syncer?.leading ?? false);
-      },
+    if (!config.sync || !this.#link || !this.transport) return;
+    const setSync = (patch: Partial<SyncStatus>) => {
+      const next = { ...this.status, ...patch };
+      const now = this.status;
+      if (next.sync === now.sync && next.lastSyncedAt === now.lastSyncedAt && next.lastError === now.lastError) return;
+      this.status = next;
+      host.statusChanged(next, this.#syncer?.leading ?? false);
     };
-    this.#syncer = new this.#module.Syncer(syncHost, this.transport, {
+    this.#syncer = this.#link.makeSyncer({ db: host.db, integrate: host.integrate, setSync }, this.transport, {
       live: config.sync.live ?? true,
       lockName: `eventloom:sync:${config.name}`,
       token: config.token,

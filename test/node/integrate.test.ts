@@ -5,7 +5,7 @@ import { isProtocolError, type StoredEvent } from '../../src/index.ts';
 import type { PositionedEvent } from '../../src/protocol/wire.ts';
 import { eventsOf, makeRecord } from '../../src/storage/records.ts';
 import { openLogDb, type LogDb, type RecordEvent } from '../../src/storage/schema.ts';
-import { readPendingRecords, readPushable } from '../../src/storage/pending.ts';
+import { readPendingRecords, readPushable } from '../../src/storage/pushable.ts';
 import { readRewrites, writeRewrite } from '../../src/storage/rewrites.ts';
 import { recordEventFromWire as toBody } from '../../src/storage/shapes.ts';
 import type { Draft } from '../../src/worker/draft.ts';
