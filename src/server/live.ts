@@ -248,7 +248,10 @@ export class LiveHub {
     return false;
   }
 
-  /** One timer for every subscriber: a comment so proxies keep the stream open, and a fresh look at each log in case a notification was lost. */
+  /**
+   * One timer for every subscriber: a comment so proxies keep the stream open, and a fresh
+   * look at each log in case a notification was lost.
+   */
   #startHeartbeat(): ReturnType<typeof setInterval> {
     const timer = setInterval(() => {
       for (const room of this.#rooms.values()) room.pages.clear();

@@ -131,9 +131,10 @@ async function readStart(ctx: LogContext, clientId: string | undefined, as: Open
 
 /**
  * readStart() (after binding the database to its log on a first open with sync), and if a
- * projection has no snapshot at or after the compaction point (a new projection, or a new version of one, on a compacted store), the history it needs restored
- * from the sync server first: the one case where opening waits on the network. Without sync,
- * or offline, opening fails with HistoryUnavailableError and changes nothing.
+ * projection has no snapshot at or after the compaction point (a new projection, or a new
+ * version of one, on a compacted store), the history it needs restored from the sync server
+ * first: the one case where opening waits on the network. Without sync, or offline, opening
+ * fails with HistoryUnavailableError and changes nothing.
  */
 export async function readStartRestoring(
   ctx: LogContext,
