@@ -1,6 +1,7 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import viteConfig from './vite.config.ts';
+import { CHROMIUM_ARGS } from './scripts/chromium.mjs';
 
 // scripts/test.mjs finds (or installs) a Chromium and passes it here.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -52,16 +53,7 @@ export default mergeConfig(
               provider: playwright({
                 launchOptions: {
                   executablePath: CHROMIUM,
-                  args: [
-                    '--no-sandbox',
-                    '--headless',
-                    '--disable-gpu',
-                    '--disable-quic',
-                    '--no-first-run',
-                    '--disable-background-networking',
-                    '--disable-component-update',
-                    '--disable-sync',
-                  ],
+                  args: CHROMIUM_ARGS,
                 },
               }),
               instances: [{ browser: 'chromium' }],

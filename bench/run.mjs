@@ -35,6 +35,7 @@ import { liveFanoutCase } from './node/live-fanout.mjs';
 import { machineBusy, ownTreeBusy } from './load.mjs';
 import { HASHED, staticServer } from './serve.mjs';
 import { RESAMPLES, compare, median, quantile, stats, verdictOf } from './stats.mjs';
+import { CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -289,16 +290,6 @@ async function pageServer(dir) {
 const GROUP_CACHE = { cold: 'production' };
 
 // ---- browsers ------------------------------------------------------------------------------
-const BROWSER_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * A fresh Chromium on a fresh persistent profile for one group, closed and deleted after it:
@@ -315,7 +306,7 @@ async function withBrowser(origin, group, fn) {
   let current; // { context, page, cdp }: replaced by restart()
   let probe;
   const launch = async (params = {}) => {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
       if (m.type() !== 'error' && m.type() !== 'warning') return;

@@ -39,6 +39,7 @@ import { build } from 'vite';
 import { chromium } from 'playwright';
 import { staticServer } from '../serve.mjs';
 import { compare, median, quantile, stats, verdictOf } from '../stats.mjs';
+import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 
 const execFile = promisify(execFileCb);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -150,17 +151,6 @@ function closedPort() {
   });
 }
 
-const BROWSER_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 // ---- main ----------------------------------------------------------------------------------
 try {
   await access(join(here, 'node_modules/@livestore/livestore/package.json'));
@@ -204,7 +194,7 @@ try {
   const origin = `http://127.0.0.1:${http.address().port}`;
   const syncUrl = `http://127.0.0.1:${await closedPort()}`;
 
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text().slice(0, 500)}`);

@@ -15,19 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright';
 import { build, preview } from 'vite';
 import { sqliteStorage, startSyncServer, type RunningSyncServer, type SyncStorage } from '../../src/server/index.ts';
+import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Default bound for one wait on the page: sync may be in a backoff of up to 30 s. */
 export const WAIT = 45_000;
 
