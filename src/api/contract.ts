@@ -15,9 +15,9 @@ export interface OpenOptions {
   /** IndexedDB durability of the write transactions; default 'default'. */
   durability?: Durability;
   sync?: { url: string; logId: string; token?: string; live?: boolean };
-  /** Ask the browser for persistent storage at open (default true; see ./storageStatus.ts). */
+  /** Ask the browser for persistent storage at open (default true; see worker/storageStatus.ts). */
   persist?: boolean;
-  /** Automatic compaction: keep about the newest `keep` events locally (./compact.ts). */
+  /** Automatic compaction: keep about the newest `keep` events locally (worker/compactPolicy.ts). */
   compaction?: { keep: number };
 }
 
@@ -102,10 +102,16 @@ const everyMethodListed: Record<Exclude<keyof EngineApi, (typeof ENGINE_METHODS)
 void everyMethodListed;
 
 /** An EngineApi whose every method is `method(name)`: one wrapper for the whole list. */
-export function engineApiOf(method: (name: keyof EngineApi) => (...args: never[]) => Promise<unknown>): EngineApi {
+export function engineApiOf(method: <K extends keyof EngineApi>(name: K) => EngineApi[K]): EngineApi {
   const api: Partial<Record<keyof EngineApi, unknown>> = {};
   for (const name of ENGINE_METHODS) api[name] = method(name);
   return api as EngineApi; // every name of the list is set, and the list is every method (above)
+}
+
+/** The EngineApi of an object that implements it, as a plain object of bound methods (to expose, or to wrap). */
+export function boundEngineApi(target: EngineApi): EngineApi {
+  // bind() of a method picked by a type parameter loses the parameter: the one cast of a bound method.
+  return engineApiOf(<K extends keyof EngineApi>(name: K) => target[name].bind(target) as EngineApi[K]);
 }
 
 /**

@@ -109,17 +109,21 @@ function factoryOf(worker: Worker): Remote<WorkerApi> {
   return getOrSet(factories, worker, () => wrap<WorkerApi>(worker));
 }
 
-/** The worker session's API, its errors rebuilt as typed errors. */
+/**
+ * The worker session's API, its errors rebuilt as typed errors. Each call looks its method up
+ * on the proxy then, so a call after close() fails as Comlink's released proxy does.
+ */
 function remoteApi(remote: Remote<EngineApi>): EngineApi {
-  return engineApiOf((name) => {
-    const method = remote[name] as (...a: never[]) => Promise<unknown>;
-    return async (...args) => {
+  return engineApiOf(<K extends keyof EngineApi>(name: K) => {
+    // One closure per method, not through remoteCall(): a call crosses one function of ours less.
+    const call = async (...args: unknown[]) => {
       try {
-        return await method(...args);
+        return await (remote[name] as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (error) {
         throw fromWorker(error);
       }
     };
+    return call as EngineApi[K];
   });
 }
 

@@ -3,7 +3,7 @@
  * without module workers). Loaded by createStore() only when no worker is given.
  */
 import { validateInputs, type ValidInputs } from '../core/event.ts';
-import { engineApiOf, type Change, type EngineApi, type Opened } from '../api/contract.ts';
+import { boundEngineApi, type Change, type EngineApi, type Opened } from '../api/contract.ts';
 import type { EngineConfig } from '../worker/config.ts';
 import { Engine } from '../worker/engine.ts';
 import { EngineSession } from '../worker/session.ts';
@@ -19,7 +19,7 @@ export async function openLocal(config: EngineConfig, onChange: (change: Change)
 
 /** In-process: the engine keeps its own copy of appended data, as a worker would. */
 function localApi(session: EngineSession): EngineApi {
-  const api = engineApiOf((name) => (session[name] as (...a: never[]) => Promise<unknown>).bind(session));
+  const api = boundEngineApi(session);
   return {
     ...api,
     append: (events, options) => {

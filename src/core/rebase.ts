@@ -67,19 +67,19 @@ export type RebasePlan<E extends RebaseEvent, R extends RebaseEvent & { position
       readonly confirmed: number;
       /** The server's events to confirm, at positions from.. */
       readonly remote: readonly R[];
-      /** The surviving pending events, packed, each group with its first position. */
-      readonly pending: readonly { readonly first: number; readonly events: readonly E[]; readonly ev?: number | 'none' }[];
+      /** The surviving pending events, packed, each group with its first position (new arrays: the caller may keep them). */
+      readonly pending: readonly { readonly first: number; readonly events: E[]; readonly ev?: number | 'none' }[];
       readonly pendingCount: number;
       /** The commits that leave the log, in log order. */
       readonly rejected: readonly RejectedCommit[];
     };
 
 /** Events per packed pending group (a backlog of one-event commits is a few records to write, not one per commit). */
-export const GROUP_EVENTS = 1000;
+export const PACK_EVENTS = 1000;
 
 export function rebase<E extends RebaseEvent, R extends RebaseEvent & { position: number }>(
   input: RebaseInput<E, R>,
-  groupEvents = GROUP_EVENTS,
+  groupEvents = PACK_EVENTS,
 ): RebasePlan<E, R> {
   const { confirmed } = input;
   const remote = pastConfirmed(input.remote, confirmed);

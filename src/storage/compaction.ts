@@ -4,11 +4,11 @@
  *
  * Invariants (with schema.ts's):
  * 1. Records tile compacted+1..head; positions 1..compacted are on the server only. Every dropped
- *    event was confirmed; a confirmed record that straddles the new compacted is cut there (its
+ *    event was confirmed; a confirmed record that straddles the new point is cut there (its
  *    events after compacted stay, as a record starting at compacted+1).
  * 2. `streams` holds, per stream, its non-marker events at positions <= compacted, so a stream's
  *    version (expectedVersion) is that count plus what the records hold.
- * 3. A restore puts server events compacted'+1..compacted back (compacted' < compacted) and lowers compacted to compacted';
+ * 3. A restore puts server events p'+1..p back (p' < p, p the compaction point) and lowers the point to p';
  *    it writes only positions the database does not hold, so two tabs restoring the same
  *    range cannot overlap records.
  * 4. Snapshots are never dropped by compaction: the one at compacted is where replays start, and
@@ -112,7 +112,7 @@ export async function dropThrough(
 
 /**
  * Puts back confirmed events at consecutive positions `from`+1.. (as the server has them),
- * those below the current compacted only (invariant 3). Returns the new compacted.
+ * those below the current point only (invariant 3). Returns the new compaction point.
  */
 export async function restore(db: LogDb, from: number, events: readonly (RecordEvent & { position: number })[]): Promise<number> {
   const current = await readCompaction(db);

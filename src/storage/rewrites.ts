@@ -27,7 +27,7 @@ export async function writeRewrite(db: LogDb, current: Rewrites, from: number): 
   return epoch;
 }
 
-/** The lowest position changed by rewrites after `seen` (0 when too old to know). */
+/** The lowest position changed by rewrites after `seen` (1, the whole log, when too old to know). */
 export function rewrittenFrom(rewrites: Rewrites, seen: number): number {
   if (rewrites.epoch === seen) return Infinity;
   const newer = rewrites.log.filter((r) => r.epoch > seen);

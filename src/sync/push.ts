@@ -6,8 +6,7 @@
 import { isSyncError, type SyncError } from '../core/errors/index.ts';
 import type { HttpTransport } from './http.ts';
 import type { PositionedEvent, PushResult, WireEvent } from '../protocol/wire.ts';
-import type { IntegrateInput } from './host.ts';
-import type { SyncHost } from './host.ts';
+import type { IntegrateInput, SyncHost } from './host.ts';
 
 /** What a push needs of its syncer. */
 export interface PushContext {

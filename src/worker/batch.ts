@@ -8,10 +8,8 @@ import { isStorageFullError } from '../core/errors/index.ts';
 import { storageError } from '../storage/errors.ts';
 import { countPending } from '../storage/pending.ts';
 import { eventsOf } from '../storage/records.ts';
-import { readRewrites, rewrittenFrom } from '../storage/rewrites.ts';
-import { boundTo } from '../storage/schema.ts';
-import type { Rewrites } from '../storage/rewrites.ts';
-import type { LogDb } from '../storage/schema.ts';
+import { readRewrites, type Rewrites, rewrittenFrom } from '../storage/rewrites.ts';
+import { boundTo, type LogDb } from '../storage/schema.ts';
 import { compactLog } from './compact.ts';
 import { Draft } from './draft.ts';
 import type { Op } from './opQueue.ts';
@@ -205,18 +203,7 @@ async function runOps(start: BatchStart, draft: Draft, writes: RecordWrites, ops
   }
 }
 
-/**
- * The commonest batch, a group of plain appends (no expectedVersion), run optimistically in
- * one native IndexedDB transaction: its check (did another store rewrite the log?) goes first
- * in the transaction's queue, the commits' records after it, all issued in one synchronous
- * step. The same requests through Dexie's transaction wrapper cost ~0.3 ms
- * more per append here, a third of a one-event append (docs/benchmarks.md).
- *
- * Nothing here reads the log: a plain commit is prepared from memory (./writer.ts commit).
- * If the checks find that the log moved, the transaction is aborted before it can commit,
- * and the batch runs again the careful way (./batch.ts); so does every failure but a full
- * disk.
- */
+/** A batch of plain appends only (no expectedVersion): ./writer.ts prepares each from memory. */
 function isPlainBatch(ops: readonly Op[]): ops is PlainAppend[] {
   return ops.length > 0 && ops.every((op) => op.kind === 'append' && op.input.expectedVersion === 'any');
 }
@@ -229,9 +216,18 @@ const NO_DATABASE = new Proxy({} as LogDb, {
 });
 
 /**
- * Runs the batch; resolves with what the committed transaction did. Rejects if the
- * transaction did not commit: nothing of it was kept. (Not for a view whose undo index a walk
- * filled in: the batch that saves it goes through Dexie, ./batch.ts.)
+ * The commonest batch, a group of plain appends (no expectedVersion), run optimistically in
+ * one native IndexedDB transaction: its check (did another store rewrite the log?) goes first
+ * in the transaction's queue, the commits' records after it, all issued in one synchronous
+ * step. The same requests through Dexie's transaction wrapper cost ~0.3 ms
+ * more per append here, a third of a one-event append (docs/benchmarks.md).
+ *
+ * Nothing here reads the log: a plain commit is prepared from memory (./writer.ts commit).
+ * If the checks find that the log moved, the transaction is aborted before it can commit,
+ * and the batch runs again the careful way (runAttempt); so does every failure but a full
+ * disk. Resolves with what the committed transaction did; rejects if it did not commit
+ * (nothing of it was kept). Not for a view whose undo index a walk filled in: the batch that
+ * saves it goes through Dexie.
  */
 async function runPlainBatch(start: BatchStart, ops: PlainAppend[]): Promise<Attempt> {
   const draft = new Draft({ ...start.log, db: NO_DATABASE }, start.view, start.versions, start.writer.clientId);

@@ -69,8 +69,8 @@ export class Draft {
     return this.ctx.db;
   }
 
-  /** Replaces parts of the view. */
-  set(patch: Partial<LogView>): void {
+  /** Replaces parts of the view (not its markers: they change only through a copy, #writableMarkers()). */
+  set(patch: Partial<Omit<LogView, 'markers'>>): void {
     this.view = { ...this.view, ...patch };
   }
 
@@ -81,7 +81,8 @@ export class Draft {
     // The state just before a commit is where its undo() or redo() starts (invariant 4).
     if (options.commit) {
       const { head: position, maxTime, states, recent } = this.view;
-      this.view = { ...this.view, recent: remember(recent, { position, maxTime, states }) };
+      const kept = remember(recent, { position, maxTime, states });
+      if (kept !== recent) this.view = { ...this.view, recent: kept };
     }
     return { view: this.view, journal: this.#journal.length, snapshots: this.snapshots.length };
   }
@@ -118,11 +119,11 @@ export class Draft {
    * client's own commits back too) or another tab's (this client's as well). Each commit
    * goes into `own` and `undo` as if written here (invariants 5 and 6), except a first one of
    * this client's that may have started before the events (a page may cut a commit): the
-   * own events starts after it.
+   * own events start after it.
    */
   async #noteOthers(events: readonly StoredEvent[]): Promise<void> {
     const me = this.clientId;
-    if (me === undefined) return this.forgetOwn();
+    if (me === undefined) return this.#forgetOwn();
     let i = 0;
     const first = events[0]!;
     let own = this.view.own;
@@ -133,7 +134,7 @@ export class Draft {
     const rest = i === 0 ? events : events.slice(i);
     const mine = rest.filter((e) => e.clientId === me);
     if (mine.length > 0) own = addOwn(own, mine);
-    // Whose commit another client's marker names: the own events knows for the commits it covers.
+    // Whose commit another client's marker names: the own events know for the commits it covers.
     const ownsCommit = (target: string, at: number) => (at >= own.from ? own.events.some((o) => o.commit === target) : undefined);
     this.set({ own, undo: this.view.undo.withEvents(rest, me, this.view.markers, ownsCommit) });
   }
@@ -146,7 +147,7 @@ export class Draft {
   }
 
   /** Forgets `own` and `undo` up to the head: the log changed in ways not made by this client's writes. */
-  forgetOwn(): void {
+  #forgetOwn(): void {
     const { head } = this.view;
     this.set({ own: { from: head + 1, events: [] }, undo: UndoIndex.unknown(head) });
   }
@@ -158,14 +159,14 @@ export class Draft {
   noteTarget(events: readonly StoredEvent[]): void {
     const first = events[0];
     if (!first) return;
-    if (this.view.markers.firstOf(first.commit) === undefined) this.writableMarkers().setFirst(first.commit, first.position);
+    if (this.view.markers.firstOf(first.commit) === undefined) this.#writableMarkers().setFirst(first.commit, first.position);
     this.#known = events;
   }
 
   /** The view's markers, copied first if the view they came from may still need them. */
-  writableMarkers(): MarkerLog {
+  #writableMarkers(): MarkerLog {
     if (this.#markersShared) {
-      this.set({ markers: this.view.markers.clone() });
+      this.view = { ...this.view, markers: this.view.markers.clone() };
       this.#markersShared = false;
     }
     return this.view.markers;
@@ -182,12 +183,12 @@ export class Draft {
     if (events.length === 0) return;
     const newMarkers = events.map(markerOf).filter((m) => m !== undefined);
     if (newMarkers.length === 0) {
-      this.applyForward(events, options);
+      this.#applyForward(events, options);
       if (!options.own) await this.#noteOthers(events);
       return;
     }
     const oldHead = this.view.head;
-    const markers = this.writableMarkers();
+    const markers = this.#writableMarkers();
     for (const e of events) if (!isMarkerType(e.type) && markers.firstOf(e.commit) === undefined) markers.setFirst(e.commit, e.position);
     for (const m of newMarkers) {
       if (markers.firstOf(m.target) === undefined) {
@@ -223,13 +224,38 @@ export class Draft {
    * Applies events that hold no marker: a plain forward fold, synchronous, so a batch of
    * plain appends runs without a single await inside its transaction.
    */
-  applyForward(events: readonly StoredEvent[], options: { capture: boolean }): void {
+  #applyForward(events: readonly StoredEvent[], options: { capture: boolean }): void {
     if (events.length === 0) return;
+    this.#advance(this.#foldForward(events, options.capture), events);
+  }
+
+  /**
+   * A new commit of this client's app events (the append path): applied as #applyForward()
+   * does, added to `own` and `undo` as noteOwn() does, and `pending` more events pending,
+   * the view replaced once.
+   */
+  applyOwnCommit(events: readonly StoredEvent[], pending: number): void {
+    const states = this.#foldForward(events, true);
+    const { own, undo, markers, maxTime } = this.view;
+    let time = maxTime;
+    for (const e of events) if (e.time > time) time = e.time;
+    this.view = {
+      ...this.view,
+      states,
+      head: events[events.length - 1]!.position,
+      maxTime: time,
+      pending: this.view.pending + pending,
+      own: addOwn(own, events),
+      undo: undo.withEvents(events, events[0]!.clientId, markers),
+    };
+  }
+
+  #foldForward(events: readonly StoredEvent[], capture: boolean): States {
     this.#bumpVersions(events);
-    const { capture } = boundaries(this, events, options.capture);
+    const at = boundaries(this, events, capture);
     const states = { ...this.view.states };
-    fold(foldOptions(this, states, {}, this.view.head, capture), events);
-    this.#advance(states, events);
+    fold(foldOptions(this, states, {}, this.view.head, at.capture), events);
+    return states;
   }
 
   #bumpVersions(events: readonly StoredEvent[]): void {
@@ -248,7 +274,7 @@ export class Draft {
 
   /** Writes history fetched from the server back below the compaction point (./restore.ts). */
   async restore(from: number, events: readonly RestoredEvent[]): Promise<void> {
-    const compacted = await restoreBelow(this.db, this.writableMarkers(), this.view.compacted, from, events);
+    const compacted = await restoreBelow(this.db, this.#writableMarkers(), this.view.compacted, from, events);
     this.set({ compacted, undo: UndoIndex.unknown(this.view.head) }); // older own commits may be back (invariant 6)
   }
 
@@ -257,7 +283,7 @@ export class Draft {
     const { compacted } = await readCompaction(this.db);
     const { head } = this.view;
     if (compacted < this.view.compacted) {
-      await learnRestored(this.db, this.writableMarkers(), this.view.compacted, compacted);
+      await learnRestored(this.db, this.#writableMarkers(), this.view.compacted, compacted);
       this.set({ undo: UndoIndex.unknown(head) }); // older own commits may be back (invariant 6)
     } else if (compacted > this.view.compacted) {
       // Undo finds commits before the point only in memory: a walk finds them again.
@@ -271,7 +297,7 @@ export class Draft {
       this.#versions.clear();
       this.snapshots.length = 0;
       await this.rebuild(compacted, { captureMissing: false });
-      this.forgetOwn();
+      this.#forgetOwn();
     }
   }
 
@@ -285,14 +311,14 @@ export class Draft {
     // point's snapshot is where a replay of the changed log starts.
     position = Math.max(position, this.view.compacted);
     if (position >= this.view.head) return;
-    this.writableMarkers().truncate(position + 1);
+    this.#writableMarkers().truncate(position + 1);
     this.#versions.clear();
     this.set({ recent: this.view.recent.filter((r) => r.position <= position) });
     const kept = this.snapshots.filter((s) => s.position <= position);
     this.snapshots.length = 0;
     this.snapshots.push(...kept);
     await this.rebuild(position, { captureMissing: false });
-    this.forgetOwn();
+    this.#forgetOwn();
   }
 
   /** Sets the states to those at `position` (./replayer.ts rebuild). */

@@ -23,16 +23,14 @@ import { readCompaction } from '../storage/compactionMeta.ts';
 import { attemptBatch, type BatchStart } from './batch.ts';
 import { AutoCompaction, compactionKeep, requestCompaction } from './compactPolicy.ts';
 import { snapshotInterval, validateSyncOptions, type EngineConfig } from './config.ts';
-import type { LogContext } from './view.ts';
-import { OpQueue } from './opQueue.ts';
-import type { BodyOf, Op, OpKind, Settled } from './opQueue.ts';
+import { changeOf, type LogContext, type LogView } from './view.ts';
+import { type BodyOf, type Op, type OpKind, OpQueue, type Settled } from './opQueue.ts';
 import { Peers, type PeerMessage } from './peers.ts';
 import { isNeedsRestore, withRestore, type RestoreHost } from './restore.ts';
 import { BackgroundSlicer } from './slicing.ts';
 import { makeClientId, openDatabase, readStartRestoring, saveSnapshots, type StartView } from './startup.ts';
 import { StorageStatus } from './storageStatus.ts';
 import { SyncBridge, type SyncBridgeHost } from './syncBridge.ts';
-import { changeOf, type LogView } from './view.ts';
 import { Writer } from './writer.ts';
 
 export class Engine {
@@ -63,6 +61,8 @@ export class Engine {
     clientId: string;
     start: StartView;
     sync: SyncBridge;
+    /** createStore({ compaction: { keep } }), checked; undefined: no automatic compaction. */
+    keep: number | undefined;
     onChange: (change: Change) => void;
   }) {
     const { log, config, start } = init;
@@ -101,15 +101,16 @@ export class Engine {
       if (!this.#closed) this.#announce({});
     });
     this.#slicer = new BackgroundSlicer(log.db, () => !this.#closed && this.#queue.idle && this.sync.status.sync !== 'syncing');
-    const keep = compactionKeep(config.compaction);
-    this.#auto = keep === undefined ? undefined : new AutoCompaction(keep);
+    this.#auto = init.keep === undefined ? undefined : new AutoCompaction(init.keep);
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
     const { db, projections } = await openDatabase(config);
     let engine: Engine | undefined;
     try {
+      // Options are checked before anything is made that would need closing.
       if (config.sync) validateSyncOptions(config.sync);
+      const keep = compactionKeep(config.compaction);
       const log: LogContext = {
         db,
         projections,
@@ -126,7 +127,7 @@ export class Engine {
         sync.transport,
       );
       const clientId = start.clientId ?? (await makeClientId(db));
-      engine = new Engine({ log, config, clientId, start, sync, onChange });
+      engine = new Engine({ log, config, clientId, start, sync, keep, onChange });
       sync.connect(config, engine.#syncHost());
       if (start.snapshots.length > 0) await saveSnapshots(db, start.snapshots, start.view.epoch);
       // Another tab may have written while we loaded; its message may have come too early.

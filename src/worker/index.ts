@@ -10,7 +10,7 @@ import { toErrorData } from '../core/errors/index.ts';
 import type { Projection } from '../core/projection.ts';
 import { eventSchema, type Upcasters } from '../core/upcast.ts';
 import { diffState } from '../core/diff.ts';
-import { engineApiOf, type Change, type ChangeMessage, type EngineApi, type WorkerApi } from '../api/contract.ts';
+import { boundEngineApi, type Change, type ChangeMessage, type WorkerApi } from '../api/contract.ts';
 import type { StorageLike } from '../api/store.ts';
 import { Engine } from './engine.ts';
 import { EngineSession } from './session.ts';
@@ -50,7 +50,7 @@ export function serveStore(options: ServeStoreOptions): void {
         const message: ChangeMessage = { seq: change.seq, patches, status: change.status };
         changes.port1.postMessage(message);
       };
-      const engine = new EngineSession(
+      const session = new EngineSession(
         await Engine.open(
           {
             ...openOptions,
@@ -66,23 +66,14 @@ export function serveStore(options: ServeStoreOptions): void {
         ),
       );
       const { port1, port2 } = new MessageChannel();
-      // Each method of the session calls the engine's own, its errors sent as ErrorData.
-      const session: EngineApi = engineApiOf((name) => {
-        const method = (engine[name] as (...a: never[]) => Promise<unknown>).bind(engine);
-        return async (...args) => {
-          try {
-            return await method(...args);
-          } catch (error) {
-            throw toErrorData(error);
-          } finally {
-            if (name === 'close') changes.port1.close();
-          }
-        };
-      });
-      expose(session, port1);
+      // The session's methods, and close() ending the changes port too; errors leave as ErrorData.
+      const api = boundEngineApi(session);
+      const close = api.close;
+      api.close = () => close().finally(() => changes.port1.close());
+      expose(withWireErrors(api), port1);
       // The page starts from these states; later changes are patches against them. (Changes
       // posted before, at or below opened.seq, the page skips.)
-      const opened = engine.opened();
+      const opened = session.opened();
       for (const [name, state] of Object.entries(opened.states)) sent.set(name, state);
       return transfer({ port: port2, changes: changes.port2, opened }, [port2, changes.port2]);
     },

@@ -7,7 +7,7 @@
  * common case after a push (the server confirms our own events in order) is confirmed in
  * place, with no rebase. Runs inside the engine's write transaction, on its draft.
  */
-import { checkSchemaVersions, confirmsInOrder, GROUP_EVENTS, pastConfirmed, rebase } from '../core/rebase.ts';
+import { checkSchemaVersions, confirmsInOrder, PACK_EVENTS, pastConfirmed, rebase } from '../core/rebase.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { PositionedEvent } from '../protocol/wire.ts';
 import { eventsOf, makeRecord } from '../storage/records.ts';
@@ -20,7 +20,7 @@ import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
 import type { Draft } from './draft.ts';
 
 /** Events per record the integration writes (the rebase packs pending ones the same). */
-const RECORD_EVENTS = GROUP_EVENTS;
+const RECORD_EVENTS = PACK_EVENTS;
 
 /** IntegrateResult with the rejected commits as the database keeps them. */
 export interface Integrated extends IntegrateResult {
@@ -48,7 +48,7 @@ export async function integrate(draft: Draft, input: IntegrateInput): Promise<In
   const { from } = plan;
   const records = confirmedRecords(plan.remote);
   for (const group of plan.pending) {
-    const record = makeRecord(group.first, [...group.events], true);
+    const record = makeRecord(group.first, group.events, true);
     if (group.ev !== undefined) record.ev = group.ev;
     records.push(record);
   }

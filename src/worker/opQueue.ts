@@ -125,7 +125,7 @@ export class OpQueue {
       } finally {
         this.#draining = false;
       }
-      this.drained();
+      if (this.#started) this.drained();
     });
   }
 }

@@ -29,7 +29,7 @@ export class RecordWrites {
     this.#issued.push(request);
   }
 
-  /** The queued writes, for a batch that issues them itself (./plainBatch.ts). */
+  /** The queued writes, for a batch that issues them itself (./batch.ts runPlainBatch). */
   take(): LogRecord[] {
     const records = this.#unwritten;
     this.#unwritten = [];

@@ -10,10 +10,9 @@ import { fold, frozen, initialState, type States } from '../core/replay.ts';
 import { forEachEvents } from '../storage/log.ts';
 import type { SnapshotRecord } from '../storage/schema.ts';
 import { findSnapshot } from '../storage/snapshots.ts';
-import type { LogContext } from './view.ts';
+import type { LogContext, LogView } from './view.ts';
 import { NeedsRestore } from './restore.ts';
 import { RecentCollector, recentAt } from './recent.ts';
-import type { LogView } from './view.ts';
 
 /** What a replay reads of a draft and changes on it (./draft.ts Draft). */
 export interface ReplayDraft {
@@ -23,7 +22,7 @@ export interface ReplayDraft {
   readonly clientId: string | undefined;
   /** Snapshots captured for new positions, written with the batch. */
   readonly snapshots: SnapshotRecord[];
-  set(patch: Partial<LogView>): void;
+  set(patch: Partial<Omit<LogView, 'markers'>>): void;
 }
 
 export interface RebuildOptions {
@@ -154,7 +153,7 @@ async function fromSnapshots(
   return { startAt, from, maxTime };
 }
 
-/** The events at positions `from..to` if the own events holds every one of them (all this client's). */
+/** The events at positions `from..to` if the own events hold every one of them (all this client's). */
 function ownRange(draft: ReplayDraft, from: number, to: number): readonly StoredEvent[] | undefined {
   const { own } = draft.view;
   const events = own.events;

@@ -43,6 +43,7 @@ export class EngineSession implements EngineApi {
     options?: { expectedVersion?: ExpectedVersion },
   ): Promise<{ events: StoredEvent[]; seq: number }> {
     try {
+      this.#engine.assertOpen(); // a closed store says so, whatever it is given
       return this.#engine.submit({ kind: 'append', input: validateInputs(events, options?.expectedVersion) });
     } catch (error) {
       return Promise.reject(error);

@@ -18,8 +18,7 @@ import { firstPendingPosition } from '../storage/pending.ts';
 import { readRewrites } from '../storage/rewrites.ts';
 import type { EngineConfig } from './config.ts';
 import { Draft } from './draft.ts';
-import type { LogContext } from './view.ts';
-import { emptyView, type LogView } from './view.ts';
+import { emptyView, type LogContext, type LogView } from './view.ts';
 import { readSavedUndo, restoreUndo, undoRedo, type UndoRedo } from './undoHistory.ts';
 import { bindLog, checkLog, readLog, type LogAddress } from './logBinding.ts';
 

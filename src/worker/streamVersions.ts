@@ -1,7 +1,7 @@
 /**
  * The stream versions a draft knows at its head (Draft invariant 2): the engine's
- * map, never written here, plus this copy's changes on top of it (an overlay). Every change
- * pushes its undo onto the copy's journal, so the copy's rollback() restores it.
+ * map, never written here, plus this draft's changes on top of it (an overlay). Every change
+ * pushes its undo onto the draft's journal, so the draft's rollback() restores it.
  */
 export class StreamVersions {
   readonly #base: ReadonlyMap<string, number>;
@@ -39,7 +39,7 @@ export class StreamVersions {
     });
   }
 
-  /** Writes this copy's stream versions into the engine's map (after the commit). */
+  /** Writes this draft's stream versions into the engine's map (after the commit). */
   mergeInto(target: Map<string, number>): void {
     if (this.#cleared) target.clear();
     for (const [stream, version] of this.#overlay) {

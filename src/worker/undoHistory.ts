@@ -110,7 +110,7 @@ async function located(db: LogDb, view: UndoState['view'], walk: HistoryWalk): P
   if (commit === undefined) return undefined;
   let position = view.markers.firstOf(commit);
   if (position === undefined && walk.undoAt !== undefined && walk.undoAt >= view.own.from) {
-    // In the own events, which holds whole commits (Draft invariant 5).
+    // In the own events, which hold whole commits (Draft invariant 5).
     position = view.own.events.find((e) => e.commit === commit)?.position;
   }
   position ??= (await readCommit(db, commit))[0]?.position ?? walk.undoAt ?? 0;

@@ -65,10 +65,8 @@ export class Writer {
   /** Appends one commit of app events: positions after head, applied, then written. Synchronous. */
   commit(draft: Draft, writes: RecordWrites, inputs: readonly ValidInput[], expectedVersion: ExpectedVersion = 'any'): StoredEvent[] {
     const { record, events } = this.#newCommit(draft, inputs, expectedVersion);
-    draft.applyForward(events, { capture: true });
+    draft.applyOwnCommit(events, this.#bound ? events.length : 0);
     writes.add(record);
-    if (this.#bound) draft.set({ pending: draft.view.pending + events.length });
-    draft.noteOwn(events);
     return events;
   }
 

@@ -3,7 +3,11 @@
 // a first open with sync has to write.
 import 'fake-indexeddb/auto';
 import { afterEach, expect, it, vi } from 'vitest';
+import { createStore, isStoreClosedError } from '../../src/index.ts';
+import { Engine } from '../../src/worker/engine.ts';
+import { EngineSession } from '../../src/worker/session.ts';
 import { dbName, projections, type Todo } from '../support/fixtures.ts';
+import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
 
 const stores = storesPerTest();
@@ -25,4 +29,37 @@ it('opening a database reads it in one transaction and writes nothing before it 
     { stores: ['meta', 'records', 'slices', 'snapshots'], mode: 'readwrite' }, // a batch applies what another tab wrote meanwhile
   ]);
   expect(store.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a']);
+});
+
+it('a store that a bad option stops from opening leaves nothing open: its database and its channel to other tabs are closed', async () => {
+  const open = new Set<BroadcastChannel>();
+  const Native = globalThis.BroadcastChannel;
+  class Tracked extends Native {
+    constructor(name: string) {
+      super(name);
+      open.add(this);
+    }
+    override close(): void {
+      open.delete(this);
+      super.close();
+    }
+  }
+  vi.stubGlobal('BroadcastChannel', Tracked);
+  const closes = vi.spyOn(IDBDatabase.prototype, 'close');
+  try {
+    const error = await rejection(createStore({ name: dbName(), projections, compaction: { keep: 0 } }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/compaction needs \{ keep: n \}/);
+    expect(open.size).toBe(0);
+    expect(closes).toHaveBeenCalled();
+  } finally {
+    vi.unstubAllGlobals();
+  }
+});
+
+it('a closed engine says so before it looks at what it is given', async () => {
+  const session = new EngineSession(await Engine.open({ name: dbName(), projections }, () => undefined));
+  await session.close();
+  const error = await rejection(session.append([{ type: '' }]));
+  expect(isStoreClosedError(error)).toBe(true);
 });
