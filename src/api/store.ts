@@ -128,11 +128,19 @@ export interface RejectedCommit {
   streamVersion?: number;
 }
 
+/** events(query): which events, in which order. */
 export interface EventQuery {
+  /** Only this stream's events. */
   stream?: string;
+  /** Only events of this type (or of any of these). */
   type?: string | string[];
+  /** Only events at positions above this one. */
   after?: number;
+  /** Only events at positions below this one: with `reverse`, the page older than one already read. */
+  before?: number;
+  /** At most this many events. */
   limit?: number;
+  /** Newest first. */
   reverse?: boolean;
 }
 

@@ -16,6 +16,7 @@ const QuerySchema = v.object({
   stream: v.optional(Name),
   type: v.optional(v.union([Name, v.array(Name)])),
   after: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  before: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   reverse: v.optional(v.boolean()),
 });
@@ -30,7 +31,7 @@ export function validateQuery(query: unknown): EventQuery {
 }
 
 export async function queryEvents(db: LogDb, query: EventQuery): Promise<StoredEvent[]> {
-  const { stream, after = 0, limit = Infinity, reverse = false } = query;
+  const { stream, after = 0, before = Infinity, limit = Infinity, reverse = false } = query;
   const types = query.type === undefined ? undefined : Array.isArray(query.type) ? query.type : [query.type];
   if (types?.length === 0) return [];
   // The lowest record key that can hold a position > after (a key only: no record is read).
@@ -47,7 +48,10 @@ export async function queryEvents(db: LogDb, query: EventQuery): Promise<StoredE
         )[0] ?? after + 1);
   const typeSet = types && new Set(types);
   const keep = (e: StoredEvent) =>
-    e.position > after && (stream === undefined || e.stream === stream) && (typeSet === undefined || typeSet.has(e.type));
+    e.position > after &&
+    e.position < before &&
+    (stream === undefined || e.stream === stream) &&
+    (typeSet === undefined || typeSet.has(e.type));
 
   const scan = async (kind: 's' | 't' | undefined, name: string): Promise<StoredEvent[]> => {
     const out: StoredEvent[] = [];
@@ -60,9 +64,9 @@ export async function queryEvents(db: LogDb, query: EventQuery): Promise<StoredE
       }
       return true;
     };
-    await (kind === undefined
-      ? scanRecords(db, ':id', low, Infinity, reverse, visit)
-      : scanName(db, kind, name, low, Infinity, reverse, visit));
+    // A part that starts below `before` may hold it: parts are found by their first position.
+    const high = before - 1;
+    await (kind === undefined ? scanRecords(db, ':id', low, high, reverse, visit) : scanName(db, kind, name, low, high, reverse, visit));
     return out;
   };
 

@@ -6,7 +6,7 @@ import { dbName, projections } from '../support/fixtures.ts';
 
 /**
  * events(query) against a reference filter of the whole log (DESIGN.md, Main-thread API):
- * stream, type (one or several), after (positions > after), reverse (newest first) and
+ * stream, type (one or several), after (positions > after), before (positions < before), reverse (newest first) and
  * limit (the first `limit` of that order). Markers are ordinary events here.
  */
 function reference(log: readonly StoredEvent[], query: EventQuery = {}): StoredEvent[] {
@@ -14,6 +14,7 @@ function reference(log: readonly StoredEvent[], query: EventQuery = {}): StoredE
   let out = log.filter(
     (e) =>
       e.position > (query.after ?? 0) &&
+      e.position < (query.before ?? Infinity) &&
       (query.stream === undefined || e.stream === query.stream) &&
       (types === undefined || types.has(e.type)),
   );
@@ -151,7 +152,18 @@ describe('events(query) on a log of many records', () => {
     }
   });
 
-  it('combinations of stream, type, after, limit and reverse', async () => {
+  it('before pages back: newest first, each page older than the last', async () => {
+    const pages: StoredEvent[] = [];
+    for (let before: number | undefined; ; ) {
+      const page = await store.events(before === undefined ? { reverse: true, limit: 37 } : { reverse: true, limit: 37, before });
+      if (page.length === 0) break;
+      pages.push(...page);
+      before = page[page.length - 1]!.position;
+    }
+    expect(pages).toEqual(log.slice().reverse());
+  });
+
+  it('combinations of stream, type, after, before, limit and reverse', async () => {
     const inside = multi[0]!.position;
     const queries: EventQuery[] = [
       { stream: 's1', type: 'a' },
@@ -169,6 +181,10 @@ describe('events(query) on a log of many records', () => {
       { type: ['$undo', 'a'], stream: 'default', after: 10 },
       { after: inside, limit: 2 },
       { after: 30, reverse: true, limit: 65 },
+      { before: inside + 1, reverse: true, limit: 3 },
+      { type: 'a', before: 80, reverse: true, limit: 10 },
+      { stream: 's1', after: 20, before: 60 },
+      { type: ['a', 'c'], before: 100, reverse: true },
     ];
     for (const query of queries) {
       expect(await store.events(query), JSON.stringify(query)).toEqual(reference(log, query));
@@ -184,6 +200,7 @@ describe('events(query) on a log of many records', () => {
           fc.array(fc.constantFrom<string>(...TYPES, '$undo', '$redo', 'nope'), { maxLength: 4 }),
         ),
         after: fc.integer({ min: 0, max: head + 3 }),
+        before: fc.integer({ min: 1, max: head + 3 }),
         limit: fc.integer({ min: 1, max: head + 3 }),
         reverse: fc.boolean(),
       },
