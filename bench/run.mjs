@@ -202,11 +202,26 @@ async function bundleCases() {
     baselineLabel: 'budget 40 kB',
     extra: { minifiedBytes: worker.raw },
   });
+  // What `import { mountInspector } from 'eventloom/devtools'` loads: the inspector and the
+  // few main-thread modules it uses (an upper bound of its own size; apps without it: above).
+  const devtools = await measure('devtools-entry.js');
+  log(`bundle.devtools: ${devtools.gzip} B gzip (${devtools.raw} B minified)`);
+  addCase({
+    name: 'bundle.devtools',
+    goal: 1,
+    better: 'lower',
+    unit: 'bytes (gzip -9)',
+    toolkit: [devtools.gzip],
+    baseline: [15000],
+    baselineLabel: 'budget 15 kB',
+    extra: { minifiedBytes: devtools.raw },
+  });
 }
 
 function aliases() {
   return [
     { find: /^eventloom\/worker$/, replacement: join(root, 'src/worker/index.ts') },
+    { find: /^eventloom\/devtools$/, replacement: join(root, 'src/devtools/index.ts') },
     { find: /^eventloom$/, replacement: join(root, 'src/index.ts') },
   ];
 }

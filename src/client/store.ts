@@ -91,6 +91,11 @@ export class StoreImpl implements Store {
     return { compacted, removed };
   }
 
+  /** The names of the store's projections (for tools such as the inspector: the Store API asks for a name). */
+  get projectionNames(): string[] {
+    return [...this.mirror.states.keys()];
+  }
+
   get status(): StoreStatus {
     return { ...this.mirror.status };
   }
@@ -137,4 +142,9 @@ export class StoreImpl implements Store {
       this.release();
     }
   }
+}
+
+/** The names of a store's projections, when it is one createStore() made (else none known). */
+export function projectionNames(store: Store): string[] {
+  return store instanceof StoreImpl ? store.projectionNames : [];
 }

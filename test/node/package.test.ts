@@ -67,7 +67,7 @@ afterAll(async () => {
 
 describe('the built package', () => {
   it('has, for every entry point, its module, its types and their source maps, with .js imports only', () => {
-    expect(Object.keys(pkg.exports)).toEqual(['.', './worker', './server', './server/conformance', './react']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './worker', './server', './server/conformance', './devtools', './react']);
     for (const entry of Object.values(pkg.exports)) {
       // TypeScript takes `types` first; Node and bundlers take `import`; this repository's
       // Vite asks for `eventloom-source` (a name no other tool asks for).
@@ -197,6 +197,20 @@ serveStore({ projections: { todos: defineProjection<string[]>({ name: 'todos', i
 const storage: SyncStorage = memoryStorage();
 export const handler = createSyncApp({ storage });
 export const start = () => startSyncServer({ port: 0, storage: sqliteStorage({ path: './data/app.db' }) });
+`,
+    );
+    await writeFile(
+      join(app, 'src', 'inspector.ts'),
+      `import type { Store } from 'eventloom';
+import { exportLog, mountInspector, LOG_EXPORT_VERSION, type InspectorOptions, type LogExport } from 'eventloom/devtools';
+const options: InspectorOptions = { projection: 'todos' };
+export function inspect(store: Store, element: HTMLElement): () => void {
+  return mountInspector(store, element, options);
+}
+export async function save(store: Store): Promise<number> {
+  const log: LogExport = await exportLog(store);
+  return log.version === LOG_EXPORT_VERSION ? log.events.length : -1;
+}
 `,
     );
     // A storage of its own, as docs/server-storage.md writes it, and its conformance run.

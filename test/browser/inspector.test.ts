@@ -1,0 +1,172 @@
+/**
+ * The inspector (eventloom/devtools) in real Chromium, on a worker-mode store with a log of
+ * 100k events: only the visible rows are in the DOM, scrolling reads pages (not the log),
+ * filters, an event's state and what it changed, travel, revert, and unmount.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createStore, type Store } from 'eventloom';
+import { mountInspector } from 'eventloom/devtools';
+import { dbName, type Todo } from '../support/fixtures.ts';
+import { untilDom } from '../support/dom.ts';
+import { untilStatus } from '../support/wait.ts';
+
+const unmounts: (() => void)[] = [];
+
+afterEach(async () => {
+  for (const unmount of unmounts.splice(0)) unmount();
+  document.body.replaceChildren();
+});
+
+const EVENTS = 100_000;
+let store: Store;
+
+/** Records the store's events() calls until the test ends (the inspector reads only through the Store API). */
+function recordReads(target: Store): { query: unknown; got: number }[] {
+  const reads: { query: unknown; got: number }[] = [];
+  const original = target.events;
+  target.events = async (query) => {
+    const got = await original.call(target, query);
+    reads.push({ query, got: got.length });
+    return got;
+  };
+  unmounts.push(() => {
+    target.events = original;
+  });
+  return reads;
+}
+
+function mount(target: Store, options?: { projection?: string }) {
+  const element = document.createElement('div');
+  element.style.height = '600px';
+  document.body.append(element);
+  const unmount = mountInspector(target, element, options);
+  unmounts.push(unmount);
+  const root = element.querySelector('.eventloom-inspector')!.shadowRoot!;
+  return { element, root, unmount, list: root.querySelector<HTMLElement>('[role=listbox]')! };
+}
+
+/** The rows in the DOM, as their position cells, once none is loading. */
+function rows(root: ShadowRoot): string[] | undefined {
+  const all = [...root.querySelectorAll<HTMLElement>('.row')];
+  if (all.length === 0 || all.some((r) => r.classList.contains('loading'))) return undefined;
+  return all.map((r) => r.querySelector('.pos')!.textContent!);
+}
+
+let worker: Worker;
+
+// One store for the file: its 100k-event log takes a while to build.
+beforeAll(async () => {
+  worker = new Worker(new URL('./inspector.worker.ts', import.meta.url), { type: 'module' });
+  store = await createStore({ name: dbName('inspector'), worker });
+  for (let i = 0; i < EVENTS - 4; i += 1000) {
+    const n = Math.min(1000, EVENTS - 4 - i);
+    await store.append(Array.from({ length: n }, (_, j) => ({ type: 'ping', payload: { n: i + j } })));
+  }
+  await store.append({ type: 'added', payload: { id: 'a', title: 'Buy milk' } });
+  await store.append({ type: 'added', payload: { id: 'b', title: 'Walk dog' } });
+  await store.append({ type: 'toggled', payload: { id: 'a' }, stream: 'chores' });
+  await store.append({ type: 'added', payload: { id: 'c', title: 'Call mum' } });
+}, 120_000);
+
+afterAll(async () => {
+  await store.close();
+  worker.terminate();
+});
+
+describe('the inspector on a 100k-event log', () => {
+  it('shows the newest events first with only the visible rows in the DOM', async () => {
+    const { root } = mount(store);
+    const shown = await untilDom(root, () => rows(root));
+    expect(shown[0]).toBe(String(EVENTS));
+    expect(shown[1]).toBe(String(EVENTS - 1));
+    expect(root.querySelectorAll('*').length).toBeLessThan(2000);
+  });
+
+  it('scrolling to the oldest event reads the pages it shows, not the whole log', async () => {
+    const reads = recordReads(store);
+    const { root, list } = mount(store);
+    await untilDom(root, () => rows(root));
+    list.scrollTop = list.scrollHeight;
+    const shown = await untilDom(root, () => {
+      const r = rows(root);
+      return r?.includes('1') ? r : undefined;
+    });
+    expect(shown[shown.length - 1]).toBe('1');
+    const pageReads = reads.filter((r) => (r.query as { after?: number }).after !== undefined);
+    expect(pageReads.reduce((n, r) => n + r.got, 0)).toBeLessThan(2_000);
+    expect(root.querySelectorAll('*').length).toBeLessThan(2000);
+  });
+
+  it('filters by type and by text in the payload', async () => {
+    const { root } = mount(store);
+    await untilDom(root, () => rows(root));
+    const type = root.querySelector<HTMLInputElement>('input[name=type]')!;
+    type.value = 'added';
+    type.dispatchEvent(new Event('input'));
+    const added = await untilDom(root, () => {
+      const r = rows(root);
+      return r && r.length === 3 ? r : undefined;
+    });
+    expect(added).toEqual([String(EVENTS), String(EVENTS - 2), String(EVENTS - 3)]);
+    const text = root.querySelector<HTMLInputElement>('input[name=text]')!;
+    text.value = 'walk';
+    text.dispatchEvent(new Event('input'));
+    expect(await untilDom(root, () => (rows(root)?.length === 1 ? rows(root) : undefined))).toEqual([String(EVENTS - 2)]);
+  });
+
+  it('shows an event’s state as stateAt() gives it, and names the path it changed', async () => {
+    const { root, list } = mount(store);
+    await untilDom(root, () => rows(root));
+    list.querySelector<HTMLElement>('[data-index="0"]')!.click(); // 'added' c, the newest
+    const changed = await untilDom(root, () => root.querySelector<HTMLElement>('.changes li[data-path]'));
+    expect(changed.dataset['path']).toBe('2');
+    expect(changed.className).toBe('added');
+    const state = JSON.parse(root.querySelector('.state pre')!.textContent!) as Todo[];
+    expect(state).toEqual(await store.stateAt<Todo[]>('todos', { position: EVENTS }));
+    // The toggle, one back: a changed leaf.
+    list.querySelector<HTMLElement>('[data-index="1"]')!.click();
+    const toggled = await untilDom(root, () => root.querySelector<HTMLElement>('.changes li[data-path="0.done"]'));
+    expect(toggled.className).toBe('changed');
+  });
+
+  it('travels to a position and back to now', async () => {
+    const { root, list } = mount(store);
+    await untilDom(root, () => rows(root));
+    list.querySelector<HTMLElement>('[data-index="2"]')!.click();
+    (await untilDom(root, () => root.querySelector<HTMLButtonElement>('[data-action=travel]'))).click();
+    const first = await untilDom(root, () => rows(root)?.[0]);
+    expect(first).toBe(String(EVENTS - 2));
+    expect(root.querySelector('.travel')!.textContent).toContain(`position ${EVENTS - 2}`);
+    (await untilDom(root, () => root.querySelector<HTMLButtonElement>('[data-action=travel]'))).click();
+    expect(await untilDom(root, () => (rows(root)?.[0] === String(EVENTS) ? 'now' : undefined))).toBe('now');
+    expect(root.querySelector('.travel')!.textContent).toBe('');
+  });
+
+  it('reverts a commit from its row, after a confirmation, and marks it undone', async () => {
+    const { root, list } = mount(store);
+    await untilDom(root, () => rows(root));
+    const head = store.status.head;
+    list.querySelector<HTMLElement>('[data-index="0"]')!.click();
+    const revert = await untilDom(root, () => root.querySelector<HTMLButtonElement>('[data-action=revert]'));
+    revert.click(); // asks first
+    expect(store.status.head).toBe(head);
+    expect(revert.textContent).toMatch(/^Confirm/);
+    revert.click();
+    await untilStatus(store, (s) => s.head === head + 1);
+    const undone = await untilDom(root, () => root.querySelector<HTMLElement>('.row.undone'));
+    expect(undone.querySelector('.pos')!.textContent).toBe(String(head));
+    expect(store.get<Todo[]>('todos').map((t) => t.id)).toEqual(['a', 'b']);
+    await store.redo(); // leaves the log as the other tests expect it
+  });
+
+  it('unmounting removes the panel and stops listening: a later change touches nothing', async () => {
+    const { element, root, unmount } = mount(store);
+    await untilDom(root, () => rows(root));
+    unmount();
+    expect(element.childElementCount).toBe(0);
+    const before = document.body.innerHTML;
+    await store.append({ type: 'ping', payload: { n: -1 } });
+    await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    expect(document.body.innerHTML).toBe(before);
+  });
+});
