@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from 'eventloom';
 import { mountInspector } from 'eventloom/devtools';
-import { dbName, type Todo } from '../support/fixtures.ts';
+import { dbName, todos, type Todo } from '../support/fixtures.ts';
 import { untilDom } from '../support/dom.ts';
 import { untilStatus } from '../support/wait.ts';
 
@@ -168,5 +168,22 @@ describe('the inspector on a 100k-event log', () => {
     await store.append({ type: 'ping', payload: { n: -1 } });
     await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
     expect(document.body.innerHTML).toBe(before);
+  });
+});
+
+describe('the inspector on an in-process store', () => {
+  it('shows the log and follows it live: a new event appears as it lands', async () => {
+    const local = await createStore({ name: dbName('inspector-local'), projections: { todos } });
+    try {
+      await local.append({ type: 'added', payload: { id: 'a', title: 'A' } });
+      const { root } = mount(local);
+      expect(await untilDom(root, () => rows(root))).toEqual(['1']);
+      await local.append({ type: 'added', payload: { id: 'b', title: 'B' } });
+      expect(await untilDom(root, () => (rows(root)?.length === 2 ? rows(root) : undefined))).toEqual(['2', '1']);
+      expect(root.querySelector('.row .client')!.textContent).toBe('this device');
+    } finally {
+      for (const unmount of unmounts.splice(0)) unmount();
+      await local.close();
+    }
   });
 });
