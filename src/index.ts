@@ -30,6 +30,7 @@ export {
   ProtocolError,
   UpcastError,
   HistoryUnavailableError,
+  ReadOnlyStoreError,
   isEventloomError,
   isInvalidEventError,
   isConcurrencyError,
@@ -41,5 +42,6 @@ export {
   isProtocolError,
   isUpcastError,
   isHistoryUnavailableError,
+  isReadOnlyStoreError,
   type EventloomErrorName,
 } from './core/errors/index.ts';

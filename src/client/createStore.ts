@@ -4,7 +4,7 @@
  */
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { InvalidEventError, reviveError } from '../core/errors/index.ts';
-import { engineApiOf, type Change, type ChangeMessage, type EngineApi, type OpenOptions, type WorkerApi } from '../api/contract.ts';
+import { engineApiOf, type ChangeMessage, type EngineApi, type OpenOptions, type WorkerApi } from '../api/contract.ts';
 import { Mirror } from './mirror.ts';
 import { StoreImpl } from './store.ts';
 import type { CreateStoreOptions, Store } from '../api/store.ts';
@@ -42,17 +42,13 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   if (options.persist !== undefined) openOptions.persist = options.persist !== false;
   if (options.compaction !== undefined) openOptions.compaction = options.compaction;
 
-  let mirror: Mirror | undefined;
-  const early: Change[] = [];
-  const onChange = (change: Change) => (mirror ? mirror.apply(change) : early.push(change));
-
   if (options.worker) {
     const { port, changes, opened } = await remoteCall(() => factoryOf(options.worker as Worker).open(openOptions));
     const remote = wrap<EngineApi>(port);
-    mirror = new Mirror(opened);
+    const mirror = new Mirror(opened);
     // Changes posted before this point wait in the port's queue; the mirror skips those
     // that `opened` already includes (by seq).
-    changes.onmessage = (message: MessageEvent<ChangeMessage>) => mirror?.applyMessage(message.data);
+    changes.onmessage = (message: MessageEvent<ChangeMessage>) => mirror.applyMessage(message.data);
     if (options.projections) {
       for (const name of Object.keys(options.projections)) {
         if (!mirror.states.has(name)) {
@@ -72,23 +68,17 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   }
 
   // Loaded on demand: in worker mode the main thread never loads the engine nor Dexie.
-  const { openLocal } = await import('./local.ts');
-  const { api, opened } = await openLocal(
-    {
-      ...openOptions,
-      projections: options.projections ?? {},
-      upcasters: options.upcasters,
-      storage: options.storage,
-      indexedDB: options.indexedDB,
-      IDBKeyRange: options.IDBKeyRange,
-      fetch: options.sync?.fetch,
-      token: typeof options.sync?.token === 'function' ? options.sync.token : undefined,
-    },
-    onChange,
-  );
-  mirror = new Mirror(opened);
-  for (const change of early) mirror.apply(change);
-  return new StoreImpl(opened.clientId, api, mirror, () => undefined);
+  const { openLocalStore } = await import('./local.ts');
+  return openLocalStore({
+    ...openOptions,
+    projections: options.projections ?? {},
+    upcasters: options.upcasters,
+    storage: options.storage,
+    indexedDB: options.indexedDB,
+    IDBKeyRange: options.IDBKeyRange,
+    fetch: options.sync?.fetch,
+    token: typeof options.sync?.token === 'function' ? options.sync.token : undefined,
+  });
 }
 
 function askPersistence(then: () => Promise<void>): void {

@@ -7,13 +7,27 @@ import { boundEngineApi, type Change, type EngineApi, type Opened } from '../api
 import type { EngineConfig } from '../worker/config.ts';
 import { Engine } from '../worker/engine.ts';
 import { EngineSession } from '../worker/session.ts';
+import type { Store } from '../api/store.ts';
+import { Mirror } from './mirror.ts';
 import { pageCopies } from './pageCopies.ts';
+import { StoreImpl } from './store.ts';
 
-export async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
+/** An in-process store over an engine opened with `config`; `release` runs after it closed. */
+export async function openLocalStore(config: EngineConfig, release: () => void = () => undefined): Promise<Store> {
+  let mirror: Mirror | undefined;
+  const early: Change[] = [];
+  const { api, opened } = await openLocal(config, (change) => (mirror ? mirror.apply(change) : early.push(change)));
+  mirror = new Mirror(opened);
+  for (const change of early) mirror.apply(change);
+  return new StoreImpl(opened.clientId, api, mirror, release);
+}
+
+async function openLocal(config: EngineConfig, onChange: (change: Change) => void): Promise<{ api: EngineApi; opened: Opened }> {
   // The page's own copies of unfrozen states, as worker mode has (./pageCopies.ts). Changes
   // before opened() below are ones the page skips (their seq is in `opened`).
   const copies = pageCopies(Object.values(config.projections));
-  const session = new EngineSession(await Engine.open(config, (change) => onChange(copies.change(change))));
+  const engine = await Engine.open(config, (change) => onChange(copies.change(change)));
+  const session = new EngineSession(engine, { readOnly: config.readOnly });
   return { api: localApi(session), opened: copies.opened(session.opened()) };
 }
 

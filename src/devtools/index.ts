@@ -5,3 +5,4 @@
  */
 export { mountInspector, type InspectorOptions } from './inspector.ts';
 export { exportLog, LOG_EXPORT_FORMAT, LOG_EXPORT_VERSION, type LogExport } from './exportLog.ts';
+export { openLogExport, type OpenLogExportOptions } from './openLogExport.ts';

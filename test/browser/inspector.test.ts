@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from 'eventloom';
-import { mountInspector } from 'eventloom/devtools';
+import { exportLog, mountInspector, openLogExport } from 'eventloom/devtools';
 import { dbName, todos, type Todo } from '../support/fixtures.ts';
 import { untilDom } from '../support/dom.ts';
 import { untilStatus } from '../support/wait.ts';
@@ -181,6 +181,16 @@ describe('the inspector on an in-process store', () => {
       await local.append({ type: 'added', payload: { id: 'b', title: 'B' } });
       expect(await untilDom(root, () => (rows(root)?.length === 2 ? rows(root) : undefined))).toEqual(['2', '1']);
       expect(root.querySelector('.row .client')!.textContent).toBe('this device');
+      // Exported, then opened read-only: the same events and states, in the same panel.
+      const replay = await openLogExport(JSON.stringify(await exportLog(local)), { projections: { todos } });
+      try {
+        expect(await replay.events()).toEqual(await local.events());
+        expect(replay.get<Todo[]>('todos')).toEqual(local.get<Todo[]>('todos'));
+        const other = mount(replay);
+        expect(await untilDom(other.root, () => rows(other.root))).toEqual(['2', '1']);
+      } finally {
+        await replay.close();
+      }
     } finally {
       for (const unmount of unmounts.splice(0)) unmount();
       await local.close();

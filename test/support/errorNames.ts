@@ -12,4 +12,5 @@ export const ERROR_NAMES = [
   'ProtocolError',
   'UpcastError',
   'HistoryUnavailableError',
+  'ReadOnlyStoreError',
 ] as const satisfies readonly EventloomErrorName[];

@@ -14,7 +14,8 @@ export type EventloomErrorName =
   | 'SyncError'
   | 'ProtocolError'
   | 'UpcastError'
-  | 'HistoryUnavailableError';
+  | 'HistoryUnavailableError'
+  | 'ReadOnlyStoreError';
 
 export abstract class EventloomError extends Error {
   abstract override readonly name: EventloomErrorName;

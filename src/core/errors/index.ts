@@ -9,4 +9,5 @@ export { SyncError, isSyncError } from './SyncError.ts';
 export { ProtocolError, isProtocolError } from './ProtocolError.ts';
 export { UpcastError, isUpcastError } from './UpcastError.ts';
 export { HistoryUnavailableError, isHistoryUnavailableError } from './HistoryUnavailableError.ts';
+export { ReadOnlyStoreError, isReadOnlyStoreError } from './ReadOnlyStoreError.ts';
 export { isEventloomError, toErrorData, reviveError, type ErrorData } from './wire.ts';

@@ -14,6 +14,7 @@ import { SyncError } from './SyncError.ts';
 import { UnknownProjectionError } from './UnknownProjectionError.ts';
 import { UpcastError } from './UpcastError.ts';
 import { HistoryUnavailableError } from './HistoryUnavailableError.ts';
+import { ReadOnlyStoreError } from './ReadOnlyStoreError.ts';
 
 type ErrorClass = new (message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) => EventloomError;
 
@@ -28,6 +29,7 @@ const CLASSES: Record<EventloomErrorName, ErrorClass> = {
   ProtocolError,
   UpcastError,
   HistoryUnavailableError,
+  ReadOnlyStoreError,
 };
 
 export interface ErrorData {
