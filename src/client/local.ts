@@ -2,18 +2,27 @@
  * In-process mode: the engine runs on the calling thread (Node, SSR, tests, browsers
  * without module workers). Loaded by createStore() only when no worker is given.
  */
-import { validateInputs, type ValidInputs } from '../core/event.ts';
+import { validateInputs, type StoredEvent, type ValidInputs } from '../core/event.ts';
 import { boundEngineApi, type Change, type EngineApi, type Opened } from '../api/contract.ts';
 import type { EngineConfig } from '../worker/config.ts';
 import { Engine } from '../worker/engine.ts';
+import { seedDatabase } from '../worker/seed.ts';
 import { EngineSession } from '../worker/session.ts';
 import type { Store } from '../api/store.ts';
 import { Mirror } from './mirror.ts';
 import { pageCopies } from './pageCopies.ts';
 import { StoreImpl } from './store.ts';
 
-/** An in-process store over an engine opened with `config`; `release` runs after it closed. */
-export async function openLocalStore(config: EngineConfig, release: () => void = () => undefined): Promise<Store> {
+/**
+ * An in-process store over an engine opened with `config`; `seed`: the log of a new database,
+ * written first (devtools openLogExport); `release` runs after the store closed.
+ */
+export async function openLocalStore(
+  config: EngineConfig,
+  extra: { seed?: readonly StoredEvent[]; release?: () => void } = {},
+): Promise<Store> {
+  if (extra.seed) await seedDatabase(config, extra.seed);
+  const release = extra.release ?? (() => undefined);
   let mirror: Mirror | undefined;
   const early: Change[] = [];
   const { api, opened } = await openLocal(config, (change) => (mirror ? mirror.apply(change) : early.push(change)));

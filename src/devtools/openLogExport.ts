@@ -66,10 +66,9 @@ export async function openLogExport(source: Blob | string | LogExport, options: 
       IDBKeyRange: options.IDBKeyRange,
       clientId: log.clientId,
       persist: false,
-      seed: log.events as LogExport['events'],
       readOnly: true,
     },
-    () => factory.deleteDatabase(name),
+    { seed: log.events as LogExport['events'], release: () => factory.deleteDatabase(name) },
   );
 }
 

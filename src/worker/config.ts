@@ -2,7 +2,6 @@
 import * as v from 'valibot';
 import type { OpenOptions } from '../api/contract.ts';
 import type { StorageLike } from '../api/store.ts';
-import type { StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import type { Upcasters } from '../core/upcast.ts';
 import { LogIdSchema } from '../protocol/logId.ts';
@@ -20,8 +19,6 @@ export interface EngineConfig extends OpenOptions {
   token?: TokenSource | undefined;
   /** Whose estimate and persistence status.storage reports; default navigator.storage. */
   storage?: StorageLike | undefined;
-  /** A new database's log, written before start-up (./seed.ts; openLogExport). */
-  seed?: readonly StoredEvent[] | undefined;
   /** Every write rejects with ReadOnlyStoreError (./session.ts; openLogExport). */
   readOnly?: boolean | undefined;
 }

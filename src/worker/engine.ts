@@ -28,7 +28,6 @@ import { type BodyOf, type Op, type OpKind, OpQueue, type Settled } from './opQu
 import { Peers, type PeerMessage } from './peers.ts';
 import { isNeedsRestore, withRestore, type RestoreHost } from './restore.ts';
 import { BackgroundSlicer } from './slicing.ts';
-import { seedLog } from './seed.ts';
 import { makeClientId, openDatabase, readStartRestoring, saveSnapshots, type StartView } from './startup.ts';
 import { StorageStatus } from './storageStatus.ts';
 import { SyncBridge, type SyncBridgeHost } from './syncBridge.ts';
@@ -118,7 +117,6 @@ export class Engine {
         every: snapshotInterval(config.snapshotEvery),
         schema: eventSchema(config.upcasters, 'createStore'),
       };
-      if (config.seed) await seedLog(db, config.seed);
       const sync = await SyncBridge.load(config);
       // The client id and the database's binding to its log are read with the log, in start-up's one transaction.
       const opened = { name: config.name, sync: config.sync && { url: config.sync.url, logId: config.sync.logId } };

@@ -6,13 +6,27 @@
 import type { StoredEvent } from '../core/event.ts';
 import { InvalidEventError } from '../core/errors/index.ts';
 import { makeRecord } from '../storage/records.ts';
-import type { LogDb, LogRecord } from '../storage/schema.ts';
+import { openLogDb, type LogDb, type LogRecord } from '../storage/schema.ts';
 import { recordEventFromWire } from '../storage/shapes.ts';
 
 /** Events per record written. */
 const RECORD_EVENTS = 1000;
 
-export async function seedLog(db: LogDb, events: readonly StoredEvent[]): Promise<void> {
+/**
+ * Writes `events` into the new database `config` names, before an engine opens it (in-process
+ * mode only: client/local.ts; a worker never seeds, so its bundle does not carry this).
+ */
+export async function seedDatabase(config: Parameters<typeof openLogDb>[0], events: readonly StoredEvent[]): Promise<void> {
+  const db = openLogDb(config);
+  await db.open();
+  try {
+    await seedLog(db, events);
+  } finally {
+    db.close();
+  }
+}
+
+async function seedLog(db: LogDb, events: readonly StoredEvent[]): Promise<void> {
   events.forEach((e, i) => {
     if (e.position !== i + 1) {
       throw new InvalidEventError(`The log to open must hold every position from 1 on; position ${i + 1} holds ${e.position}`, {
