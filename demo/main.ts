@@ -171,6 +171,24 @@ $<HTMLFormElement>('config-form').addEventListener('submit', (e) => {
   });
 });
 $('retire').addEventListener('click', () => run(() => store.append(fleetEvent('service.retired', { id: selected() }))));
+// The inspector (eventloom/devtools), loaded the first time it is opened.
+let closeInspector: (() => void) | undefined;
+const inspectorToggle = $<HTMLButtonElement>('inspector-toggle');
+inspectorToggle.addEventListener('click', () =>
+  run(async () => {
+    const section = $('inspector');
+    if (closeInspector) {
+      closeInspector();
+      closeInspector = undefined;
+    } else {
+      const { mountInspector } = await import('eventloom/devtools');
+      closeInspector = mountInspector(store, section, { projection: 'inventory' });
+    }
+    section.hidden = closeInspector === undefined;
+    inspectorToggle.setAttribute('aria-expanded', String(closeInspector !== undefined));
+  }),
+);
+
 $('undo').addEventListener('click', () => run(() => store.undo()));
 $('redo').addEventListener('click', () => run(() => store.redo()));
 $<HTMLInputElement>('work-offline').addEventListener('change', (e) => {

@@ -58,6 +58,7 @@ export function mountInspector(store: Store, element: HTMLElement, options: Insp
     title.textContent = 'Eventloom inspector';
     facts.textContent = `${source.count} events · head ${status.head} · pending ${status.pending} · sync ${status.sync}`;
     travelNote.textContent = travel;
+    back.hidden = source.travel === undefined;
   };
   const title = document.createElement('h1');
   const facts = document.createElement('span');

@@ -14,7 +14,7 @@ button, select { font: inherit; }
 .list { overflow-y: auto; position: relative; min-height: 0; outline-offset: -2px; }
 .spacer { position: relative; }
 .rows { position: absolute; left: 0; right: 0; top: 0; }
-.row { display: grid; grid-template-columns: 5em 8.5em 7em 10em 7em 10em 1fr; gap: 6px; height: 24px; line-height: 24px; padding: 0 6px; white-space: nowrap; overflow: hidden; cursor: pointer; border-bottom: 1px solid #f0f2f4; }
+.row { display: grid; grid-template-columns: 5em 8.5em 7em 13em 8em 9em 1fr; gap: 6px; height: 24px; line-height: 24px; padding: 0 6px; white-space: nowrap; overflow: hidden; cursor: pointer; border-bottom: 1px solid #f0f2f4; }
 .row > span { overflow: hidden; text-overflow: ellipsis; }
 .row[aria-selected='true'] { background: #dbeafe; }
 .row.pending .state { color: #8a4600; }

@@ -369,6 +369,49 @@ describe('fleet demo', () => {
   );
 
   test(
+    'the Inspector toggle opens eventloom/devtools on the demo’s store: the log, an event’s state, the keyboard, labels a screen reader follows, and its screenshot',
+    async () => {
+      const server = await newServer();
+      const log = uniqueLog('inspector');
+      const a = await newDevice('inspector', { viewport: { width: 1280, height: 900 } });
+      await open(a.page, demo.url, server.url, log);
+      const { page } = a;
+      await registerService(page, { name: 'api-gateway', env: 'prod', version: '2.4.1', replicas: 6, owner: 'platform' });
+      await registerService(page, { name: 'billing', env: 'prod', version: '1.9.0', replicas: 3, owner: 'payments' });
+      await deploy(page, 'api-gateway', '2.5.0');
+      await scale(page, 'billing', 4);
+      await waitForPending(page, 0);
+
+      await page.locator('#inspector-toggle').click();
+      const panel = page.locator('#inspector');
+      const rows = panel.locator('[role=option]');
+      await expect.poll(() => rows.count()).toBe(4);
+      await expect.poll(() => rows.first().locator('.type').textContent()).toBe('service.scaled');
+      // The keyboard: the list takes focus, Down then Enter opens the deploy.
+      await panel.locator('[role=listbox]').focus();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => panel.locator('.detail h2').textContent()).toBe('service.deployed · position 3');
+      await expect.poll(() => panel.locator('.changes li[data-path]').count()).toBeGreaterThan(0);
+      // What a screen reader is given: named regions, a named listbox of named options, labelled inputs.
+      const snapshot = await panel.ariaSnapshot();
+      expect(snapshot).toContain('region "Eventloom inspector"');
+      expect(snapshot).toContain('listbox "Events, newest first"');
+      expect(snapshot).toMatch(/option "Position 3, service\.deployed in [^"]+, this device, confirmed, [^"]+" \[selected\]/);
+      for (const label of ['type', 'stream', 'text in payload', 'go to position']) expect(snapshot).toContain(`textbox "${label}"`);
+      expect(snapshot).toContain('region "Selected event"');
+      await blur(page);
+      await panel.screenshot({ path: join(ROOT, 'docs', 'devtools.png'), animations: 'disabled', caret: 'hide' });
+
+      await page.locator('#inspector-toggle').click();
+      await expect.poll(() => panel.isHidden()).toBe(true);
+      expect(await panel.locator('.eventloom-inspector').count()).toBe(0);
+      await expectClean(a);
+    },
+    TEST_TIMEOUT,
+  );
+
+  test(
     'README screenshot at 1280×800, and a phone-sized viewport without horizontal scroll',
     async () => {
       const server = await newServer();
