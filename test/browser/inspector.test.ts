@@ -3,7 +3,7 @@
  * 100k events: only the visible rows are in the DOM, scrolling reads pages (not the log),
  * filters, an event's state and what it changed, travel, revert, and unmount.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStore, type Store } from 'eventloom';
 import { exportLog, mountInspector, openLogExport } from 'eventloom/devtools';
 import { dbName, todos, type Todo } from '../support/fixtures.ts';
@@ -197,3 +197,33 @@ describe('the inspector on an in-process store', () => {
     }
   });
 });
+
+describe('the inspector with sync', () => {
+  it('shows the commits the server rejected, with their reasons', async () => {
+    const logId = `inspector-${Date.now()}`;
+    const sync = { url: inject('syncUrl'), logId, live: false };
+    const a = await createStore({ name: dbName('inspector-a'), projections: { todos }, sync });
+    const b = await createStore({ name: dbName('inspector-b'), projections: { todos }, sync });
+    try {
+      b.sync.pause();
+      await a.append({ type: 'added', payload: { id: 'a', title: 'mine' }, stream: 'list' }, { expectedVersion: 'none' });
+      await a.sync.now();
+      // B, offline, claims the same empty stream: the server rejects its commit.
+      const [mine] = await b.append({ type: 'added', payload: { id: 'b', title: 'theirs' }, stream: 'list' }, { expectedVersion: 'none' });
+      const { root } = mount(b);
+      await untilDom(root, () => rows(root));
+      b.sync.resume();
+      await b.sync.now();
+      const rejected = await untilDom(root, () =>
+        [...root.querySelectorAll<HTMLElement>('.rejected li')].find((li) => li.textContent!.startsWith(mine!.commit.slice(0, 8))),
+      );
+      expect(rejected.textContent).toContain('ConcurrencyError');
+      expect((await b.sync.rejected()).map((r) => r.commit)).toEqual([mine!.commit]);
+    } finally {
+      for (const unmount of unmounts.splice(0)) unmount();
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
