@@ -77,6 +77,7 @@ const C = {
   pullPage: 1000, // the toolkit's sync pages (src/sync/syncer.ts pullLimit)
   warmPullEvents: 2000,
   queryCalls: 20, // events.*: calls of each query per run
+  inspectorReps: 10, // inspector.mount.100k: mounts per run
   queryLimit: 1000,
   pushEvents: QUICK ? 20_000 : 50_000,
   replayEvents: 1_000_000,
@@ -1365,7 +1366,31 @@ async function eventsGroup({ bench, sync }) {
       );
     }
   });
+  // The inspector on the same replica (issue 17): mount to first rows against the read it starts with.
+  await bench('inspectorMount', { name, reps: 3 }); // warm-up
+  const I = samples('mount', 'read');
+  await forRuns(async (_run, tag) => {
+    const r = await bench('inspectorMount', { name, reps: C.inspectorReps });
+    I.mount.push(p50(r.mount));
+    I.read.push(p50(r.read));
+    log(
+      `${tag} inspector: mount to first rows p50 ${p50(r.mount).toFixed(2)} ms; events({ reverse, limit: 50 }) p50 ${p50(r.read).toFixed(2)} ms`,
+    );
+  });
   await bench('closeOpen');
+  addCase({
+    name: 'inspector.mount.100k',
+    goal: 3,
+    better: 'lower',
+    unit: 'ms (p50 per run)',
+    toolkit: I.mount,
+    baseline: I.read,
+    baselineLabel: 'store.events({ reverse: true, limit: 50 }) on the same replica',
+    extra: {
+      toolkitLabel: `mountInspector(store, element) to its first rows in the DOM (600 px high), on a worker-mode replica of ${C.pullEvents} events`,
+      repsPerRun: C.inspectorReps,
+    },
+  });
   const after = `events({ after: random position, limit: ${C.queryLimit} }) on the same replica`;
   const replica = `a worker-mode replica that pulled ${C.pullEvents} events in ${perStream.size} streams (pages of ${C.pullPage}: one record each)`;
   addCase({
@@ -1793,6 +1818,7 @@ const ORDER = [
   'backlog.rebase',
   'events.stream.100k',
   'events.type.100k',
+  'inspector.mount.100k',
   'server.push.sqlite',
   'server.push.sqlite.concurrent16',
   'server.push.postgres',

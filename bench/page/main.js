@@ -6,6 +6,7 @@
 // `?durability=strict` makes every write transaction strict: the raw baselines' and the toolkit's
 // (createStore({ durability })).
 import { createStore, defineProjection } from 'eventloom';
+import { mountInspector } from 'eventloom/devtools';
 import { wrap } from 'comlink';
 import { eventPages, inputsOf, makeEvents, rng } from './data.js';
 import { NAME, initial, reduce } from './projection.js';
@@ -465,6 +466,31 @@ const commands = {
     return { times, counts };
   },
   deleteDb: ({ name }) => deleteDb(name),
+  /**
+   * The inspector on the open replica, `reps` times: from mountInspector() to its first rows
+   * in the DOM (none still loading), and, beside each, the read it starts with as the app
+   * would make it, store.events({ reverse: true, limit: 50 }).
+   */
+  async inspectorMount({ name, reps }) {
+    const { store } = open.get(name);
+    const mount = [];
+    const read = [];
+    for (let i = 0; i < reps; i++) {
+      let t0 = now();
+      await store.events({ reverse: true, limit: 50 });
+      read.push(now() - t0);
+      const element = document.createElement('div');
+      element.style.height = '600px';
+      document.body.append(element);
+      t0 = now();
+      const unmount = mountInspector(store, element);
+      await firstRows(element.querySelector('.eventloom-inspector').shadowRoot);
+      mount.push(now() - t0);
+      unmount();
+      element.remove();
+    }
+    return { mount, read };
+  },
 
   // ---- offline work: pending events, cold start, backlog (groups cold and backlog) ----
   /**
@@ -731,3 +757,20 @@ Object.assign(commands, {
     return { bootMs, p50: times[times.length >> 1] };
   },
 });
+
+/** Resolves once the inspector's list shows rows and none is loading (a MutationObserver, no polling). */
+function firstRows(root) {
+  const done = () => {
+    const rows = root.querySelectorAll('.row');
+    return rows.length > 0 && ![...rows].some((r) => r.classList.contains('loading'));
+  };
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const observer = new MutationObserver(() => {
+      if (!done()) return;
+      observer.disconnect();
+      resolve();
+    });
+    observer.observe(root, { subtree: true, childList: true, attributes: true });
+  });
+}

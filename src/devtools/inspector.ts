@@ -94,7 +94,8 @@ export function mountInspector(store: Store, element: HTMLElement, options: Insp
   element.append(host);
 
   renderHeader();
-  list.render();
+  list.render(); // asks for the first page before anything else is read
+  source.start();
   summary.refresh(store.status);
   const unsubscribe = store.onStatus((status) => {
     source.update(status);

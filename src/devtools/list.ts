@@ -21,7 +21,8 @@ export class LogList {
   readonly #clientId: string;
   readonly #onSelect: (event: StoredEvent | undefined) => void;
   #selected = 0;
-  #frame: number | undefined;
+  #scheduled = false;
+  #closed = false;
 
   constructor(init: { source: LogSource; clientId: string; onSelect: (event: StoredEvent | undefined) => void }) {
     this.#source = init.source;
@@ -52,12 +53,16 @@ export class LogList {
     return this.#source.row(this.#selected);
   }
 
-  /** Renders on the next frame (many changes in one frame render once). */
+  /**
+   * Renders once the current task's changes are in (many changes in one task render once),
+   * not on the next frame: a page that arrives is on screen without waiting up to a frame.
+   */
   schedule(): void {
-    if (this.#frame !== undefined) return;
-    this.#frame = requestAnimationFrame(() => {
-      this.#frame = undefined;
-      this.render();
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (!this.#closed) this.render();
     });
   }
 
@@ -97,7 +102,7 @@ export class LogList {
   }
 
   close(): void {
-    if (this.#frame !== undefined) cancelAnimationFrame(this.#frame);
+    this.#closed = true;
   }
 
   #row(i: number): HTMLElement {

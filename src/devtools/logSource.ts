@@ -57,6 +57,10 @@ export class LogSource {
     this.#store = store;
     this.#changed = changed;
     this.#status = store.status;
+  }
+
+  /** Reads what decorates the rows (undone, redone): after the first page, which the list asks for first. */
+  start(): void {
     void this.#readMarkers();
   }
 

@@ -226,4 +226,3 @@ describe('the inspector with sync', () => {
     }
   });
 });
-
