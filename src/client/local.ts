@@ -2,6 +2,7 @@
  * In-process mode: the engine runs on the calling thread (Node, SSR, tests, browsers
  * without module workers). Loaded by createStore() only when no worker is given.
  */
+import { ReadOnlyStoreError } from '../core/errors/index.ts';
 import { validateInputs, type StoredEvent, type ValidInputs } from '../core/event.ts';
 import { boundEngineApi, type Change, type EngineApi, type Opened } from '../api/contract.ts';
 import type { EngineConfig } from '../worker/config.ts';
@@ -36,8 +37,9 @@ async function openLocal(config: EngineConfig, onChange: (change: Change) => voi
   // before opened() below are ones the page skips (their seq is in `opened`).
   const copies = pageCopies(Object.values(config.projections));
   const engine = await Engine.open(config, (change) => onChange(copies.change(change)));
-  const session = new EngineSession(engine, { readOnly: config.readOnly });
-  return { api: localApi(session), opened: copies.opened(session.opened()) };
+  const session = new EngineSession(engine);
+  const api = localApi(session);
+  return { api: config.readOnly ? readOnlyApi(api) : api, opened: copies.opened(session.opened()) };
 }
 
 /** In-process: the engine keeps its own copy of appended data, as a worker would. */
@@ -58,5 +60,26 @@ function localApi(session: EngineSession): EngineApi {
       // (undo() of a recent commit reads them from memory), as they stay in a worker.
       return session.appendValid(input).then((result) => ({ ...result, events: structuredClone(result.events) }));
     },
+  };
+}
+
+/** The API of a read-only store (devtools openLogExport): every write rejects with ReadOnlyStoreError, nothing written. */
+function readOnlyApi(api: EngineApi): EngineApi {
+  const refuse = (call: string) => () =>
+    Promise.reject(
+      new ReadOnlyStoreError(
+        `${call}: this store is read-only (opened from a log export); open a store of your own with createStore() to write`,
+        {
+          details: { call },
+        },
+      ),
+    );
+  return {
+    ...api,
+    append: refuse('append()'),
+    undo: refuse('undo()'),
+    redo: refuse('redo()'),
+    revert: refuse('revert()'),
+    compact: refuse('compact()'),
   };
 }

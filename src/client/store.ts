@@ -91,11 +91,6 @@ export class StoreImpl implements Store {
     return { compacted, removed };
   }
 
-  /** The names of the store's projections (for tools such as the inspector: the Store API asks for a name). */
-  get projectionNames(): string[] {
-    return [...this.mirror.states.keys()];
-  }
-
   get status(): StoreStatus {
     return { ...this.mirror.status };
   }
@@ -144,7 +139,11 @@ export class StoreImpl implements Store {
   }
 }
 
-/** The names of a store's projections, when it is one createStore() made (else none known). */
+/**
+ * The names of a store's projections, when it is one createStore() made (else none known),
+ * for tools such as the inspector (the Store API asks for a name). A function beside the
+ * class, not a member of it: an app that does not use it does not carry it.
+ */
 export function projectionNames(store: Store): string[] {
-  return store instanceof StoreImpl ? store.projectionNames : [];
+  return store instanceof StoreImpl ? [...(store as unknown as { mirror: Mirror }).mirror.states.keys()] : [];
 }

@@ -19,7 +19,7 @@ export interface EngineConfig extends OpenOptions {
   token?: TokenSource | undefined;
   /** Whose estimate and persistence status.storage reports; default navigator.storage. */
   storage?: StorageLike | undefined;
-  /** Every write rejects with ReadOnlyStoreError (./session.ts; openLogExport). */
+  /** In-process only: every write rejects with ReadOnlyStoreError (client/local.ts; devtools openLogExport). */
   readOnly?: boolean | undefined;
 }
 

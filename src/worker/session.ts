@@ -6,7 +6,7 @@
  */
 import type { EngineApi, Opened } from '../api/contract.ts';
 import type { CompactResult, EventQuery, RejectedCommit, StateAt } from '../api/store.ts';
-import { InvalidEventError, ReadOnlyStoreError, UnknownProjectionError } from '../core/errors/index.ts';
+import { InvalidEventError, UnknownProjectionError } from '../core/errors/index.ts';
 import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent, type ValidInputs } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import { requestCompaction, validateCompact } from './compactPolicy.ts';
@@ -18,12 +18,8 @@ export class EngineSession implements EngineApi {
   readonly #byName: ReadonlyMap<string, Projection<unknown>>;
   readonly #reads: ReadContext;
 
-  /** Writes reject with ReadOnlyStoreError (a store opened from a log export). */
-  readonly #readOnly: boolean;
-
-  constructor(engine: Engine, options: { readOnly?: boolean | undefined } = {}) {
+  constructor(engine: Engine) {
     this.#engine = engine;
-    this.#readOnly = options.readOnly === true;
     const { db, schema, projections } = engine.log;
     this.#byName = new Map(projections.map((p) => [p.name, p]));
     this.#reads = {
@@ -48,7 +44,6 @@ export class EngineSession implements EngineApi {
   ): Promise<{ events: StoredEvent[]; seq: number }> {
     try {
       this.#engine.assertOpen(); // a closed store says so, whatever it is given
-      this.#assertWritable('append()');
       return this.#engine.submit({ kind: 'append', input: validateInputs(events, options?.expectedVersion) });
     } catch (error) {
       return Promise.reject(error);
@@ -57,30 +52,27 @@ export class EngineSession implements EngineApi {
 
   /** append() for input validateInputs() already checked (in-process mode checks it before its copy: client/local.ts). */
   appendValid(input: ValidInputs): Promise<{ events: StoredEvent[]; seq: number }> {
-    return this.#writable('append()', () => this.#engine.submit({ kind: 'append', input }));
+    return this.#engine.submit({ kind: 'append', input });
   }
 
   undo(): Promise<{ done: boolean; seq: number }> {
-    return this.#writable('undo()', () => this.#engine.submit({ kind: 'undo' }));
+    return this.#engine.submit({ kind: 'undo' });
   }
 
   redo(): Promise<{ done: boolean; seq: number }> {
-    return this.#writable('redo()', () => this.#engine.submit({ kind: 'redo' }));
+    return this.#engine.submit({ kind: 'redo' });
   }
 
   revert(commit: string): Promise<{ seq: number }> {
-    return this.#writable('revert()', () => {
-      if (typeof commit !== 'string' || commit.length === 0) {
-        return Promise.reject(new InvalidEventError('revert() needs the commit id of the change to undo (StoredEvent.commit)'));
-      }
-      return this.#engine.submit({ kind: 'revert', commit });
-    });
+    if (typeof commit !== 'string' || commit.length === 0) {
+      return Promise.reject(new InvalidEventError('revert() needs the commit id of the change to undo (StoredEvent.commit)'));
+    }
+    return this.#engine.submit({ kind: 'revert', commit });
   }
 
   async compact(options: { before: number }): Promise<CompactResult & { seq: number }> {
     const before = validateCompact(options);
     this.#engine.assertOpen();
-    this.#assertWritable('compact()');
     return requestCompaction(this.#engine, before);
   }
 
@@ -88,28 +80,6 @@ export class EngineSession implements EngineApi {
     this.#engine.assertOpen();
     await this.#engine.settled();
     return this.#engine.seq;
-  }
-
-  #assertWritable(call: string): void {
-    if (this.#readOnly) {
-      throw new ReadOnlyStoreError(
-        `${call}: this store is read-only (opened from a log export); open a store of your own with createStore() to write`,
-        {
-          details: { call },
-        },
-      );
-    }
-  }
-
-  /** `write()` unless the store is read-only (then a ReadOnlyStoreError, nothing written). */
-  #writable<T>(call: string, write: () => Promise<T>): Promise<T> {
-    try {
-      this.#engine.assertOpen();
-      this.#assertWritable(call);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return write();
   }
 
   // ---- reads ----------------------------------------------------------------------------
