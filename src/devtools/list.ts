@@ -22,6 +22,8 @@ export class LogList {
   readonly #onSelect: (event: StoredEvent | undefined) => void;
   #selected = 0;
   #scheduled = false;
+  /** The event the selection last showed (undefined: none, or not read yet). */
+  #shown: StoredEvent | undefined;
   #closed = false;
 
   constructor(init: { source: LogSource; clientId: string; onSelect: (event: StoredEvent | undefined) => void }) {
@@ -79,6 +81,12 @@ export class LogList {
     this.#rows.style.transform = `translateY(${first * ROW}px)`;
     this.#rows.replaceChildren(...rows);
     this.element.setAttribute('aria-activedescendant', `row-${this.#selected}`);
+    // The selected row's event, once read (it may arrive after the selection) or read again.
+    const selected = this.selected;
+    if (selected !== this.#shown) {
+      this.#shown = selected;
+      this.#onSelect(selected);
+    }
   }
 
   /** Selects row `index` and scrolls it into view. */
@@ -86,11 +94,11 @@ export class LogList {
     const count = this.#source.count;
     if (count === 0) return;
     this.#selected = Math.max(0, Math.min(count - 1, index));
+    this.#shown = undefined; // an explicit selection shows its event again (the panel may have travelled)
     const top = this.#selected * ROW;
     if (top < this.element.scrollTop) this.element.scrollTop = top;
     else if (top + ROW > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + ROW - this.element.clientHeight;
     this.render();
-    this.#onSelect(this.selected);
   }
 
   /** Selects the row of `position` (if it is in the list). */
