@@ -218,15 +218,22 @@ describe('the inspector on an in-process store', () => {
 });
 
 describe('the inspector with sync', () => {
-  it('shows the commits the server rejected, with their reasons', async () => {
+  it('turns a pending event confirmed, live, and shows the commits the server rejected, with their reasons', async () => {
     const logId = `inspector-${Date.now()}`;
     const sync = { url: inject('syncUrl'), logId, live: false };
     const a = await createStore({ name: dbName('inspector-a'), projections: { todos }, sync });
     const b = await createStore({ name: dbName('inspector-b'), projections: { todos }, sync });
     try {
       b.sync.pause();
+      a.sync.pause();
       await a.append({ type: 'added', payload: { id: 'a', title: 'mine' }, stream: 'list' }, { expectedVersion: 'none' });
+      // Pending in A's panel until the server confirms it, then confirmed, live.
+      const panelA = mount(a);
+      const state = () => panelA.root.querySelector('.row[data-index="0"] .state')?.textContent;
+      expect(await untilDom(panelA.root, () => (state() === 'pending' ? state() : undefined))).toBe('pending');
+      a.sync.resume();
       await a.sync.now();
+      expect(await untilDom(panelA.root, () => (state() === 'confirmed' ? state() : undefined))).toBe('confirmed');
       // B, offline, claims the same empty stream: the server rejects its commit.
       const [mine] = await b.append({ type: 'added', payload: { id: 'b', title: 'theirs' }, stream: 'list' }, { expectedVersion: 'none' });
       const { root } = mount(b);
