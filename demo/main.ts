@@ -102,6 +102,9 @@ function setEditable(editable: boolean): void {
   }
 }
 
+/** What the Work offline switch asked for, until the store's status says it is so. */
+let offlineWanted: boolean | undefined;
+
 function render(): void {
   const inventory = now();
   const services = Object.values(inventory).sort((a, b) => a.name.localeCompare(b.name));
@@ -115,6 +118,12 @@ function render(): void {
     1,
   );
   renderStatus(store.status);
+  // Until the worker has paused or resumed as asked, the switch shows what was asked (a status
+  // change meanwhile, e.g. storage figures, must not flip it back).
+  if (offlineWanted !== undefined) {
+    if ((store.status.sync === 'paused') === offlineWanted) offlineWanted = undefined;
+    else $<HTMLInputElement>('work-offline').checked = offlineWanted;
+  }
   travel.max = String(store.status.head);
   if (following) travel.value = travel.max;
   run(() => Promise.all([renderPast(), renderTimelineNow()]));
@@ -192,7 +201,8 @@ inspectorToggle.addEventListener('click', () =>
 $('undo').addEventListener('click', () => run(() => store.undo()));
 $('redo').addEventListener('click', () => run(() => store.redo()));
 $<HTMLInputElement>('work-offline').addEventListener('change', (e) => {
-  if ((e.target as HTMLInputElement).checked) store.sync.pause();
+  offlineWanted = (e.target as HTMLInputElement).checked;
+  if (offlineWanted) store.sync.pause();
   else store.sync.resume();
 });
 travel.addEventListener('input', () => travelTo(Number(travel.value)));
