@@ -190,8 +190,13 @@ inspectorToggle.addEventListener('click', () =>
       closeInspector();
       closeInspector = undefined;
     } else {
-      const { mountInspector } = await import('eventloom/devtools');
-      closeInspector = mountInspector(store, section, { projection: 'inventory' });
+      inspectorToggle.disabled = true; // one panel: no second mount while the first one loads
+      try {
+        const { mountInspector } = await import('eventloom/devtools');
+        closeInspector = mountInspector(store, section, { projection: 'inventory' });
+      } finally {
+        inspectorToggle.disabled = false;
+      }
     }
     section.hidden = closeInspector === undefined;
     inspectorToggle.setAttribute('aria-expanded', String(closeInspector !== undefined));
@@ -211,8 +216,9 @@ $('filter-service').addEventListener('change', () => run(renderTimelineNow));
 $('filter-type').addEventListener('change', () => run(renderTimelineNow));
 document.addEventListener('keydown', (e) => {
   if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z') return;
-  const target = e.target as HTMLElement;
-  if (target.matches('input:not([type=checkbox]):not([type=range]), textarea, select')) return; // the field's own undo
+  // The element typed in, also inside a shadow root (the inspector's filter fields).
+  const target = e.composedPath()[0] as HTMLElement;
+  if (target.matches?.('input:not([type=checkbox]):not([type=range]), textarea, select')) return; // the field's own undo
   e.preventDefault();
   run(() => (e.shiftKey ? store.redo() : store.undo()));
 });

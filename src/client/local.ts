@@ -4,7 +4,7 @@
  */
 import { ReadOnlyStoreError } from '../core/errors/index.ts';
 import { validateInputs, type StoredEvent, type ValidInputs } from '../core/event.ts';
-import { boundEngineApi, type Change, type EngineApi, type Opened } from '../api/contract.ts';
+import { boundEngineApi, engineApiOf, type Change, type EngineApi, type Opened } from '../api/contract.ts';
 import type { EngineConfig } from '../worker/config.ts';
 import { Engine } from '../worker/engine.ts';
 import { seedDatabase } from '../worker/seed.ts';
@@ -22,11 +22,18 @@ export async function openLocalStore(
   config: EngineConfig,
   extra: { seed?: readonly StoredEvent[]; release?: () => void } = {},
 ): Promise<Store> {
-  if (extra.seed) await seedDatabase(config, extra.seed);
   const release = extra.release ?? (() => undefined);
   let mirror: Mirror | undefined;
   const early: Change[] = [];
-  const { api, opened } = await openLocal(config, (change) => (mirror ? mirror.apply(change) : early.push(change)));
+  let local: Awaited<ReturnType<typeof openLocal>>;
+  try {
+    if (extra.seed) await seedDatabase(config, extra.seed);
+    local = await openLocal(config, (change) => (mirror ? mirror.apply(change) : early.push(change)));
+  } catch (error) {
+    release(); // a store that did not open leaves nothing behind (a seeded database: deleted)
+    throw error;
+  }
+  const { api, opened } = local;
   mirror = new Mirror(opened);
   for (const change of early) mirror.apply(change);
   return new StoreImpl(opened.clientId, api, mirror, release);
@@ -63,23 +70,37 @@ function localApi(session: EngineSession): EngineApi {
   };
 }
 
-/** The API of a read-only store (devtools openLogExport): every write rejects with ReadOnlyStoreError, nothing written. */
+/** What a read-only store may still do: read, and close. */
+const READS = new Set<keyof EngineApi>([
+  'flush',
+  'stateAt',
+  'events',
+  'syncNow',
+  'syncPause',
+  'syncResume',
+  'syncRejected',
+  'syncSetToken',
+  'refreshStorage',
+  'close',
+]);
+
+/**
+ * The API of a read-only store (devtools openLogExport): every method not a read (append,
+ * undo, redo, revert, compact, and any write added later) rejects with ReadOnlyStoreError,
+ * nothing written.
+ */
 function readOnlyApi(api: EngineApi): EngineApi {
-  const refuse = (call: string) => () =>
-    Promise.reject(
-      new ReadOnlyStoreError(
-        `${call}: this store is read-only (opened from a log export); open a store of your own with createStore() to write`,
-        {
-          details: { call },
-        },
-      ),
-    );
-  return {
-    ...api,
-    append: refuse('append()'),
-    undo: refuse('undo()'),
-    redo: refuse('redo()'),
-    revert: refuse('revert()'),
-    compact: refuse('compact()'),
-  };
+  return engineApiOf(<K extends keyof EngineApi>(name: K): EngineApi[K] => {
+    if (READS.has(name)) return api[name];
+    const refuse = () =>
+      Promise.reject(
+        new ReadOnlyStoreError(
+          `${name}(): this store is read-only (opened from a log export); open a store of your own with createStore() to write`,
+          {
+            details: { call: `${name}()` },
+          },
+        ),
+      );
+    return refuse as unknown as EngineApi[K];
+  });
 }

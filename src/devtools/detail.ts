@@ -8,6 +8,9 @@ import type { StoredEvent } from '../core/event.ts';
 import { diffPaths, type PathChange } from './diffPaths.ts';
 import { formatClient, formatJson, formatTime, preview } from './format.ts';
 
+/** How long the state read waits after a selection (a burst of selections reads once). */
+const STATE_DELAY_MS = 80;
+
 export interface DetailHost {
   store: Store;
   projections: readonly string[];
@@ -26,6 +29,8 @@ export class Detail {
   #projection: string | undefined;
   /** Each show() bumps it: an answer for an event no longer shown is dropped. */
   #shown = 0;
+  /** The state read waits a moment: holding an arrow key down does not queue a replay per row. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: DetailHost) {
     this.#host = host;
@@ -33,8 +38,13 @@ export class Detail {
     this.element = document.createElement('section');
     this.element.className = 'detail';
     this.element.setAttribute('aria-label', 'Selected event');
-    this.element.setAttribute('aria-live', 'polite');
     this.show(undefined);
+  }
+
+  /** Stops a state read that was waiting to start (the panel is unmounted). */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#shown++;
   }
 
   show(event: StoredEvent | undefined): void {
@@ -108,8 +118,13 @@ export class Detail {
       select.append(option);
     }
     select.addEventListener('change', () => {
+      // Only the state below is redrawn: the select keeps its focus.
       this.#projection = select.value;
-      this.show(this.#event);
+      const event = this.#event;
+      if (!event) return;
+      const next = this.#statePane(event, ++this.#shown);
+      pane.replaceWith(next);
+      next.querySelector('select')?.focus();
     });
     const heading = text('h3', `state at position ${event.position}`);
     const changes = document.createElement('ul');
@@ -118,6 +133,13 @@ export class Detail {
     const state = text('pre', 'reading…', 'json');
     pane.append(heading, select, text('h3', 'changed'), changes, state);
     const name = this.#projection!;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#readState(event, name, shown, state, changes), STATE_DELAY_MS);
+    return pane;
+  }
+
+  #readState(event: StoredEvent, name: string, shown: number, state: HTMLElement, changes: HTMLElement): void {
+    if (shown !== this.#shown) return;
     const { store } = this.#host;
     Promise.all([store.stateAt(name, { position: event.position }), store.stateAt(name, { position: event.position - 1 })]).then(
       ([after, before]) => {
@@ -131,7 +153,6 @@ export class Detail {
         if (shown === this.#shown) state.textContent = `Could not read the state: ${(error as Error).message}`;
       },
     );
-    return pane;
   }
 }
 

@@ -57,10 +57,10 @@ export function mountInspector(store: Store, element: HTMLElement, options: Insp
     const travel = source.travel === undefined ? '' : `travelling: as of position ${source.travel}`;
     title.textContent = 'Eventloom inspector';
     facts.textContent = `${source.count} events · head ${status.head} · pending ${status.pending} · sync ${status.sync}`;
-    travelNote.textContent = travel;
+    if (travelNote.textContent !== travel) travelNote.textContent = travel; // announced once, not on every page
     back.hidden = source.travel === undefined;
   };
-  const title = document.createElement('h1');
+  const title = document.createElement('h2');
   const facts = document.createElement('span');
   facts.className = 'status';
   const travelNote = document.createElement('span');
@@ -72,15 +72,28 @@ export function mountInspector(store: Store, element: HTMLElement, options: Insp
   });
   const exportButton = button('Export log', () => {
     exportButton.disabled = true;
+    exportNote.textContent = 'exporting…';
     exportLog(store)
-      .then((log) => download(`eventloom-log-${store.clientId.slice(0, 8)}-${log.exportedAt}.json`, JSON.stringify(log)))
+      .then((log) => {
+        if (!mounted) return;
+        download(`eventloom-log-${store.clientId.slice(0, 8)}-${log.exportedAt}.json`, JSON.stringify(log));
+        exportNote.textContent = `exported ${log.events.length} events`;
+      })
+      .catch((error: unknown) => {
+        exportNote.textContent = `export failed: ${(error as Error).message}`;
+      })
       .finally(() => (exportButton.disabled = false));
   });
+  const exportNote = document.createElement('span');
+  exportNote.setAttribute('role', 'status');
   exportButton.dataset['action'] = 'export';
-  header.append(title, facts, travelNote, back, exportButton);
+  header.append(title, facts, travelNote, back, exportButton, exportNote);
 
   const filters = filterBar(
-    (f) => source.setFilters(f),
+    (f) => {
+      source.setFilters(f);
+      list?.reset();
+    },
     (position) => list?.jumpTo(position) ?? false,
   );
   const side = document.createElement('div');
@@ -91,16 +104,17 @@ export function mountInspector(store: Store, element: HTMLElement, options: Insp
   body.append(list.element, side);
   panel.append(header, filters.element, body);
   root.append(style, panel);
+  // Subscribed before the panel is in the page: a closed store throws here, leaving nothing behind.
+  const unsubscribe = store.onStatus((status) => {
+    source.update(status);
+    summary.refresh(status);
+  });
   element.append(host);
 
   renderHeader();
   list.render(); // asks for the first page before anything else is read
   source.start();
   summary.refresh(store.status);
-  const unsubscribe = store.onStatus((status) => {
-    source.update(status);
-    summary.refresh(status);
-  });
 
   let mounted = true;
   return () => {
@@ -108,6 +122,7 @@ export function mountInspector(store: Store, element: HTMLElement, options: Insp
     mounted = false;
     unsubscribe();
     filters.close();
+    detail.close();
     source.close();
     list?.close();
     host.remove();
@@ -158,5 +173,6 @@ function download(name: string, json: string): void {
   a.href = url;
   a.download = name;
   a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  // Revoked later, not at once: some browsers start the download after this task.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }

@@ -20,10 +20,11 @@ export class LogList {
   readonly #source: LogSource;
   readonly #clientId: string;
   readonly #onSelect: (event: StoredEvent | undefined) => void;
-  #selected = 0;
+  /** The selected event's position (undefined: nothing selected). */
+  #selectedPosition: number | undefined;
   #scheduled = false;
-  /** The event the selection last showed (undefined: none, or not read yet). */
-  #shown: StoredEvent | undefined;
+  /** What the event pane was last given for the selection (its event's id, position, state). */
+  #shownKey = 'none:undefined';
   #closed = false;
 
   constructor(init: { source: LogSource; clientId: string; onSelect: (event: StoredEvent | undefined) => void }) {
@@ -52,7 +53,8 @@ export class LogList {
 
   /** The selected row's event, if read. */
   get selected(): StoredEvent | undefined {
-    return this.#source.row(this.#selected);
+    const index = this.#selectedIndex();
+    return index === undefined ? undefined : this.#source.row(index);
   }
 
   /**
@@ -76,16 +78,24 @@ export class LogList {
     const first = Math.max(0, Math.floor(this.element.scrollTop / ROW) - OVERSCAN);
     const last = Math.min(count - 1, Math.ceil((this.element.scrollTop + height) / ROW) + OVERSCAN);
     this.#source.ensure(first, last);
+    const selected = this.#selectedIndex();
     const rows: HTMLElement[] = [];
-    for (let i = first; i <= last; i++) rows.push(this.#row(i));
+    for (let i = first; i <= last; i++) rows.push(this.#row(i, count, i === selected));
     this.#rows.style.transform = `translateY(${first * ROW}px)`;
     this.#rows.replaceChildren(...rows);
-    this.element.setAttribute('aria-activedescendant', `row-${this.#selected}`);
-    // The selected row's event, once read (it may arrive after the selection) or read again.
-    const selected = this.selected;
-    if (selected !== this.#shown) {
-      this.#shown = selected;
-      this.#onSelect(selected);
+    this.element.setAttribute('aria-busy', String(rows.some((r) => r.classList.contains('loading'))));
+    if (selected !== undefined && selected >= first && selected <= last) {
+      this.element.setAttribute('aria-activedescendant', `row-${this.#selectedPosition}`);
+    } else this.element.removeAttribute('aria-activedescendant');
+    // The selected event, once read (it may arrive after the selection), or when it changed
+    // (confirmed, undone): not again for the same event re-read.
+    const event = selected === undefined ? undefined : this.#source.row(selected);
+    const key = event
+      ? `${event.id}:${event.position}:${event.pending}:${this.#source.marked(event.commit) ?? ''}`
+      : `none:${this.#selectedPosition}`;
+    if (key !== this.#shownKey) {
+      this.#shownKey = key;
+      this.#onSelect(event);
     }
   }
 
@@ -93,9 +103,10 @@ export class LogList {
   select(index: number): void {
     const count = this.#source.count;
     if (count === 0) return;
-    this.#selected = Math.max(0, Math.min(count - 1, index));
-    this.#shown = undefined; // an explicit selection shows its event again (the panel may have travelled)
-    const top = this.#selected * ROW;
+    const i = Math.max(0, Math.min(count - 1, index));
+    this.#selectedPosition = this.#source.filtered ? this.#source.row(i)?.position : this.#source.top - i;
+    this.#shownKey = ''; // an explicit selection shows its event again (the panel may have travelled)
+    const top = i * ROW;
     if (top < this.element.scrollTop) this.element.scrollTop = top;
     else if (top + ROW > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + ROW - this.element.clientHeight;
     this.render();
@@ -109,21 +120,38 @@ export class LogList {
     return true;
   }
 
+  /** Back to the top with nothing selected (the rows changed: new filters). */
+  reset(): void {
+    this.#selectedPosition = undefined;
+    this.#shownKey = '';
+    this.element.scrollTop = 0;
+    this.schedule();
+  }
+
   close(): void {
     this.#closed = true;
   }
 
-  #row(i: number): HTMLElement {
+  /** The selected event's row now (the selection follows its event when new ones arrive above it). */
+  #selectedIndex(): number | undefined {
+    return this.#selectedPosition === undefined ? undefined : this.#source.indexOf(this.#selectedPosition);
+  }
+
+  #row(i: number, count: number, selected: boolean): HTMLElement {
     const row = document.createElement('div');
     row.className = 'row';
-    row.id = `row-${i}`;
     row.dataset['index'] = String(i);
     row.setAttribute('role', 'option');
-    row.setAttribute('aria-selected', String(i === this.#selected));
+    row.setAttribute('aria-selected', String(selected));
+    row.setAttribute('aria-setsize', this.#source.filtered ? '-1' : String(count));
+    row.setAttribute('aria-posinset', String(i + 1));
     const e = this.#source.row(i);
+    const position = e?.position ?? (this.#source.filtered ? undefined : this.#source.top - i);
+    if (position !== undefined) row.id = `row-${position}`;
     if (!e) {
       row.classList.add('loading');
       row.textContent = '…';
+      row.setAttribute('aria-label', position === undefined ? 'Loading' : `Position ${position}, loading`);
       return row;
     }
     const marked = this.#source.marked(e.commit);
@@ -153,18 +181,20 @@ export class LogList {
   }
 
   #key(e: KeyboardEvent): void {
+    if (e.ctrlKey || e.altKey || e.metaKey) return;
+    const at = this.#selectedIndex() ?? -1;
     const page = Math.max(1, Math.floor(this.element.clientHeight / ROW) - 1);
     const moves: Record<string, number | undefined> = {
-      ArrowDown: this.#selected + 1,
-      ArrowUp: this.#selected - 1,
-      PageDown: this.#selected + page,
-      PageUp: this.#selected - page,
+      ArrowDown: at + 1,
+      ArrowUp: Math.max(0, at - 1),
+      PageDown: at + page,
+      PageUp: Math.max(0, at - page),
       Home: 0,
       End: this.#source.count - 1,
     };
     const to = moves[e.key];
     if (to === undefined && e.key !== 'Enter') return;
     e.preventDefault();
-    this.select(to ?? this.#selected);
+    this.select(to ?? Math.max(0, at));
   }
 }

@@ -27,7 +27,9 @@ export interface Filters {
 const PAGE = 100;
 /** Matches read per page with filters. */
 const MATCH_PAGE = 200;
-/** Own events a look at the undo and redo stack reads at most. */
+/** Pages kept in memory at most (about this many × PAGE events), those nearest the view. */
+const MAX_PAGES = 50;
+/** Events (of every client) a look at the undo and redo stack reads at most. */
 const STACK_EVENTS = 2000;
 
 export class LogSource {
@@ -39,6 +41,10 @@ export class LogSource {
   /** Unfiltered: pages of events by page index (invariant 1). */
   readonly #pages = new Map<number, StoredEvent[]>();
   readonly #loading = new Set<number>();
+  /** Reads of pages in flight: a page is kept only at or below `stable`, what no log change since may have moved. */
+  readonly #inFlight = new Set<{ stable: number }>();
+  /** The last marker read's number: an older answer does not overwrite a newer one. */
+  #markerReads = 0;
   /** Filtered: the matches read so far, newest first (invariant 2). */
   #matches: StoredEvent[] = [];
   #matchesDone = false;
@@ -49,8 +55,6 @@ export class LogSource {
   #generation = 0;
   /** The last marker of each commit that has one: undone or redone. */
   #marked = new Map<string, 'undone' | 'redone'>();
-  /** events() calls made (for the panel's footer and tests). */
-  reads = 0;
   #closed = false;
 
   constructor(store: Store, changed: () => void) {
@@ -66,6 +70,11 @@ export class LogSource {
 
   get status(): StoreStatus {
     return this.#status;
+  }
+
+  /** The compaction point: positions up to it are not in the local database; nothing reads below it. */
+  get #compacted(): number {
+    return this.#status.compacted ?? 0;
   }
 
   /** The newest position the list shows: the head, or the position travelled to. */
@@ -117,8 +126,14 @@ export class LogSource {
     }
     const low = this.top - Math.min(last, this.count - 1);
     const high = this.top - first;
-    for (let page = Math.floor((low - 1) / PAGE); page <= Math.floor((high - 1) / PAGE); page++) {
+    const from = Math.floor((low - 1) / PAGE);
+    const to = Math.floor((high - 1) / PAGE);
+    for (let page = from; page <= to; page++) {
       if (page >= 0 && !this.#pages.has(page) && !this.#loading.has(page)) void this.#readPage(page);
+    }
+    // The pages kept: those around the view, however far the list was scrolled.
+    if (this.#pages.size > MAX_PAGES) {
+      for (const page of this.#pages.keys()) if (page < from - MAX_PAGES / 2 || page > to + MAX_PAGES / 2) this.#pages.delete(page);
     }
   }
 
@@ -142,6 +157,8 @@ export class LogSource {
     if (before.head === status.head && before.pending === status.pending && before.compacted === status.compacted) return;
     const stable = Math.min(before.head - before.pending, status.head - status.pending);
     for (const page of [...this.#pages.keys()]) if ((page + 1) * PAGE > stable) this.#pages.delete(page);
+    for (const token of this.#inFlight) token.stable = Math.min(token.stable, stable);
+    if (status.compacted !== before.compacted) this.#pages.clear();
     this.#resetMatches();
     void this.#readMarkers();
     this.#changed();
@@ -186,25 +203,30 @@ export class LogSource {
     this.#matchesLoading = false;
   }
 
+  /** store.events(), never below the compaction point (a read there would fetch compacted history back from the server). */
   #events(query: EventQuery): Promise<StoredEvent[]> {
-    this.reads++;
-    return this.#store.events(query);
+    if (this.#closed) return Promise.reject(new Error('the inspector was unmounted'));
+    const compacted = this.#compacted;
+    return this.#store.events(compacted > (query.after ?? 0) ? { ...query, after: compacted } : query);
   }
 
   async #readPage(page: number): Promise<void> {
-    const generation = this.#generation;
+    const token = { stable: Infinity };
+    this.#inFlight.add(token);
     this.#loading.add(page);
     try {
-      const events = await this.#events({ after: page * PAGE, limit: PAGE });
+      const after = Math.max(page * PAGE, this.#compacted);
+      const events = await this.#events({ after, limit: (page + 1) * PAGE - after });
       if (this.#closed) return;
       const byIndex: StoredEvent[] = [];
       for (const e of events) if (e.position <= (page + 1) * PAGE) byIndex[(e.position - 1) % PAGE] = e;
-      // A change of the log meanwhile may have made it stale: kept only if nothing changed since.
-      if (generation === this.#generation) this.#pages.set(page, byIndex);
+      // Kept unless a change of the log since it was asked for may have moved what it holds.
+      if ((page + 1) * PAGE <= token.stable) this.#pages.set(page, byIndex);
       this.#changed();
     } catch {
-      // A store closed meanwhile, or history not available: the rows stay empty.
+      // A store closed meanwhile: the rows stay empty.
     } finally {
+      this.#inFlight.delete(token);
       this.#loading.delete(page);
     }
   }
@@ -234,13 +256,14 @@ export class LogSource {
     } finally {
       if (generation === this.#generation) this.#matchesLoading = false;
     }
-    this.#changed();
+    if (!this.#closed) this.#changed();
   }
 
   async #readMarkers(): Promise<void> {
+    const read = ++this.#markerReads;
     try {
       const markers = await this.#events({ type: ['$undo', '$redo'] });
-      if (this.#closed) return;
+      if (this.#closed || read !== this.#markerReads) return;
       const marked = new Map<string, 'undone' | 'redone'>();
       for (const e of markers) {
         const m = markerOf(e);

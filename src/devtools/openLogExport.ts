@@ -22,7 +22,7 @@ export interface OpenLogExportOptions {
 }
 
 const Text = v.pipe(v.string(), v.minLength(1));
-const ExportSchema = v.object({
+const ExportObject = v.object({
   format: v.literal(LOG_EXPORT_FORMAT, `not an Eventloom log export (format "${LOG_EXPORT_FORMAT}")`),
   version: v.literal(LOG_EXPORT_VERSION, `an export of version ${LOG_EXPORT_VERSION} (this inspector's) is needed`),
   exportedAt: v.number(),
@@ -45,14 +45,35 @@ const ExportSchema = v.object({
   ),
 });
 
+/** The whole log, consistent: checked before a database is made for it. */
+const ExportSchema = v.pipe(
+  ExportObject,
+  v.check(
+    (log) => (log.status.compacted ?? 0) === 0,
+    'its store was compacted: it starts after the compaction point, without the states before it (only an export of a whole log can be replayed)',
+  ),
+  v.check((log) => log.events.every((e, i) => e.position === i + 1), 'events must hold every position from 1 on, in order'),
+  v.check((log) => new Set(log.events.map((e) => e.id)).size === log.events.length, 'event ids must be unique'),
+  v.check((log) => {
+    const first = log.events.findIndex((e) => e.pending);
+    return first === -1 || log.events.slice(first).every((e) => e.pending);
+  }, 'pending events must be the log’s tail'),
+  v.check((log) => log.status.head === log.events.length, 'status.head must be the number of events'),
+  v.check(
+    (log) => log.status.pending === log.events.filter((e) => e.pending).length,
+    'status.pending must be the number of pending events',
+  ),
+  v.check(
+    (log) =>
+      log.events.every(
+        (e) => (e.type !== '$undo' && e.type !== '$redo') || typeof (e.payload as { commit?: unknown } | null)?.commit === 'string',
+      ),
+    'an $undo or $redo event must name a commit',
+  ),
+);
+
 export async function openLogExport(source: Blob | string | LogExport, options: OpenLogExportOptions): Promise<Store> {
   const log = parse(typeof source === 'string' ? source : source instanceof Blob ? await source.text() : source);
-  if ((log.status.compacted ?? 0) > 0) {
-    throw new InvalidEventError(
-      `This export starts after position ${log.status.compacted} (its store was compacted): only an export of a whole log can be replayed`,
-      { details: { compacted: log.status.compacted } },
-    );
-  }
   const factory = options.indexedDB ?? globalThis.indexedDB;
   const name = `eventloom-export-${crypto.randomUUID()}`;
   // Loaded when used: an app that only mounts the inspector does not carry the engine twice.

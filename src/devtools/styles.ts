@@ -3,7 +3,7 @@ export const STYLES = `
 :host { all: initial; display: block; height: 100%; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: #1d232a; }
 .panel { display: grid; grid-template-rows: auto auto 1fr; height: 100%; min-height: 420px; border: 1px solid #c9d1d9; background: #fff; }
 header { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: baseline; padding: 6px 8px; border-bottom: 1px solid #d8dee4; background: #f6f8fa; }
-header h1 { font-size: 13px; margin: 0; }
+header h2 { font-size: 13px; margin: 0; }
 header .travel { color: #8a4600; font-weight: bold; }
 .status { display: flex; flex-wrap: wrap; gap: 4px 12px; }
 .status .error { color: #b42318; }

@@ -217,6 +217,51 @@ describe('the inspector on an in-process store', () => {
   });
 });
 
+describe('the inspector, live and on a compacted log', () => {
+  it('keeps the selection on its event while new events arrive above it', async () => {
+    const local = await createStore({ name: dbName('inspector-select'), projections: { todos } });
+    try {
+      await local.append({ type: 'added', payload: { id: 'a', title: 'A' } });
+      await local.append({ type: 'added', payload: { id: 'b', title: 'B' } });
+      const { root, list } = mount(local);
+      await untilDom(root, () => rows(root));
+      list.querySelector<HTMLElement>('[data-index="1"]')!.click(); // position 1
+      await untilDom(root, () => root.querySelector('.detail h2'));
+      await local.append({ type: 'added', payload: { id: 'c', title: 'C' } });
+      const selected = await untilDom(root, () =>
+        rows(root)?.length === 3 ? root.querySelector<HTMLElement>('.row[aria-selected=true]') : undefined,
+      );
+      expect(selected.querySelector('.pos')!.textContent).toBe('1');
+      expect(root.querySelector('.detail h2')!.textContent).toBe('added · position 1');
+    } finally {
+      for (const unmount of unmounts.splice(0)) unmount();
+      await local.close();
+    }
+  });
+
+  it('reads only what the store holds after a compaction (no history fetched, every row shown)', async () => {
+    const local = await createStore({ name: dbName('inspector-compacted'), projections: { todos } });
+    try {
+      for (let i = 0; i < 5; i++) await local.append(Array.from({ length: 100 }, (_, n) => ({ type: 'ping', payload: { n } })));
+      await local.append({ type: 'added', payload: { id: 'a', title: 'A' } });
+      const { compacted } = await local.compact({ before: 250 });
+      expect(compacted).toBeGreaterThan(100);
+      const { root, list } = mount(local);
+      await untilDom(root, () => rows(root));
+      list.scrollTop = list.scrollHeight;
+      const last = await untilDom(root, () => {
+        const r = rows(root);
+        return r?.includes(String(compacted + 1)) ? r : undefined;
+      });
+      expect(last[last.length - 1]).toBe(String(compacted + 1));
+      expect(root.querySelector('[role=listbox]')!.getAttribute('aria-busy')).toBe('false');
+    } finally {
+      for (const unmount of unmounts.splice(0)) unmount();
+      await local.close();
+    }
+  });
+});
+
 describe('the inspector with sync', () => {
   it('turns a pending event confirmed, live, and shows the commits the server rejected, with their reasons', async () => {
     const logId = `inspector-${Date.now()}`;

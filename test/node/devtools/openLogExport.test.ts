@@ -65,6 +65,16 @@ it('refuses what is not a whole log export, with a clear error', async () => {
     expect(isInvalidEventError(error), bad).toBe(true);
     expect((error as Error).message).toMatch(/^Not a log export/);
   }
+  const whole = await exportLog(await someLog());
+  const broken = [
+    { ...whole, events: [...whole.events, { ...whole.events[0]!, position: whole.events.length + 1 }] }, // an id twice
+    { ...whole, status: { ...whole.status, head: whole.status.head + 1 } }, // truncated
+    { ...whole, events: whole.events.slice(1) }, // a gap at the start
+  ];
+  for (const bad of broken) {
+    const error = await rejection(() => openLogExport(bad, { projections }));
+    expect(isInvalidEventError(error)).toBe(true);
+  }
   const source = await someLog();
   await source.compact({ before: 5 });
   const error = await rejection(async () => openLogExport(await exportLog(source), { projections }));
