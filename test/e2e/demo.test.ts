@@ -387,8 +387,9 @@ describe('fleet demo', () => {
       const rows = panel.locator('[role=option]');
       await expect.poll(() => rows.count()).toBe(4);
       await expect.poll(() => rows.first().locator('.type').textContent()).toBe('service.scaled');
-      // The keyboard: the list takes focus, Down then Enter opens the deploy.
+      // The keyboard: the list takes focus; Down selects the newest, Down again the deploy, Enter opens it.
       await panel.locator('[role=listbox]').focus();
+      await page.keyboard.press('ArrowDown');
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
       await expect.poll(() => panel.locator('.detail h2').textContent()).toBe('service.deployed · position 3');
