@@ -75,36 +75,38 @@ export interface EngineApi {
 }
 
 /**
- * The engine API's methods, listed once: the worker exposes them (worker/index.ts), the page
- * wraps them (client/createStore.ts), in-process mode binds them (client/local.ts), each
- * through engineApiOf().
+ * The engine API's methods, listed once, each with whether it writes the log: the worker
+ * exposes them (worker/index.ts), the page wraps them (client/createStore.ts), in-process
+ * mode binds them (client/local.ts), each through engineApiOf(); a read-only store allows
+ * the reads only. A method of EngineApi missing here is a compile error.
  */
-const ENGINE_METHODS = [
-  'append',
-  'undo',
-  'redo',
-  'revert',
-  'flush',
-  'stateAt',
-  'events',
-  'syncNow',
-  'syncPause',
-  'syncResume',
-  'syncRejected',
-  'syncSetToken',
-  'compact',
-  'refreshStorage',
-  'close',
-] as const satisfies readonly (keyof EngineApi)[];
+const ENGINE_METHODS: Record<keyof EngineApi, 'read' | 'write'> = {
+  append: 'write',
+  undo: 'write',
+  redo: 'write',
+  revert: 'write',
+  compact: 'write',
+  flush: 'read',
+  stateAt: 'read',
+  events: 'read',
+  syncNow: 'read',
+  syncPause: 'read',
+  syncResume: 'read',
+  syncRejected: 'read',
+  syncSetToken: 'read',
+  refreshStorage: 'read',
+  close: 'read',
+};
 
-// Every method of EngineApi is in the list (a compile error names the one missing).
-const everyMethodListed: Record<Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>, never> = {};
-void everyMethodListed;
+/** Does this method of the engine API leave the log as it is (a read-only store allows it)? */
+export function readsOnly(name: keyof EngineApi): boolean {
+  return ENGINE_METHODS[name] === 'read';
+}
 
 /** An EngineApi whose every method is `method(name)`: one wrapper for the whole list. */
 export function engineApiOf(method: <K extends keyof EngineApi>(name: K) => EngineApi[K]): EngineApi {
   const api: Partial<Record<keyof EngineApi, unknown>> = {};
-  for (const name of ENGINE_METHODS) api[name] = method(name);
+  for (const name of Object.keys(ENGINE_METHODS) as (keyof EngineApi)[]) api[name] = method(name);
   return api as EngineApi; // every name of the list is set, and the list is every method (above)
 }
 

@@ -4,7 +4,7 @@
  */
 import { ReadOnlyStoreError } from '../core/errors/index.ts';
 import { validateInputs, type StoredEvent, type ValidInputs } from '../core/event.ts';
-import { boundEngineApi, engineApiOf, type Change, type EngineApi, type Opened } from '../api/contract.ts';
+import { boundEngineApi, engineApiOf, readsOnly, type Change, type EngineApi, type Opened } from '../api/contract.ts';
 import type { EngineConfig } from '../worker/config.ts';
 import { Engine } from '../worker/engine.ts';
 import { seedDatabase } from '../worker/seed.ts';
@@ -70,20 +70,6 @@ function localApi(session: EngineSession): EngineApi {
   };
 }
 
-/** What a read-only store may still do: read, and close. */
-const READS = new Set<keyof EngineApi>([
-  'flush',
-  'stateAt',
-  'events',
-  'syncNow',
-  'syncPause',
-  'syncResume',
-  'syncRejected',
-  'syncSetToken',
-  'refreshStorage',
-  'close',
-]);
-
 /**
  * The API of a read-only store (devtools openLogExport): every method not a read (append,
  * undo, redo, revert, compact, and any write added later) rejects with ReadOnlyStoreError,
@@ -91,7 +77,7 @@ const READS = new Set<keyof EngineApi>([
  */
 function readOnlyApi(api: EngineApi): EngineApi {
   return engineApiOf(<K extends keyof EngineApi>(name: K): EngineApi[K] => {
-    if (READS.has(name)) return api[name];
+    if (readsOnly(name)) return api[name];
     const refuse = () =>
       Promise.reject(
         new ReadOnlyStoreError(
