@@ -2,6 +2,7 @@
  * "eventloom": the main-thread entry. Explicit exports only; nothing runs at import.
  */
 export { createStore } from './client/createStore.ts';
+export { deriveKey } from './client/deriveKey.ts';
 export { defineProjection, type Projection } from './core/projection.ts';
 export type {
   CompactResult,
