@@ -22,6 +22,7 @@ import { build } from 'vite';
 import webpack from 'webpack';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 
 const execFile = promisify(execFileCb);
 const root = join(import.meta.dirname, '..', '..');
@@ -427,15 +428,7 @@ async function expectStoreInChromium(out: string): Promise<void> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
