@@ -15,6 +15,7 @@ export type {
   StorageLike,
   Store,
   StoreStatus,
+  SyncEncryption,
   SyncOptions,
 } from './api/store.ts';
 export type { EventInput, ExpectedVersion, StoredEvent } from './core/event.ts';
@@ -32,6 +33,7 @@ export {
   UpcastError,
   HistoryUnavailableError,
   ReadOnlyStoreError,
+  DecryptionError,
   isEventloomError,
   isInvalidEventError,
   isConcurrencyError,
@@ -44,5 +46,6 @@ export {
   isUpcastError,
   isHistoryUnavailableError,
   isReadOnlyStoreError,
+  isDecryptionError,
   type EventloomErrorName,
 } from './core/errors/index.ts';

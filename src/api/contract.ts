@@ -5,7 +5,7 @@
  */
 import type { Patch } from '../core/patch.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
-import type { CompactResult, Durability, EventQuery, RejectedCommit, StateAt, StoreStatus } from './store.ts';
+import type { CompactResult, Durability, EventQuery, RejectedCommit, StateAt, StoreStatus, SyncEncryption } from './store.ts';
 
 /** What createStore() hands to the engine; functions cannot cross to a worker. */
 export interface OpenOptions {
@@ -14,7 +14,7 @@ export interface OpenOptions {
   clientId?: string;
   /** IndexedDB durability of the write transactions; default 'default'. */
   durability?: Durability;
-  sync?: { url: string; logId: string; token?: string; live?: boolean };
+  sync?: { url: string; logId: string; token?: string; live?: boolean; encryption?: SyncEncryption };
   /** Ask the browser for persistent storage at open (default true; see worker/storageStatus.ts). */
   persist?: boolean;
   /** Automatic compaction: keep about the newest `keep` events locally (worker/compactPolicy.ts). */

@@ -18,7 +18,21 @@ export interface SyncOptions {
   token?: string | (() => string | Promise<string>);
   fetch?: typeof fetch;
   live?: boolean;
+  /**
+   * End-to-end encryption (docs/encryption.md): the payload and meta of every event are
+   * sealed with AES-GCM before they leave the device, so the server holds only ciphertext.
+   * Every replica of the log needs the key (deriveKey() makes one from a passphrase).
+   */
+  encryption?: SyncEncryption;
 }
+
+/**
+ * sync.encryption: one AES-GCM key, or several by id (1..64 of [A-Za-z0-9._:-]) with the one
+ * that seals new events (`current`); the others open older events. `{ key }` is short for
+ * `{ keys: { default: key }, current: 'default' }`. Keys may be non-extractable; in worker
+ * mode they cross to the worker as they are (structured clone).
+ */
+export type SyncEncryption = { key: CryptoKey } | { keys: Record<string, CryptoKey>; current: string };
 
 export interface CreateStoreOptions {
   /** IndexedDB database name. */

@@ -6,7 +6,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import * as v from 'valibot';
-import { ProtocolError, SyncError } from '../core/errors/index.ts';
+import { ProtocolError, SyncError, isDecryptionError } from '../core/errors/index.ts';
 import {
   ErrorResponseSchema,
   EventsResponseSchema,
@@ -16,20 +16,25 @@ import {
   type WireEvent,
 } from '../protocol/wire.ts';
 import { firstIssue } from '../core/issues.ts';
+import { refuseSealed, type Sealer } from './seal.ts';
 
 export interface TransportOptions {
   url: string;
   logId: string;
   token?: string | undefined;
   fetch?: typeof fetch | undefined;
+  /** sync.encryption: seals what is pushed, opens what is pulled (./seal.ts). */
+  sealer?: Sealer | undefined;
 }
 
 export class HttpTransport {
   readonly #base: string;
   #headers: Record<string, string> = {};
   readonly #fetch: typeof fetch;
+  readonly #sealer: Sealer | undefined;
 
   constructor(options: TransportOptions) {
+    this.#sealer = options.sealer;
     this.#base = `${options.url.replace(/\/+$/, '')}/v1/logs/${encodeURIComponent(options.logId)}`;
     this.setToken(options.token);
     const f = options.fetch ?? globalThis.fetch;
@@ -49,7 +54,7 @@ export class HttpTransport {
     const response = await this.#request(`${this.#base}/events`, {
       method: 'POST',
       headers: { ...this.#headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ events }),
+      body: JSON.stringify({ events: this.#sealer ? await this.#sealer.seal(events) : events }),
       ...(signal ? { signal } : {}),
     });
     const body = parse(PushResponseSchema, await json(response), 'push');
@@ -76,7 +81,14 @@ export class HttpTransport {
       headers: this.#headers,
       ...(signal ? { signal } : {}),
     });
-    return checkPage(parse(EventsResponseSchema, await json(response), 'pull') as EventsResponse, after, limit);
+    return this.#open(checkPage(parse(EventsResponseSchema, await json(response), 'pull') as EventsResponse, after, limit));
+  }
+
+  /** A validated page as the log takes it: its events opened (./seal.ts); a DecryptionError if one does not open. */
+  async #open(page: EventsResponse): Promise<EventsResponse> {
+    if (!this.#sealer) refuseSealed(page.events);
+    else if (page.events.length > 0) page.events = await this.#sealer.open(page.events);
+    return page;
   }
 
   /**
@@ -110,7 +122,7 @@ export class HttpTransport {
           } else if (message.event === 'events') {
             const page = checkPage(parse(EventsResponseSchema, data, 'live') as EventsResponse, cursor, Infinity);
             if (page.events.length > 0) cursor = page.events[page.events.length - 1]!.position;
-            queue = queue.then(() => onPage(page));
+            queue = queue.then(async () => onPage(await this.#open(page)));
             queue.catch((error: unknown) => (failure ??= error));
           }
         } catch (error) {
@@ -130,7 +142,7 @@ export class HttpTransport {
       await queue; // a failure of onPage rejects it; any other failure was thrown in the loop
     } catch (error) {
       if (signal.aborted) return;
-      throw error instanceof SyncError || error instanceof ProtocolError
+      throw error instanceof SyncError || error instanceof ProtocolError || isDecryptionError(error)
         ? error
         : (failure ?? new SyncError(`The live stream broke: ${(error as Error)?.message}`, { cause: error }));
     } finally {

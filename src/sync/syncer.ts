@@ -19,7 +19,7 @@
  * 5. A 401 stops the retries until the app gives a token (setToken(), or the token function
  *    called after each 401): retrying a refused token would only be refused again.
  */
-import { SyncError, isProtocolError, isSyncError } from '../core/errors/index.ts';
+import { SyncError, isDecryptionError, isProtocolError, isSyncError } from '../core/errors/index.ts';
 import type { HttpTransport } from './http.ts';
 import type { IntegrateInput, SyncHost, TokenSource } from './host.ts';
 import { pullToHead } from './pull.ts';
@@ -260,7 +260,7 @@ export class Syncer {
     }
   }
 
-  /** One push + pull round; keeps status current; throws SyncError/ProtocolError. */
+  /** One push + pull round; keeps status current; throws SyncError/ProtocolError/DecryptionError. */
   async #round(): Promise<void> {
     this.#host.setSync({ sync: 'syncing' });
     try {
@@ -286,7 +286,7 @@ export class Syncer {
       this.#host.setSync({ sync: this.#paused ? 'paused' : 'idle', lastSyncedAt: Date.now() });
     } catch (error) {
       const typed =
-        isSyncError(error) || isProtocolError(error)
+        isSyncError(error) || isProtocolError(error) || isDecryptionError(error)
           ? error
           : new SyncError(`Sync failed: ${(error as Error)?.message ?? error}`, { cause: error });
       const offline = !this.#online() && (typed as SyncError).details?.['status'] === 0;
@@ -342,7 +342,8 @@ export class Syncer {
         } catch (error) {
           if (abort.signal.aborted) break;
           failures++;
-          if (isProtocolError(error)) this.#host.setSync({ sync: 'error', lastError: { name: error.name, message: error.message } });
+          if (isProtocolError(error) || isDecryptionError(error))
+            this.#host.setSync({ sync: 'error', lastError: { name: error.name, message: error.message } });
           if (unauthorized(error)) {
             // Invariant 5: no reconnecting with a refused token; the loop's round reports it,
             // and the stream opens again after a round that succeeds.

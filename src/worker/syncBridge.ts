@@ -38,8 +38,10 @@ export class SyncBridge {
   static async load(config: EngineConfig): Promise<SyncBridge> {
     if (!config.sync) return new SyncBridge(undefined);
     const link = await import('./syncLink.ts');
-    const { url, logId, token } = config.sync;
-    const bridge = new SyncBridge(new link.HttpTransport({ url, logId, token, fetch: config.fetch }));
+    const { url, logId, token, encryption } = config.sync;
+    // sync.encryption is checked here (a TypeError), with the code that uses it.
+    const sealer = encryption === undefined ? undefined : new link.Sealer(logId, encryption);
+    const bridge = new SyncBridge(new link.HttpTransport({ url, logId, token, fetch: config.fetch, sealer }));
     bridge.#link = link;
     return bridge;
   }

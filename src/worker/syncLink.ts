@@ -7,10 +7,10 @@
 import { readConfirmedHeadNow, readPushable } from '../storage/pushable.ts';
 import type { LogDb } from '../storage/schema.ts';
 import type { IntegrateInput, IntegrateResult, SyncHost, TokenSource } from '../sync/host.ts';
-import { HttpTransport, Syncer } from '../sync/index.ts';
+import { HttpTransport, Sealer, Syncer } from '../sync/index.ts';
 import { integrate } from './integrate.ts';
 
-export { HttpTransport };
+export { HttpTransport, Sealer };
 
 /** What the loop needs of the engine. */
 export interface SyncLinkHost {

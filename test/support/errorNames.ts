@@ -13,4 +13,5 @@ export const ERROR_NAMES = [
   'UpcastError',
   'HistoryUnavailableError',
   'ReadOnlyStoreError',
+  'DecryptionError',
 ] as const satisfies readonly EventloomErrorName[];

@@ -15,7 +15,8 @@ export type EventloomErrorName =
   | 'ProtocolError'
   | 'UpcastError'
   | 'HistoryUnavailableError'
-  | 'ReadOnlyStoreError';
+  | 'ReadOnlyStoreError'
+  | 'DecryptionError';
 
 export abstract class EventloomError extends Error {
   abstract override readonly name: EventloomErrorName;

@@ -10,4 +10,5 @@ export { ProtocolError, isProtocolError } from './ProtocolError.ts';
 export { UpcastError, isUpcastError } from './UpcastError.ts';
 export { HistoryUnavailableError, isHistoryUnavailableError } from './HistoryUnavailableError.ts';
 export { ReadOnlyStoreError, isReadOnlyStoreError } from './ReadOnlyStoreError.ts';
+export { DecryptionError, isDecryptionError } from './DecryptionError.ts';
 export { isEventloomError, toErrorData, reviveError, type ErrorData } from './wire.ts';

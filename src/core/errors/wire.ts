@@ -15,6 +15,7 @@ import { UnknownProjectionError } from './UnknownProjectionError.ts';
 import { UpcastError } from './UpcastError.ts';
 import { HistoryUnavailableError } from './HistoryUnavailableError.ts';
 import { ReadOnlyStoreError } from './ReadOnlyStoreError.ts';
+import { DecryptionError } from './DecryptionError.ts';
 
 type ErrorClass = new (message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) => EventloomError;
 
@@ -30,6 +31,7 @@ const CLASSES: Record<EventloomErrorName, ErrorClass> = {
   UpcastError,
   HistoryUnavailableError,
   ReadOnlyStoreError,
+  DecryptionError,
 };
 
 export interface ErrorData {
