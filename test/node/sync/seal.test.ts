@@ -118,6 +118,17 @@ describe('sealing one event (sync.encryption)', () => {
     }
   });
 
+  it('adds what docs/protocol.md says to an event on the wire: about a third plus at most 100 bytes', async () => {
+    const sealer = new Sealer('log-1', { key: await aesKey() });
+    for (const title of ['', 'x'.repeat(100), 'x'.repeat(10_000)]) {
+      const plain = event({ payload: { id: 't1', title } });
+      const [sealed] = await sealer.seal([plain]);
+      const size = (e: WireEvent) => JSON.stringify(e).length;
+      const content = JSON.stringify({ payload: plain.payload, meta: plain.meta }).length;
+      expect(size(sealed!)).toBeLessThanOrEqual(size(plain) + Math.ceil(content / 3) + 100);
+    }
+  });
+
   it('opens older events with the key they name and seals new ones with the current key (rotation)', async () => {
     const [k1, k2] = [await aesKey(), await aesKey()];
     const [old] = await new Sealer('log-1', { keys: { k1 }, current: 'k1' }).seal([event()]);
