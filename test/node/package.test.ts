@@ -175,12 +175,18 @@ describe('an app that installs the tarball', () => {
     await mkdir(join(app, 'src'), { recursive: true });
     await writeFile(
       join(app, 'src', 'main.ts'),
-      `import { createStore, defineProjection, isConcurrencyError, type Store, type StoredEvent } from 'eventloom';
+      `import { createStore, defineProjection, deriveKey, isConcurrencyError, isDecryptionError, type Store, type StoredEvent, type SyncEncryption } from 'eventloom';
 const todos = defineProjection<string[]>({ name: 'todos', initial: () => [], reduce: (s, e: StoredEvent) => (e.type === 'added' ? [...s, String((e.payload as { id: string }).id)] : s) });
 export async function run(worker: Worker): Promise<Store> {
   const store = await createStore({ name: 'app', worker, projections: { todos } });
   await store.append({ type: 'added', payload: { id: 'a' } }, { expectedVersion: 'any' }).catch((e: unknown) => (isConcurrencyError(e) ? [] : Promise.reject(e)));
   await store.undo();
+  return store;
+}
+export async function openEncrypted(worker: Worker, passphrase: string): Promise<Store> {
+  const encryption: SyncEncryption = { keys: { '2026-12': await deriveKey(passphrase, 'team-42') }, current: '2026-12' };
+  const store = await createStore({ name: 'e2e', worker, sync: { url: 'https://sync.example.com', logId: 'team-42', encryption } });
+  await store.sync.now().catch((e: unknown) => (isDecryptionError(e) ? console.warn(e.details['reason']) : Promise.reject(e)));
   return store;
 }
 `,

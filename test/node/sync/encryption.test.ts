@@ -314,7 +314,7 @@ describe('end-to-end encryption (sync.encryption)', () => {
     expect(titles(b)).toEqual(['shared']);
   });
 
-  it('createStore refuses an encryption option that is not a key (TypeError), and makes nothing', async () => {
+  it('createStore refuses an encryption option that is not a key (TypeError), before anything is sent', async () => {
     const hmac = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     for (const encryption of [{ key: hmac }, { keys: { a: await aesKey() }, current: 'b' }, {}] as SyncEncryption[]) {
       const error = await rejection(replica('fleet', encryption));
