@@ -32,6 +32,8 @@ export class HttpTransport {
   #headers: Record<string, string> = {};
   readonly #fetch: typeof fetch;
   readonly #sealer: Sealer | undefined;
+  /** Whether this replica has shown it can read the log it pushes to (#checkKey). */
+  #keyChecked = false;
 
   constructor(options: TransportOptions) {
     this.#sealer = options.sealer;
@@ -51,6 +53,7 @@ export class HttpTransport {
    * the server must place them after it, or it has lost what it confirmed before.
    */
   async push(events: readonly WireEvent[], confirmed: number, signal?: AbortSignal): Promise<PushResponse> {
+    if (!this.#keyChecked) await this.#checkKey(confirmed, signal);
     const response = await this.#request(`${this.#base}/events`, {
       method: 'POST',
       headers: { ...this.#headers, 'Content-Type': 'application/json' },
@@ -82,6 +85,20 @@ export class HttpTransport {
       ...(signal ? { signal } : {}),
     });
     return this.#open(checkPage(parse(EventsResponseSchema, await json(response), 'pull') as EventsResponse, after, limit));
+  }
+
+  /**
+   * Before its first push, a replica shows that it can read the log it writes to: it reads one
+   * event of it back (the newest it has confirmed, or the first one) and opens it. With the
+   * wrong key (a mistyped passphrase), without the log's key, or with a key where the log is
+   * not encrypted, that is a DecryptionError and nothing is pushed: events the other
+   * replicas could not open would stop their sync at them (docs/encryption.md). A replica
+   * that has confirmed events of a log without encryption has read it already; an empty log
+   * takes the first writer's key.
+   */
+  async #checkKey(confirmed: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#sealer || confirmed === 0) await this.pull(Math.max(0, confirmed - 1), 1, signal);
+    this.#keyChecked = true;
   }
 
   /** A validated page as the log takes it: its events opened (./seal.ts); a DecryptionError if one does not open. */

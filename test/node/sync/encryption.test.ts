@@ -182,13 +182,14 @@ describe('end-to-end encryption (sync.encryption)', () => {
     expect((await until<Todo[]>(b, 'todos', (s) => s.length === 1))[0]!.title).toBe('live secret');
   });
 
-  it('a replica with the wrong key, another key id or no key gets DecryptionError, applies nothing, and catches up once opened with the key', async () => {
+  it('a replica with the wrong key, another key id or no key gets DecryptionError, applies and pushes nothing, and catches up once opened with the key', async () => {
     const key = await aesKey();
     const a = await replica('fleet', { key });
     await a.append({ type: 'added', payload: { id: 't1', title: 'one' } });
     await a.append({ type: 'added', payload: { id: 't2', title: 'two' } });
     await a.sync.now();
 
+    let pushed = 2;
     const cases: [SyncEncryption | undefined, string][] = [
       [{ key: await aesKey() }, 'failed'],
       [{ keys: { other: await aesKey() }, current: 'other' }, 'unknown-key'],
@@ -197,19 +198,26 @@ describe('end-to-end encryption (sync.encryption)', () => {
     for (const [encryption, reason] of cases) {
       const name = dbName('e2e-wrong');
       const wrong = await replica('fleet', encryption, { name });
+      wrong.sync.pause();
+      await wrong.append({ type: 'added', payload: { id: `w-${reason}`, title: `made with ${reason}` } });
+      wrong.sync.resume();
       const error = await rejection(wrong.sync.now());
       expect(isDecryptionError(error)).toBe(true);
       expect(error.details).toMatchObject({ reason, position: 1 });
-      expect(wrong.status).toMatchObject({ head: 0, sync: 'error', lastError: { name: 'DecryptionError' } });
-      expect(await wrong.events()).toEqual([]);
-      expect(wrong.get('todos')).toEqual([]);
+      expect(wrong.status).toMatchObject({ head: 1, pending: 1, sync: 'error', lastError: { name: 'DecryptionError' } });
+      expect((await wrong.events()).map((e) => e.pending)).toEqual([true]);
+      // Nothing it could not read reached the server: the others' log stays readable.
+      expect((await rawPull('fleet')).head).toBe(pushed);
       await wrong.close();
 
       const right = await replica('fleet', { key }, { name });
       await right.sync.now();
-      expect(right.status).toMatchObject({ head: 2, sync: 'idle' });
+      pushed += 1; // its pending event, sealed with the log's key now
+      expect(right.status).toMatchObject({ head: pushed, pending: 0, sync: 'idle' });
+      await a.sync.now();
       expect(right.get('todos')).toEqual(a.get('todos'));
     }
+    expect(titles(a)).toEqual(['one', 'two', 'made with failed', 'made with unknown-key', 'made with no-key']);
   });
 
   it('a server that swaps two ciphertexts, moves one to another log, or serves events of its own is caught (nothing applied)', async () => {
@@ -277,10 +285,10 @@ describe('end-to-end encryption (sync.encryption)', () => {
     const key = await aesKey();
     const bodies: string[] = [];
     let lose = true;
-    // While `lose`: every push reaches the server and its answer is lost; every pull fails.
+    // While `lose`: every push reaches the server and its answer is lost; every pull after it fails.
     const losing: typeof fetch = async (input, init) => {
       if (init?.method !== 'POST') {
-        if (lose) throw new TypeError('offline');
+        if (lose && bodies.length > 0) throw new TypeError('offline');
         return fetch(input, init);
       }
       bodies.push(String(init.body));

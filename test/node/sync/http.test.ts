@@ -43,12 +43,36 @@ describe('requests', () => {
   });
 
   it('pushes JSON with its content type, and no Authorization without a token', async () => {
-    const { http, requests } = transport(() => Response.json({ results: [{ id: 'a', position: 1 }], head: 1 }));
-    await http.push([event('a')], 0);
+    const { http, requests } = transport(() => Response.json({ results: [{ id: 'a', position: 4 }], head: 4 }));
+    await http.push([event('a')], 3);
     expect(requests[0]!.method).toBe('POST');
     expect(requests[0]!.headers.get('Content-Type')).toBe('application/json');
     expect(requests[0]!.headers.get('Authorization')).toBeNull();
     expect(await requests[0]!.json()).toEqual({ events: [event('a')] });
+  });
+
+  it('before its first push to a log it has confirmed nothing of, reads the first event back: an encrypted log is refused, nothing pushed', async () => {
+    const sealed = { ...positioned('s', 1), payload: { $sealed: 1, key: 'default', iv: 'AAAA', data: 'AAAA' } };
+    const encrypted = transport((r) => (r.method === 'GET' ? Response.json({ events: [sealed], head: 1 }) : Response.json({})));
+    const error = await rejection(encrypted.http.push([event('a')], 0));
+    expect(error.name).toBe('DecryptionError');
+    expect(error.details).toMatchObject({ reason: 'no-key', eventId: 's' });
+    expect(encrypted.requests.map((r) => `${r.method} ${new URL(r.url).search}`)).toEqual(['GET ?after=0&limit=1']);
+
+    const plain = transport((r) =>
+      r.method === 'GET'
+        ? Response.json({ events: [positioned('p', 1)], head: 1 })
+        : Response.json({
+            results: [
+              { id: 'a', position: 2 },
+              { id: 'b', position: 3 },
+            ],
+            head: 3,
+          }),
+    );
+    await plain.http.push([event('a'), event('b')], 0);
+    await plain.http.push([event('a'), event('b')], 0); // once per transport
+    expect(plain.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST']);
   });
 });
 
@@ -149,7 +173,7 @@ describe('errors', () => {
       /^The sync server's pull answer is malformed at events\.0\.position: /,
     );
     const push = transport(() => Response.json({ results: [{ id: 'a' }], head: 1 }));
-    expect((await rejection(push.http.push([event('a')], 0))).message).toMatch(
+    expect((await rejection(push.http.push([event('a')], 1))).message).toMatch(
       /^The sync server's push answer is malformed at results\.0: /,
     );
     const top = transport(() => Response.json('ok'));
