@@ -67,11 +67,12 @@ const SYNC_WORDS: Record<StoreStatus['sync'], string> = {
   error: 'Sync error',
 };
 
-export function renderStatus(status: StoreStatus): void {
+/** The sync status; `words` says a sync error in the app's words (default: its message). */
+export function renderStatus(status: StoreStatus, words: (error: { name: string; message: string }) => string = (e) => e.message): void {
   const state = $('sync-state');
   state.dataset['state'] = status.sync;
   state.textContent = status.sync === 'idle' && status.pending > 0 ? 'Waiting to sync' : SYNC_WORDS[status.sync];
-  if (status.sync === 'error' && status.lastError) state.textContent += `: ${status.lastError.message}`;
+  if (status.sync === 'error' && status.lastError) state.textContent += `: ${words(status.lastError)}`;
   $('pending-count').textContent = String(status.pending);
   $('last-synced').textContent = status.lastSyncedAt ? ` · last synced ${new Date(status.lastSyncedAt).toLocaleTimeString()}` : '';
   $<HTMLButtonElement>('undo').disabled = !status.canUndo;

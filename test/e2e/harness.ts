@@ -373,6 +373,34 @@ export async function retire(page: Page, name: string): Promise<void> {
   await waitForCell(page, name, 'status', 'retired');
 }
 
+// ----- end-to-end encryption (the passphrase field)
+
+/** Which log is open: `#encryption-mode`'s `data-mode` (docs/demo.md). */
+export const encryptionMode = (page: Page) => page.locator('#encryption-mode').getAttribute('data-mode');
+
+/**
+ * Enters `passphrase` in the field labelled "Passphrase", submits it ("Encrypt this fleet log",
+ * or "Open with this passphrase" when a passphrase is in use), and waits until the encrypted
+ * log is open: the key derived (the field emptied), the store switched, the page ready.
+ */
+export async function usePassphrase(page: Page, passphrase: string): Promise<void> {
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.locator('#encryption-form').locator('button[type="submit"]').click();
+  await waitForMode(page, 'encrypted');
+}
+
+/** Waits until `mode` ('plain' / 'encrypted') is open, nothing under way, and the page ready. */
+export async function waitForMode(page: Page, mode: 'plain' | 'encrypted'): Promise<void> {
+  await page.waitForFunction(
+    (mode) =>
+      document.querySelector('#encryption-mode')?.getAttribute('data-mode') === mode &&
+      document.querySelector<HTMLInputElement>('#passphrase')?.value === '' &&
+      document.documentElement.dataset['ready'] === 'true',
+    mode,
+    { timeout: WAIT },
+  );
+}
+
 // ----- reading the page
 
 export interface InventoryRow {
