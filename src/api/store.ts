@@ -19,8 +19,9 @@ export interface SyncOptions {
   fetch?: typeof fetch;
   live?: boolean;
   /**
-   * End-to-end encryption (docs/encryption.md): the payload and meta of every event are
-   * sealed with AES-GCM before they leave the device, so the server holds only ciphertext.
+   * End-to-end encryption (docs/encryption.md): the payload and meta of every app event
+   * (the meta of an undo/redo marker, whose payload names its target) are sealed with
+   * AES-GCM before they leave the device, so the server holds only ciphertext.
    * Every replica of the log needs the key (deriveKey() makes one from a passphrase).
    */
   encryption?: SyncEncryption;

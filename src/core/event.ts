@@ -9,6 +9,8 @@
  *    numbers, booleans, null. `undefined` object members are allowed (JSON drops them).
  * 4. Everything the sync server would refuse is refused here first (./limits.ts): names
  *    without NUL or lone surrogates, payload and meta at most MAX_DEPTH levels deep.
+ * 5. A payload or meta object has no top-level `$sealed` member: on the wire, that marks an
+ *    encrypted one (sync/seal.ts), which a replica without the key refuses.
  */
 import * as v from 'valibot';
 import { InvalidEventError } from './errors/index.ts';
@@ -40,6 +42,8 @@ export interface StoredEvent {
 export type ExpectedVersion = number | 'none' | 'any';
 
 export const DEFAULT_STREAM = 'default';
+/** The member that marks a sealed payload or meta on the wire (sync/seal.ts): an app's own may not have it (invariant 5). */
+const SEALED = '$sealed';
 export const UNDO = '$undo';
 export const REDO = '$redo';
 
@@ -98,6 +102,16 @@ export function validateInputs(input: EventInput | readonly EventInput[], expect
     const event = item as EventInput;
     assertJsonData(event.payload, `payload${at}`);
     if (event.meta !== undefined) assertJsonData(event.meta, `meta${at}`);
+    for (const [field, value] of [
+      ['payload', event.payload],
+      ['meta', event.meta],
+    ] as const) {
+      if (typeof value === 'object' && value !== null && Object.hasOwn(value, SEALED)) {
+        throw new InvalidEventError(`Invalid event${at}: ${field}.${SEALED} is reserved for end-to-end encryption`, {
+          details: { index, field },
+        });
+      }
+    }
     const normalised: ValidInput = { type: event.type, payload: event.payload, stream: event.stream ?? DEFAULT_STREAM };
     if (event.meta !== undefined) normalised.meta = event.meta;
     return normalised;

@@ -6,7 +6,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import * as v from 'valibot';
-import { ProtocolError, SyncError, isDecryptionError } from '../core/errors/index.ts';
+import { ProtocolError, SyncError, isDecryptionError, isSyncError } from '../core/errors/index.ts';
 import {
   ErrorResponseSchema,
   EventsResponseSchema,
@@ -54,12 +54,12 @@ export class HttpTransport {
    */
   async push(events: readonly WireEvent[], confirmed: number, signal?: AbortSignal): Promise<PushResponse> {
     if (!this.#keyChecked) await this.#checkKey(confirmed, signal);
-    const response = await this.#request(`${this.#base}/events`, {
-      method: 'POST',
-      headers: { ...this.#headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ events: this.#sealer ? await this.#sealer.seal(events) : events }),
-      ...(signal ? { signal } : {}),
-    });
+    let response: Response;
+    try {
+      response = await this.#post(events, undefined, signal);
+    } catch (error) {
+      response = await this.#sealedBefore(events, error, signal);
+    }
     const body = parse(PushResponseSchema, await json(response), 'push');
     if (body.results.length !== events.length || body.results.some((r, i) => r.id !== events[i]!.id)) {
       throw new ProtocolError('The server answered a push with results that do not match the pushed events', {
@@ -87,6 +87,36 @@ export class HttpTransport {
     return this.#open(checkPage(parse(EventsResponseSchema, await json(response), 'pull') as EventsResponse, after, limit));
   }
 
+  /** POSTs the events, sealed with the current key or `keyId` when the store encrypts. */
+  async #post(events: readonly WireEvent[], keyId: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    return this.#request(`${this.#base}/events`, {
+      method: 'POST',
+      headers: { ...this.#headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events: this.#sealer ? await this.#sealer.seal(events, keyId) : events }),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /**
+   * A 409 to an encrypted push (an id the log holds with other content) is, for the toolkit's
+   * own replicas, a push whose answer was lost before a key rotation, sent again sealed with
+   * the new key: sealed with the key it was first sealed with, it is the same push, answered
+   * with its positions. So the push is sent again with each former key that can seal; the
+   * 409 stands if none gives the same bytes.
+   */
+  async #sealedBefore(events: readonly WireEvent[], error: unknown, signal: AbortSignal | undefined): Promise<Response> {
+    const conflict = (e: unknown) => isSyncError(e) && e.details['status'] === 409;
+    if (!this.#sealer || !conflict(error)) throw error;
+    for (const keyId of this.#sealer.formerKeys) {
+      try {
+        return await this.#post(events, keyId, signal);
+      } catch (again) {
+        if (!conflict(again)) throw again;
+      }
+    }
+    throw error;
+  }
+
   /**
    * Before its first push, a replica shows that it can read the log it writes to: it reads one
    * event of it back (the newest it has confirmed, or the first one) and opens it. With the
@@ -104,14 +134,14 @@ export class HttpTransport {
   /** A validated page as the log takes it: its events opened (./seal.ts); a DecryptionError if one does not open. */
   async #open(page: EventsResponse): Promise<EventsResponse> {
     if (!this.#sealer) refuseSealed(page.events);
-    else if (page.events.length > 0) page.events = await this.#sealer.open(page.events);
+    else if (page.events.length > 0) return { ...page, events: await this.#sealer.open(page.events) };
     return page;
   }
 
   /**
    * Reads the live stream from `after` until it ends or `signal` aborts, calling `onPage`
    * with each validated page (awaited, so pages apply in order). Resolves when the server
-   * closes the stream; rejects with SyncError/ProtocolError.
+   * closes the stream; rejects with SyncError/ProtocolError/DecryptionError.
    */
   async live(
     after: number,
@@ -140,7 +170,10 @@ export class HttpTransport {
             const page = checkPage(parse(EventsResponseSchema, data, 'live') as EventsResponse, cursor, Infinity);
             if (page.events.length > 0) cursor = page.events[page.events.length - 1]!.position;
             queue = queue.then(async () => onPage(await this.#open(page)));
-            queue.catch((error: unknown) => (failure ??= error));
+            queue.catch((error: unknown) => {
+              failure ??= error;
+              reader.cancel().catch(() => undefined); // the loop below ends now, not at the next chunk
+            });
           }
         } catch (error) {
           failure =

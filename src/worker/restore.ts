@@ -5,7 +5,7 @@
  * the engine fetches them from the sync server, restores them (a 'restore' op through the
  * writer) and runs the call again, or fails with HistoryUnavailableError when it cannot.
  */
-import { HistoryUnavailableError } from '../core/errors/index.ts';
+import { HistoryUnavailableError, isDecryptionError } from '../core/errors/index.ts';
 import { markerOf, type MarkerLog } from '../core/markers.ts';
 import { restore } from '../storage/compaction.ts';
 import { readCommit, readMarkers } from '../storage/log.ts';
@@ -52,6 +52,7 @@ async function fetchCompacted(source: RestoreSource | undefined, from: number, t
       for (const e of page.events) if (e.position <= to) events.push({ ...recordEventFromWire(e), position: e.position });
     }
   } catch (cause) {
+    if (isDecryptionError(cause)) throw cause; // not a network problem: retrying online would not help
     throw new HistoryUnavailableError(
       `Events up to position ${to} were compacted and could not be fetched from the sync server (${String((cause as Error)?.message ?? cause)}); retry once online`,
       { cause, details: { compacted: to } },

@@ -41,6 +41,7 @@ export class SyncBridge {
     const { url, logId, token, encryption } = config.sync;
     // sync.encryption is checked here (a TypeError), with the code that uses it.
     const sealer = encryption === undefined ? undefined : new link.Sealer(logId, encryption);
+    await sealer?.ready();
     const bridge = new SyncBridge(new link.HttpTransport({ url, logId, token, fetch: config.fetch, sealer }));
     bridge.#link = link;
     return bridge;

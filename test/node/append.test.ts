@@ -113,6 +113,20 @@ describe('append', () => {
     expect(await s.events()).toEqual([]);
   });
 
+  it('refuses a payload or meta with a $sealed member, which marks an encrypted one on the wire (nothing stored)', async () => {
+    const s = await store();
+    for (const input of [
+      { type: 'added', payload: { $sealed: 1 } },
+      { type: 'added', payload: { id: 'a' }, meta: { $sealed: true } },
+    ]) {
+      const error = await rejection(s.append([{ type: 'added', payload: { id: 'ok' } }, input]));
+      expect(isInvalidEventError(error)).toBe(true);
+      expect(error.message).toMatch(/event 1.*\$sealed is reserved/);
+    }
+    await s.append({ type: 'added', payload: { nested: { $sealed: 1 } } }); // only the top level is reserved
+    expect((await s.events()).map((e) => e.payload)).toEqual([{ nested: { $sealed: 1 } }]);
+  });
+
   it('keeps its own copy of the payload (mutating it afterwards changes nothing)', async () => {
     const s = await store();
     const payload = { id: 'a', title: 'before' };

@@ -313,6 +313,53 @@ describe('end-to-end encryption (sync.encryption)', () => {
     expect((await rawPull('fleet')).head).toBe(1);
   });
 
+  it('a push whose answer was lost before a key rotation is sent again sealed as it was first: confirmed, not rejected', async () => {
+    const [k1, k2] = [await aesKey(), await aesKey()];
+    let lose = true;
+    let pushes = 0;
+    const losing: typeof fetch = async (input, init) => {
+      if (init?.method !== 'POST') {
+        if (lose && pushes > 0) throw new TypeError('offline');
+        return fetch(input, init);
+      }
+      pushes++;
+      const response = await fetch(input, init);
+      if (lose) throw new TypeError('the network dropped the answer');
+      return response;
+    };
+    const name = dbName('e2e-rotate-retry');
+    const a = await replica('fleet', { keys: { k1 }, current: 'k1' }, { name, fetch: losing });
+    await a.append({ type: 'added', payload: { id: 't1', title: 'once' } });
+    await rejection(a.sync.now());
+    await a.close();
+
+    lose = false;
+    const rotated = await replica('fleet', { keys: { k1, k2 }, current: 'k2' }, { name, fetch: losing });
+    await rotated.sync.now();
+    expect(rotated.status).toMatchObject({ pending: 0, head: 1, sync: 'idle' });
+    expect(await rotated.sync.rejected()).toEqual([]);
+    expect(pushes).toBe(3); // the lost one; sealed with k2, refused as conflicting; sealed with k1 again, answered
+    expect((await rawPull('fleet')).events.map((e) => (e['payload'] as { key: string }).key)).toEqual(['k1']);
+    await rotated.append({ type: 'added', payload: { id: 't2', title: 'new' } });
+    await rotated.sync.now();
+    expect((await rawPull('fleet')).events.map((e) => (e['payload'] as { key: string }).key)).toEqual(['k1', 'k2']);
+  });
+
+  it('a compacted store opened with the wrong key cannot restore history: DecryptionError, not a network error', async () => {
+    const key = await aesKey();
+    const name = dbName('e2e-compacted');
+    const a = await replica('fleet', { key }, { name });
+    for (let i = 1; i <= 12; i++) await a.append({ type: 'added', payload: { id: `t${i}`, title: `secret ${i}` } });
+    await a.sync.now();
+    await a.compact({ before: 10 });
+    await a.close();
+    const wrong = await replica('fleet', { key: await aesKey() }, { name });
+    wrong.sync.pause();
+    const error = await rejection(wrong.stateAt('todos', { position: 4 }));
+    expect(isDecryptionError(error)).toBe(true);
+    expect(error.details).toMatchObject({ reason: 'failed', position: 1 });
+  });
+
   it('two devices with the same passphrase (deriveKey, the log id as salt) converge', async () => {
     const a = await replica('fleet-7', { key: await deriveKey('correct horse battery staple', 'fleet-7') });
     const b = await replica('fleet-7', { key: await deriveKey('correct horse battery staple', 'fleet-7') });

@@ -9,6 +9,7 @@ import { isProtocolError, isSyncError, SyncError } from '../../../src/index.ts';
 import { HttpTransport } from '../../../src/sync/http.ts';
 import type { EventsResponse, WireEvent } from '../../../src/protocol/wire.ts';
 import { rejection } from '../../support/rejection.ts';
+import { within } from '../../support/within.ts';
 
 const event = (id: string): WireEvent => ({ id, type: 't', stream: 's', clientId: 'c', commit: `k-${id}`, time: 1 });
 const positioned = (id: string, position: number) => ({ ...event(id), position });
@@ -127,6 +128,17 @@ describe('reading the live stream', () => {
     expect(pages[0]!.events[0]).toEqual(positioned('b', 2));
     // Each page's onPage finished before the next started, and all before live() resolved.
     expect(log).toEqual(['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+
+  it('rejects with DecryptionError as soon as a page does not open, on a stream that then says nothing more', async () => {
+    const sealed = { ...positioned('a', 1), payload: { $sealed: 1, key: 'default', iv: 'AAAA', data: 'AAAA' } };
+    const { http, body } = liveTransport({ chunks: [sse('events', { events: [sealed], head: 1 })], hang: true });
+    const { pages, onPage } = recorder();
+    const error = await within(rejection(http.live(0, onPage, new AbortController().signal)), 2_000);
+    expect(error).not.toBe('timed out');
+    expect((error as Error).name).toBe('DecryptionError');
+    expect(pages).toEqual([]);
+    await stopsReading(body);
   });
 
   it('reads a head event without an onOpen callback', async () => {

@@ -129,6 +129,24 @@ describe('sealing one event (sync.encryption)', () => {
     }
   });
 
+  it('binds the key id too: a seal relabelled with another id of the same key does not open', async () => {
+    const key = await aesKey();
+    const sealer = new Sealer('log-1', { keys: { a: key, b: key }, current: 'a' });
+    const [sealed] = await sealer.seal([event()]);
+    const relabelled = { ...sealed!, payload: { ...(sealed!.payload as object), key: 'b' } };
+    expect((await rejection(sealer.open([relabelled]))).details).toMatchObject({ reason: 'failed', keyId: 'b' });
+  });
+
+  it('refuses opened content the server would have refused in the clear: a meta that is not an object, a payload too deep', async () => {
+    const sealer = new Sealer('log-1', { key: await aesKey() });
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 70; i++) deep = [deep];
+    for (const bad of [event({ meta: ['not', 'an', 'object'] as unknown as Record<string, unknown> }), event({ payload: deep })]) {
+      const [sealed] = await sealer.seal([bad]);
+      expect((await rejection(sealer.open([sealed!]))).details).toMatchObject({ reason: 'failed', eventId: 'e1' });
+    }
+  });
+
   it('opens older events with the key they name and seals new ones with the current key (rotation)', async () => {
     const [k1, k2] = [await aesKey(), await aesKey()];
     const [old] = await new Sealer('log-1', { keys: { k1 }, current: 'k1' }).seal([event()]);
@@ -157,6 +175,14 @@ describe('sealing one event (sync.encryption)', () => {
       expect((error as { details: object }).details).toMatchObject({ reason: 'no-key', eventId: e.id, keyId: 'default' });
     }
     expect(() => refuseSealed([event(), marker()])).not.toThrow();
+    // Only the exact shape of a seal is one: an app's data that merely resembles it is not refused.
+    const lookalikes = [
+      { $sealed: 1, key: 'k' },
+      { $sealed: 1, key: 'k', iv: 'i', data: 'd', more: true },
+      { $sealed: '1', key: 'k', iv: 'i', data: 'd' },
+    ];
+    expect(() => refuseSealed(lookalikes.map((payload, i) => event({ id: `l${i}`, payload })))).not.toThrow();
+    expect(lookalikes.some(isSeal)).toBe(false);
   });
 
   it('refuses options that are not AES-GCM keys by id with a current one that encrypts (TypeError)', async () => {
@@ -172,6 +198,7 @@ describe('sealing one event (sync.encryption)', () => {
       [{ keys: { 'a b': key }, current: 'a b' }, /key id "a b"/],
       [{ keys: { a: await aesKey(['decrypt']) }, current: 'a' }, /cannot encrypt/],
       [{ keys: { a: key, b: await aesKey(['encrypt']) }, current: 'a' }, /"b" that cannot decrypt/],
+      [{ key, keys: { a: key }, current: 'a' }, /both key and keys/],
     ];
     for (const [option, message] of bad) {
       expect(() => new Sealer('log-1', option)).toThrow(TypeError);
