@@ -18,7 +18,8 @@
 // bench/livestore/run.mjs, when installed with `npm ci --prefix bench/livestore`; both full run and --only,
 // not --quick). scale builds a
 // 1M-event log (15 s on a quiet machine) and replays it once per run; cold restarts the browser for every
-// sample; backlog makes 11k one-event commits per run and waits for the toolkit to sync them (minutes today).
+// sample; backlog makes 51k one-event commits per run (11k, and 2 × 20k for sync.push.encrypted) and waits
+// for the toolkit to sync them (minutes). pull and backlog also measure sync.encryption (issue 18).
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -29,7 +30,7 @@ import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { build, runnerImport } from 'vite';
 import { chromium } from 'playwright';
-import { TYPES as EVENT_TYPES, makeEvents, rng, wireOf } from './page/data.js';
+import { TYPES as EVENT_TYPES, encryptionKey, makeEvents, rng, wireOf } from './page/data.js';
 import { sqliteCase, sqliteConcurrentCase, postgresCase, startPostgres } from './node/server-push.mjs';
 import { liveFanoutCase } from './node/live-fanout.mjs';
 import { machineBusy, ownTreeBusy } from './load.mjs';
@@ -92,6 +93,7 @@ const C = {
   backlogPush: 10_000,
   backlogRemote: 10_000,
   backlogLocal: 1000,
+  encryptedPush: 20_000, // sync.push.encrypted: pending one-event commits per push, each side
   compactKeep: 10_000, // compact({ before: head - 10,000 })
   compactInterval: 5, // ms between the appends issued during compaction
   heapSampleMs: 200,
@@ -455,6 +457,23 @@ async function startPullServer() {
   const sync = await s.startSyncServer({ port: 0, storage, warn: () => {} });
   log(`sync server (memoryStorage; ${PULL_LOG}: ${C.pullEvents} events, ${WARM_LOG}: ${C.warmPullEvents}; pushed directly) at ${sync.url}`);
   return Object.assign(sync, { storage }); // backlog pushes other clients' events into it directly
+}
+
+const SEALED_PULL_LOG = 'bench-pull-sealed';
+const SEALED_WARM_LOG = 'bench-pull-warm-sealed';
+let seal;
+const sealModule = async () => (seal ??= (await runnerImport(join(root, 'src/sync/seal.ts'))).module);
+/**
+ * `count` events (makeEvents(count, seed), as the plain logs) sealed with the bench's key
+ * (data.js encryptionKey) by the toolkit's own Sealer (src/sync/seal.ts, Node's WebCrypto),
+ * pushed straight into the server's storage in batches of 1000: the log a replica with
+ * sync.encryption would have pushed. Untimed setup.
+ */
+async function pushSealed(storage, logId, count, seed) {
+  const { Sealer } = await sealModule();
+  const sealer = new Sealer(logId, { key: await encryptionKey() });
+  const events = wireOf(makeEvents(count, seed));
+  for (let i = 0; i < events.length; i += 1000) await storage.push(logId, await sealer.seal(events.slice(i, i + 1000)));
 }
 
 // ---- browser groups: each warms up its own commands, builds its logs, then runs ------------
@@ -1213,17 +1232,24 @@ async function compactGroup({ bench }) {
 }
 
 async function pullGroup({ bench, sync }) {
-  const kinds = ['toolkit', 'packed', 'raw']; // raw: the naive per-event baseline
+  // raw: the naive per-event baseline; encrypted: the toolkit with sync.encryption, from the sealed copy of the log
+  const kinds = ['toolkit', 'packed', 'raw', 'encrypted'];
   const args = (kind, name, logId, count) => ({ kind, name, url: sync.url, logId, count, pageSize: C.pullPage, seed: PULL_SEED });
+  const sealedLog = { [PULL_LOG]: SEALED_PULL_LOG, [WARM_LOG]: SEALED_WARM_LOG };
+  const logOf = (kind, logId) => (kind === 'encrypted' ? sealedLog[logId] : logId);
+  const t0 = Date.now();
+  await pushSealed(sync.storage, SEALED_WARM_LOG, C.warmPullEvents, PULL_SEED);
+  await pushSealed(sync.storage, SEALED_PULL_LOG, C.pullEvents, PULL_SEED);
+  log(`pull: sealed copies of ${PULL_LOG} and ${WARM_LOG} pushed to the server in ${((Date.now() - t0) / 1000).toFixed(1)} s (untimed)`);
   log('pull: warm-up');
-  for (const kind of kinds) await bench('pull', args(kind, fresh('warm-pull'), WARM_LOG, C.warmPullEvents));
+  for (const kind of kinds) await bench('pull', args(kind, fresh('warm-pull'), logOf(kind, WARM_LOG), C.warmPullEvents));
   const S = samples(...kinds);
   await forRuns(async (run, tag) => {
     for (const kind of rotate(kinds, run)) {
-      const r = await bench('pull', args(kind, fresh('pull'), PULL_LOG, C.pullEvents));
+      const r = await bench('pull', args(kind, fresh('pull'), logOf(kind, PULL_LOG), C.pullEvents));
       S[kind].push(r.ms);
       log(
-        `${tag} pull ${kind.padEnd(7)}: ${C.pullEvents} events in ${(r.ms / 1000).toFixed(1)} s (${Math.round(C.pullEvents / (r.ms / 1000))} events/s)`,
+        `${tag} pull ${kind.padEnd(9)}: ${C.pullEvents} events in ${(r.ms / 1000).toFixed(1)} s (${Math.round(C.pullEvents / (r.ms / 1000))} events/s)`,
       );
     }
   });
@@ -1249,12 +1275,26 @@ async function pullGroup({ bench, sync }) {
     baselineLabel: 'naive: raw per-event bulkAdd of 100k events generated in the worker (no server), one transaction',
     extra: server,
   });
+  addCase({
+    name: 'sync.pull.100k.encrypted',
+    goal: 0.6,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: ev(S.encrypted),
+    baseline: ev(S.toolkit),
+    baselineLabel: `the toolkit without encryption: sync.pull.100k's own measurements (a fresh worker-mode replica with sync: { url, logId } until status.head = ${C.pullEvents.toLocaleString('en-US')})`,
+    extra: {
+      toolkitLabel: `the same with sync.encryption: { key } (a non-extractable AES-GCM-256 CryptoKey, cloned to the worker with the options), pulling a log of the same ${C.pullEvents.toLocaleString('en-US')} events sealed with that key (src/sync/seal.ts in Node, pushed to the storage directly, untimed): every event opened (AES-GCM decrypt) before it is stored`,
+      ...server,
+    },
+  });
 }
 
 /**
  * Offline backlog against the sync server: 10k one-event commits pushed after resume() ÷
  * the same 10k events POSTed by plain fetch (the wire floor); a pull of 10k remote events
- * while 1k local events are pending (rebase) ÷ the same pull with nothing pending. Every
+ * while 1k local events are pending (rebase) ÷ the same pull with nothing pending; a push of
+ * 20k pending commits with sync.encryption (every event sealed) ÷ the same without. Every
  * measurement on a fresh database and a fresh log of the server.
  */
 async function backlogGroup({ bench, sync }) {
@@ -1264,9 +1304,9 @@ async function backlogGroup({ bench, sync }) {
     const events = wireOf(makeEvents(count, seed));
     for (let i = 0; i < events.length; i += 1000) await sync.storage.push(logId, events.slice(i, i + 1000));
   };
-  const toolkitPush = async (count, seed) => {
+  const toolkitPush = async (count, seed, encrypted = false) => {
     const name = fresh('backlog');
-    await bench('pendingStore', { name, url, logId: fresh('log-push'), pending: count, seed });
+    await bench('pendingStore', { name, url, logId: fresh('log-push'), pending: count, seed, encrypted });
     return bench('resumeUntil', { name, head: count });
   };
   const wirePush = (count, seed) => bench('rawPush', { url, logId: fresh('log-wire'), count, batch: C.pushBatch, seed });
@@ -1282,9 +1322,14 @@ async function backlogGroup({ bench, sync }) {
     wire: (run) => wirePush(C.backlogPush, 3000 + run * 10),
     rebase: (run) => pullWith(C.backlogLocal, C.backlogRemote, 4000 + run * 10),
     plain: (run) => pullWith(0, C.backlogRemote, 5000 + run * 10),
+    push20k: (run) => toolkitPush(C.encryptedPush, 6000 + run * 10),
+    sealed: (run) => toolkitPush(C.encryptedPush, 6000 + run * 10, true),
   };
-  log('backlog: warm-up (a push of 1000 pending events and its wire floor; a pull of 1000 with 100 pending and with none)');
+  log(
+    'backlog: warm-up (a push of 1000 pending events, with and without encryption, and its wire floor; a pull of 1000 with 100 pending and with none)',
+  );
   await toolkitPush(1000, 2900);
+  await toolkitPush(1000, 2905, true);
   await wirePush(1000, 2901);
   await pullWith(100, 1000, 2902);
   await pullWith(0, 1000, 2904);
@@ -1296,7 +1341,7 @@ async function backlogGroup({ bench, sync }) {
       S[k].push(r.ms);
       headMs[k]?.push(r.headMs);
       log(
-        `${tag} backlog ${k.padEnd(6)}: ${(r.ms / 1000).toFixed(2)} s${k === 'rebase' ? ` (the head had all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} events after ${(r.headMs / 1000).toFixed(2)} s; the rest until nothing was pending)` : ''}`,
+        `${tag} backlog ${k.padEnd(7)}: ${(r.ms / 1000).toFixed(2)} s${k === 'rebase' ? ` (the head had all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} events after ${(r.headMs / 1000).toFixed(2)} s; the rest until nothing was pending)` : ''}`,
       );
     }
   });
@@ -1325,6 +1370,20 @@ async function backlogGroup({ bench, sync }) {
     extra: {
       toolkitLabel: `${C.backlogRemote.toLocaleString('en-US')} events of another client put on the server while the store was paused with ${C.backlogLocal.toLocaleString('en-US')} one-event commits pending; from sync.resume() until nothing is pending and the head is ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')} (the round pushes the ${C.backlogLocal} first, then pulls all ${(C.backlogRemote + C.backlogLocal).toLocaleString('en-US')}: the local events move after the remote ones)`,
       headReachedMs: stats(headMs.rebase),
+      server: 'startSyncServer + memoryStorage, same machine',
+      offline: 'one append() after another, each awaited',
+    },
+  });
+  addCase({
+    name: 'sync.push.encrypted',
+    goal: 0.6,
+    better: 'higher',
+    unit: 'events/s',
+    toolkit: rate(C.encryptedPush)(S.sealed),
+    baseline: rate(C.encryptedPush)(S.push20k),
+    baselineLabel: `the toolkit without encryption: ${C.encryptedPush.toLocaleString('en-US')} one-event commits made while sync was paused, from sync.resume() until status.pending = 0 (as backlog.push10k)`,
+    extra: {
+      toolkitLabel: `the same with sync.encryption: { key } (a non-extractable AES-GCM-256 CryptoKey): every pushed event sealed (HMAC-SHA-256 for its IV, then AES-GCM encrypt) in the worker before its request`,
       server: 'startSyncServer + memoryStorage, same machine',
       offline: 'one append() after another, each awaited',
     },
@@ -1814,8 +1873,10 @@ const ORDER = [
   'stateAt.100k.time',
   'sync.pull.100k',
   'sync.pull.100k.naive',
+  'sync.pull.100k.encrypted',
   'backlog.push10k',
   'backlog.rebase',
+  'sync.push.encrypted',
   'events.stream.100k',
   'events.type.100k',
   'inspector.mount.100k',

@@ -84,3 +84,14 @@ export function inputsOf(events) {
 export function wireOf(events) {
   return events.map(({ position, ...e }) => e);
 }
+
+/**
+ * The encryption cases' key (issue 18): 32 fixed bytes, the same wherever they are made, so
+ * the page's replicas (`sync.encryption`) open what run.mjs sealed into the server's logs.
+ */
+const KEY_BYTES = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
+
+/** The key as an app holds one: a non-extractable AES-GCM CryptoKey (what deriveKey() gives). */
+export function encryptionKey() {
+  return crypto.subtle.importKey('raw', KEY_BYTES, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}

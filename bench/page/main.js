@@ -8,7 +8,7 @@
 import { createStore, defineProjection } from 'eventloom';
 import { mountInspector } from 'eventloom/devtools';
 import { wrap } from 'comlink';
-import { eventPages, inputsOf, makeEvents, rng } from './data.js';
+import { encryptionKey, eventPages, inputsOf, makeEvents, rng } from './data.js';
 import { NAME, initial, reduce } from './projection.js';
 import { GROUP, initialFlat, initialGrouped, names as entryNames, reduceFlat, reduceGrouped } from './entries.js';
 
@@ -82,9 +82,12 @@ async function untilSliced(name, position) {
   }
 }
 
-/** A fresh worker-mode store syncing `logId`, once it has pulled `count` events. */
-async function pulledReplica({ name, url, logId, count }) {
-  const replica = await openStore(name, { sync: { url, logId } });
+/** sync.encryption with the bench's key (data.js), or nothing: what `encrypted` asks for. */
+const encryptionOf = async (encrypted) => (encrypted ? { encryption: { key: await encryptionKey() } } : {});
+
+/** A fresh worker-mode store syncing `logId` (with `encryption`, if given), once it has pulled `count` events. */
+async function pulledReplica({ name, url, logId, count, encryption }) {
+  const replica = await openStore(name, { sync: { url, logId, ...encryption } });
   const status = await waitForStatus(replica.store, (st) => st.head >= count || st.sync === 'error');
   if (status.head < count) {
     await replica.close();
@@ -415,10 +418,11 @@ const commands = {
    * A fresh worker-mode replica pulling `count` events (toolkit), the same server pages
    * (`pageSize` events, as the toolkit's sync asks for) written as one raw packed record
    * each (packed), or a raw per-event bulkAdd of as many events generated in the worker,
-   * no server (raw: the naive baseline).
+   * no server (raw: the naive baseline). `encrypted`: the toolkit's replica with
+   * sync.encryption (the bench key, imported before the clock starts), from a sealed log.
    */
   async pull({ kind, name, url, logId, count, pageSize, seed }) {
-    if (kind !== 'toolkit') {
+    if (kind !== 'toolkit' && kind !== 'encrypted') {
       const r = rawApi();
       const t0 = now();
       let head = count;
@@ -429,8 +433,9 @@ const commands = {
       if (head !== count) throw new Error(`pull ${kind}: head ${head}, expected ${count}`);
       return { ms };
     }
+    const encryption = await encryptionOf(kind === 'encrypted');
     const t0 = now();
-    const replica = await pulledReplica({ name, url, logId, count });
+    const replica = await pulledReplica({ name, url, logId, count, encryption });
     const ms = now() - t0;
     await replica.close();
     await deleteDb(name);
@@ -514,12 +519,13 @@ const commands = {
 
   /**
    * A worker-mode store syncing `logId` (a fresh log), after its first round, then paused
-   * and given `pending` one-event commits; kept open for resumeUntil.
+   * and given `pending` one-event commits; kept open for resumeUntil. `encrypted`: with
+   * sync.encryption (the bench key), so the push seals every event.
    */
-  async pendingStore({ name, url, logId, pending, seed }) {
+  async pendingStore({ name, url, logId, pending, seed, encrypted }) {
     await closeOf(name);
     await deleteDb(name);
-    const s = await openStore(name, { sync: { url, logId } });
+    const s = await openStore(name, { sync: { url, logId, ...(await encryptionOf(encrypted)) } });
     open.set(name, s);
     const first = await waitForStatus(s.store, (st) => (st.sync === 'idle' && st.lastSyncedAt !== undefined) || st.sync === 'error');
     if (first.sync === 'error') throw new Error(`pendingStore ${name}: ${JSON.stringify(first)}`);
