@@ -44,6 +44,7 @@ export type ExpectedVersion = number | 'none' | 'any';
 export const DEFAULT_STREAM = 'default';
 /** The member that marks a sealed payload or meta on the wire (sync/seal.ts): an app's own may not have it (invariant 5). */
 const SEALED = '$sealed';
+const hasSealMember = (value: unknown): boolean => typeof value === 'object' && value !== null && Object.hasOwn(value, SEALED);
 export const UNDO = '$undo';
 export const REDO = '$redo';
 
@@ -102,15 +103,11 @@ export function validateInputs(input: EventInput | readonly EventInput[], expect
     const event = item as EventInput;
     assertJsonData(event.payload, `payload${at}`);
     if (event.meta !== undefined) assertJsonData(event.meta, `meta${at}`);
-    for (const [field, value] of [
-      ['payload', event.payload],
-      ['meta', event.meta],
-    ] as const) {
-      if (typeof value === 'object' && value !== null && Object.hasOwn(value, SEALED)) {
-        throw new InvalidEventError(`Invalid event${at}: ${field}.${SEALED} is reserved for end-to-end encryption`, {
-          details: { index, field },
-        });
-      }
+    const sealed = hasSealMember(event.payload) ? 'payload' : hasSealMember(event.meta) ? 'meta' : undefined;
+    if (sealed) {
+      throw new InvalidEventError(`Invalid event${at}: ${sealed}.${SEALED} is reserved for end-to-end encryption`, {
+        details: { index, field: sealed },
+      });
     }
     const normalised: ValidInput = { type: event.type, payload: event.payload, stream: event.stream ?? DEFAULT_STREAM };
     if (event.meta !== undefined) normalised.meta = event.meta;

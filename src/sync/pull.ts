@@ -3,7 +3,7 @@
  * holds everything up to the server's head, however small the server's pages are.
  */
 import { ProtocolError } from '../core/errors/index.ts';
-import type { PositionedEvent } from '../protocol/wire.ts';
+import type { EventsResponse, PositionedEvent } from '../protocol/wire.ts';
 import type { SyncHost } from './host.ts';
 import type { HttpTransport } from './http.ts';
 
@@ -26,23 +26,35 @@ export interface PullContext {
  * Pulls until the log holds everything up to the server's head. Each integration moves the
  * pending commits after what it brings (a rebase: their records written again, their events
  * replayed), so with commits pending the pages are integrated together, up to REBASE_EVENTS
- * at a time, not one rebase per page.
+ * at a time, not one rebase per page. The next page is asked for as soon as a page arrives,
+ * so that its transfer, checks and (sync.encryption) opening overlap the integration of the
+ * one before; it is used if the integration ends where that page starts (it does but when
+ * another integration, the live stream's, moved the log meanwhile), else asked for again.
  */
 export async function pullToHead(ctx: PullContext): Promise<void> {
   let cursor = await ctx.host.confirmedHead();
   let held: PositionedEvent[] = [];
+  let ahead: { after: number; page: Promise<EventsResponse> } | undefined;
+  const request = (after: number) => {
+    const page = ctx.transport.pull(after, ctx.limit, ctx.signal);
+    page.catch(() => undefined); // awaited when used; one left unused fails unheard
+    return { after, page };
+  };
   const integrate = async (remote: PositionedEvent[]): Promise<void> => {
     held = [];
     cursor = (await ctx.host.integrate({ remote, rejected: [] })).confirmed;
   };
   for (;;) {
     ctx.assertRunning();
-    const page = await ctx.transport.pull(cursor, ctx.limit, ctx.signal);
+    const next = ahead?.after === cursor ? ahead : request(cursor);
+    const page = await next.page;
+    const last = page.events.length > 0 ? page.events[page.events.length - 1]!.position : cursor;
+    ahead = last < page.head && page.events.length > 0 ? request(last) : undefined;
     if (page.events.length > 0) {
       if (!ctx.pending) await integrate(page.events);
       else {
         held = held.concat(page.events);
-        cursor = held[held.length - 1]!.position;
+        cursor = last;
         if (held.length >= REBASE_EVENTS || cursor >= page.head) await integrate(held);
       }
     }

@@ -6,8 +6,9 @@
  * compaction restores all go through here.
  *
  * On the wire (docs/protocol.md), a sealed app event has no `meta`, and its `payload` is
- *   { "$sealed": 1, "key": keyId, "iv": base64, "data": base64 }
- * where `data` is AES-GCM-256's ciphertext and tag of the UTF-8 JSON `{ payload?, meta? }`.
+ *   { "$sealed": 1, "key": keyId, "data": base64 }
+ * where `data` is the 12-byte IV, then AES-GCM-256's ciphertext and tag, of the UTF-8 JSON
+ * `{ payload?, meta? }`.
  * A marker ($undo/$redo) keeps its readable payload (`{ commit }`, which the server checks)
  * and carries the seal in `meta` (its plaintext `{ meta? }`): the server cannot make up an
  * undo either. The additional authenticated data is the envelope (#aad): a ciphertext moved
@@ -31,31 +32,34 @@ import { encryptionKeys } from './keys.ts';
 export interface Seal {
   $sealed: 1;
   key: string;
-  iv: string;
+  /** The IV, the ciphertext and the tag, in standard base64. */
   data: string;
 }
 
 const AAD_VERSION = 'eventloom.sealed.v1';
+const IV_BYTES = 12;
 /** The IV of the one encryption that derives a key's MAC key (12 bytes; never an event's IV but by a 2^-96 chance). */
 const MAC_IV = new TextEncoder().encode('eventloom.iv');
 
 const isMarker = (type: string) => type === '$undo' || type === '$redo';
+/** A string of the additional data (#aad). */
+const field = (text: string) => `${text.length}:${text}`;
 
 /**
  * Whether a wire value is a seal (what a replica without the key cannot read): exactly the
- * four fields, `$sealed: 1` and three strings. append() refuses a payload or meta with a
+ * three fields, `$sealed: 1` and two strings. append() refuses a payload or meta with a
  * `$sealed` member (core/event.ts), so an app's own data is not taken for one.
  */
 export function isSeal(value: unknown): value is Seal {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return (
-    v['$sealed'] === 1 &&
-    typeof v['key'] === 'string' &&
-    typeof v['iv'] === 'string' &&
-    typeof v['data'] === 'string' &&
-    Object.keys(v).length === 4
-  );
+  return v['$sealed'] === 1 && typeof v['key'] === 'string' && typeof v['data'] === 'string' && Object.keys(v).length === 3;
+}
+
+/** A seal's two strings, without isSeal's count of its members (a seal with more does not open anyway: they are not authenticated, nor used). */
+function looksSealed(value: unknown): value is Seal {
+  const v = value as Partial<Seal> | null;
+  return typeof v === 'object' && v !== null && v.$sealed === 1 && typeof v.key === 'string' && typeof v.data === 'string';
 }
 
 /** Seals and opens the events of one log with its keys. */
@@ -65,6 +69,8 @@ export class Sealer {
   readonly #current: string;
   /** Per key id that sealed something, its MAC key (#mac). */
   readonly #macKeys = new Map<string, Promise<CryptoKey>>();
+  /** Per key id, the start of its additional data (#aad). */
+  readonly #prefixes = new Map<string, string>();
   readonly #text = new TextEncoder();
   readonly #utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -97,9 +103,27 @@ export class Sealer {
     return ids.reverse();
   }
 
-  /** The events as the server sent them, opened; a DecryptionError if any one does not open (none is given then). */
-  open<E extends WireEvent>(events: readonly E[]): Promise<E[]> {
-    return Promise.all(events.map((e) => this.#openOne(e)));
+  /**
+   * The events as the server sent them, opened in place (the transport's own copies, just
+   * parsed: no copy is made); a DecryptionError if any one does not open (then none is given).
+   * In three passes, for a page's worth of events at a time: the seals are checked and read,
+   * every decryption is started, then each result is read into its event.
+   */
+  async open<E extends WireEvent>(events: readonly E[]): Promise<E[]> {
+    const sealed = events.map((e) => this.#read(e));
+    const plains = await Promise.allSettled(
+      sealed.map(({ key, keyId, data }, i) => {
+        const iv = data.subarray(0, IV_BYTES);
+        return crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: this.#aad(events[i]!, keyId) }, key, data.subarray(IV_BYTES));
+      }),
+    );
+    for (const [i, plain] of plains.entries()) {
+      const e = events[i]!;
+      const keyId = sealed[i]!.keyId;
+      if (plain.status === 'rejected') throw failure(e, 'failed', doesNotOpen(e, keyId), keyId, plain.reason);
+      this.#fill(e, plain.value, keyId);
+    }
+    return events as E[];
   }
 
   async #sealOne<E extends WireEvent>(e: E, keyId: string): Promise<E> {
@@ -107,16 +131,19 @@ export class Sealer {
     const plain = this.#text.encode(JSON.stringify(marker ? { meta: e.meta } : { payload: e.payload, meta: e.meta }));
     const aad = this.#aad(e, keyId);
     const iv = await this.#iv(keyId, aad, plain);
-    const data = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, this.#keys.get(keyId)!, plain));
-    const seal: Seal = { $sealed: 1, key: keyId, iv: toBase64(iv), data: toBase64(data) };
+    const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, this.#keys.get(keyId)!, plain);
+    const data = new Uint8Array(IV_BYTES + sealed.byteLength);
+    data.set(iv);
+    data.set(new Uint8Array(sealed), IV_BYTES);
+    const seal: Seal = { $sealed: 1, key: keyId, data: toBase64(data) };
     const { meta: _, ...rest } = e;
     return (marker ? { ...rest, meta: seal } : { ...rest, payload: seal }) as E;
   }
 
-  async #openOne<E extends WireEvent>(e: E): Promise<E> {
-    const marker = isMarker(e.type);
-    const seal: unknown = marker ? e.meta : e.payload;
-    if (!isSeal(seal) || (!marker && e.meta !== undefined)) {
+  /** An event's seal, its key and its bytes; a DecryptionError if it has none, or one this replica cannot read. */
+  #read(e: WireEvent): { key: CryptoKey; keyId: string; data: Uint8Array<ArrayBuffer> } {
+    const seal: unknown = isMarker(e.type) ? e.meta : e.payload;
+    if (!looksSealed(seal) || (!isMarker(e.type) && e.meta !== undefined)) {
       throw failure(
         e,
         'unsealed',
@@ -133,42 +160,59 @@ export class Sealer {
         seal.key,
       );
     }
+    try {
+      return { key, keyId: seal.key, data: fromBase64(seal.data) };
+    } catch (cause) {
+      throw failure(e, 'failed', doesNotOpen(e, seal.key), seal.key, cause);
+    }
+  }
+
+  /** Puts an event's opened content in place of its seal, checked as the server checks a push's content in the clear. */
+  #fill(e: WireEvent, plain: ArrayBuffer, keyId: string): void {
     let content: { payload?: unknown; meta?: unknown };
     try {
-      const additionalData = this.#aad(e, seal.key);
-      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64(seal.iv), additionalData }, key, fromBase64(seal.data));
       content = JSON.parse(this.#utf8.decode(plain)) as typeof content;
     } catch (cause) {
-      const why = `Event ${e.id} does not open with key "${seal.key}": the wrong key for it, or its ciphertext or envelope was changed`;
-      throw failure(e, 'failed', why, seal.key, cause);
+      throw failure(e, 'failed', doesNotOpen(e, keyId), keyId, cause);
     }
-    // What the server checks of a pushed event's content, it cannot check of a sealed one: it is checked here.
     const meta = content?.meta;
     if (
       typeof content !== 'object' ||
       content === null ||
       (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta))) ||
-      deeperThan(content.payload, MAX_DEPTH) ||
-      deeperThan(meta, MAX_DEPTH)
+      // Nesting deeper than MAX_DEPTH takes at least two characters a level.
+      (plain.byteLength > 2 * MAX_DEPTH && (deeperThan(content.payload, MAX_DEPTH) || deeperThan(meta, MAX_DEPTH)))
     ) {
       throw failure(
         e,
         'failed',
         `Event ${e.id} opened to what is not an event's content (meta an object, both at most ${MAX_DEPTH} deep)`,
-        seal.key,
+        keyId,
       );
     }
-    const { meta: _, payload, ...rest } = e;
-    const opened = { ...rest, ...(marker ? { payload } : 'payload' in content ? { payload: content.payload } : {}) } as E;
-    if (meta !== undefined) opened.meta = meta as Record<string, unknown>;
-    return opened;
+    if (meta !== undefined) e.meta = meta as Record<string, unknown>;
+    else if (isMarker(e.type)) delete e.meta;
+    if (!isMarker(e.type)) {
+      if ('payload' in content) e.payload = content.payload;
+      else delete e.payload;
+    }
   }
 
-  /** The envelope, authenticated with the content: what the server sees and must not change. */
+  /**
+   * The envelope, authenticated with the content: what the server sees and must not change.
+   * Its text: the version tag, then each field after a `|`, a string as its length, `:` and
+   * itself (unambiguous with no escaping), a number as JavaScript writes it (the shortest
+   * form that reads back the same); for a marker, its payload's JSON last.
+   */
   #aad(e: WireEvent, keyId: string): Uint8Array<ArrayBuffer> {
-    const envelope = [AAD_VERSION, this.#logId, keyId, e.id, e.type, e.stream, e.commit, e.clientId, e.schemaVersion ?? 1, e.time];
-    if (isMarker(e.type)) envelope.push(JSON.stringify(e.payload));
-    return this.#text.encode(JSON.stringify(envelope));
+    let prefix = this.#prefixes.get(keyId);
+    if (prefix === undefined) {
+      prefix = `${AAD_VERSION}|${field(this.#logId)}|${field(keyId)}`;
+      this.#prefixes.set(keyId, prefix);
+    }
+    let text = `${prefix}|${field(e.id)}|${field(e.type)}|${field(e.stream)}|${field(e.commit)}|${field(e.clientId)}|${e.schemaVersion ?? 1}|${e.time}`;
+    if (isMarker(e.type)) text += `|${field(JSON.stringify(e.payload))}`;
+    return this.#text.encode(text);
   }
 
   /** The synthetic IV: HMAC-SHA-256(macKey, aad ‖ 0 ‖ plaintext), its first 12 bytes. */
@@ -177,7 +221,7 @@ export class Sealer {
     input.set(aad);
     input.set(plain, aad.length + 1);
     const mac = await crypto.subtle.sign('HMAC', await this.#mac(keyId), input);
-    return new Uint8Array(mac, 0, 12);
+    return new Uint8Array(mac, 0, IV_BYTES);
   }
 
   /**
@@ -213,6 +257,9 @@ export function refuseSealed(events: readonly WireEvent[]): void {
     }
   }
 }
+
+const doesNotOpen = (e: WireEvent, keyId: string) =>
+  `Event ${e.id} does not open with key "${keyId}": the wrong key for it, or its ciphertext or envelope was changed`;
 
 function failure(e: WireEvent, reason: string, message: string, keyId?: string, cause?: unknown): DecryptionError {
   const position = (e as { position?: number }).position;

@@ -52,7 +52,7 @@ describe('requests', () => {
   });
 
   it('before its first push to a log it has confirmed nothing of, reads the first event back: an encrypted log is refused, nothing pushed', async () => {
-    const sealed = { ...positioned('s', 1), payload: { $sealed: 1, key: 'default', iv: 'AAAA', data: 'AAAA' } };
+    const sealed = { ...positioned('s', 1), payload: { $sealed: 1, key: 'default', data: 'AAAA' } };
     const encrypted = transport((r) => (r.method === 'GET' ? Response.json({ events: [sealed], head: 1 }) : Response.json({})));
     const error = await rejection(encrypted.http.push([event('a')], 0));
     expect(error.name).toBe('DecryptionError');

@@ -131,7 +131,7 @@ describe('reading the live stream', () => {
   });
 
   it('rejects with DecryptionError as soon as a page does not open, on a stream that then says nothing more', async () => {
-    const sealed = { ...positioned('a', 1), payload: { $sealed: 1, key: 'default', iv: 'AAAA', data: 'AAAA' } };
+    const sealed = { ...positioned('a', 1), payload: { $sealed: 1, key: 'default', data: 'AAAA' } };
     const { http, body } = liveTransport({ chunks: [sse('events', { events: [sealed], head: 1 })], hang: true });
     const { pages, onPage } = recorder();
     const error = await within(rejection(http.live(0, onPage, new AbortController().signal)), 2_000);
