@@ -4,15 +4,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   ROOT,
-  appErrors,
   blur,
-  buildDemo,
   cell,
   deploy,
-  device,
   inventory,
   open,
   registerService,
@@ -22,7 +19,6 @@ import {
   serveDemo,
   serviceWorkerReady,
   setConfig,
-  startServer,
   timeline,
   travelTo,
   uniqueLog,
@@ -31,52 +27,11 @@ import {
   waitForRow,
   waitForSyncState,
   waitForTimeline,
-  type Device,
-  type Served,
-  type SyncServer,
 } from './harness.ts';
+import { demoTests, TEST_TIMEOUT } from './perTest.ts';
 
-const TEST_TIMEOUT = 120_000;
-
-let demoDir: string;
-let demo: Served;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  demoDir = inject('demoDir') ?? (await buildDemo());
-  demo = await serveDemo(demoDir);
-}, TEST_TIMEOUT);
-
-afterAll(async () => {
-  await demo?.close();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-async function newDevice(name: string, options?: Parameters<typeof device>[1]): Promise<Device> {
-  const d = await device(name, options);
-  cleanups.push(() => d.close());
-  return d;
-}
-
-async function newServer(): Promise<SyncServer> {
-  const s = await startServer();
-  cleanups.push(() => s.close());
-  return s;
-}
-
-/** No uncaught page errors, no console errors other than failed requests, no error shown. */
-async function expectClean(...devices: Device[]): Promise<void> {
-  for (const d of devices) {
-    expect(d.pageErrors, `page errors on ${d.name}`).toEqual([]);
-    expect(appErrors(d), `console errors on ${d.name}`).toEqual([]);
-    const error = d.page.locator('#error');
-    const shown = (await error.isVisible()) ? (await error.textContent())?.trim() : '';
-    expect(shown ?? '', `#error on ${d.name}`).toBe('');
-  }
-}
+const e2e = demoTests();
+const { onCleanup, newDevice, newServer, expectClean } = e2e;
 
 const api = { name: 'api', env: 'prod', version: '1.0.0', replicas: 2, owner: 'platform' } as const;
 
@@ -87,7 +42,7 @@ describe('fleet demo', () => {
       const server = await newServer();
       const log = uniqueLog('converge');
       const [a, b] = await Promise.all([newDevice('a'), newDevice('b')]);
-      await Promise.all([open(a.page, demo.url, server.url, log), open(b.page, demo.url, server.url, log)]);
+      await Promise.all([open(a.page, e2e.demo.url, server.url, log), open(b.page, e2e.demo.url, server.url, log)]);
 
       await registerService(a.page, api);
       await waitForPending(a.page, 0);
@@ -148,8 +103,8 @@ describe('fleet demo', () => {
     'a reload keeps everything, and the app and its data load offline and with the servers gone',
     async () => {
       // A demo server of its own, so that it can be shut down: then only the service worker can serve the app.
-      const ownDemo = await serveDemo(demoDir);
-      cleanups.push(() => ownDemo.close());
+      const ownDemo = await serveDemo(e2e.demoDir);
+      onCleanup(() => ownDemo.close());
       const server = await newServer();
       const log = uniqueLog('reload');
       const a = await newDevice('a');
@@ -209,7 +164,7 @@ describe('fleet demo', () => {
     async () => {
       const server = await newServer();
       const a = await newDevice('a');
-      await open(a.page, demo.url, server.url, uniqueLog('history'));
+      await open(a.page, e2e.demo.url, server.url, uniqueLog('history'));
       const { page } = a;
 
       await expect.poll(() => page.locator('#undo').isDisabled()).toBe(true);
@@ -296,7 +251,7 @@ describe('fleet demo', () => {
       const server = await newServer();
       const log = uniqueLog('restart');
       const [a, b] = await Promise.all([newDevice('a'), newDevice('b')]);
-      await Promise.all([open(a.page, demo.url, server.url, log), open(b.page, demo.url, server.url, log)]);
+      await Promise.all([open(a.page, e2e.demo.url, server.url, log), open(b.page, e2e.demo.url, server.url, log)]);
 
       await registerService(a.page, api);
       await waitForPending(a.page, 0);
@@ -320,7 +275,7 @@ describe('fleet demo', () => {
 
       // What the restarted server holds (same SQLite file) is all there for a new device.
       const c = await newDevice('c');
-      await open(c.page, demo.url, server.url, log);
+      await open(c.page, e2e.demo.url, server.url, log);
       await waitForTimeline(a.page, 3, { confirmed: true });
       await waitForTimeline(b.page, 3, { confirmed: true });
       await waitForTimeline(c.page, 3, { confirmed: true });
@@ -338,7 +293,7 @@ describe('fleet demo', () => {
       const server = await newServer();
       const log = uniqueLog('paused');
       const [a, b] = await Promise.all([newDevice('a'), newDevice('b')]);
-      await Promise.all([open(a.page, demo.url, server.url, log), open(b.page, demo.url, server.url, log)]);
+      await Promise.all([open(a.page, e2e.demo.url, server.url, log), open(b.page, e2e.demo.url, server.url, log)]);
 
       await registerService(a.page, api);
       await waitForPending(a.page, 0);
@@ -374,7 +329,7 @@ describe('fleet demo', () => {
       const server = await newServer();
       const log = uniqueLog('inspector');
       const a = await newDevice('inspector', { viewport: { width: 1280, height: 900 } });
-      await open(a.page, demo.url, server.url, log);
+      await open(a.page, e2e.demo.url, server.url, log);
       const { page } = a;
       await registerService(page, { name: 'api-gateway', env: 'prod', version: '2.4.1', replicas: 6, owner: 'platform' });
       await registerService(page, { name: 'billing', env: 'prod', version: '1.9.0', replicas: 3, owner: 'payments' });
@@ -418,7 +373,7 @@ describe('fleet demo', () => {
       const server = await newServer();
       const log = uniqueLog('screenshot');
       const [a, b] = await Promise.all([newDevice('shot', { viewport: { width: 1280, height: 800 } }), newDevice('colleague')]);
-      await Promise.all([open(a.page, demo.url, server.url, log), open(b.page, demo.url, server.url, log)]);
+      await Promise.all([open(a.page, e2e.demo.url, server.url, log), open(b.page, e2e.demo.url, server.url, log)]);
       const { page } = a;
 
       await registerService(page, { name: 'api-gateway', env: 'prod', version: '2.4.1', replicas: 6, owner: 'platform' });

@@ -6,19 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
-  appErrors,
-  buildDemo,
-  device,
   encryptionMode,
   inventory,
   open,
   registerService,
   reload,
-  serveDemo,
   setConfig,
-  startServer,
   timeline,
   uniqueLog,
   usePassphrase,
@@ -27,50 +22,12 @@ import {
   waitForPending,
   waitForRow,
   waitForTimeline,
-  type Device,
-  type Served,
   type SyncServer,
 } from './harness.ts';
+import { demoTests, TEST_TIMEOUT } from './perTest.ts';
 
-const TEST_TIMEOUT = 120_000;
-
-let demo: Served;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  demo = await serveDemo(inject('demoDir') ?? (await buildDemo()));
-}, TEST_TIMEOUT);
-
-afterAll(async () => {
-  await demo?.close();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-async function newDevice(name: string): Promise<Device> {
-  const d = await device(name);
-  cleanups.push(() => d.close());
-  return d;
-}
-
-async function newServer(): Promise<SyncServer> {
-  const s = await startServer();
-  cleanups.push(() => s.close());
-  return s;
-}
-
-/** No uncaught page errors, no console errors other than failed requests, no error shown. */
-async function expectClean(...devices: Device[]): Promise<void> {
-  for (const d of devices) {
-    expect(d.pageErrors, `page errors on ${d.name}`).toEqual([]);
-    expect(appErrors(d), `console errors on ${d.name}`).toEqual([]);
-    const error = d.page.locator('#error');
-    const shown = (await error.isVisible()) ? (await error.textContent())?.trim() : '';
-    expect(shown ?? '', `#error on ${d.name}`).toBe('');
-  }
-}
+const e2e = demoTests();
+const { newDevice, newServer, expectClean } = e2e;
 
 /** The sync server's SQLite database as bytes: the main file and its write-ahead log (where recent commits are). */
 async function databaseBytes(server: SyncServer): Promise<Buffer> {
@@ -93,7 +50,7 @@ describe('fleet demo: the passphrase field (end-to-end encryption)', () => {
       const log = uniqueLog('encrypted');
       const passphrase = `correct horse battery ${token()}`;
       const [a, b] = await Promise.all([newDevice('a'), newDevice('b')]);
-      await Promise.all([open(a.page, demo.url, server.url, log), open(b.page, demo.url, server.url, log)]);
+      await Promise.all([open(a.page, e2e.demo.url, server.url, log), open(b.page, e2e.demo.url, server.url, log)]);
       expect(await encryptionMode(a.page)).toBe('plain');
       await expect.poll(() => a.page.locator('#encryption-mode').textContent()).toMatch(/^Not encrypted/);
 
@@ -150,7 +107,7 @@ describe('fleet demo: the passphrase field (end-to-end encryption)', () => {
 
       // C sets another passphrase: it is told that it cannot open the log, and shows nothing of it.
       const c = await newDevice('c');
-      await open(c.page, demo.url, server.url, log);
+      await open(c.page, e2e.demo.url, server.url, log);
       await waitForRow(c.page, plainName);
       await usePassphrase(c.page, `another passphrase ${token()}`);
       await c.page.locator('#encryption[data-state="decryption-error"]').waitFor();
@@ -187,7 +144,7 @@ describe('fleet demo: the passphrase field (end-to-end encryption)', () => {
       const log = uniqueLog('remember');
       const passphrase = `remember me ${token()}`;
       const a = await newDevice('a');
-      await open(a.page, demo.url, server.url, log);
+      await open(a.page, e2e.demo.url, server.url, log);
       await registerService(a.page, { name: 'plain-api', env: 'prod', version: '1.0.0', replicas: 2, owner: 'platform' });
       // The Inspector, open while the log changes, follows the store that is open.
       await a.page.locator('#inspector-toggle').click();

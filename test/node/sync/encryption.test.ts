@@ -77,6 +77,16 @@ const content = (events: StoredEvent[]) =>
     time,
   }));
 
+/** A replica with a fresh key that has made two events, both on the server. */
+async function twoEventsSynced(): Promise<{ key: CryptoKey; a: Store }> {
+  const key = await aesKey();
+  const a = await replica('fleet', { key });
+  await a.append({ type: 'added', payload: { id: 't1', title: 'one' } });
+  await a.append({ type: 'added', payload: { id: 't2', title: 'two' } });
+  await a.sync.now();
+  return { key, a };
+}
+
 const titles = (store: Store) => store.get<Todo[]>('todos').map((t) => `${t.title}${t.done ? ' ✓' : ''}`);
 
 describe('end-to-end encryption (sync.encryption)', () => {
@@ -183,11 +193,7 @@ describe('end-to-end encryption (sync.encryption)', () => {
   });
 
   it('a replica with the wrong key, another key id or no key gets DecryptionError, applies and pushes nothing, and catches up once opened with the key', async () => {
-    const key = await aesKey();
-    const a = await replica('fleet', { key });
-    await a.append({ type: 'added', payload: { id: 't1', title: 'one' } });
-    await a.append({ type: 'added', payload: { id: 't2', title: 'two' } });
-    await a.sync.now();
+    const { key, a } = await twoEventsSynced();
 
     let pushed = 2;
     const cases: [SyncEncryption | undefined, string][] = [
@@ -221,11 +227,7 @@ describe('end-to-end encryption (sync.encryption)', () => {
   });
 
   it('a server that swaps two ciphertexts, moves one to another log, or serves events of its own is caught (nothing applied)', async () => {
-    const key = await aesKey();
-    const a = await replica('fleet', { key });
-    await a.append({ type: 'added', payload: { id: 't1', title: 'one' } });
-    await a.append({ type: 'added', payload: { id: 't2', title: 'two' } });
-    await a.sync.now();
+    const { key } = await twoEventsSynced();
 
     // Swapped in a pull answer.
     const swapping: typeof fetch = async (input, init) => {
