@@ -78,6 +78,18 @@ export function renderStatus(status: StoreStatus, words: (error: { name: string;
   $<HTMLButtonElement>('undo').disabled = !status.canUndo;
   $<HTMLButtonElement>('redo').disabled = !status.canRedo;
   $<HTMLInputElement>('work-offline').checked = status.sync === 'paused';
+  renderCatchUp(status);
+}
+
+/** While the server has events this device has not pulled yet (status.behind): how far the catch-up is. */
+function renderCatchUp({ head, pending, behind = 0 }: StoreStatus): void {
+  const confirmed = head - pending;
+  $('catch-up').hidden = behind === 0;
+  if (behind === 0) return;
+  const bar = $<HTMLProgressElement>('catch-up-bar');
+  bar.max = confirmed + behind;
+  bar.value = confirmed;
+  $('catch-up-count').textContent = `${confirmed.toLocaleString('en-US')} of ${(confirmed + behind).toLocaleString('en-US')} changes`;
 }
 
 export function renderTimeline(

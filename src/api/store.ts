@@ -120,6 +120,13 @@ export interface StoreStatus {
   lastSyncedAt?: number;
   lastError?: { name: string; message: string };
   /**
+   * Events the sync server has that this replica has not pulled yet, as its last answer
+   * said (a pull page's or the live stream's `head`): catch-up progress while a new device
+   * pulls a long log; 0 once caught up. Absent until the server has answered (or without
+   * sync).
+   */
+  behind?: number;
+  /**
    * Present (true) when the log holds events of a schema version newer than this app knows
    * (written by a newer version of the app): they are kept and synced but not applied until
    * the app is updated (core/upcast.ts).

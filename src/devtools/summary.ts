@@ -33,6 +33,7 @@ export class Summary {
       ['status', status.sync],
       ['last synced', status.lastSyncedAt === undefined ? 'never' : formatTime(status.lastSyncedAt)],
       ['pending', String(status.pending)],
+      ['behind the server', status.behind === undefined ? 'not known yet' : `${status.behind} events`],
       ['last error', status.lastError ? `${status.lastError.name}: ${status.lastError.message}` : 'none'],
     ]);
     el.append(sync);

@@ -5,6 +5,13 @@
 import type { StoreStatus } from '../api/store.ts';
 import type { PositionedEvent, WireEvent } from '../protocol/wire.ts';
 
+/**
+ * What the sync loop reports of itself: StoreStatus's sync fields, and the server's head as
+ * its last answer said, from which each status derives `behind` against the log's confirmed
+ * head at that moment (so the two never disagree within one status).
+ */
+export type SyncStatus = Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'> & { serverHead?: number };
+
 /** Gives the bearer token: at start and after each 401 (createStore / serveStore `sync.token` as a function). */
 export type TokenSource = () => string | Promise<string>;
 
@@ -16,7 +23,7 @@ export interface SyncHost {
   pushable(from?: number): Promise<{ confirmed: number; commits: WireEvent[][]; next?: number | undefined; epoch?: number | undefined }>;
   confirmedHead(): Promise<number>;
   integrate(input: IntegrateInput): Promise<IntegrateResult>;
-  setSync(patch: Pick<StoreStatus, 'sync'> & Partial<Pick<StoreStatus, 'lastSyncedAt' | 'lastError'>>): void;
+  setSync(patch: Partial<SyncStatus>): void;
 }
 
 /** What the server said, for the engine to integrate into the log (worker/integrate.ts, core/rebase.ts). */

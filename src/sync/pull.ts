@@ -20,6 +20,8 @@ export interface PullContext {
   assertRunning(): void;
   /** Commits are pending: see pullToHead(). */
   pending: boolean;
+  /** The server's head, as each page says (StoreStatus.behind). */
+  serverHead(head: number): void;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function pullToHead(ctx: PullContext): Promise<void> {
     ctx.assertRunning();
     const next = ahead?.after === cursor ? ahead : request(cursor);
     const page = await next.page;
+    ctx.serverHead(page.head);
     const last = page.events.length > 0 ? page.events[page.events.length - 1]!.position : cursor;
     ahead = last < page.head && page.events.length > 0 ? request(last) : undefined;
     if (page.events.length > 0) {

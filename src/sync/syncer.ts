@@ -318,6 +318,7 @@ export class Syncer {
       signal: this.#stop.signal,
       assertRunning: () => this.#assertRunning(),
       pending,
+      serverHead: (serverHead) => this.#host.setSync({ serverHead }),
     });
   }
 
@@ -335,6 +336,7 @@ export class Syncer {
               failures = 0;
               if (page.events.length === 0) return;
               const result = await this.#host.integrate({ remote: page.events, rejected: [] });
+              this.#host.setSync({ serverHead: page.head });
               if (result.gap) this.#poke(); // the stream got ahead of us: a round pulls the gap
             },
             abort.signal,

@@ -152,6 +152,7 @@ export class Engine {
     const status: StoreStatus = { head, pending, canUndo: this.#canUndo, canRedo: this.#canRedo, sync: sync.sync };
     if (sync.lastSyncedAt !== undefined) status.lastSyncedAt = sync.lastSyncedAt;
     if (sync.lastError !== undefined) status.lastError = sync.lastError;
+    if (sync.serverHead !== undefined) status.behind = Math.max(0, sync.serverHead - (head - pending));
     if (this.log.schema.newerFrom !== Infinity) status.outdated = true;
     if (this.storage.info) status.storage = { ...this.storage.info };
     if (compacted > 0) status.compacted = compacted;

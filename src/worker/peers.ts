@@ -2,7 +2,7 @@
  * The other stores on the same database (other tabs, other workers), reached over one
  * BroadcastChannel: they hear when the log moved, and the leader's sync status.
  */
-import type { StoreStatus } from '../api/store.ts';
+import type { SyncStatus } from '../sync/host.ts';
 
 /** What stores on one database tell each other over their BroadcastChannel. */
 export interface PeerMessage {
@@ -10,7 +10,7 @@ export interface PeerMessage {
   head?: number;
   epoch?: number;
   /** The leader's sync status, for the tabs that do not sync themselves. */
-  sync?: Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'>;
+  sync?: SyncStatus;
 }
 
 export class Peers {

@@ -4,15 +4,14 @@
  * pending commits and writes what the server said only through the engine (SyncHost): an
  * integration is an op of the engine's writer queue.
  */
-import type { StoreStatus } from '../api/store.ts';
 import { SyncError } from '../core/errors/index.ts';
 import type { LogDb } from '../storage/schema.ts';
-import type { IntegrateInput, IntegrateResult } from '../sync/host.ts';
+import type { IntegrateInput, IntegrateResult, SyncStatus } from '../sync/host.ts';
 import type { HttpTransport, Syncer } from '../sync/index.ts';
 import type { EngineConfig } from './config.ts';
 import type { integrate } from './integrate.ts';
 
-export type SyncStatus = Pick<StoreStatus, 'sync' | 'lastSyncedAt' | 'lastError'>;
+export type { SyncStatus };
 
 /** What the bridge needs of the engine. */
 export interface SyncBridgeHost {
@@ -53,7 +52,13 @@ export class SyncBridge {
     const setSync = (patch: Partial<SyncStatus>) => {
       const next = { ...this.status, ...patch };
       const now = this.status;
-      if (next.sync === now.sync && next.lastSyncedAt === now.lastSyncedAt && next.lastError === now.lastError) return;
+      if (
+        next.sync === now.sync &&
+        next.lastSyncedAt === now.lastSyncedAt &&
+        next.lastError === now.lastError &&
+        next.serverHead === now.serverHead
+      )
+        return;
       this.status = next;
       host.statusChanged(next, this.#syncer?.leading ?? false);
     };

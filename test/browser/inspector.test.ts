@@ -290,6 +290,10 @@ describe('the inspector with sync', () => {
       );
       expect(rejected.textContent).toContain('ConcurrencyError');
       expect((await b.sync.rejected()).map((r) => r.commit)).toEqual([mine!.commit]);
+      // Caught up with the server (status.behind), as the summary says.
+      const behind = () =>
+        [...root.querySelectorAll('.summary dt')].find((dt) => dt.textContent === 'behind the server')?.nextElementSibling?.textContent;
+      expect(await untilDom(root, () => (behind() === '0 events' ? behind() : undefined))).toBe('0 events');
     } finally {
       for (const unmount of unmounts.splice(0)) unmount();
       await a.close();

@@ -368,6 +368,68 @@ describe('fleet demo', () => {
   );
 
   test(
+    'a new device pulling a log of 50,000 changes shows its catch-up progress, then the inventory',
+    async () => {
+      const server = await newServer();
+      const log = uniqueLog('catch-up');
+      // Another device's 50,000 changes, on the server before this one opens the log: one
+      // service registered, then scaled 49,999 times (pushed 1000 at a time, as a replica does).
+      const total = 50_000;
+      const event = (i: number) =>
+        i === 0
+          ? {
+              type: 'service.registered',
+              payload: { id: 'svc-big', name: 'big', env: 'prod', version: '1.0.0', replicas: 1, owner: 'ops' },
+            }
+          : { type: 'service.scaled', payload: { id: 'svc-big', replicas: i } };
+      for (let from = 0; from < total; from += 1000) {
+        const events = Array.from({ length: 1000 }, (_, k) => ({
+          id: `seed-${from + k}`,
+          ...event(from + k),
+          stream: 'service-svc-big',
+          clientId: 'other-device',
+          commit: `seed-${from + k}`,
+          time: 1_765_000_000_000 + from + k,
+        }));
+        const response = await fetch(`${server.url}/v1/logs/${log}/events`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ events }),
+        });
+        expect(response.status).toBe(200);
+      }
+      const a = await newDevice('a');
+      // Every value the progress bar shows, from the first render on (no race with the pull).
+      await a.page.addInitScript(() => {
+        const seen: { value: number; max: number; hidden: boolean }[] = [];
+        (window as unknown as { catchUp: typeof seen }).catchUp = seen;
+        document.addEventListener('DOMContentLoaded', () => {
+          const box = document.getElementById('catch-up')!;
+          const bar = document.getElementById('catch-up-bar') as HTMLProgressElement;
+          const record = () => seen.push({ value: bar.value, max: bar.max, hidden: box.hidden === true });
+          new MutationObserver(record).observe(box, { attributes: true, subtree: true, childList: true, characterData: true });
+        });
+      });
+      await open(a.page, e2e.demo.url, server.url, log);
+      await waitForCell(a.page, 'big', 'replicas', String(total - 1));
+      await a.page.waitForFunction(() => document.getElementById('catch-up')!.hidden);
+      const seen = await a.page.evaluate(
+        () => (window as unknown as { catchUp: { value: number; max: number; hidden: boolean }[] }).catchUp,
+      );
+      const shown = seen.filter((s) => !s.hidden);
+      expect(shown.length).toBeGreaterThan(1);
+      expect(shown.every((s) => s.max === total)).toBe(true);
+      expect(shown.some((s) => s.value > 0 && s.value < total)).toBe(true);
+      const values = shown.map((s) => s.value);
+      expect(values).toEqual([...values].sort((x, y) => x - y)); // it only moves forward
+      expect(seen.at(-1)!.hidden).toBe(true);
+      expect(await a.page.locator('#pending-count').textContent()).toBe('0');
+      await expectClean(a);
+    },
+    TEST_TIMEOUT,
+  );
+
+  test(
     'README screenshot at 1280×800, and a phone-sized viewport without horizontal scroll',
     async () => {
       const server = await newServer();

@@ -50,7 +50,7 @@ export class FakeReplica implements SyncHost {
 
   setSync(patch: SyncPatch) {
     this.status = { ...this.status, ...patch };
-    this.statuses.push(patch.sync);
+    if (patch.sync !== undefined) this.statuses.push(patch.sync); // the sync state's changes; behind moves alone
   }
 }
 

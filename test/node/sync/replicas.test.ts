@@ -200,6 +200,8 @@ describe('two replicas through a real server', () => {
     await a.append({ type: 'added', payload: { id: 'live', title: 'pushed by a' } });
     await a.sync.now();
     expect((await arrived)[0]?.id).toBe('live');
+    // The live page said the server's head: b has all of it.
+    expect(b.status).toMatchObject({ head: 1, behind: 0 });
   });
 
   it('recomputes a rebase from the nearest snapshot, not from the start', async () => {
@@ -315,6 +317,11 @@ describe('two replicas through a real server', () => {
 
     const count = defineProjection<number>({ name: 'count', initial: () => 0, reduce: (n) => n + 1 });
     const fresh = await replica('pages', { projections: { count } });
+    expect(fresh.status.behind).toBeUndefined(); // not known before the server answers
+    const behind: (number | undefined)[] = [];
+    fresh.onStatus((s) => {
+      if (s.behind !== behind.at(-1)) behind.push(s.behind);
+    });
     // A pull whose cursor does not move never ends: bounded, that fails an assertion instead.
     const synced = fresh.sync.now().then(
       () => 'synced',
@@ -328,6 +335,8 @@ describe('two replicas through a real server', () => {
     expect(log.map(todoId)).toEqual(Array.from({ length: 2500 }, (_, i) => `e${i + 1}`));
     expect(log.every((e) => !e.pending)).toBe(true);
     expect(fresh.get<number>('count')).toBe(2500);
-    expect(fresh.status).toMatchObject({ head: 2500, pending: 0 });
+    expect(fresh.status).toMatchObject({ head: 2500, pending: 0, behind: 0 });
+    // Catch-up progress, page by page (status.behind): what the server has past the confirmed head.
+    expect(behind).toEqual([2500, 1500, 500, 0]);
   });
 });
