@@ -1,6 +1,6 @@
 /**
  * deriveKey(passphrase, salt): a non-extractable AES-GCM-256 key for end-to-end encryption
- * of a synced log (DESIGN "End-to-end encryption", docs/encryption.md), from a passphrase
+ * of a synced log (docs/encryption.md), from a passphrase
  * people share out of band. PBKDF2-SHA-256 at 600,000 iterations: OWASP's current figure
  * for PBKDF2-HMAC-SHA256 (its Password Storage Cheat Sheet). The same passphrase and salt
  * give the same key on every device; choose the salt per log (its logId does), so that one

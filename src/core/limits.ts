@@ -1,8 +1,7 @@
 /**
  * The rules every event meets, wherever it is checked: at append() (core/event.ts), in the
  * client's check of server answers and in the server's check of pushes (protocol/wire.ts).
- * One definition, so a store never accepts an event its server refuses (DESIGN "Limits on
- * input").
+ * One definition, so a store never accepts an event its server refuses (docs/protocol.md "Objects").
  *
  * Invariants:
  * 1. Names (`type`, `stream`) are 1..256 characters and ids (`id`, `clientId`, `commit`)

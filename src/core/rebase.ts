@@ -1,5 +1,5 @@
 /**
- * The sync merge, as a pure function (DESIGN "Sync"): given the confirmed head, the page of
+ * The sync merge, as a pure function (docs/protocol.md "What the toolkit's client does"): given the confirmed head, the page of
  * confirmed events the server sent, the pending commits and what the server rejected, it
  * decides what the log becomes. worker/integrate.ts reads its inputs and writes its plan.
  *

@@ -1,5 +1,5 @@
 /**
- * mountInspector(): the inspector panel (DESIGN "Inspector"), framework-free, in a shadow
+ * mountInspector(): the inspector panel (docs/devtools.md), framework-free, in a shadow
  * root of its own inside `element`: the log as a virtual list (./list.ts over
  * ./logSource.ts), filters, the selected event (./detail.ts), the store's sync, storage and
  * undo summary (./summary.ts), travel in time and export. Live: it follows the store's

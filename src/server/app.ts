@@ -249,7 +249,8 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
     const after = nonNegativeInt(c.req.query('after'), 0);
     const limit = nonNegativeInt(c.req.query('limit'), maxPull);
     if (after === undefined) return fail(c, 'invalid', 'after must be a non-negative integer');
-    if (limit === undefined || limit < 1) return fail(c, 'invalid', `limit must be an integer from 1 to ${maxPull}`);
+    if (limit === undefined || limit < 1)
+      return fail(c, 'invalid', `limit must be a positive integer (at most ${maxPull} events are served)`);
     try {
       return c.json(await storage.read(logId, after, Math.min(limit, maxPull)));
     } catch (error) {

@@ -2,7 +2,7 @@
  * Bearer tokens scoped to logs, read or write (a write token may also read). Tokens are
  * compared in constant time: the presented token's SHA-256 against every configured
  * token's, without stopping at the first match. WebCrypto only: the app runs on any
- * runtime (DESIGN "The package").
+ * runtime (README, "The reference server").
  */
 
 export interface AuthOptions {

@@ -1,5 +1,5 @@
 /**
- * The database drivers are optional peer dependencies (DESIGN "The package"): a browser app
+ * The database drivers are optional peer dependencies (README, "The reference server"): a browser app
  * that installs eventloom installs neither. Each storage loads its driver when it is made,
  * and says which package to install when it is missing.
  */

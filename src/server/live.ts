@@ -1,5 +1,5 @@
 /**
- * The live route's streams (DESIGN "Server": live streams are bounded). Each subscriber is a
+ * The live route's streams (docs/protocol.md "Live": live streams are bounded). Each subscriber is a
  * ReadableStream of SSE bytes that the hub writes into; the runtime (on Node,
  * @hono/node-server) copies it to the connection and pulls again only once the socket drains.
  *

@@ -1,5 +1,5 @@
 /**
- * Who may reach a sync server, by Origin and Host (DESIGN "Server"). Without auth the server
+ * Who may reach a sync server, by Origin and Host (README, "Security"). Without auth the server
  * is open: any page the developer visits could drive it from the browser, and DNS rebinding
  * reaches a loopback server under a foreign name. So an open server answers:
  * 1. only requests whose Host is a loopback name (localhost, *.localhost, 127.0.0.0/8, ::1)

@@ -1,7 +1,7 @@
 /**
- * End-to-end encryption of the events a store syncs (DESIGN "End-to-end encryption",
- * docs/encryption.md): the payload and meta of each app event leave the device sealed with
- * AES-GCM, and come back opened, before anything else sees them. The transport (./http.ts)
+ * End-to-end encryption of the events a store syncs (docs/encryption.md): the payload and
+ * meta of each app event leave the device sealed with AES-GCM, and come back opened, before
+ * anything else sees them. The transport (./http.ts)
  * seals what it pushes and opens what it pulls, so the push, the pull, the live stream and
  * compaction restores all go through here.
  *

@@ -1,5 +1,5 @@
 /**
- * Integrating what the server said into the local log (DESIGN "Sync"): the IO around the
+ * Integrating what the server said into the local log (docs/protocol.md "What the toolkit's client does"): the IO around the
  * pure merge (core/rebase.ts). It reads the confirmed head and the pending records, writes
  * the plan (confirmed events at the server's positions, surviving pending commits rebased
  * after them, rejected commits out of the log and into `rejected`), and has the draft

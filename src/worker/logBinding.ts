@@ -1,5 +1,5 @@
 /**
- * Which log a database belongs to (DESIGN "Sync"): a database remembers the server and
+ * Which log a database belongs to (docs/protocol.md "Which log a database belongs to"): a database remembers the server and
  * `logId` it syncs with (meta `log`), from the first time it is opened with sync.
  *
  * Invariants:

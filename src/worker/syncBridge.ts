@@ -1,5 +1,5 @@
 /**
- * The engine's side of sync (DESIGN "Sync"): the sync loop (./syncLink.ts, loaded only by
+ * The engine's side of sync (docs/protocol.md, docs/architecture.md): the sync loop (./syncLink.ts, loaded only by
  * stores that sync), the status it reports, and the calls store.sync makes. The loop reads
  * pending commits and writes what the server said only through the engine (SyncHost): an
  * integration is an op of the engine's writer queue.
