@@ -274,7 +274,13 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
     // On Node (startSyncServer) the response, so a stalled subscriber's connection can be cut.
     const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
     const body = live.stream(logId, after, token, { signal: c.req.raw.signal, onStall: () => outgoing?.destroy() });
-    return c.body(body, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    // no-transform and X-Accel-Buffering: proxies (nginx and others) pass each page on as it comes, not buffered or compressed.
+    return c.body(body, 200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no',
+      Connection: 'keep-alive',
+    });
   });
 
   const wrongMethod = (allow: string) => (c: Context) =>

@@ -96,6 +96,16 @@ afterEach(async () => {
 const make = (storage: SyncStorage, options: Partial<SyncAppOptions> = {}) => (app = createSyncApp({ storage, ...options }));
 
 describe('live fan-out', () => {
+  it('tells proxies not to buffer or transform the stream', async () => {
+    make(inner);
+    const s = await listen(app!);
+    await s.headed;
+    expect(s.response.headers.get('Content-Type')).toBe('text/event-stream');
+    expect(s.response.headers.get('Cache-Control')).toBe('no-cache, no-transform');
+    expect(s.response.headers.get('X-Accel-Buffering')).toBe('no');
+    s.close();
+  });
+
   it('reads a new page once for all its subscribers, not once per subscriber', async () => {
     const { storage, counts } = counted(inner);
     make(storage);
