@@ -66,6 +66,8 @@ export interface EngineApi {
   syncPause(): Promise<void>;
   syncResume(): Promise<void>;
   syncRejected(): Promise<RejectedCommit[]>;
+  /** Removes commits from syncRejected() (all without `commits`); resolves with how many. */
+  syncClearRejected(commits?: string[]): Promise<number>;
   /** A new bearer token for the sync server; after a 401, sync goes on at once. */
   syncSetToken(token: string): Promise<void>;
   compact(options: { before: number }): Promise<CompactResult & { seq: number }>;
@@ -93,6 +95,7 @@ const ENGINE_METHODS: Record<keyof EngineApi, 'read' | 'write'> = {
   syncPause: 'read',
   syncResume: 'read',
   syncRejected: 'read',
+  syncClearRejected: 'write',
   syncSetToken: 'read',
   refreshStorage: 'read',
   close: 'read',

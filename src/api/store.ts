@@ -105,6 +105,12 @@ export interface Store {
     pause(): void;
     resume(): void;
     rejected(): Promise<RejectedCommit[]>;
+    /**
+     * Removes commits from rejected() once the app has dealt with them (told the user, or
+     * appended again): the given commit ids, or every one without an argument. Resolves with
+     * how many were removed; ids it does not hold are ignored.
+     */
+    clearRejected(commits?: string[]): Promise<number>;
     /** A new bearer token: after a 401 (status.sync 'error'), sync goes on at once. */
     setToken(token: string): void;
   };

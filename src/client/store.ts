@@ -125,6 +125,10 @@ export class StoreImpl implements Store {
       this.#assertOpen();
       return this.api.syncRejected();
     },
+    clearRejected: async (commits?: string[]): Promise<number> => {
+      this.#assertOpen();
+      return this.api.syncClearRejected(commits);
+    },
   };
 
   async close(): Promise<void> {

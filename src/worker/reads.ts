@@ -4,7 +4,7 @@
  * compaction point as the database has it (another tab may have moved it), so no
  * compaction lands between the point and the records read after it.
  */
-import type { EventQuery, RejectedCommit } from '../api/store.ts';
+import type { EventQuery } from '../api/store.ts';
 import type { StoredEvent } from '../core/event.ts';
 import type { Projection } from '../core/projection.ts';
 import { initialState } from '../core/replay.ts';
@@ -50,17 +50,6 @@ export async function readStateAt(ctx: ReadContext, projection: Projection<unkno
 export async function readEvents(ctx: ReadContext, query: EventQuery | undefined): Promise<StoredEvent[]> {
   const q = validateQuery(query);
   return ctx.withRestore(async () => ctx.schema.read(await readLog(ctx.db, (db, compacted) => queryAfterCompacted(db, q, compacted))));
-}
-
-/** sync.rejected(): the commits the server rejected, oldest first, in the current shape as events() gives them. */
-export async function readRejected(db: LogDb, schema: EventSchema): Promise<RejectedCommit[]> {
-  const rows = await db.rejected.orderBy('at').toArray();
-  return rows.map(({ commit, events, reason, streamVersion }) => ({
-    commit,
-    events: schema.read(events),
-    reason,
-    ...(streamVersion === undefined ? {} : { streamVersion }),
-  }));
 }
 
 function readLog<T>(unbound: LogDb, read: (db: LogDb, compacted: number) => Promise<T>): Promise<T> {

@@ -11,7 +11,8 @@ import { validateInputs, type EventInput, type ExpectedVersion, type StoredEvent
 import type { Projection } from '../core/projection.ts';
 import { requestCompaction, validateCompact } from './compactPolicy.ts';
 import type { Engine } from './engine.ts';
-import { readEvents, readRejected, readStateAt, type ReadContext } from './reads.ts';
+import { readEvents, readStateAt, type ReadContext } from './reads.ts';
+import { clearRejected, readRejected } from './rejected.ts';
 
 export class EngineSession implements EngineApi {
   readonly #engine: Engine;
@@ -127,6 +128,11 @@ export class EngineSession implements EngineApi {
   async syncRejected(): Promise<RejectedCommit[]> {
     this.#engine.assertOpen();
     return readRejected(this.#engine.log.db, this.#engine.log.schema);
+  }
+
+  async syncClearRejected(commits?: string[]): Promise<number> {
+    this.#engine.assertOpen();
+    return clearRejected(this.#engine.log.db, commits);
   }
 
   async refreshStorage(): Promise<void> {

@@ -65,6 +65,22 @@ describe('sync in real Chromium', () => {
     expect(eb).toEqual(ea);
   });
 
+  it('a worker store keeps the commit the server rejected in rejected() until clearRejected() removes it', async () => {
+    const logId = `rejected-${Date.now()}`;
+    const a = await open(dbName('rej-a'), logId);
+    const b = await open(dbName('rej-b'), logId);
+    b.sync.pause();
+    await a.append({ type: 'added', payload: { id: 'a', title: 'first' }, stream: 'seat' }, { expectedVersion: 'none' });
+    await a.sync.now();
+    const [mine] = await b.append({ type: 'added', payload: { id: 'b', title: 'second' }, stream: 'seat' }, { expectedVersion: 'none' });
+    b.sync.resume();
+    await b.sync.now();
+    const rejected = await b.sync.rejected();
+    expect(rejected.map((r) => [r.commit, r.reason.name])).toEqual([[mine!.commit, 'ConcurrencyError']]);
+    expect(await b.sync.clearRejected([mine!.commit])).toBe(1);
+    expect(await b.sync.rejected()).toEqual([]);
+  });
+
   it('two tabs on one database: only one syncs, and the other takes over when it closes', async () => {
     const logId = `leader-${Date.now()}`;
     const name = dbName('tabs');

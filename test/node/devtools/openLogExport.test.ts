@@ -48,6 +48,7 @@ it('rejects every write with ReadOnlyStoreError and writes nothing', async () =>
       () => replay.redo(),
       () => replay.revert('any'),
       () => replay.compact({ before: 2 }),
+      () => replay.sync.clearRejected(),
     ]) {
       const error = await rejection(write);
       expect(isReadOnlyStoreError(error), String(error)).toBe(true);

@@ -1,21 +1,22 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { defineProjection, type CreateStoreOptions, type Store, type StoredEvent } from '../../../src/index.ts';
+import { defineProjection, isInvalidEventError, type CreateStoreOptions, type Store, type StoredEvent } from '../../../src/index.ts';
 import { countingProjection, dbName, projections, referenceState, todos, type Todo } from '../../support/fixtures.ts';
 import { storesPerTest } from '../../support/stores.ts';
 import { syncServerPerTest } from '../../support/syncServer.ts';
 import { counting } from '../../support/readCounter.ts';
 import { within } from '../../support/within.ts';
+import { rejection } from '../../support/rejection.ts';
 
 const stores = storesPerTest();
 const server = syncServerPerTest(stores);
 
 async function replica(
   logId: string,
-  options: { live?: boolean; clientId?: string; fetch?: typeof fetch; projections?: CreateStoreOptions['projections'] } = {},
+  options: { live?: boolean; clientId?: string; fetch?: typeof fetch; projections?: CreateStoreOptions['projections']; name?: string } = {},
 ): Promise<Store> {
   return stores.open({
-    name: dbName('replica'),
+    name: options.name ?? dbName('replica'),
     projections: options.projections ?? projections,
     sync: { url: server.url, logId, live: options.live ?? false, ...(options.fetch ? { fetch: options.fetch } : {}) },
     ...(options.clientId ? { clientId: options.clientId } : {}),
@@ -184,6 +185,33 @@ describe('two replicas through a real server', () => {
         }),
       ),
     );
+    // Dealt with, the app clears it: kept until then (a reopen too), ids it does not hold ignored.
+    expect(await b.sync.clearRejected(['not-a-commit'])).toBe(0);
+    expect(await b.sync.rejected()).toHaveLength(1);
+    expect(await b.sync.clearRejected([rejected[0]!.commit, 'not-a-commit'])).toBe(1);
+    expect(await b.sync.rejected()).toEqual([]);
+    expect(await b.sync.clearRejected()).toBe(0);
+    expect(isInvalidEventError(await rejection(b.sync.clearRejected('all' as never)))).toBe(true);
+  });
+
+  it('clears every rejected commit with clearRejected(), and keeps them across a reopen until then', async () => {
+    const a = await replica('log-3b');
+    const name = dbName('rejected');
+    const b = await replica('log-3b', { name });
+    b.sync.pause();
+    await a.append({ type: 'added', payload: { id: 'x' }, stream: 'doc' }, { expectedVersion: 'none' });
+    await a.append({ type: 'added', payload: { id: 'x2' }, stream: 'doc2' }, { expectedVersion: 'none' });
+    await a.sync.now();
+    await b.append({ type: 'added', payload: { id: 'y' }, stream: 'doc' }, { expectedVersion: 'none' });
+    await b.append({ type: 'added', payload: { id: 'y2' }, stream: 'doc2' }, { expectedVersion: 'none' });
+    b.sync.resume();
+    await b.sync.now();
+    expect(await b.sync.rejected()).toHaveLength(2);
+    await b.close();
+    const again = await replica('log-3b', { name });
+    expect(await again.sync.rejected()).toHaveLength(2);
+    expect(await again.sync.clearRejected()).toBe(2);
+    expect(await again.sync.rejected()).toEqual([]);
   });
 
   it('receives remote events live, without sync.now()', async () => {
