@@ -37,6 +37,20 @@ export default mergeConfig(
         },
         {
           extends: true,
+          test: {
+            // The browsers users have: Chromium, Firefox and WebKit (Safari's engine), each a real
+            // browser with its own profile, driven from Node (test/engines/drivers.ts).
+            name: 'engines',
+            environment: 'node',
+            include: ['test/engines/**/*.test.ts'],
+            globalSetup: ['test/setup/engines.ts'],
+            testTimeout: 180_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+        {
+          extends: true,
           // Found up front, so Vite never re-bundles mid-run (two Reacts: "Invalid hook call").
           optimizeDeps: {
             include: ['react', 'react-dom/client', 'react-dom/server', 'use-sync-external-store/with-selector', 'fast-check'],

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: runs `npm run lint` first (scripts/lint.mjs: formatting, lint rules, import
 // layers, unused code, file length) and stops if it fails; then provides the real parts the
-// suites need on a fresh machine, and runs every Vitest project (node + real Chromium) with
+// suites need on a fresh machine, and runs every Vitest project (node, real Chromium, Firefox and WebKit) with
 // nothing skipped.
-// Chromium: $CHROMIUM_PATH, else Playwright's own browser if installed, else
-// /usr/bin/chromium, else Debian's package (as root), else fail saying how to get one.
+// Browsers (scripts/engines.mjs): Chromium ($CHROMIUM_PATH, Playwright's, /usr/bin/chromium),
+// Firefox ($FIREFOX_PATH, /usr/bin/firefox-esr) and WebKitGTK (MiniBrowser with WebKitWebDriver
+// and xvfb-run); missing ones from Debian's packages as root, else fail saying how to get them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright';
+import { provideEngines } from './engines.mjs';
 
 // The rules first: they take seconds, the suites minutes.
 const lint = spawnSync(process.execPath, ['scripts/lint.mjs'], { stdio: 'inherit' });
@@ -18,45 +19,20 @@ if (lint.status !== 0) {
   process.exit(1);
 }
 
-function findChromium() {
-  const candidates = [process.env.CHROMIUM_PATH, safe(() => chromium.executablePath()), '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((p) => p && existsSync(p));
-}
-
-function safe(fn) {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
-
-function installChromium() {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !existsSync('/usr/bin/apt-get')) return;
-  console.log("[test] no Chromium found: installing Debian's chromium package (apt-get)…");
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
-}
-
-let browser = findChromium();
-if (!browser) {
-  installChromium();
-  browser = findChromium();
-}
-if (!browser) {
-  console.error(
-    '[test] No Chromium found. Set CHROMIUM_PATH, or install one: `npx playwright install chromium`, or on Debian `apt-get install chromium`.',
-  );
+// The browsers: Chromium for the browser and end-to-end suites, and Firefox and WebKit too for
+// the cross-engine suite (test/engines); as root on Debian the missing ones are installed.
+const { found, missing } = provideEngines();
+if (missing.length > 0) {
+  for (const { name, how } of missing) console.error(`[test] No ${name} found: ${how}.`);
+  console.error('[test] Every suite runs in real browsers and none is skipped: install the browsers above, then run `npm test` again.');
   process.exit(1);
 }
-console.log(`[test] Chromium: ${browser}`);
+for (const [name, path] of Object.entries(found)) console.log(`[test] ${name}: ${path}`);
 
 // Vitest's own summary, plus a JSON report for the plain closing line CI reads.
 const report = join(mkdtempSync(join(tmpdir(), 'eventloom-test-')), 'report.json');
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
-const result = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: browser } });
+const result = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: found.chromium } });
 let failed = false;
 try {
   const { numPassedTests, numFailedTests, numPendingTests, numFailedTestSuites, success } = JSON.parse(readFileSync(report, 'utf8'));

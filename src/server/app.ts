@@ -277,7 +277,7 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
     // no-transform and X-Accel-Buffering: proxies (nginx and others) pass each page on as it comes, not buffered or compressed.
     return c.body(body, 200, {
       'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache, no-transform',
+      'Cache-Control': 'no-store, no-transform',
       'X-Accel-Buffering': 'no',
       Connection: 'keep-alive',
     });

@@ -203,7 +203,10 @@ export class HttpTransport {
   async #request(url: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
-      response = await this.#fetch(url, init);
+      // no-store: nothing of the log is kept in the HTTP cache, and Firefox does not make a
+      // request wait on another for the same URL (two replicas' live streams) as it does for
+      // responses it could store.
+      response = await this.#fetch(url, { cache: 'no-store', ...init });
     } catch (cause) {
       if ((cause as Error)?.name === 'AbortError') throw cause;
       throw new SyncError(`The sync server cannot be reached: ${(cause as Error)?.message ?? cause}`, { cause, details: { status: 0 } });

@@ -101,7 +101,7 @@ describe('live fan-out', () => {
     const s = await listen(app!);
     await s.headed;
     expect(s.response.headers.get('Content-Type')).toBe('text/event-stream');
-    expect(s.response.headers.get('Cache-Control')).toBe('no-cache, no-transform');
+    expect(s.response.headers.get('Cache-Control')).toBe('no-store, no-transform');
     expect(s.response.headers.get('X-Accel-Buffering')).toBe('no');
     s.close();
   });

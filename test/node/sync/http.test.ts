@@ -42,6 +42,19 @@ describe('requests', () => {
     expect(requests[1]!.headers.get('Authorization')).toBe('Bearer renewed');
   });
 
+  it('asks the browser to store nothing in its HTTP cache (Firefox makes a second request for a URL wait on a first it could store)', async () => {
+    const { http, requests } = transport((request) =>
+      request.method === 'POST' ? Response.json({ results: [{ id: 'a', position: 1 }], head: 1 }) : Response.json({ events: [], head: 0 }),
+    );
+    await http.pull(0, 10);
+    await http.push([event('a')], 0);
+    expect(requests.map((r) => [r.method, r.cache])).toEqual([
+      ['GET', 'no-store'],
+      ['GET', 'no-store'], // the read-back before a first push
+      ['POST', 'no-store'],
+    ]);
+  });
+
   it('pushes JSON with its content type, and no Authorization without a token', async () => {
     const { http, requests } = transport(() => Response.json({ results: [{ id: 'a', position: 4 }], head: 4 }));
     await http.push([event('a')], 3);
