@@ -6,7 +6,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import * as v from 'valibot';
-import { ProtocolError, SyncError, isDecryptionError, isSyncError } from '../core/errors/index.ts';
+import { ProtocolError, SyncError, isDecryptionError, isProtocolError, isSyncError } from '../core/errors/index.ts';
 import {
   ErrorResponseSchema,
   EventsResponseSchema,
@@ -192,7 +192,7 @@ export class HttpTransport {
       await queue; // a failure of onPage rejects it; any other failure was thrown in the loop
     } catch (error) {
       if (signal.aborted) return;
-      throw error instanceof SyncError || error instanceof ProtocolError || isDecryptionError(error)
+      throw isSyncError(error) || isProtocolError(error) || isDecryptionError(error)
         ? error
         : (failure ?? new SyncError(`The live stream broke: ${(error as Error)?.message}`, { cause: error }));
     } finally {

@@ -32,8 +32,26 @@ export interface ServeStoreOptions {
   endpoint?: Endpoint;
 }
 
+/**
+ * The endpoints served in this worker, shared by every copy of this module through the global
+ * scope. WebKit (Safari) evaluates a module worker's entry module a second time when a chunk it
+ * loads later imports from it (seen in WebKitGTK 2.50, test/engines), so an app's
+ * `serveStore()` line runs twice there; the second call must not serve the endpoint again, or
+ * every `open` would start a second engine on the same database.
+ */
+const SERVED = Symbol.for('eventloom.serveStore.endpoints');
+
+function firstServe(endpoint: object): boolean {
+  const scope = globalThis as { [SERVED]?: WeakSet<object> };
+  const served = (scope[SERVED] ??= new WeakSet());
+  if (served.has(endpoint)) return false;
+  served.add(endpoint);
+  return true;
+}
+
 export function serveStore(options: ServeStoreOptions): void {
   eventSchema(options.upcasters, 'serveStore'); // a configuration mistake fails here, at once
+  if (!firstServe(options.endpoint ?? globalThis)) return;
   const api: WorkerApi = {
     async open(openOptions) {
       // Changes go out on their own port as plain messages: a Comlink callback would cost

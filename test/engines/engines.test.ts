@@ -41,7 +41,10 @@ describe.each(ENGINES)('in %s', (name) => {
     const t = await engine.newTab();
     cleanups.push(async () => {
       // The demo's page has no window.eventloom.
-      const errors = await t.run(async () => (await window.eventloom?.closeAll(), window.eventloom?.errors ?? []));
+      const errors = await t.run(async () => {
+        await window.eventloom?.closeAll();
+        return window.eventloom?.errors ?? [];
+      });
       await t.close();
       expect(errors, `uncaught errors in a ${name} tab`).toEqual([]);
     });
@@ -200,6 +203,55 @@ describe.each(ENGINES)('in %s', (name) => {
       }
       expect(seen[0]!.ids).toHaveLength(2);
       for (const s of seen) expect(s).toEqual({ pending: 0, head: 2, ids: seen[0]!.ids });
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "end-to-end encryption: two devices with one passphrase read each other's changes, the server holds ciphertext, a wrong passphrase is a DecryptionError",
+    async () => {
+      const sync = await server();
+      const logId = db('sealed');
+      const [a, b, wrong] = [await tab(), await tab(), await tab()];
+      const open = async ({ name, url, logId, passphrase }: { name: string; url: string; logId: string; passphrase: string }) => {
+        const key = await window.eventloom.deriveKey(passphrase, logId); // PBKDF2, then AES-GCM in this engine's WebCrypto
+        await window.eventloom.open('e', { name, sync: { url, logId, live: true, encryption: { key } } });
+      };
+      await a.run(open, { name: db('a'), url: sync.url, logId, passphrase: 'correct horse' });
+      await b.run(open, { name: db('b'), url: sync.url, logId, passphrase: 'correct horse' });
+      await b.run((length: number) => window.eventloom.waitForTodos('e', length, 10_000), 1);
+      await a.run(async () => {
+        const store = window.eventloom.store('e');
+        await store.append({ type: 'added', payload: { id: 'secret', title: 'the launch codes' }, meta: { note: 'private note' } });
+        await store.sync.now();
+      });
+      expect(await b.run(() => window.eventloom.collect('e'))).toEqual(['secret']);
+      const opened = await b.run(async () => (await window.eventloom.store('e').events())[0]);
+      expect(opened).toMatchObject({ payload: { id: 'secret', title: 'the launch codes' }, meta: { note: 'private note' } });
+
+      const raw = await (await fetch(`${sync.url}/v1/logs/${encodeURIComponent(logId)}/events?after=0`)).text();
+      expect(raw).not.toContain('launch codes');
+      expect(raw).not.toContain('private note');
+      expect(JSON.parse(raw).events[0].payload).toMatchObject({ $sealed: 1, key: 'default' });
+
+      const refused = await wrong.run(
+        async ({ name, url, logId }: { name: string; url: string; logId: string }) => {
+          const key = await window.eventloom.deriveKey('wrong horse', logId);
+          const store = await window.eventloom.open('e', { name, sync: { url, logId, encryption: { key } } });
+          const error = await store.sync.now().then(
+            () => undefined,
+            (e: unknown) => e as { name: string; details?: { reason?: string } },
+          );
+          return {
+            name: error?.name,
+            reason: error?.details?.reason,
+            guard: window.eventloom.isDecryptionError(error),
+            head: store.status.head,
+          };
+        },
+        { name: db('wrong'), url: sync.url, logId },
+      );
+      expect(refused).toEqual({ name: 'DecryptionError', reason: 'failed', guard: true, head: 0 });
     },
     TEST_TIMEOUT,
   );

@@ -56,7 +56,9 @@ export function toErrorData(error: unknown): ErrorData | unknown {
     name: error.name,
     message: error.message,
     ...(error.stack === undefined ? {} : { stack: error.stack }),
-    ...(error instanceof EventloomError ? { details: { ...error.details } } : {}),
+    // By name, not instanceof: a second copy of this module (a bundle's duplicate, or WebKit
+    // evaluating a worker's entry chunk twice) has its own classes.
+    ...(isEventloomError(error) ? { details: { ...error.details } } : {}),
     ...(cause === undefined ? {} : { cause }),
   };
 }

@@ -153,3 +153,17 @@ describe('reviveError', () => {
     expect(reviveError(value)).toBe(value);
   });
 });
+
+describe('errors from another copy of the module', () => {
+  it('keep their details across the worker: recognised by name, not by class (WebKit evaluates a worker entry chunk twice)', () => {
+    // What a second copy of src/core/errors makes: the same name and shape, other classes.
+    class DecryptionError extends Error {
+      override readonly name = 'DecryptionError';
+      readonly details = { reason: 'failed', eventId: 'e1', keyId: 'default' };
+    }
+    const crossed = send(new DecryptionError('does not open')) as errors.DecryptionError;
+    expect(crossed).toBeInstanceOf(errors.DecryptionError);
+    expect(crossed.details).toEqual({ reason: 'failed', eventId: 'e1', keyId: 'default' });
+    expect(crossed.message).toBe('does not open');
+  });
+});
