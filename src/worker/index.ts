@@ -43,7 +43,8 @@ const SERVED = Symbol.for('eventloom.serveStore.endpoints');
 
 function firstServe(endpoint: object): boolean {
   const scope = globalThis as { [SERVED]?: WeakSet<object> };
-  const served = (scope[SERVED] ??= new WeakSet());
+  scope[SERVED] ??= new WeakSet();
+  const served = scope[SERVED];
   if (served.has(endpoint)) return false;
   served.add(endpoint);
   return true;

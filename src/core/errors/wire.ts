@@ -4,7 +4,7 @@
  * rethrows `reviveError(data)`, an instance of the same class with the same details.
  */
 import { ConcurrencyError } from './ConcurrencyError.ts';
-import { EventloomError, type EventloomErrorName } from './EventloomError.ts';
+import type { EventloomError, EventloomErrorName } from './EventloomError.ts';
 import { InvalidEventError } from './InvalidEventError.ts';
 import { ProjectionError } from './ProjectionError.ts';
 import { ProtocolError } from './ProtocolError.ts';
