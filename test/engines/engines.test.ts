@@ -41,7 +41,10 @@ describe.each(ENGINES)('in %s', (name) => {
     const t = await engine.newTab();
     cleanups.push(async () => {
       // The demo's page has no window.eventloom.
-      const errors = await t.run(async () => (await window.eventloom?.closeAll(), window.eventloom?.errors ?? []));
+      const errors = await t.run(async () => {
+        await window.eventloom?.closeAll();
+        return window.eventloom?.errors ?? [];
+      });
       await t.close();
       expect(errors, `uncaught errors in a ${name} tab`).toEqual([]);
     });
