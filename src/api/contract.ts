@@ -70,6 +70,11 @@ export interface EngineApi {
   syncClearRejected(commits?: string[]): Promise<number>;
   /** A new bearer token for the sync server; after a 401, sync goes on at once. */
   syncSetToken(token: string): Promise<void>;
+  /**
+   * The page's online (true) or offline (false) event, forwarded to a worker's engine: Chromium
+   * fires neither inside workers. The sync loop takes it as it takes its own (sync/syncer.ts network()).
+   */
+  syncNetwork(online: boolean): Promise<void>;
   compact(options: { before: number }): Promise<CompactResult & { seq: number }>;
   /** Reads status.storage again (after the main thread asked for persistence). */
   refreshStorage(): Promise<void>;
@@ -97,6 +102,7 @@ const ENGINE_METHODS: Record<keyof EngineApi, 'read' | 'write'> = {
   syncRejected: 'read',
   syncClearRejected: 'write',
   syncSetToken: 'read',
+  syncNetwork: 'read',
   refreshStorage: 'read',
   close: 'read',
 };

@@ -61,7 +61,10 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     const api = remoteApi(remote);
     // A worker's navigator.storage has no persist(): the page asks (see worker/storageStatus.ts).
     if (options.persist !== false) askPersistence(() => api.refreshStorage());
+    // In-process mode the sync loop hears the page's events itself: only worker mode forwards.
+    const stopForwarding = options.sync ? forwardNetwork(api) : () => undefined;
     return new StoreImpl(opened.clientId, api, mirror, () => {
+      stopForwarding();
       changes.close();
       remote[releaseProxy]();
     });
@@ -88,6 +91,29 @@ function askPersistence(then: () => Promise<void>): void {
     .persist()
     .then(then)
     .catch(() => undefined); // a closed store need not hear the answer
+}
+
+/**
+ * Forwards the page's online/offline events to the worker's sync loop (Chromium fires none in
+ * workers, and a loop with a live stream open would not look at navigator.onLine for up to a
+ * minute). The event's type is what counts, not the page's navigator.onLine: the loop takes
+ * the newest event as the truth until the next one (sync/syncer.ts #online()). Returns the
+ * function that stops forwarding.
+ */
+function forwardNetwork(api: EngineApi): () => void {
+  const target = globalThis as {
+    addEventListener?: (type: string, fn: () => void) => void;
+    removeEventListener?: (type: string, fn: () => void) => void;
+  };
+  // A store that is closing or closed need not hear it.
+  const online = () => void api.syncNetwork(true).catch(() => undefined);
+  const offline = () => void api.syncNetwork(false).catch(() => undefined);
+  target.addEventListener?.('online', online);
+  target.addEventListener?.('offline', offline);
+  return () => {
+    target.removeEventListener?.('online', online);
+    target.removeEventListener?.('offline', offline);
+  };
 }
 
 /**

@@ -64,11 +64,9 @@ export class Syncer {
   #live: { abort: AbortController; done: Promise<void> } | undefined;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
-  readonly #onOnline = () => this.#poke();
-  readonly #onOffline = () => {
-    this.#stopLive();
-    this.#poke();
-  };
+  #network: boolean | undefined; // what the last online/offline event said (network()); see #online()
+  readonly #onOnline = () => this.network(true);
+  readonly #onOffline = () => this.network(false);
 
   constructor(host: SyncHost, transport: HttpTransport, options: SyncerOptions) {
     this.#host = host;
@@ -104,6 +102,19 @@ export class Syncer {
     if (!this.#unauthorized) return;
     this.#unauthorized = false;
     this.#attempt = 0;
+    this.#poke();
+  }
+
+  /**
+   * An online (true) or offline (false) event, this realm's own or the page's forwarded to a worker (Chromium
+   * fires none in workers): offline ends the live stream and shows at once, online runs a round at once. The
+   * same state said again (by the page and the worker's own event, or by several tabs) changes nothing.
+   */
+  network(online: boolean): void {
+    if (typeof online !== 'boolean') throw new TypeError('network() needs true (online) or false (offline)');
+    if (this.#network === online) return;
+    this.#network = online;
+    if (!online) this.#stopLive();
     this.#poke();
   }
 
@@ -168,8 +179,13 @@ export class Syncer {
     await this.#live?.done;
   }
 
+  /**
+   * The newest information wins: the last online/offline event (a forwarded one too), until the
+   * next, over navigator.onLine, which in a worker may lag the page's event or disagree with it (a
+   * page's synthetic event sets none). Before any event, navigator.onLine.
+   */
   #online(): boolean {
-    return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
+    return this.#network ?? (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
   }
 
   #poke(): void {
@@ -204,8 +220,8 @@ export class Syncer {
       }
       if (!this.#online()) {
         this.#host.setSync({ sync: 'offline' });
-        // Chromium does not fire online/offline in workers (only navigator.onLine changes
-        // there), so look again every second as well as on the event.
+        // Chromium fires no online/offline in workers (the page forwards its own: network()),
+        // so before any event look again every second as well as on the event.
         await this.#sleep(1_000);
         continue;
       }

@@ -125,6 +125,11 @@ export class EngineSession implements EngineApi {
     this.#engine.sync.setToken(token);
   }
 
+  async syncNetwork(online: boolean): Promise<void> {
+    this.#engine.assertOpen();
+    this.#engine.sync.network(online);
+  }
+
   async syncRejected(): Promise<RejectedCommit[]> {
     this.#engine.assertOpen();
     return readRejected(this.#engine.log.db, this.#engine.log.schema);

@@ -85,6 +85,11 @@ export class SyncBridge {
     this.#syncer?.poke();
   }
 
+  /** The page's online/offline event (worker mode); a store without sync has no use for it. */
+  network(online: boolean): void {
+    this.#syncer?.network(online);
+  }
+
   #need(): Syncer {
     if (!this.#syncer) throw new SyncError('This store has no sync: pass createStore({ sync: { url, logId } }) to sync with a server');
     return this.#syncer;
