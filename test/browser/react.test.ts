@@ -128,7 +128,7 @@ function Quantity(props: { store: Store; id: string; seen: (number | undefined)[
 }
 
 /** The ids of the catalog's group "main": a new array on each read, kept while equal. */
-function Ids(props: { store: Store; seen: string[][] }): ReactNode {
+function Ids(props: { store: Store; seen: string[][]; tick?: number }): ReactNode {
   const ids = useProjection(props.store, 'catalog', (c: Catalog) => Object.keys(c.groups['main'] ?? {}), sameList);
   props.seen.push(ids);
   return createElement('i', null, ids.join(','));
@@ -399,6 +399,26 @@ describe('useProjection with a selector', () => {
       expect(lists.at(-1)).toEqual(['a', 'b', 'c']);
       expect(container.textContent).toBe('4a,b,c');
     }
+  });
+
+  it('keeps the previous selection (same reference) while isEqual holds, when an inline selector is new', async () => {
+    const store = await openLocal({ projections: { ...projections, catalog } });
+    await store.append({ type: 'item.set', payload: { id: 'a', title: 'A', qty: 1 } });
+    const lists: string[][] = [];
+    const { root } = mount(createElement(Ids, { store, seen: lists }));
+    // A render for another reason: the new selector reads a new, equal array; the old one is kept.
+    act(() => root.render(createElement(Ids, { store, seen: lists, tick: 1 })));
+    expect(lists).toHaveLength(2);
+    expect(lists[1]).toBe(lists[0]);
+    // The state changes and the component renders again (a new selector), the ids do not change.
+    await act(async () => {
+      await store.append({ type: 'item.set', payload: { id: 'a', title: 'A', qty: 2 } });
+      root.render(createElement(Ids, { store, seen: lists, tick: 2 }));
+    });
+    expect(lists).toHaveLength(3);
+    expect(lists[2]).toBe(lists[0]);
+    await act(() => store.append({ type: 'item.set', payload: { id: 'b', title: 'B', qty: 1 } }));
+    expect(lists.at(-1)).toEqual(['a', 'b']);
   });
 });
 

@@ -4,7 +4,9 @@
 // a fresh project (npm resolves its dependencies, from its cache where it can) and used with
 // nothing of this repository's set-up: a strict TypeScript check with a browser app's flags
 // and no @types, and plain Node. (better-sqlite3, when the test installs it, is linked from
-// this repository's: a fresh install compiles it, ~55 s here.)
+// this repository's: a fresh install compiles it, ~55 s here.) The app installs no React (an
+// optional peer, and nothing the package depends on needs it); with react and react-dom
+// linked in, as a React app has them, eventloom/react renders on Node.
 // (One file: the build and the pack share dist/, so they must not run in parallel.)
 // A Vite app and a webpack app built from the tarball run in Chromium; publint and
 // arethetypeswrong find nothing to report in it. A storage of the app's own (issue 16: the
@@ -150,6 +152,15 @@ describe('an app that installs the tarball', () => {
     }
   });
 
+  it('installs no React: react is an optional peer, and nothing the package depends on needs it', async () => {
+    expect(existsSync(join(app, 'node_modules', 'react'))).toBe(false);
+    const lock = JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    expect(Object.keys(lock.packages).filter((path) => /(^|\/)node_modules\/react(-dom)?$/.test(path))).toEqual([]);
+    expect(Object.keys(packed.dependencies)).not.toContain('react');
+    expect(packed.peerDependencies['react']).toBe('>=18');
+    expect(packed.peerDependenciesMeta['react']).toEqual({ optional: true });
+  });
+
   it('type-checks under a strict browser tsconfig (erasableSyntaxOnly, verbatimModuleSyntax, no skipLibCheck, no @types)', async () => {
     await writeFile(
       join(app, 'tsconfig.json'),
@@ -268,6 +279,28 @@ export type Rule = (lookups: PushLookups) => PushPlan;
     });
     await provide('better-sqlite3');
     expect((await run())['sqlite']).toBe('made');
+  }, 60_000);
+
+  it('renders eventloom/react on plain Node once the app has react and react-dom, and needs nothing else', async () => {
+    // After the test above: an app without React has none; a React app brings its own.
+    await provide('react');
+    await provide('react-dom');
+    const script = `
+      const { createElement } = await import('react');
+      const { renderToString } = await import('react-dom/server');
+      const { useProjection, useStoreStatus } = await import('eventloom/react');
+      const state = { todos: ['a', 'b'] };
+      const status = { head: 2, pending: 0, canUndo: true, canRedo: false, sync: 'off', lastSyncedAt: undefined, lastError: undefined, behind: 0, outdated: false };
+      const store = { get: (name) => state[name], subscribe: () => () => {}, onStatus: () => () => {}, get status() { return { ...status }; } };
+      function App() {
+        const todos = useProjection(store, 'todos');
+        const count = useProjection(store, 'todos', (t) => t.length);
+        return createElement('p', null, todos.join(','), ' ', count, ' head ', useStoreStatus(store).head);
+      }
+      console.log(renderToString(createElement(App)));
+    `;
+    const { stdout } = await execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: app });
+    expect(stdout.trim()).toBe('<p>a,b<!-- --> <!-- -->2<!-- --> head <!-- -->2</p>');
   }, 60_000);
 
   it('runs the storage conformance suite from the installed package on plain Node, against memoryStorage()', async () => {
