@@ -53,7 +53,7 @@ export default mergeConfig(
           extends: true,
           // Found up front, so Vite never re-bundles mid-run (two Reacts: "Invalid hook call").
           optimizeDeps: {
-            include: ['react', 'react-dom/client', 'react-dom/server', 'fast-check'],
+            include: ['react', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'react-dom/client', 'react-dom/server', 'fast-check'],
           },
           test: {
             name: 'browser',
