@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { Store } from 'eventloom';
+import { afterEach, describe, expect, it } from 'vitest';
 import { dbName } from '../support/fixtures.ts';
-import { storesPerTest } from '../support/stores.ts';
+import { nextLiveStream, syncWorkerStores } from '../support/syncWorkers.ts';
 import { untilStatus } from '../support/wait.ts';
 import { within } from '../support/within.ts';
 
@@ -10,32 +9,10 @@ import { within } from '../support/within.ts';
 // worker. A page cannot set navigator.onLine, but it can fire the events, and the loop takes
 // the newest event as the truth until the next one, whatever the worker's navigator.onLine says.
 
-const workers: Worker[] = [];
-const stores = storesPerTest();
-afterEach(async () => {
-  await stores.closeAll(); // while their workers still answer
-  for (const w of workers.splice(0)) w.terminate();
+const { open } = syncWorkerStores();
+afterEach(() => {
   window.dispatchEvent(new Event('online')); // a failed test leaves no store of the next one offline
 });
-
-async function open(name: string, logId: string, tab: string): Promise<Store> {
-  const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: tab });
-  workers.push(worker);
-  return stores.open({ name, worker, sync: { url: inject('syncUrl'), logId } });
-}
-
-/** Resolves with the id of the next worker among `tabs` that opens a live stream for `logId`. */
-function nextLiveStream(logId: string, tabs: readonly string[]): Promise<string> {
-  const channel = new BroadcastChannel('test-sync-traffic');
-  return new Promise((resolve) => {
-    channel.onmessage = (m: MessageEvent<{ worker: string; path: string }>) => {
-      if (m.data.path.endsWith(`/logs/${logId}/live`) && tabs.includes(m.data.worker)) {
-        channel.close();
-        resolve(m.data.worker);
-      }
-    };
-  });
-}
 
 /** Well under the minute a loop with a live stream sleeps: without forwarding, this times out. */
 const PROMPTLY = 5_000;

@@ -1,45 +1,15 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { Store } from 'eventloom';
+import { describe, expect, inject, it } from 'vitest';
 import { dbName, type Todo } from '../support/fixtures.ts';
-import { storesPerTest } from '../support/stores.ts';
+import { nextLiveStream, syncWorkerStores } from '../support/syncWorkers.ts';
 import { until, untilStatus } from '../support/wait.ts';
 
-const workers: Worker[] = [];
-const stores = storesPerTest();
-afterEach(async () => {
-  await stores.closeAll(); // while their workers still answer
-  for (const w of workers.splice(0)) w.terminate();
-});
-
-async function open(name: string, logId: string, tab = name): Promise<Store> {
-  const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: tab });
-  workers.push(worker);
-  return stores.open({ name, worker, sync: { url: inject('syncUrl'), logId } });
-}
-
-/**
- * Resolves with the id of the next worker among `tabs` that opens a live stream for `logId`.
- * Another device's worker on the same log (its stream may open at any time) is not one of them.
- */
-function nextLiveStream(logId: string, tabs: readonly string[]): Promise<string> {
-  const channel = new BroadcastChannel('test-sync-traffic');
-  return new Promise((resolve) => {
-    channel.onmessage = (m: MessageEvent<{ worker: string; path: string }>) => {
-      if (m.data.path.endsWith(`/logs/${logId}/live`) && tabs.includes(m.data.worker)) {
-        channel.close();
-        resolve(m.data.worker);
-      }
-    };
-  });
-}
+const { stores, newWorker, open } = syncWorkerStores();
 
 describe('sync in real Chromium', () => {
   it('a worker store whose token expired stops at the 401 and goes on after sync.setToken()', async () => {
-    const worker = new Worker(new URL('./sync.worker.ts', import.meta.url), { type: 'module', name: 'token' });
-    workers.push(worker);
     const store = await stores.open({
       name: dbName('token'),
-      worker,
+      worker: newWorker('token'),
       sync: { url: inject('syncAuthUrl'), logId: `token-${Date.now()}`, token: 'expired' },
     });
     await store.append({ type: 'added', payload: { id: 'x', title: 'made while the token was expired' } });

@@ -7,13 +7,14 @@
  * This module imports nothing from vitest's runtime, so the globalSetup (test/setup/demo.ts)
  * can use buildDemo() too.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright';
-import { build, preview } from 'vite';
+import { preview } from 'vite';
 import { sqliteStorage, startSyncServer, type RunningSyncServer, type SyncStorage } from '../../src/server/index.ts';
 import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 
@@ -27,25 +28,44 @@ export const WAIT = 45_000;
 
 let built: Promise<string> | undefined;
 
+/**
+ * `vite build` in a process of its own with NODE_ENV=production: Vitest sets NODE_ENV=test,
+ * which would make Vite build a non-production bundle, and changing it in this process would
+ * change it for every project running here (the browser project's Vite would then bundle
+ * React's production build, which has no act()).
+ */
+export async function viteBuild(outDir: string, options: { config?: string } = {}): Promise<void> {
+  const args = [
+    join(ROOT, 'node_modules/vite/bin/vite.js'),
+    'build',
+    '--mode',
+    'production',
+    '--logLevel',
+    'warn',
+    '--outDir',
+    outDir,
+    '--emptyOutDir',
+  ];
+  if (options.config) args.push('--config', options.config);
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`vite build${options.config ? ` --config ${options.config}` : ''} failed (${code}):\n${stderr}`);
+}
+
 /** Builds index.html + demo/ with the repo's vite.config.ts into a temp dir, once per process. */
 export function buildDemo(): Promise<string> {
   built ??= (async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'eventloom-demo-'));
-    // Vitest sets NODE_ENV=test, which would make Vite build a non-production bundle.
-    const nodeEnv = process.env['NODE_ENV'];
-    process.env['NODE_ENV'] = 'production';
-    try {
-      await build({
-        configFile: join(ROOT, 'vite.config.ts'),
-        root: ROOT,
-        mode: 'production',
-        logLevel: 'warn',
-        build: { outDir, emptyOutDir: true },
-      });
-    } finally {
-      if (nodeEnv === undefined) delete process.env['NODE_ENV'];
-      else process.env['NODE_ENV'] = nodeEnv;
-    }
+    await viteBuild(outDir);
     return outDir;
   })();
   return built;

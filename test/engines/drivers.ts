@@ -86,56 +86,71 @@ async function profileDir(name: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `eventloom-${name}-`));
 }
 
-async function launchChromium(executablePath: string): Promise<Engine> {
-  const profile = await profileDir('chromium');
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
-  const version = context.browser()?.version() ?? 'unknown';
-  let first = true;
-  return {
-    name: 'chromium',
-    version,
-    async newTab() {
-      const page = first && context.pages()[0] ? context.pages()[0]! : await context.newPage();
-      first = false;
-      return {
-        goto: async (url) => void (await page.goto(url)),
-        reload: async () => void (await page.reload()),
-        run: async (fn, arg) => unwrap('chromium', (await page.evaluate(expression(fn, arg))) as Outcome),
-        close: () => page.close(),
-      };
-    },
-    async close() {
-      await context.close().catch(() => undefined);
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
+/** What Playwright's and Puppeteer's pages have in common, as far as a tab needs. */
+interface ScriptablePage {
+  goto(url: string): Promise<unknown>;
+  reload(): Promise<unknown>;
+  evaluate(expression: string): Promise<unknown>;
+  close(): Promise<unknown>;
 }
 
-async function launchFirefox(executablePath: string): Promise<Engine> {
-  const profile = await profileDir('firefox');
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath, headless: true, userDataDir: profile });
-  const version = await browser.version();
+/**
+ * An engine over a browser whose pages are scriptable: `pages()` lists the open ones (the first
+ * tab reuses the window the browser opened with), `newPage()` opens one, `shutdown()` closes
+ * the browser; the profile directory goes with it.
+ */
+function pageEngine(
+  name: EngineName,
+  version: string,
+  profile: string,
+  browser: { pages(): Promise<ScriptablePage[]> | ScriptablePage[]; newPage(): Promise<ScriptablePage>; shutdown(): Promise<unknown> },
+): Engine {
   let first = true;
   return {
-    name: 'firefox',
+    name,
     version,
     async newTab() {
       const existing = first ? (await browser.pages())[0] : undefined;
       first = false;
       const page = existing ?? (await browser.newPage());
-      page.setDefaultTimeout(RUN_TIMEOUT);
       return {
         goto: async (url) => void (await page.goto(url)),
         reload: async () => void (await page.reload()),
-        run: async (fn, arg) => unwrap('firefox', (await page.evaluate(expression(fn, arg))) as Outcome),
-        close: () => page.close(),
+        run: async (fn, arg) => unwrap(name, (await page.evaluate(expression(fn, arg))) as Outcome),
+        close: async () => void (await page.close()),
       };
     },
     async close() {
-      await browser.close().catch(() => undefined);
+      await browser.shutdown().catch(() => undefined);
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+async function launchChromium(executablePath: string): Promise<Engine> {
+  const profile = await profileDir('chromium');
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
+  return pageEngine('chromium', context.browser()?.version() ?? 'unknown', profile, {
+    pages: () => context.pages(),
+    newPage: () => context.newPage(),
+    shutdown: () => context.close(),
+  });
+}
+
+async function launchFirefox(executablePath: string): Promise<Engine> {
+  const profile = await profileDir('firefox');
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath,
+    headless: true,
+    userDataDir: profile,
+    protocolTimeout: RUN_TIMEOUT * 2,
+  });
+  return pageEngine('firefox', await browser.version(), profile, {
+    pages: () => browser.pages(),
+    newPage: () => browser.newPage(),
+    shutdown: () => browser.close(),
+  });
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -3,9 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, defaultClientConditions } from 'vite';
 import type { TestProject } from 'vitest/node';
-import { buildDemo, ROOT } from '../e2e/harness.ts';
+import { buildDemo, ROOT, viteBuild } from '../e2e/harness.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,25 +12,10 @@ declare module 'vitest' {
   }
 }
 
-/** The page as an app's bundler builds it: production mode, ES module workers, the sources through `eventloom-source`. */
+/** The page, built by its own vite.config.ts. */
 async function buildPage(): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), 'eventloom-engines-'));
-  const nodeEnv = process.env['NODE_ENV'];
-  process.env['NODE_ENV'] = 'production'; // Vitest sets it to 'test'
-  try {
-    await build({
-      configFile: false,
-      root: join(ROOT, 'test/engines/page'),
-      mode: 'production',
-      logLevel: 'warn',
-      resolve: { conditions: ['eventloom-source', ...defaultClientConditions] },
-      worker: { format: 'es' },
-      build: { outDir, emptyOutDir: true, target: 'es2022' },
-    });
-  } finally {
-    if (nodeEnv === undefined) delete process.env['NODE_ENV'];
-    else process.env['NODE_ENV'] = nodeEnv;
-  }
+  await viteBuild(outDir, { config: join(ROOT, 'test/engines/page/vite.config.ts') });
   return outDir;
 }
 
