@@ -53,7 +53,9 @@ export async function viteBuild(outDir: string, options: { config?: string } = {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', resolve);
