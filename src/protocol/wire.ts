@@ -81,6 +81,7 @@ export const ErrorResponseSchema = v.object({
   error: v.object({ code: v.string(), message: v.string() }),
 });
 
+/** The `error.code` of an error answer, each with its HTTP status (docs/protocol.md, "Errors"). */
 export type ErrorCode =
   | 'invalid'
   | 'unauthorized'

@@ -14,6 +14,7 @@ export { memoryStorage } from './memoryStorage.ts';
 export { sqliteStorage } from './sqliteStorage.ts';
 export { postgresStorage } from './postgresStorage.ts';
 export type { SyncStorage } from './storage.ts';
-export type { EventsResponse, PositionedEvent, PushResult, WireEvent } from '../protocol/wire.ts';
+export type { ErrorCode, EventsResponse, PositionedEvent, PushResult, WireEvent } from '../protocol/wire.ts';
+export type { LiveLimits } from './live.ts';
 export { ConflictingPushError, InvalidPushError, markerTargets, planPush, type PushLookups, type PushPlan } from './plan.ts';
 export type { AuthOptions } from './auth.ts';

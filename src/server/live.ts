@@ -34,6 +34,7 @@ export interface LivePage {
 const encoder = new TextEncoder();
 const PING = encoder.encode(': ping\n\n');
 
+/** The live stream's limits, part of the server's `limits` option. */
 export interface LiveLimits {
   /** Live connections per server instance; default 10,000. */
   maxLiveStreams?: number;
