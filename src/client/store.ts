@@ -3,7 +3,7 @@
  * (in-process) or a Comlink proxy to it (worker mode). The mirror makes get() and
  * status synchronous.
  */
-import { StoreClosedError, UnknownProjectionError } from '../core/errors/index.ts';
+import { storeClosed, UnknownProjectionError } from '../core/errors/index.ts';
 import type { EventInput, ExpectedVersion, StoredEvent } from '../core/event.ts';
 import type { EngineApi } from '../api/contract.ts';
 import type { Mirror } from './mirror.ts';
@@ -20,7 +20,7 @@ export class StoreImpl implements Store {
   ) {}
 
   #assertOpen(): void {
-    if (this.#closed) throw new StoreClosedError('The store is closed; create a new one with createStore() to go on');
+    if (this.#closed) throw storeClosed('closed');
   }
 
   #assertProjection(name: string): void {

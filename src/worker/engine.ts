@@ -14,10 +14,15 @@
  * 2. Another store on the same database (another tab) may write between our batches: every
  *    batch first applies records past our head ("catch-up"), inside its own transaction.
  * 3. A call resolves only after the change that includes its effect was announced.
+ * 4. The database is never reopened: once it is deleted, upgraded or closed under the engine
+ *    (by another connection, or the browser), the engine has closed it and is closed too
+ *    (../storage/connection.ts), every call then failing with StoreClosedError; status.lastError
+ *    says so.
  */
 import type { Change, Opened } from '../api/contract.ts';
 import type { StoreStatus } from '../api/store.ts';
-import { StoreClosedError } from '../core/errors/index.ts';
+import { isStoreClosedError, storeClosed, type StoreClosedReason } from '../core/errors/index.ts';
+import type { GoneReason } from '../storage/connection.ts';
 import { eventSchema } from '../core/upcast.ts';
 import { readCompaction } from '../storage/compactionMeta.ts';
 import { attemptBatch, type BatchStart } from './batch.ts';
@@ -45,6 +50,13 @@ export class Engine {
   #canRedo = false;
   #seq = 0;
   #closed = false;
+  /** Why the engine closed: close(), or the database taken away (deleted, upgraded, closed by the browser). */
+  #closedBy: StoreClosedReason = 'closed';
+  /** The database was deleted, upgraded or closed under the engine (even while close() ran). */
+  #gone: GoneReason | undefined;
+  /** close()'s work (or the same when the database went away): stopping sync and the rest. */
+  #stopping: Promise<void> | undefined;
+  readonly #name: string;
   readonly #batch: Omit<BatchStart, 'view' | 'versions'>;
   readonly #queue: OpQueue;
   readonly sync: SyncBridge;
@@ -67,6 +79,7 @@ export class Engine {
   }) {
     const { log, config, start } = init;
     this.clientId = init.clientId;
+    this.#name = config.name;
     this.log = log;
     this.#onChange = init.onChange;
     this.#view = start.view;
@@ -105,8 +118,14 @@ export class Engine {
   }
 
   static async open(config: EngineConfig, onChange: (change: Change) => void): Promise<Engine> {
-    const { db, projections } = await openDatabase(config);
     let engine: Engine | undefined;
+    /** The engine once open; before, `gone` keeps why the database went away. */
+    let running: Engine | undefined;
+    let gone: GoneReason | undefined;
+    const { db, projections } = await openDatabase(config, (reason) => {
+      if (running) running.#databaseGone(reason);
+      else gone ??= reason;
+    });
     try {
       // Options are checked before anything is made that would need closing.
       if (config.sync) validateSyncOptions(config.sync);
@@ -130,6 +149,8 @@ export class Engine {
       engine = new Engine({ log, config, clientId, start, sync, keep, onChange });
       sync.connect(config, engine.#syncHost());
       if (start.snapshots.length > 0) await saveSnapshots(db, start.snapshots, start.view.epoch);
+      if (gone) throw storeClosed(gone, config.name); // what it read was deleted, or is the old schema's
+      running = engine; // from here to the return, nothing waits: the database cannot go away unseen
       // Another tab may have written while we loaded; its message may have come too early.
       engine.#queue.start();
       sync.start();
@@ -137,7 +158,7 @@ export class Engine {
     } catch (error) {
       if (engine) engine.#peers.close();
       db.close();
-      throw error;
+      throw gone && !isStoreClosedError(error) ? storeClosed(gone, config.name, error) : error;
     }
     return engine;
   }
@@ -153,6 +174,11 @@ export class Engine {
     if (sync.lastSyncedAt !== undefined) status.lastSyncedAt = sync.lastSyncedAt;
     if (sync.lastError !== undefined) status.lastError = sync.lastError;
     if (sync.serverHead !== undefined) status.behind = Math.max(0, sync.serverHead - (head - pending));
+    if (this.#closed && this.#closedBy !== 'closed') {
+      // Sync stopped for good (invariant 4): the app tells the user, who opens the store again.
+      if (status.sync !== 'off') status.sync = 'error';
+      status.lastError = { name: 'StoreClosedError', message: storeClosed(this.#closedBy, this.#name).message };
+    }
     if (this.log.schema.newerFrom !== Infinity) status.outdated = true;
     if (this.storage.info) status.storage = { ...this.storage.info };
     if (compacted > 0) status.compacted = compacted;
@@ -160,7 +186,20 @@ export class Engine {
   }
 
   assertOpen(): void {
-    if (this.#closed) throw new StoreClosedError('The store is closed; create a new one with createStore() to go on');
+    if (this.#closed) throw storeClosed(this.#closedBy, this.#name);
+  }
+
+  /**
+   * `call` on an open engine. If the database went away under it (invariant 4), its failure
+   * (Dexie's DatabaseClosedError, a closed sync loop's SyncError...) is StoreClosedError.
+   */
+  async whileOpen<T>(call: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    try {
+      return await call();
+    } catch (error) {
+      throw this.#gone ? storeClosed(this.#gone, this.#name, error) : error;
+    }
   }
 
   /** The view as the last committed batch left it. */
@@ -185,12 +224,7 @@ export class Engine {
 
   /** Queues a call for the writer; one that needs compacted history gets it first (./restore.ts). */
   submit<K extends OpKind>(body: BodyOf<K>): Promise<Settled<K>> {
-    try {
-      this.assertOpen();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return withRestore(() => this.#queue.submit(body), this.#restoreHost);
+    return this.whileOpen(() => withRestore(() => this.#queue.submit(body), this.#restoreHost));
   }
 
   async #runBatch(ops: Op[]): Promise<void> {
@@ -271,9 +305,30 @@ export class Engine {
     };
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * The database was deleted, upgraded or closed under the engine: ../storage/connection.ts
+   * closed it (for good), and the engine closes too, saying so in its status (invariant 4).
+   */
+  #databaseGone(reason: GoneReason): void {
+    this.#gone = reason;
+    if (this.#closed) return; // close() is under way: calls it waits for fail as StoreClosedError
     this.#closed = true;
+    this.#closedBy = reason;
+    this.#announce({});
+    this.#stopping = this.#stop();
+    this.#stopping.catch(() => undefined); // close() reports it, if it is called
+  }
+
+  /** Resolves once sync, the writer queue and everything else stopped, and the database is closed. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#stopping = this.#stop();
+    }
+    return this.#stopping ?? Promise.resolve();
+  }
+
+  async #stop(): Promise<void> {
     this.storage.close();
     await this.sync.close();
     await this.#queue.settled();

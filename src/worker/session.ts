@@ -73,8 +73,7 @@ export class EngineSession implements EngineApi {
 
   async compact(options: { before: number }): Promise<CompactResult & { seq: number }> {
     const before = validateCompact(options);
-    this.#engine.assertOpen();
-    return requestCompaction(this.#engine, before);
+    return this.#engine.whileOpen(() => requestCompaction(this.#engine, before));
   }
 
   async flush(): Promise<number> {
@@ -87,12 +86,12 @@ export class EngineSession implements EngineApi {
 
   async stateAt(projection: string, at: StateAt): Promise<unknown> {
     this.#engine.assertOpen();
-    return readStateAt(this.#reads, this.#projection(projection), at);
+    const p = this.#projection(projection);
+    return this.#engine.whileOpen(() => readStateAt(this.#reads, p, at));
   }
 
   async events(query?: EventQuery): Promise<StoredEvent[]> {
-    this.#engine.assertOpen();
-    return readEvents(this.#reads, query);
+    return this.#engine.whileOpen(() => readEvents(this.#reads, query));
   }
 
   #projection(name: string): Projection<unknown> {
@@ -105,8 +104,7 @@ export class EngineSession implements EngineApi {
   // ---- sync and storage -----------------------------------------------------------------
 
   async syncNow(): Promise<void> {
-    this.#engine.assertOpen();
-    await this.#engine.sync.now();
+    await this.#engine.whileOpen(() => this.#engine.sync.now());
     await this.#engine.settled();
   }
 
@@ -131,13 +129,11 @@ export class EngineSession implements EngineApi {
   }
 
   async syncRejected(): Promise<RejectedCommit[]> {
-    this.#engine.assertOpen();
-    return readRejected(this.#engine.log.db, this.#engine.log.schema);
+    return this.#engine.whileOpen(() => readRejected(this.#engine.log.db, this.#engine.log.schema));
   }
 
   async syncClearRejected(commits?: string[]): Promise<number> {
-    this.#engine.assertOpen();
-    return clearRejected(this.#engine.log.db, commits);
+    return this.#engine.whileOpen(() => clearRejected(this.#engine.log.db, commits));
   }
 
   async refreshStorage(): Promise<void> {

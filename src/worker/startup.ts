@@ -13,6 +13,7 @@ import { eventsOf } from '../storage/records.ts';
 import { boundTo, openLogDb, type LogDb, type SnapshotRecord } from '../storage/schema.ts';
 import { restore } from '../storage/compaction.ts';
 import { readCompaction } from '../storage/compactionMeta.ts';
+import { openForGood, type GoneReason } from '../storage/connection.ts';
 import { fetchRestorable, isNeedsRestore, type RestoreSource } from './restore.ts';
 import { firstPendingPosition } from '../storage/pending.ts';
 import { readRewrites } from '../storage/rewrites.ts';
@@ -22,8 +23,14 @@ import { emptyView, type LogContext, type LogView } from './view.ts';
 import { readSavedUndo, restoreUndo, undoRedo, type UndoRedo } from './undoHistory.ts';
 import { bindLog, checkLog, readLog, type LogAddress } from './logBinding.ts';
 
-/** Checks the projections and opens the database. */
-export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; projections: Projection<unknown>[] }> {
+/**
+ * Checks the projections and opens the database, for good: it never reopens itself, and
+ * `gone` is called if it is deleted, upgraded or closed under the engine (../storage/connection.ts).
+ */
+export async function openDatabase(
+  config: EngineConfig,
+  gone: (reason: GoneReason) => void,
+): Promise<{ db: LogDb; projections: Projection<unknown>[] }> {
   if (typeof config.name !== 'string' || config.name.length === 0) throw new TypeError('createStore: name must be a non-empty string');
   const projections = Object.entries(config.projections ?? {}).map(([key, p]) => {
     if (p.name !== key)
@@ -33,8 +40,8 @@ export async function openDatabase(config: EngineConfig): Promise<{ db: LogDb; p
   if (config.durability !== undefined && !['default', 'strict', 'relaxed'].includes(config.durability)) {
     throw new TypeError(`createStore: durability must be 'default', 'strict' or 'relaxed', not ${JSON.stringify(config.durability)}`);
   }
-  const db = openLogDb(config);
-  await db.open();
+  const db = openLogDb({ ...config, autoOpen: false });
+  await openForGood(db, gone);
   return { db, projections };
 }
 

@@ -251,7 +251,11 @@ describe('store surface', () => {
       () => s.sync.now(),
       () => s.sync.rejected(),
     ];
-    for (const call of calls) expect(isStoreClosedError(await rejection(call))).toBe(true);
+    for (const call of calls) {
+      const error = await rejection(call);
+      expect(isStoreClosedError(error)).toBe(true);
+      expect(error.details).toEqual({ reason: 'closed' });
+    }
   });
 
   it('finishes appends issued before close() and keeps them', async () => {

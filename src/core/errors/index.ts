@@ -3,7 +3,7 @@ export { InvalidEventError, isInvalidEventError } from './InvalidEventError.ts';
 export { ConcurrencyError, isConcurrencyError } from './ConcurrencyError.ts';
 export { ProjectionError, isProjectionError } from './ProjectionError.ts';
 export { StorageFullError, isStorageFullError } from './StorageFullError.ts';
-export { StoreClosedError, isStoreClosedError } from './StoreClosedError.ts';
+export { StoreClosedError, isStoreClosedError, storeClosed, type StoreClosedReason } from './StoreClosedError.ts';
 export { UnknownProjectionError, isUnknownProjectionError } from './UnknownProjectionError.ts';
 export { SyncError, isSyncError } from './SyncError.ts';
 export { ProtocolError, isProtocolError } from './ProtocolError.ts';
