@@ -198,7 +198,8 @@ describe('a database the browser closes under a store (site data cleared, a stor
     const store = await stores.open({ name, projections });
     await store.append({ type: 'added', payload: { id: 'a' } });
     expect(connections.size).toBe(1);
-    for (const connection of connections) forceCloseDatabase(connection);
+    // fake-indexeddb's types ask for the class; it takes (and needs) the connection.
+    for (const connection of connections) forceCloseDatabase(connection as unknown as Parameters<typeof forceCloseDatabase>[0]);
     const error = await rejection(store.append({ type: 'added', payload: { id: 'b' } }));
     expect(isStoreClosedError(error)).toBe(true);
     expect(error.details).toEqual({ reason: 'database-closed' });
