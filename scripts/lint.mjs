@@ -6,6 +6,7 @@
 //   biome   formatting and lint rules (biome.jsonc), over src, test, demo, bench, scripts
 //   deps    layers, cycles and packages of src/ (.dependency-cruiser.cjs)
 //   unused  unused files, exports and dependencies (knip.jsonc)
+//   types   strict TypeScript (tsconfig.json), the tests and the demo included
 //   lines   no file in src/ over 400 lines
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -68,6 +69,13 @@ const CHECKS = [
     command: [bin('knip'), '--no-progress'],
     run: 'npx knip',
     fix: 'delete what has no user, or drop its `export` if only its own file uses it',
+  },
+  {
+    name: 'types',
+    what: 'strict TypeScript over src, test, demo, bench and scripts (tsconfig.json)',
+    command: [bin('tsc'), '--noEmit', '-p', 'tsconfig.json', '--pretty', process.stdout.isTTY ? 'true' : 'false'],
+    run: 'npm run typecheck',
+    fix: 'fix the types the compiler names; a library typed wrongly gets a cast with a comment saying why',
   },
   {
     name: 'lines',
