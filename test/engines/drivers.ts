@@ -209,10 +209,23 @@ async function launchWebKit(miniBrowser: string): Promise<Engine> {
     const serial = queue();
     // Closing a session's last window ends the session: a closed tab's window waits, blank, for the next tab.
     const spare: string[] = [await client.getWindowHandle()];
-    const run = async (handle: string, script: string): Promise<Outcome> => {
+    const run = async (handle: string, fn: (arg: never) => unknown, arg: unknown): Promise<Outcome> => {
       await client.switchToWindow(handle);
-      // executeAsyncScript: the last argument is the callback that ends the command.
-      return (await client.executeAsyncScript(`const done = arguments[arguments.length - 1]; ${script}.then(done);`, [])) as Outcome;
+      try {
+        // executeAsyncScript: the last argument is the callback that ends the command.
+        const script = `const done = arguments[arguments.length - 1]; ${expression(fn, arg)}.then(done);`;
+        return (await client.executeAsyncScript(script, [])) as Outcome;
+      } catch (error) {
+        // WebKitWebDriver's own errors say little ("@"): say what ran, and where.
+        const url = await client.getUrl().catch(() => 'unknown');
+        const what = fn.toString().replace(/\s+/g, ' ').slice(0, 160);
+        throw new Error(
+          `webkit: WebDriver failed running ${what} (arg ${JSON.stringify(arg)?.slice(0, 120)}) on ${url}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
     };
     return {
       name: 'webkit',
@@ -227,7 +240,7 @@ async function launchWebKit(miniBrowser: string): Promise<Engine> {
         return {
           goto: (url) => inTab(() => client.navigateTo(url)).then(() => undefined),
           reload: () => inTab(() => client.refresh()).then(() => undefined),
-          run: async (fn, arg) => unwrap('webkit', await serial(() => run(handle, expression(fn, arg)))),
+          run: async (fn, arg) => unwrap('webkit', await serial(() => run(handle, fn as (arg: never) => unknown, arg))),
           close: () =>
             inTab(() => client.navigateTo('about:blank')).then(() => {
               spare.push(handle);
