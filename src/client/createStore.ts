@@ -96,9 +96,9 @@ function askPersistence(then: () => Promise<void>): void {
 /**
  * Forwards the page's online/offline events to the worker's sync loop (Chromium fires none in
  * workers, and a loop with a live stream open would not look at navigator.onLine for up to a
- * minute). The event's type is what counts, not the page's navigator.onLine: the loop takes
- * the newest event as the truth until the next one (sync/syncer.ts #online()). Returns the
- * function that stops forwarding.
+ * minute). The loop is quiet from an offline event until the next online one, and while
+ * navigator.onLine is false (sync/syncer.ts #online()). Returns the function that stops
+ * forwarding.
  */
 function forwardNetwork(api: EngineApi): () => void {
   const target = globalThis as {

@@ -180,12 +180,11 @@ export class Syncer {
   }
 
   /**
-   * The newest information wins: the last online/offline event (a forwarded one too), until the
-   * next, over navigator.onLine, which in a worker may lag the page's event or disagree with it (a
-   * page's synthetic event sets none). Before any event, navigator.onLine.
+   * Quiet while navigator.onLine is false, and from an offline event (this realm's own, or the
+   * page's forwarded to a worker, where Chromium fires none) until the next online event.
    */
   #online(): boolean {
-    return this.#network ?? (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
+    return this.#network !== false && (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
   }
 
   #poke(): void {

@@ -6,8 +6,8 @@ import { within } from '../support/within.ts';
 
 // Chromium fires no online/offline events inside workers, and a worker's loop with a live
 // stream open sleeps up to a minute between rounds: the page forwards its own events to the
-// worker. A page cannot set navigator.onLine, but it can fire the events, and the loop takes
-// the newest event as the truth until the next one, whatever the worker's navigator.onLine says.
+// worker. A page cannot set navigator.onLine (it stays true here), but it can fire the events:
+// the loop is quiet from an offline event until the next online one.
 
 const { open } = syncWorkerStores();
 afterEach(() => {

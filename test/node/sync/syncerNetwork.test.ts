@@ -56,20 +56,32 @@ describe('the page’s network events, forwarded to a worker’s loop', () => {
     expect(replica.status.sync).toBe('offline');
   });
 
-  it('online runs a round at once and opens the stream again, though the worker’s navigator.onLine still says offline', async () => {
-    worker(false);
+  it('online runs a round at once and opens the stream again; before navigator.onLine says so too, nothing is sent', async () => {
+    const { navigator } = worker(false);
     const { replica, server, syncer, append } = started();
     append();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(server.pulls).toEqual([]);
     expect(replica.status.sync).toBe('offline');
+    // The browser sets navigator.onLine, then fires online on the page, which forwards it.
+    navigator.onLine = true;
     syncer.network(true);
-    await settle();
+    await settle(); // no time passes: not the 1 s look at navigator.onLine
     expect(server.pushes).toHaveLength(1);
     expect(server.pulls).toHaveLength(1);
     expect(server.open).toHaveLength(1);
     expect(replica.status.sync).toBe('idle');
     expect(replica.pending).toEqual([]);
+  });
+
+  it('stays quiet while navigator.onLine is false, whatever event came (a synthetic one)', async () => {
+    worker(false);
+    const { replica, server, syncer, append } = started();
+    syncer.network(true);
+    append();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(server.connections).toEqual([]);
+    expect(replica.status.sync).toBe('offline');
   });
 
   it('goes offline and back online as often as the page says, one round per return', async () => {
