@@ -101,8 +101,6 @@ export function openLogDb(options: {
   indexedDB?: IDBFactory | undefined;
   IDBKeyRange?: typeof IDBKeyRange | undefined;
   durability?: 'default' | 'strict' | 'relaxed' | undefined;
-  /** Dexie's autoOpen: false for an engine's database, which must never reopen itself (./connection.ts). */
-  autoOpen?: boolean;
 }): LogDb {
   const db = new Dexie(options.name, {
     ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
@@ -111,7 +109,6 @@ export function openLogDb(options: {
     // (the transaction committed; on Chromium >= 121 handed to the OS, not flushed), as
     // every IndexedDB library assumes. 'strict' flushes before the commit is reported.
     chromeTransactionDurability: options.durability ?? 'default',
-    autoOpen: options.autoOpen ?? true,
   }) as LogDb;
   // No liveQuery() reads this database (the engine announces its own changes), so Dexie's
   // per-write observation (range sets of every key written, a BroadcastChannel post after

@@ -24,6 +24,7 @@ import type { HttpTransport } from './http.ts';
 import type { IntegrateInput, SyncHost, TokenSource } from './host.ts';
 import { pullToHead } from './pull.ts';
 import { lead } from './lock.ts';
+import { NetworkState } from './network.ts';
 import { pushPending } from './push.ts';
 
 export interface SyncerOptions {
@@ -64,7 +65,7 @@ export class Syncer {
   #live: { abort: AbortController; done: Promise<void> } | undefined;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
-  #network: boolean | undefined; // what the last online/offline event said (network()); see #online()
+  readonly #network = new NetworkState(); // online/offline events and navigator.onLine (./network.ts)
   readonly #onOnline = () => this.network(true);
   readonly #onOffline = () => this.network(false);
 
@@ -111,9 +112,7 @@ export class Syncer {
    * same state said again (by the page and the worker's own event, or by several tabs) changes nothing.
    */
   network(online: boolean): void {
-    if (typeof online !== 'boolean') throw new TypeError('network() needs true (online) or false (offline)');
-    if (this.#network === online) return;
-    this.#network = online;
+    if (!this.#network.event(online)) return;
     if (!online) this.#stopLive();
     this.#poke();
   }
@@ -179,12 +178,8 @@ export class Syncer {
     await this.#live?.done;
   }
 
-  /**
-   * Quiet while navigator.onLine is false, and from an offline event (this realm's own, or the
-   * page's forwarded to a worker, where Chromium fires none) until the next online event.
-   */
   #online(): boolean {
-    return this.#network !== false && (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
+    return this.#network.online;
   }
 
   #poke(): void {

@@ -14,10 +14,11 @@
  * 2. Another store on the same database (another tab) may write between our batches: every
  *    batch first applies records past our head ("catch-up"), inside its own transaction.
  * 3. A call resolves only after the change that includes its effect was announced.
- * 4. The database is never reopened: once it is deleted, upgraded or closed under the engine
- *    (by another connection, or the browser), the engine has closed it and is closed too
- *    (../storage/connection.ts), every call then failing with StoreClosedError; status.lastError
- *    says so.
+ * 4. The engine never goes on in another database of its name: once its database is deleted,
+ *    upgraded or closed under it (by another connection, or the browser), or found replaced
+ *    when Dexie opens it again, the engine has closed it and is closed too
+ *    (../storage/connection.ts), every call then failing with StoreClosedError;
+ *    status.lastError says so.
  */
 import type { Change, Opened } from '../api/contract.ts';
 import type { StoreStatus } from '../api/store.ts';

@@ -40,7 +40,7 @@ export async function openDatabase(
   if (config.durability !== undefined && !['default', 'strict', 'relaxed'].includes(config.durability)) {
     throw new TypeError(`createStore: durability must be 'default', 'strict' or 'relaxed', not ${JSON.stringify(config.durability)}`);
   }
-  const db = openLogDb({ ...config, autoOpen: false });
+  const db = openLogDb(config);
   await openForGood(db, gone);
   return { db, projections };
 }

@@ -3,7 +3,7 @@
 // never reopens it; its errors cross to the page by name, with their details.
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStoreClosedError, type Store } from 'eventloom';
-import { dbName, type Todo } from '../support/fixtures.ts';
+import { dbName, projections, type Todo } from '../support/fixtures.ts';
 import { databaseNames, deleteDatabase, upgradeDatabase } from '../support/idb.ts';
 import { rejection } from '../support/rejection.ts';
 import { storesPerTest } from '../support/stores.ts';
@@ -59,5 +59,44 @@ describe('a worker store whose database goes away', () => {
     expect(error.details).toEqual({ reason: 'database-upgraded' });
     expect((await untilStatus(store, (s) => s.lastError !== undefined)).lastError?.name).toBe('StoreClosedError');
     expect((await indexedDB.databases()).find((d) => d.name === name)?.version).toBe(1000);
+  });
+});
+
+// In-process mode: Dexie closes every connection of the page when it goes into the back/forward
+// cache (pagehide, persisted) and opens the database again on the next call after it comes back.
+describe('an in-process store and the back/forward cache', () => {
+  const leaveAndComeBack =
+    (between: () => Promise<unknown> = async () => undefined) =>
+    async () => {
+      dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+      await between();
+      dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    };
+
+  it('goes on where it was when the page comes back', async () => {
+    const name = dbName('bfcache');
+    const store = await stores.open({ name, projections });
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    await leaveAndComeBack()();
+    const [b] = await store.append({ type: 'added', payload: { id: 'b' } });
+    expect(b?.position).toBe(2);
+    expect((await store.events()).map((e) => (e.payload as { id: string }).id)).toEqual(['a', 'b']);
+    expect(store.status.lastError).toBeUndefined();
+  });
+
+  it('writes nothing into a database of the same name made again while the page was away: StoreClosedError', async () => {
+    const name = dbName('bfcache-deleted');
+    const store = await stores.open({ name, projections });
+    await store.append({ type: 'added', payload: { id: 'a' } });
+    // Deleted while the page was in the cache: its connection was closed, so nothing blocks it
+    // and no versionchange reaches the store.
+    await leaveAndComeBack(async () => expect(await deleteDatabase(name)).toEqual({ blocked: 0 }))();
+    const error = await rejection(store.append({ type: 'added', payload: { id: 'b' } }));
+    expect(isStoreClosedError(error)).toBe(true);
+    expect(error.details).toEqual({ reason: 'database-deleted' });
+    expect(store.status.lastError?.name).toBe('StoreClosedError');
+    await store.close();
+    const again = await stores.open({ name, projections });
+    expect(again.status).toMatchObject({ head: 0, pending: 0 });
   });
 });

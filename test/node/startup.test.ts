@@ -15,7 +15,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-it('opening a database reads it in one transaction and writes nothing before it is ready but the catch-up batch', async () => {
+it('opening a database reads it in one transaction (and which database it is in one more) and writes nothing before it is ready but the catch-up batch', async () => {
   const name = dbName();
   const first = await stores.open({ name, projections });
   await first.append({ type: 'added', payload: { id: 'a' } });
@@ -25,6 +25,7 @@ it('opening a database reads it in one transaction and writes nothing before it 
   const scopes = transactions.mock.calls.map(([tables, mode]) => ({ stores: [...tables].sort(), mode: mode ?? 'readonly' }));
   expect(scopes).toEqual([
     { stores: ['meta', 'records', 'rejected', 'slices', 'snapshots'], mode: 'readonly' }, // Dexie's open() reads the schema
+    { stores: ['meta'], mode: 'readonly' }, // its incarnation, to know it again (src/storage/connection.ts)
     { stores: ['meta', 'records', 'slices', 'snapshots'], mode: 'readonly' }, // start-up reads the log
     { stores: ['meta', 'records', 'slices', 'snapshots'], mode: 'readwrite' }, // a batch applies what another tab wrote meanwhile
   ]);

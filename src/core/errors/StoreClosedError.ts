@@ -5,7 +5,8 @@ import { EventloomError } from './EventloomError.ts';
  * why:
  * - `'closed'`: the app called close(). Nothing was lost.
  * - `'database-deleted'`: its IndexedDB database was deleted while the store had it open
- *   (`indexedDB.deleteDatabase(name)`, in this tab or another: a sign-out).
+ *   (`indexedDB.deleteDatabase(name)`, in this tab or another: a sign-out), or was found
+ *   deleted or replaced when the connection opened again (the back/forward cache).
  * - `'database-upgraded'`: another connection opened its database with a newer schema
  *   version (a newer version of the app, in another tab).
  * - `'database-closed'`: the browser closed its connection (the site's data cleared while

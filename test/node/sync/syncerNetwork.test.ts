@@ -74,6 +74,22 @@ describe('the page’s network events, forwarded to a worker’s loop', () => {
     expect(replica.pending).toEqual([]);
   });
 
+  it('an online event that never came does not keep it offline: navigator.onLine false, then true again, ends the offline event', async () => {
+    const { navigator } = worker(true);
+    const { replica, server, syncer, append } = started();
+    await settle();
+    syncer.network(false); // the page's offline event; its online event is then lost (a frozen page)
+    append();
+    navigator.onLine = false;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(server.pushes).toEqual([]);
+    expect(replica.status.sync).toBe('offline');
+    navigator.onLine = true;
+    await vi.advanceTimersByTimeAsync(1_000); // the loop looks at navigator.onLine every second while offline
+    expect(server.pushes).toHaveLength(1);
+    expect(replica.status.sync).toBe('idle');
+  });
+
   it('stays quiet while navigator.onLine is false, whatever event came (a synthetic one)', async () => {
     worker(false);
     const { replica, server, syncer, append } = started();
